@@ -1,0 +1,82 @@
+# apical — build, test and run. `make V=1` shows the commands.
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O3 -march=x86-64-v2
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -fopenmp -Wall -Wextra -Werror -MMD -MP -I.
+LDLIBS   += -lconfig -lcjson -lm
+LDFLAGS  += -fopenmp
+
+ifeq ($(SANITIZE),1)
+BUILD    := build-san
+OPT      := -O1
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC  := $(wildcard core/*.c neurons/*.c synapses/*.c io/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+BENCH_SRC:= $(wildcard bench/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+ifeq ($(SANITIZE),1)
+PROG     := $(BUILD)/apical
+else
+PROG     := apical
+endif
+TESTBIN  := $(BUILD)/run_tests
+
+.PHONY: all run test check debug clean format deps bench
+all: $(PROG)
+
+$(PROG): $(LIB_OBJ) $(CLI_OBJ)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TESTBIN): $(LIB_OBJ) $(TEST_OBJ)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC   $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Installs the Debian packages apical needs (as root), or says the command to run.
+deps:
+	$(Q)sh tools/deps.sh
+
+# The README's first command: packages, build, and the CUBA network to out/cuba/.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./apical run configs/cuba.cfg -o out/cuba
+
+# The README's second command: every CUnit suite; the CLI tests use $(PROG).
+test: $(PROG) $(TESTBIN)
+	APICAL_BIN=$(abspath $(PROG)) APICAL_ROOT=$(CURDIR) ./$(TESTBIN)
+
+check: test
+
+# Tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+debug:
+	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
+
+bench: $(PROG)
+	$(Q)sh bench/run.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
+
+clean:
+	rm -rf build build-san apical
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

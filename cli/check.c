@@ -1,0 +1,69 @@
+/* cli/check: `apical check`: validate a config and print the network it resolves to,
+ * without allocating it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/net.h"
+#include "io/cfg.h"
+#include "synapses/proj.h"
+
+static const char *const rule_text[] = {"all_to_all", "one_to_one", "fixed_probability",
+                                        "fixed_indegree", "fixed_outdegree", "list"};
+
+int cli_check(int argc, char **argv)
+{
+    struct cli_args a;
+    int rc = cli_parse_args(argc, argv, &a, 0);
+    if (rc) return rc;
+    struct err e = {0};
+    struct net_spec s;
+    char *resolved = NULL;
+    if (cfg_load(a.config, a.sets, a.nsets, &s, &resolved, &e)) return cli_report(&e);
+    printf("%s: valid (hash %016llx)\n", a.config, cfg_hash(resolved));
+    printf("simulation: dt %g ms, duration %g ms (%.0f steps), seed %llu, threads %d%s\n",
+           s.dt_ms, s.duration_ms, floor(s.duration_ms / s.dt_ms + 0.5),
+           (unsigned long long)s.seed, s.threads, s.threads ? "" : " (all)");
+    printf("populations:\n");
+    for (int i = 0; i < s.npops; i++) {
+        const struct pop_spec *p = &s.pops[i];
+        printf("  %-12s %8u x %s", p->name, p->size, p->model->name);
+        for (int k = 0; k < p->model->nparams; k++) {
+            const struct nrn_param *np = &p->model->params[k];
+            if (np->choices)
+                printf(" %s=%s", np->name, np->choices[(int)p->params[k]]);
+            else
+                printf(" %s=%g%s", np->name, p->params[k], np->unit);
+        }
+        printf("\n");
+    }
+    printf("projections:\n");
+    for (int j = 0; j < s.nprojs; j++) {
+        const struct proj_spec *p = &s.projs[j];
+        double n = proj_expected_count(p, s.pops[p->from].size, s.pops[p->to].size,
+                                       p->from == p->to);
+        printf("  %-12s %s -> %s.%s  %s", p->name, s.pops[p->from].name, s.pops[p->to].name,
+               s.pops[p->to].model->port_names[p->port], rule_text[p->rule]);
+        if (p->rule == CONN_FIXED_PROBABILITY) printf(" p=%g", p->p);
+        if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
+        printf("  ~%.0f synapses\n", n);
+    }
+    if (s.nstims) printf("stimuli:\n");
+    for (int j = 0; j < s.nstims; j++) {
+        const struct stim_spec *st = &s.stims[j];
+        if (st->kind == STIM_POISSON)
+            printf("  %-12s poisson %g Hz x %g -> %s\n", st->name, st->rate_hz, st->weight,
+                   s.pops[st->target].name);
+        else
+            printf("  %-12s dc %g pA -> %s\n", st->name, st->amplitude_pa, s.pops[st->target].name);
+    }
+    uint64_t neurons;
+    double syn, bytes;
+    net_estimate(&s, &neurons, &syn, &bytes);
+    printf("total: %llu neurons, ~%.0f synapses, about %.1f MiB\n", (unsigned long long)neurons,
+           syn, bytes / 1048576.0);
+    spec_free(&s);
+    free(resolved);
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* cli: one function per subcommand; each parses its own arguments and returns the exit status
+ * (0 ok, 1 runtime failure, 2 bad input, 130/143 interrupted). Only cli/ prints errors and exits. */
+#ifndef APICAL_CLI_H
+#define APICAL_CLI_H
+
+#include "core/err.h"
+
+int cli_run(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_plot(int argc, char **argv);
+
+/* The arguments shared by run and check. --seed and --threads become --set overrides. */
+#define CLI_MAX_SETS 256
+struct cli_args {
+    const char *config;
+    const char *out_dir;
+    const char *sets[CLI_MAX_SETS];
+    int nsets;
+    int quiet;
+    char seed_set[64], threads_set[64];
+};
+/* Returns 0, or an exit status after printing the problem. allow_run: accept -o, --quiet. */
+int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run);
+
+/* Prints "apical: <formatted error>" to stderr and returns the exit status for its code. */
+int cli_report(const struct err *e);
+
+#endif

@@ -1,0 +1,56 @@
+/* cli/main: `apical SUBCOMMAND ...`. The one place that prints errors and chooses exit codes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/version.h"
+
+static const char usage[] =
+    "usage: apical COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG [--set PATH=VALUE]... [--seed N] [--threads N] [-o DIR] [--quiet]\n"
+    "        simulate; writes spikes, traces, summary.json and raster.svg into DIR\n"
+    "        (default out/CONFIG-NAME)\n"
+    "  check CONFIG [--set PATH=VALUE]...\n"
+    "        validate the config and print the network it describes\n"
+    "  plot SPIKES -o FILE.svg [--max-per-pop N] [--bin MS] [--title T] [--tmin MS] [--tmax MS]\n"
+    "        draw a raster and rate histogram from a spike file (CSV or binary)\n"
+    "\n"
+    "  apical --help | --version\n"
+    "Exit status: 0 done, 1 failed while running, 2 bad input, 130/143 interrupted.\n"
+    "Config reference: docs/config.md\n";
+
+int cli_report(const struct err *e)
+{
+    char buf[2048];
+    err_format(e, buf, sizeof buf);
+    fprintf(stderr, "apical: %s\n", buf);
+    switch (e->code) {
+    case ERR_INPUT: return 2;
+    case ERR_INTERRUPTED: return 130;
+    default: return 1;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("apical %s\n", APICAL_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot")) return cli_plot(argc - 1, argv + 1);
+    fprintf(stderr, "apical: unknown command \"%s\"\n%s", cmd, usage);
+    return 2;
+}

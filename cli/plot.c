@@ -1,0 +1,165 @@
+/* cli/plot: `apical plot SPIKES -o FILE.svg`. Reads a spike file (CSV or binary, told apart by
+ * content) and draws the raster with population rates through io/svg. Owns only the flags.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "io/spikes.h"
+#include "io/svg.h"
+
+#define DEFAULT_MAX_PER_POP 100
+
+static const char usage[] =
+    "usage: apical plot SPIKES -o FILE.svg [options]\n"
+    "Draws a spike raster (top) and population rates in Hz (bottom) as SVG.\n"
+    "  SPIKES             spike file from apical run: CSV or binary, told apart by content\n"
+    "  -o, --out FILE     the SVG to write (replaced atomically)\n"
+    "  --max-per-pop N    neurons shown per population, an evenly spaced sample (default 100)\n"
+    "  --bin MS           rate histogram bin in ms (default: about 1/100 of the window)\n"
+    "  --title T          title above the raster\n"
+    "  --tmin MS          start of the time axis (default 0)\n"
+    "  --tmax MS          end of the time axis (default: the last spike)\n"
+    "  -h, --help         this text\n";
+
+struct plot_args {
+    const char *in, *out, *title;
+    unsigned long max_per_pop;
+    double bin, tmin, tmax;
+    int has_tmin, has_tmax;
+};
+
+static int parse_ms(const char *flag, const char *s, double *v, struct err *e) {
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    if (!*s || *end || errno || !isfinite(*v))
+        return err_set(e, ERR_INPUT, "", 0, "", "%s: expected a number of ms, got '%s'", flag, s);
+    return 0;
+}
+
+static int parse_count(const char *flag, const char *s, unsigned long *v, struct err *e) {
+    char *end;
+    errno = 0;
+    *v = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end || errno || *v < 1 || *v > UINT32_MAX)
+        return err_set(e, ERR_INPUT, "", 0, "",
+                       "%s: expected a whole number from 1 to 4294967295, got '%s'", flag, s);
+    return 0;
+}
+
+/* One flag with its value (from "--flag=value" or the next argument). */
+static int parse_flag(struct plot_args *a, const char *name, const char *val, struct err *e) {
+    if (!strcmp(name, "-o") || !strcmp(name, "--out") || !strcmp(name, "--output")) {
+        a->out = val;
+        return *val ? 0 : err_set(e, ERR_INPUT, "", 0, "", "%s: empty file name", name);
+    }
+    if (!strcmp(name, "--title")) {
+        a->title = val;
+        return 0;
+    }
+    if (!strcmp(name, "--max-per-pop")) return parse_count(name, val, &a->max_per_pop, e);
+    if (!strcmp(name, "--bin")) {
+        int rc = parse_ms(name, val, &a->bin, e);
+        if (!rc && !(a->bin > 0))
+            rc = err_set(e, ERR_INPUT, "", 0, "", "%s: must be positive, got '%s'", name, val);
+        return rc;
+    }
+    if (!strcmp(name, "--tmin")) {
+        a->has_tmin = 1;
+        return parse_ms(name, val, &a->tmin, e);
+    }
+    if (!strcmp(name, "--tmax")) {
+        a->has_tmax = 1;
+        return parse_ms(name, val, &a->tmax, e);
+    }
+    return err_set(e, ERR_INPUT, "", 0, "", "unknown option '%s' (see apical plot --help)", name);
+}
+
+static int known(const char *name) {
+    static const char *const flags[] = {"-o",    "--out",  "--output", "--title", "--max-per-pop",
+                                        "--bin", "--tmin", "--tmax"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (!strcmp(name, flags[i])) return 1;
+    return 0;
+}
+
+/* Returns 0, 1 for --help, or a negative error code. */
+static int parse_args(int argc, char **argv, struct plot_args *a, struct err *e) {
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
+        if (arg[0] != '-' || !arg[1]) {
+            if (a->in)
+                return err_set(e, ERR_INPUT, "", 0, "", "more than one spike file: '%s' and '%s'",
+                               a->in, arg);
+            a->in = arg;
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(arg, '=');
+        const char *val;
+        if (!strncmp(arg, "--", 2) && eq) {
+            size_t n = (size_t)(eq - arg) < sizeof name - 1 ? (size_t)(eq - arg) : sizeof name - 1;
+            memcpy(name, arg, n);
+            name[n] = '\0';
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", arg);
+            if (!known(name))
+                return err_set(e, ERR_INPUT, "", 0, "",
+                               "unknown option '%s' (see apical plot --help)", arg);
+            if (i + 1 >= argc) return err_set(e, ERR_INPUT, "", 0, "", "%s needs a value", arg);
+            val = argv[++i];
+        }
+        int rc = parse_flag(a, name, val, e);
+        if (rc) return rc;
+    }
+    if (!a->in)
+        return err_set(e, ERR_INPUT, "", 0, "", "plot needs a spike file (see apical plot --help)");
+    if (!a->out) return err_set(e, ERR_INPUT, "", 0, "", "plot needs -o FILE.svg");
+    return 0;
+}
+
+/* --tmin alone runs to the last spike; --tmax alone starts at 0; neither leaves it to io/svg. */
+static int window(const struct plot_args *a, const struct spk_table *t, struct svg_raster_opts *o,
+                  struct err *e) {
+    if (!a->has_tmin && !a->has_tmax) return 0;
+    o->t_start_ms = a->has_tmin ? a->tmin : 0;
+    if (a->has_tmax) {
+        o->t_end_ms = a->tmax;
+    } else {
+        o->t_end_ms = -INFINITY;
+        for (size_t i = 0; i < t->n; i++)
+            o->t_end_ms = fmax(o->t_end_ms, t->t_ms[i]);
+    }
+    if (!(o->t_end_ms > o->t_start_ms))
+        return err_set(e, ERR_INPUT, "", 0, "", "empty time window: from %g ms to %g ms (%s)",
+                       o->t_start_ms, o->t_end_ms,
+                       a->has_tmax ? "--tmax" : "the last spike; give --tmax");
+    return 0;
+}
+
+int cli_plot(int argc, char **argv) {
+    struct err e = {0};
+    struct plot_args a = {.max_per_pop = DEFAULT_MAX_PER_POP};
+    int rc = parse_args(argc, argv, &a, &e);
+    if (rc == 1) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (rc) return cli_report(&e);
+
+    struct spk_table t;
+    if (spk_read(a.in, &t, &e)) return cli_report(&e);
+    struct svg_raster_opts o = {
+        .max_per_pop = (uint32_t)a.max_per_pop, .bin_ms = a.bin, .title = a.title};
+    rc = window(&a, &t, &o, &e);
+    if (!rc) rc = svg_raster_write(a.out, &t, &o, &e);
+    spk_table_free(&t);
+    return rc ? cli_report(&e) : 0;
+}

@@ -1,0 +1,307 @@
+/* cli/run: `apical run`: load, estimate, build, simulate, write outputs, report. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/net.h"
+#include "io/afile.h"
+#include "io/cfg.h"
+#include "io/rec.h"
+#include "io/summary.h"
+#include "io/svg.h"
+
+/* The only mutable file-scope state: what a signal handler may touch. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "apical: %s%s%s\n(see apical --help)\n", msg, arg ? ": " : "", arg ? arg : "");
+    return 2;
+}
+
+int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(s, "--set") || !strcmp(s, "--seed") || !strcmp(s, "--threads") ||
+            (allow_run && (!strcmp(s, "-o") || !strcmp(s, "--out")))) {
+            if (!val) return usage_error("missing value after", s);
+            i++;
+            if (a->nsets >= CLI_MAX_SETS - 2) return usage_error("too many --set", NULL);
+            char *end;
+            if (!strcmp(s, "--set")) {
+                a->sets[a->nsets++] = val;
+            } else if (!strcmp(s, "--seed")) {
+                errno = 0;
+                long long v = strtoll(val, &end, 10);
+                if (errno || *end || end == val || v < 0) return usage_error("--seed needs an integer >= 0", val);
+                snprintf(a->seed_set, sizeof a->seed_set, "simulation.seed=%lldL", v);
+                a->sets[a->nsets++] = a->seed_set;
+            } else if (!strcmp(s, "--threads")) {
+                long v = strtol(val, &end, 10);
+                if (*end || end == val || v < 0 || v > 1024)
+                    return usage_error("--threads needs an integer in [0, 1024]", val);
+                snprintf(a->threads_set, sizeof a->threads_set, "simulation.threads=%ld", v);
+                a->sets[a->nsets++] = a->threads_set;
+            } else {
+                a->out_dir = val;
+            }
+        } else if (allow_run && (!strcmp(s, "--quiet") || !strcmp(s, "-q"))) {
+            a->quiet = 1;
+        } else if (s[0] == '-' && s[1]) {
+            return usage_error("unknown option", s);
+        } else if (!a->config) {
+            a->config = s;
+        } else {
+            return usage_error("unexpected argument", s);
+        }
+    }
+    if (!a->config) return usage_error("missing CONFIG", NULL);
+    return 0;
+}
+
+/* ---- progress: newline-terminated lines at most once a second; one updating line on a tty */
+
+struct progress {
+    double t0, last;
+    int tty;
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static void progress_line(struct progress *p, const struct net *n, int64_t done, int final)
+{
+    double wall = mono_s() - p->t0, sim = done * n->dt_ms;
+    double frac = n->nsteps ? (double)done / n->nsteps : 1;
+    double eta = frac > 0 ? wall * (1 - frac) / frac : 0;
+    double rtf = wall > 0 ? sim * 1e-3 / wall : 0;
+    fprintf(stderr, "%s[apical] t = %.1f / %.1f ms (%3.0f%%)  wall %.1f s  ETA %.1f s  %.3gx real time%s",
+            p->tty ? "\r" : "", sim, n->nsteps * n->dt_ms, 100 * frac, wall, eta, rtf,
+            p->tty && !final ? "   " : "\n");
+    fflush(stderr);
+}
+
+static int progress_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    struct progress *p = self;
+    double t = mono_s();
+    if (t - p->last >= 1.0) {
+        p->last = t;
+        progress_line(p, n, step + 1, 0);
+    }
+    return 0;
+}
+
+/* ---- outputs ---- */
+
+static int path_in(char *buf, size_t n, const char *dir, const char *name)
+{
+    if ((size_t)snprintf(buf, n, "%s/%s", dir, name) >= n) return -1;
+    return 0;
+}
+
+static void default_out(char *buf, size_t n, const char *config)
+{
+    const char *base = strrchr(config, '/');
+    base = base ? base + 1 : config;
+    const char *dot = strrchr(base, '.');
+    int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    snprintf(buf, n, "out/%.*s", len, base);
+}
+
+static int write_text(const char *path, const char *text, struct err *e)
+{
+    struct afile f;
+    int rc = afile_open(&f, path, e);
+    if (rc) return rc;
+    fputs(text, f.fp);
+    return afile_commit(&f, e);
+}
+
+static int draw_raster(const char *spikes, const char *svg, const struct net *n, const char *title,
+                       struct err *e)
+{
+    struct spk_table t = {0};
+    int rc = spk_read(spikes, &t, e);
+    if (rc) return rc;
+    /* the file knows only the ids that spiked; the network knows the true sizes */
+    for (int i = 0; i < t.npops && i < n->npops; i++) t.pop_size[i] = n->pops[i].n;
+    struct svg_raster_opts o = {.t_start_ms = 0, .t_end_ms = n->step * n->dt_ms,
+                                .max_per_pop = n->spec->raster_per_pop, .bin_ms = 0,
+                                .title = title};
+    rc = svg_raster_write(svg, &t, &o, e);
+    spk_table_free(&t);
+    return rc;
+}
+
+static void print_estimate(const struct net_spec *s, int quiet)
+{
+    uint64_t neurons;
+    double syn, bytes;
+    net_estimate(s, &neurons, &syn, &bytes);
+    if (!quiet)
+        fprintf(stderr, "[apical] %llu neurons, %s%.0f synapses, about %.1f MiB\n",
+                (unsigned long long)neurons, "~", syn, bytes / 1048576.0);
+}
+
+/* A network that cannot fit in this machine's memory is bad input, caught before allocating. */
+static int check_memory(const struct net_spec *s, const char *config, struct err *e)
+{
+    uint64_t neurons;
+    double syn, bytes;
+    net_estimate(s, &neurons, &syn, &bytes);
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    if (phys > 0 && bytes > phys) {
+        int big = 0;
+        for (int i = 1; i < s->npops; i++)
+            if (s->pops[i].size > s->pops[big].size) big = i;
+        char path[128];
+        snprintf(path, sizeof path, "populations.%s.size", s->pops[big].name);
+        return err_set(e, ERR_INPUT, config, 0, path,
+                       "the network needs about %.1f GiB (%.3g synapses), more than this "
+                       "machine's %.1f GiB",
+                       bytes / 1073741824.0, syn, phys / 1073741824.0);
+    }
+    return 0;
+}
+
+int cli_run(int argc, char **argv)
+{
+    struct cli_args a;
+    int rc = cli_parse_args(argc, argv, &a, 1);
+    if (rc) return rc;
+    double t_start = mono_s();
+    struct err e = {0};
+    struct net_spec spec;
+    struct net net = {0};
+    struct rec_spikes rs = {0};
+    struct rec_traces *rt = NULL;
+    char *resolved = NULL;
+    if ((rc = cfg_load(a.config, a.sets, a.nsets, &spec, &resolved, &e))) return cli_report(&e);
+    char out[900];
+    if (a.out_dir)
+        snprintf(out, sizeof out, "%s", a.out_dir);
+    else
+        default_out(out, sizeof out, a.config);
+    char p_csv[1024], p_bin[1024], p_traces[1024], p_sum[1024], p_svg[1024], p_cfg[1024];
+    if (path_in(p_csv, sizeof p_csv, out, "spikes.csv") || path_in(p_bin, sizeof p_bin, out, "spikes.bin") ||
+        path_in(p_traces, sizeof p_traces, out, "traces.csv") ||
+        path_in(p_sum, sizeof p_sum, out, "summary.json") ||
+        path_in(p_svg, sizeof p_svg, out, "raster.svg") ||
+        path_in(p_cfg, sizeof p_cfg, out, "config.cfg")) {
+        err_set(&e, ERR_INPUT, NULL, 0, "-o", "output path too long");
+        goto fail_spec;
+    }
+    print_estimate(&spec, a.quiet);
+    if (check_memory(&spec, a.config, &e) || afile_mkdirs(out, &e)) goto fail_spec;
+    /* a summary left from an earlier run must not pass for this one's */
+    unlink(p_sum);
+
+    if (net_build(&net, &spec, &e)) goto fail_net;
+    if (!a.quiet)
+        fprintf(stderr, "[apical] built %llu synapses (%.1f MiB) in %.2f s on %d threads\n",
+                (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0, net.build_s,
+                net.nthreads);
+
+    struct recorder recs[3];
+    int nrecs = 0;
+    struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
+    int any_spikes = 0;
+    for (int i = 0; i < spec.npops; i++) any_spikes |= spec.record_spikes[i];
+    int want_bin = spec.spikes_bin || (spec.raster && !spec.spikes_csv);
+    if (any_spikes && (spec.spikes_csv || want_bin)) {
+        if (rec_spikes_open(&rs, &recs[nrecs], &net, spec.spikes_csv ? p_csv : NULL,
+                            want_bin ? p_bin : NULL, &e))
+            goto fail_net;
+        nrecs++;
+    }
+    if (spec.ntraces) {
+        if (rec_traces_open(&rt, &recs[nrecs], &net, p_traces, &e)) goto fail_rec;
+        nrecs++;
+    }
+    if (!a.quiet) {
+        recs[nrecs].on_step = progress_step;
+        recs[nrecs].self = &prog;
+        nrecs++;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct err run_err = {0};
+    int run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (!a.quiet) progress_line(&prog, &net, net.step, 1);
+    /* A fault in the state is not a result: drop the files. An interruption keeps what was
+     * recorded, and the summary says interrupted. */
+    int keep = run_rc == 0 || run_rc == ERR_INTERRUPTED;
+    if (rec_spikes_close(&rs, keep, &e) || rec_traces_close(rt, keep, &e)) {
+        rt = NULL;
+        goto fail_net;
+    }
+    rt = NULL;
+    if (!keep) {
+        e = run_err;
+        goto fail_net;
+    }
+    if (write_text(p_cfg, resolved, &e)) goto fail_net;
+    if (spec.raster && any_spikes &&
+        draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, a.config, &e))
+        goto fail_net;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    struct summary_info si = {.config_path = a.config, .resolved_config = resolved,
+                              .peak_rss_kb = ru.ru_maxrss};
+    if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
+    if (!a.quiet) {
+        for (int i = 0; i < net.npops; i++) {
+            struct pop_stats st;
+            net_pop_stats(&net, i, &st);
+            fprintf(stderr, "[apical] %-12s %8u neurons %10llu spikes %8.2f Hz  CV ISI %.3f\n",
+                    net.pops[i].name, net.pops[i].n, (unsigned long long)st.spikes, st.rate_hz,
+                    st.cv_isi);
+        }
+        fprintf(stderr, "[apical] simulated %.1f ms in %.2f s (build %.2f s, total %.2f s), "
+                        "%.3g synaptic events/s; wrote %s/\n",
+                net.step * net.dt_ms, net.sim_s, net.build_s, mono_s() - t_start,
+                net.sim_s > 0 ? net_events(&net) / net.sim_s : 0.0, out);
+    }
+    net_free(&net);
+    spec_free(&spec);
+    free(resolved);
+    if (run_rc == ERR_INTERRUPTED) {
+        fprintf(stderr, "apical: interrupted by signal %d; partial results in %s/\n",
+                (int)stop_signal, out);
+        return stop_signal == SIGTERM ? 143 : 130;
+    }
+    return 0;
+
+fail_rec:
+    rec_spikes_close(&rs, 0, NULL);
+fail_net:
+    rec_traces_close(rt, 0, NULL);
+fail_spec:
+    net_free(&net);
+    spec_free(&spec);
+    free(resolved);
+    return cli_report(&e);
+}

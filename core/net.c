@@ -1,0 +1,453 @@
+/* core/net: building the network and the time loop. The step, for every step:
+ *   1. stimuli add this step's input into the ring slot due now (owning thread);
+ *   2. update: each neuron advances by dt, consumes its due input, and spikes (owning thread);
+ *   3. communicate: each thread walks every spike of the step in ascending (population, id)
+ *      order and adds weights into its own targets' ring slots `delay` steps ahead;
+ *   4. record: recorders run on one thread while the others wait.
+ * Sums into a target happen in an order fixed by (step, projection, source id, synapse), never
+ * by thread count, so results are bit-identical for any number of threads. */
+#include "core/net.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/part.h"
+#include "core/rng.h"
+#include "synapses/dist.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses, double *bytes)
+{
+    uint64_t nn = 0;
+    double syn = 0, b = 0;
+    for (int i = 0; i < s->npops; i++) {
+        const struct pop_spec *p = &s->pops[i];
+        nn += p->size;
+        /* state, ISI statistics, refractory count, spikes; rings counted below */
+        b += (double)p->size * (8.0 * p->model->nstate + 8 + 4 + 16 + 4 + 4);
+    }
+    for (int j = 0; j < s->nprojs; j++) {
+        const struct proj_spec *p = &s->projs[j];
+        double c = proj_expected_count(p, s->pops[p->from].size, s->pops[p->to].size,
+                                       p->from == p->to);
+        syn += c;
+        b += c * (p->delay.kind == DIST_CONST ? 8.0 : 10.0);
+        double dmax = p->delay.kind == DIST_CONST ? p->delay.a : p->delay.hi;
+        if (!isfinite(dmax) || dmax > 100) dmax = 100;
+        b += 8.0 * s->pops[p->to].size * (dmax / s->dt_ms + 2);
+    }
+    *neurons = nn;
+    *synapses = syn;
+    *bytes = b;
+}
+
+static int alloc_pop(struct pop *p, const struct pop_spec *ps, int nparts, double dt,
+                     struct err *e)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", ps->name);
+    p->n = ps->size;
+    p->ops = ps->model;
+    size_t n = p->n ? p->n : 1;
+    p->derived = calloc(1, p->ops->derived_size ? p->ops->derived_size : 1);
+    p->refr = calloc(n, sizeof *p->refr);
+    p->spk = malloc(n * sizeof *p->spk);
+    p->nspk = calloc((size_t)nparts, sizeof *p->nspk);
+    p->last_stamp = malloc(n * sizeof *p->last_stamp);
+    p->isi_n = calloc(n, sizeof *p->isi_n);
+    p->isi_sum = calloc(n, sizeof *p->isi_sum);
+    p->isi_sq = calloc(n, sizeof *p->isi_sq);
+    int bad = !p->derived || !p->refr || !p->spk || !p->nspk || !p->last_stamp || !p->isi_n ||
+              !p->isi_sum || !p->isi_sq;
+    for (int v = 0; v < p->ops->nstate && !bad; v++)
+        bad = !(p->state[v] = malloc(n * sizeof(double)));
+    if (bad) return err_set(e, ERR_NOMEM, NULL, 0, ps->name, "out of memory for the population");
+    for (uint32_t i = 0; i < p->n; i++) p->last_stamp[i] = -1;
+    if (p->ops->prepare) {
+        struct err pe = {0};
+        if (p->ops->prepare(ps->params, dt, p->derived, &pe) != 0)
+            return err_set(e, ERR_INPUT, NULL, 0, ps->name, "%s: %s", pe.path, pe.msg);
+    }
+    return 0;
+}
+
+/* Initial state: the model's defaults, then any per-variable distribution, drawn per neuron
+ * from its own counter so the result does not depend on threads. */
+static void init_state(struct pop *p, const struct pop_spec *ps, int index, uint64_t seed)
+{
+    double s0[NRN_MAX_STATE] = {0};
+    if (p->ops->initial) p->ops->initial(ps->params, s0);
+    for (int v = 0; v < p->ops->nstate; v++) {
+        for (uint32_t i = 0; i < p->n; i++) {
+            if (ps->has_init[v]) {
+                struct rng r;
+                rng_init(&r, seed, RNG_STREAM_INIT + (uint32_t)index, i, (uint32_t)v);
+                p->state[v][i] = dist_draw(&ps->init[v], &r);
+            } else {
+                p->state[v][i] = s0[v];
+            }
+        }
+    }
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* A spike source's schedule as events (stamp, id) sorted per part. */
+static int build_schedule(struct pop *p, const struct pop_spec *ps, int nparts, double dt,
+                          int64_t nsteps, struct err *e)
+{
+    size_t total = ps->src_offset ? ps->src_offset[p->n] : 0;
+    int64_t(*ev)[2] = malloc((total ? total : 1) * sizeof *ev);
+    p->src_begin = calloc((size_t)nparts + 1, sizeof *p->src_begin);
+    p->src_cursor = calloc((size_t)nparts, sizeof *p->src_cursor);
+    p->src_stamp = malloc((total ? total : 1) * sizeof *p->src_stamp);
+    p->src_id = malloc((total ? total : 1) * sizeof *p->src_id);
+    if (!ev || !p->src_begin || !p->src_cursor || !p->src_stamp || !p->src_id) {
+        free(ev);
+        return err_set(e, ERR_NOMEM, NULL, 0, ps->name, "out of memory for the schedule");
+    }
+    size_t m = 0;
+    for (uint32_t i = 0; i < p->n; i++)
+        for (size_t j = ps->src_offset[i]; j < ps->src_offset[i + 1]; j++) {
+            int64_t st = (int64_t)floor(ps->src_times_ms[j] / dt + 0.5);
+            if (st < 1 || st > nsteps) continue; /* outside the run */
+            ev[m][0] = st;
+            ev[m][1] = i;
+            m++;
+        }
+    qsort(ev, m, sizeof *ev, cmp_event);
+    /* group by owning part, dropping duplicates (one spike per neuron and step) */
+    size_t w = 0;
+    for (int k = 0; k < nparts; k++) {
+        p->src_begin[k] = w;
+        uint32_t b = part_begin(p->n, nparts, k), en = part_begin(p->n, nparts, k + 1);
+        for (size_t j = 0; j < m; j++) {
+            if (ev[j][1] < b || ev[j][1] >= en) continue;
+            if (w > p->src_begin[k] && p->src_stamp[w - 1] == ev[j][0] &&
+                p->src_id[w - 1] == (uint32_t)ev[j][1])
+                continue;
+            p->src_stamp[w] = ev[j][0];
+            p->src_id[w] = (uint32_t)ev[j][1];
+            w++;
+        }
+        p->src_cursor[k] = p->src_begin[k];
+    }
+    p->src_begin[nparts] = w;
+    free(ev);
+    return 0;
+}
+
+int net_build(struct net *n, const struct net_spec *s, struct err *e)
+{
+    double t0 = now_s();
+    memset(n, 0, sizeof *n);
+    n->spec = s;
+    n->dt_ms = s->dt_ms;
+    n->nsteps = (int64_t)floor(s->duration_ms / s->dt_ms + 0.5);
+    n->seed = s->seed;
+    n->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    n->npops = s->npops;
+    n->nprojs = s->nprojs;
+    n->fault_pop = -1;
+    int T = n->nthreads;
+    n->pops = calloc((size_t)s->npops, sizeof *n->pops);
+    n->projs = calloc((size_t)(s->nprojs ? s->nprojs : 1), sizeof *n->projs);
+    n->ctr = calloc((size_t)T, sizeof *n->ctr);
+    n->pop_spikes = calloc((size_t)s->npops * T, sizeof *n->pop_spikes);
+    if (!n->pops || !n->projs || !n->ctr || !n->pop_spikes)
+        return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+    int rc;
+    for (int i = 0; i < s->npops; i++) {
+        if ((rc = alloc_pop(&n->pops[i], &s->pops[i], T, s->dt_ms, e))) return rc;
+        init_state(&n->pops[i], &s->pops[i], i, s->seed);
+        if (!n->pops[i].ops->update &&
+            (rc = build_schedule(&n->pops[i], &s->pops[i], T, s->dt_ms, n->nsteps, e)))
+            return rc;
+    }
+    for (int j = 0; j < s->nprojs; j++) {
+        const struct proj_spec *ps = &s->projs[j];
+        rc = proj_build(&n->projs[j], ps, j, s->pops[ps->from].size, s->pops[ps->to].size,
+                        ps->from == ps->to, s->dt_ms, s->seed, T, e);
+        if (rc) return rc;
+    }
+    for (int i = 0; i < s->npops; i++) {
+        struct pop *p = &n->pops[i];
+        uint32_t dmax = 0;
+        for (int j = 0; j < s->nprojs; j++)
+            if (n->projs[j].tgt_pop == i && n->projs[j].max_delay > dmax)
+                dmax = n->projs[j].max_delay;
+        p->nslots = dmax + 1;
+        size_t len = (size_t)p->ops->nports * p->nslots * p->n;
+        p->ring = calloc(len ? len : 1, sizeof *p->ring);
+        if (!p->ring) return err_set(e, ERR_NOMEM, NULL, 0, p->name, "out of memory for input");
+    }
+    n->build_s = now_s() - t0;
+    return 0;
+}
+
+/* ---- the step, as seen by thread k ---- */
+
+static void stimulate(struct net *n, int pi, int k, int64_t step, double *i_ext)
+{
+    const struct net_spec *s = n->spec;
+    struct pop *p = &n->pops[pi];
+    double t = step * n->dt_ms; /* the step covers [t, t + dt) */
+    uint32_t b = part_begin(p->n, n->nthreads, k), en = part_begin(p->n, n->nthreads, k + 1);
+    size_t slot = (size_t)(step % p->nslots);
+    *i_ext = 0;
+    for (int j = 0; j < s->nstims; j++) {
+        const struct stim_spec *st = &s->stims[j];
+        if (st->target != pi || t < st->start_ms - 1e-9 * n->dt_ms) continue;
+        if (st->stop_ms >= 0 && t >= st->stop_ms - 1e-9 * n->dt_ms) continue;
+        if (st->kind == STIM_DC) {
+            *i_ext += st->amplitude_pa;
+            continue;
+        }
+        double mu = st->rate_hz * n->dt_ms * 1e-3;
+        double *in = p->ring + ((size_t)st->port * p->nslots + slot) * p->n;
+        for (uint32_t i = b; i < en; i++) {
+            struct rng r;
+            rng_init(&r, n->seed, RNG_STREAM_STIM + (uint32_t)j, i, (uint32_t)step);
+            uint32_t c = rng_poisson(&r, mu);
+            if (c) in[i] += c * st->weight;
+        }
+    }
+}
+
+static uint32_t play_schedule(struct pop *p, int k, int64_t stamp, uint32_t *out)
+{
+    uint32_t m = 0;
+    size_t c = p->src_cursor[k];
+    while (c < p->src_begin[k + 1] && p->src_stamp[c] == stamp) out[m++] = p->src_id[c++];
+    p->src_cursor[k] = c;
+    return m;
+}
+
+static void update_part(struct net *n, int k, int64_t step)
+{
+    for (int pi = 0; pi < n->npops; pi++) {
+        struct pop *p = &n->pops[pi];
+        uint32_t b = part_begin(p->n, n->nthreads, k), en = part_begin(p->n, n->nthreads, k + 1);
+        uint32_t *out = p->spk + b;
+        uint32_t m;
+        double i_ext = 0;
+        stimulate(n, pi, k, step, &i_ext);
+        if (p->ops->update) {
+            size_t slot = (size_t)(step % p->nslots);
+            double *in[NRN_MAX_PORTS];
+            for (int q = 0; q < p->ops->nports; q++)
+                in[q] = p->ring + ((size_t)q * p->nslots + slot) * p->n;
+            struct nrn_ctx c = {.derived = p->derived, .state = p->state, .refr = p->refr,
+                                .input = in, .i_ext = i_ext};
+            m = p->ops->update(&c, b, en, out);
+            const double *v = p->state[0];
+            int bad = 0;
+            for (uint32_t i = b; i < en; i++) bad |= !isfinite(v[i]);
+            if (bad) {
+                uint32_t i = b;
+                while (isfinite(v[i])) i++;
+#pragma omp critical(apical_fault)
+                if (n->fault_pop < 0) {
+                    n->fault_pop = pi;
+                    n->fault_neuron = i;
+                    n->fault_step = step;
+                }
+            }
+        } else {
+            m = play_schedule(p, k, step + 1, out);
+        }
+        p->nspk[k] = m;
+        n->pop_spikes[(size_t)pi * n->nthreads + k] += m;
+        n->ctr[k].spikes += m;
+        int64_t stamp = step + 1;
+        for (uint32_t j = 0; j < m; j++) {
+            uint32_t i = out[j];
+            if (p->last_stamp[i] >= 0) {
+                double isi = (double)(stamp - p->last_stamp[i]) * n->dt_ms;
+                p->isi_n[i]++;
+                p->isi_sum[i] += isi;
+                p->isi_sq[i] += isi * isi;
+            }
+            p->last_stamp[i] = stamp;
+        }
+    }
+}
+
+static void deliver_part(struct net *n, int k, int64_t step)
+{
+    const int T = n->nthreads;
+    uint64_t events = 0;
+    for (int j = 0; j < n->nprojs; j++) {
+        const struct proj *pr = &n->projs[j];
+        const struct pop *src = &n->pops[pr->src_pop];
+        struct pop *tgt = &n->pops[pr->tgt_pop];
+        const uint32_t ns = tgt->nslots, nt = tgt->n;
+        const uint32_t now = (uint32_t)(step % ns);
+        double *port = tgt->ring + (size_t)pr->port * ns * nt;
+        for (int kk = 0; kk < T; kk++) {
+            const uint32_t *ids = src->spk + part_begin(src->n, T, kk);
+            for (uint32_t a = 0; a < src->nspk[kk]; a++) {
+                uint64_t cell = (uint64_t)ids[a] * T + k;
+                uint64_t lo = pr->row[cell], hi = pr->row[cell + 1];
+                events += hi - lo;
+                if (!pr->delay) {
+                    uint32_t slot = now + pr->delay_steps;
+                    if (slot >= ns) slot -= ns;
+                    double *buf = port + (size_t)slot * nt;
+                    for (uint64_t q = lo; q < hi; q++) buf[pr->tgt[q]] += pr->w[q];
+                } else {
+                    for (uint64_t q = lo; q < hi; q++) {
+                        uint32_t slot = now + pr->delay[q];
+                        if (slot >= ns) slot -= ns;
+                        port[(size_t)slot * nt + pr->tgt[q]] += pr->w[q];
+                    }
+                }
+            }
+        }
+    }
+    n->ctr[k].events += events;
+}
+
+int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
+            struct err *e)
+{
+    double t0 = now_s();
+    int halt = 0, rc = 0, short_team = 0;
+    struct err rec_err = {0};
+#pragma omp parallel num_threads(n->nthreads)
+    {
+        int k = omp_get_thread_num();
+        if (omp_get_num_threads() != n->nthreads) {
+#pragma omp atomic write
+            short_team = 1;
+        }
+#pragma omp barrier
+        for (int64_t step = n->step; step < n->nsteps && !short_team; step++) {
+            update_part(n, k, step);
+#pragma omp barrier
+            deliver_part(n, k, step);
+#pragma omp master
+            {
+                if (n->fault_pop >= 0) {
+                    halt = 1;
+                } else {
+                    for (int r = 0; r < nrecs && !rc; r++)
+                        rc = recs[r].on_step(recs[r].self, n, step, &rec_err);
+                    n->step = step + 1;
+                    if (rc || (stop && *stop)) halt = 1;
+                }
+            }
+#pragma omp barrier
+            if (halt) break;
+        }
+    }
+    n->sim_s += now_s() - t0;
+    if (short_team)
+        return err_set(e, ERR_INPUT, NULL, 0, "simulation.threads",
+                       "OpenMP gave fewer than %d threads", n->nthreads);
+    if (n->fault_pop >= 0) {
+        const struct pop *p = &n->pops[n->fault_pop];
+        return err_set(e, ERR_NONFINITE, NULL, 0, p->name,
+                       "non-finite membrane potential in neuron %u at step %lld (t = %g ms)",
+                       n->fault_neuron, (long long)n->fault_step,
+                       (double)(n->fault_step + 1) * n->dt_ms);
+    }
+    if (rc) {
+        *e = rec_err;
+        return rc;
+    }
+    if (n->step < n->nsteps) {
+        n->interrupted = 1;
+        return err_set(e, ERR_INTERRUPTED, NULL, 0, NULL, "interrupted at t = %g ms",
+                       n->step * n->dt_ms);
+    }
+    return 0;
+}
+
+void net_pop_stats(const struct net *n, int pi, struct pop_stats *st)
+{
+    const struct pop *p = &n->pops[pi];
+    memset(st, 0, sizeof *st);
+    for (int k = 0; k < n->nthreads; k++) st->spikes += n->pop_spikes[(size_t)pi * n->nthreads + k];
+    double t_s = n->step * n->dt_ms * 1e-3;
+    st->rate_hz = p->n && t_s > 0 ? st->spikes / (p->n * t_s) : 0;
+    double cv = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        if (p->isi_n[i] < 2) continue;
+        double m = p->isi_sum[i] / p->isi_n[i];
+        double var = p->isi_sq[i] / p->isi_n[i] - m * m;
+        cv += sqrt(var > 0 ? var : 0) / m;
+        st->cv_neurons++;
+    }
+    st->cv_isi = st->cv_neurons ? cv / st->cv_neurons : NAN;
+    for (int j = 0; j < n->nprojs; j++)
+        if (n->projs[j].tgt_pop == pi) st->synapses_in += n->projs[j].nsyn;
+}
+
+uint64_t net_synapses(const struct net *n)
+{
+    uint64_t s = 0;
+    for (int j = 0; j < n->nprojs; j++) s += n->projs[j].nsyn;
+    return s;
+}
+
+size_t net_bytes(const struct net *n)
+{
+    size_t b = 0;
+    for (int j = 0; j < n->nprojs; j++) b += n->projs[j].bytes;
+    for (int i = 0; i < n->npops; i++) {
+        const struct pop *p = &n->pops[i];
+        b += (size_t)p->n * (8 * (size_t)p->ops->nstate + 4 + 4 + 8 + 4 + 16);
+        b += (size_t)p->ops->nports * p->nslots * p->n * 8;
+    }
+    return b;
+}
+
+uint64_t net_events(const struct net *n)
+{
+    uint64_t s = 0;
+    for (int k = 0; k < n->nthreads; k++) s += n->ctr[k].events;
+    return s;
+}
+
+void net_free(struct net *n)
+{
+    for (int i = 0; n->pops && i < n->npops; i++) {
+        struct pop *p = &n->pops[i];
+        for (int v = 0; v < NRN_MAX_STATE; v++) free(p->state[v]);
+        free(p->derived);
+        free(p->refr);
+        free(p->ring);
+        free(p->spk);
+        free(p->nspk);
+        free(p->last_stamp);
+        free(p->isi_n);
+        free(p->isi_sum);
+        free(p->isi_sq);
+        free(p->src_begin);
+        free(p->src_cursor);
+        free(p->src_stamp);
+        free(p->src_id);
+    }
+    for (int j = 0; n->projs && j < n->nprojs; j++) proj_free(&n->projs[j]);
+    free(n->pops);
+    free(n->projs);
+    free(n->ctr);
+    free(n->pop_spikes);
+    memset(n, 0, sizeof *n);
+}

@@ -1,0 +1,96 @@
+/* core/net: a network built from a spec, and the time loop. Owns populations (struct of
+ * arrays per population), projections, stimuli and the delay ring buffers; calls recorders
+ * once per step. One OpenMP region spans the run: thread k updates and receives for the
+ * neurons in its part of every population (core/part.h). */
+#ifndef APICAL_NET_H
+#define APICAL_NET_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/spec.h"
+#include "neurons/neuron.h"
+#include "synapses/proj.h"
+
+struct pop {
+    char name[SPEC_NAME];
+    uint32_t n;
+    const struct nrn_ops *ops;
+    void *derived;
+    double *state[NRN_MAX_STATE]; /* state[v][i] */
+    int32_t *refr;
+    /* Input ring: nports x nslots x n. Slot (step mod nslots) holds what arrives at the end
+     * of that step; nslots = max delay + 1 so no delay reaches the slot being read. */
+    uint32_t nslots;
+    double *ring;
+    /* This step's spikes: part k writes ids at spk + part_begin(k), nspk[k] of them. */
+    uint32_t *spk;
+    uint32_t *nspk;
+    /* Spike statistics, per neuron (written only by the owning thread). */
+    int64_t *last_stamp;
+    uint32_t *isi_n;
+    double *isi_sum, *isi_sq;
+    /* Spike sources: per part, events sorted by stamp then id, and a cursor. */
+    size_t *src_begin, *src_cursor; /* nparts + 1 / nparts */
+    int64_t *src_stamp;
+    uint32_t *src_id;
+};
+
+/* Recorders observe the network once per step, on one thread, after delivery of the step's
+ * spikes: the spikes stamped step + 1 and the state at time (step + 1) * dt. */
+struct net;
+struct recorder {
+    int (*on_step)(void *self, const struct net *n, int64_t step, struct err *e);
+    void *self;
+};
+
+struct net_counters {
+    uint64_t spikes;
+    uint64_t events; /* synaptic events delivered */
+    char pad[48];    /* one cache line per thread */
+};
+
+struct net {
+    double dt_ms;
+    int64_t nsteps, step; /* step: the next step to run */
+    uint64_t seed;
+    int nthreads;
+    int npops, nprojs;
+    struct pop *pops;
+    struct proj *projs;
+    const struct net_spec *spec;
+    struct net_counters *ctr;      /* per thread */
+    uint64_t *pop_spikes;          /* npops x nthreads */
+    double build_s, sim_s;
+    int interrupted;
+    /* set by a thread that met NaN/Inf; reported after the step */
+    int fault_pop;
+    uint32_t fault_neuron;
+    int64_t fault_step;
+};
+
+struct pop_stats {
+    uint64_t spikes;
+    double rate_hz;      /* mean over neurons, over the simulated time */
+    double cv_isi;       /* mean over neurons with at least 2 intervals; NaN if none */
+    uint32_t cv_neurons; /* how many neurons entered cv_isi */
+    uint64_t synapses_in;
+};
+
+/* Estimated neurons, synapses and bytes, from the spec alone (printed before allocating). */
+void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses, double *bytes);
+int net_build(struct net *n, const struct net_spec *s, struct err *e);
+/* Runs until the end, a fault, or *stop becoming non-zero (checked after each step). */
+int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
+            struct err *e);
+void net_pop_stats(const struct net *n, int pop, struct pop_stats *st);
+uint64_t net_synapses(const struct net *n);
+size_t net_bytes(const struct net *n);
+uint64_t net_events(const struct net *n);
+void net_free(struct net *n);
+
+static inline double net_time_ms(const struct net *n, int64_t stamp) { return stamp * n->dt_ms; }
+
+#endif

@@ -1,0 +1,95 @@
+/* core/rng: Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"). */
+#include "core/rng.h"
+
+#include <math.h>
+
+void rng_philox(const uint32_t key[2], const uint32_t ctr[4], uint32_t out[4])
+{
+    uint32_t k0 = key[0], k1 = key[1];
+    uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3];
+    for (int round = 0; round < 10; round++) {
+        uint64_t p0 = (uint64_t)0xD2511F53u * c0;
+        uint64_t p1 = (uint64_t)0xCD9E8D57u * c2;
+        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+        c0 = n0;
+        c1 = (uint32_t)p1;
+        c2 = n2;
+        c3 = (uint32_t)p0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
+}
+
+void rng_init(struct rng *r, uint64_t seed, uint32_t stream, uint32_t id, uint32_t step)
+{
+    r->key[0] = (uint32_t)seed;
+    r->key[1] = (uint32_t)(seed >> 32);
+    r->ctr[0] = 0;
+    r->ctr[1] = step;
+    r->ctr[2] = id;
+    r->ctr[3] = stream;
+    r->avail = 0;
+}
+
+uint32_t rng_u32(struct rng *r)
+{
+    if (r->avail == 0) {
+        rng_philox(r->key, r->ctr, r->buf);
+        r->ctr[0]++;
+        r->avail = 4;
+    }
+    return r->buf[--r->avail];
+}
+
+double rng_uniform(struct rng *r)
+{
+    uint64_t a = rng_u32(r) >> 5, b = rng_u32(r) >> 6; /* 27 + 26 bits */
+    return ((double)(a * 67108864u + b) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+uint32_t rng_below(struct rng *r, uint32_t n)
+{
+    /* Lemire's multiply-shift; the bias of at most n / 2^32 is far below any test's reach. */
+    return (uint32_t)(((uint64_t)rng_u32(r) * n) >> 32);
+}
+
+double rng_normal(struct rng *r)
+{
+    double u = rng_uniform(r), v = rng_uniform(r);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+
+static uint32_t poisson_ptrs(struct rng *r, double mu)
+{
+    /* Hormann 1993, "The transformed rejection method for generating Poisson random variables". */
+    double smu = sqrt(mu), logmu = log(mu);
+    double b = 0.931 + 2.53 * smu, a = -0.059 + 0.02483 * b;
+    double inv_alpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
+    for (;;) {
+        double u = rng_uniform(r) - 0.5, v = rng_uniform(r);
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + mu + 0.43);
+        if (us >= 0.07 && v <= vr) return (uint32_t)k;
+        if (k < 0 || (us < 0.013 && v > us)) continue;
+        if (log(v) + log(inv_alpha) - log(a / (us * us) + b) <= -mu + k * logmu - lgamma(k + 1.0))
+            return (uint32_t)k;
+    }
+}
+
+uint32_t rng_poisson(struct rng *r, double mu)
+{
+    if (mu <= 0.0) return 0;
+    if (mu >= 10.0) return poisson_ptrs(r, mu);
+    double limit = exp(-mu), prod = rng_uniform(r);
+    uint32_t k = 0;
+    while (prod > limit) {
+        prod *= rng_uniform(r);
+        k++;
+    }
+    return k;
+}

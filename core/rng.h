@@ -1,0 +1,36 @@
+/* core/rng: counter-based random numbers (Philox4x32-10). A draw is a pure function of
+ * (seed, stream, id, step, index), so results never depend on which thread asks or when. */
+#ifndef APICAL_RNG_H
+#define APICAL_RNG_H
+
+#include <stdint.h>
+
+/* Streams keep unrelated uses of randomness apart. Projections and stimuli add their index. */
+enum {
+    RNG_STREAM_INIT = 1,           /* initial state of neurons: + population index */
+    RNG_STREAM_CONN = 0x100,       /* connectivity, weights, delays: + projection index */
+    RNG_STREAM_STIM = 0x10000,     /* stimuli: + stimulus index */
+};
+
+/* One keyed counter; draws advance only the index word. */
+struct rng {
+    uint32_t key[2];
+    uint32_t ctr[4]; /* index, step, id, stream */
+    uint32_t buf[4];
+    int avail;
+};
+
+void rng_init(struct rng *r, uint64_t seed, uint32_t stream, uint32_t id, uint32_t step);
+uint32_t rng_u32(struct rng *r);
+/* Uniform in the open interval (0, 1), 53 bits. */
+double rng_uniform(struct rng *r);
+/* Uniform integer in [0, n), n >= 1. */
+uint32_t rng_below(struct rng *r, uint32_t n);
+double rng_normal(struct rng *r);
+/* Poisson with mean mu >= 0: multiplication below 10, transformed rejection (PTRS) above. */
+uint32_t rng_poisson(struct rng *r, double mu);
+
+/* The raw block function, exposed for tests against published known-answer vectors. */
+void rng_philox(const uint32_t key[2], const uint32_t ctr[4], uint32_t out[4]);
+
+#endif

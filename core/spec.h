@@ -1,0 +1,92 @@
+/* core/spec: a validated, plain-data description of a network and a run. io/cfg fills it from
+ * a config file; net_build turns it into a network. Units are the config's (ms, mV, pA, nS, pF,
+ * Hz); the engine converts ms to steps in one place (net_build). */
+#ifndef APICAL_SPEC_H
+#define APICAL_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "neurons/neuron.h"
+
+#define SPEC_NAME 64
+
+enum dist_kind { DIST_CONST, DIST_UNIFORM, DIST_NORMAL, DIST_LOGNORMAL };
+
+/* A number drawn per element: const a; uniform [a, b); normal mean a, std b; lognormal with
+ * log-mean a and log-std b. Draws outside [lo, hi] are clipped. */
+struct dist {
+    int kind;
+    double a, b;
+    double lo, hi;
+};
+
+struct pop_spec {
+    char name[SPEC_NAME];
+    uint32_t size;
+    const struct nrn_ops *model;
+    double params[NRN_MAX_PARAMS];
+    int has_init[NRN_MAX_STATE];
+    struct dist init[NRN_MAX_STATE];
+    /* spike sources: per-neuron spike times, CSR by neuron */
+    size_t *src_offset; /* size + 1 entries, or NULL */
+    double *src_times_ms;
+};
+
+enum conn_rule {
+    CONN_ALL_TO_ALL, CONN_ONE_TO_ONE, CONN_FIXED_PROBABILITY, CONN_FIXED_INDEGREE,
+    CONN_FIXED_OUTDEGREE, CONN_LIST
+};
+
+struct proj_spec {
+    char name[SPEC_NAME];
+    int from, to, port;
+    int rule;
+    double p;   /* fixed_probability */
+    uint32_t k; /* fixed_indegree / fixed_outdegree */
+    int autapses, multapses;
+    struct dist weight, delay; /* delay in ms */
+    size_t nlist;              /* explicit list: sources, targets, optional weights and delays */
+    uint32_t *list_src, *list_tgt;
+    double *list_w, *list_d;
+};
+
+enum stim_kind { STIM_POISSON, STIM_DC };
+
+struct stim_spec {
+    char name[SPEC_NAME];
+    int kind;
+    int target, port;
+    double rate_hz, weight; /* poisson: independent train per neuron */
+    double amplitude_pa;    /* dc */
+    double start_ms, stop_ms; /* active in [start, stop); stop < 0 means to the end */
+};
+
+struct trace_spec {
+    int pop;
+    size_t nneurons;
+    uint32_t *neurons;
+    int nvars;
+    int vars[NRN_MAX_STATE];
+    double interval_ms; /* sampling interval, a multiple of dt */
+};
+
+struct net_spec {
+    double dt_ms, duration_ms;
+    uint64_t seed;
+    int threads; /* 0: all available */
+    int npops, nprojs, nstims, ntraces;
+    struct pop_spec *pops;
+    struct proj_spec *projs;
+    struct stim_spec *stims;
+    struct trace_spec *traces;
+    /* outputs */
+    int record_spikes[256]; /* per population: 1 to write its spikes (only first npops used) */
+    int spikes_csv, spikes_bin;
+    int raster;               /* draw raster.svg */
+    uint32_t raster_per_pop;  /* neurons per population in the raster */
+};
+
+void spec_free(struct net_spec *s);
+
+#endif

@@ -1,0 +1,1143 @@
+/* io/cfg: libconfig -> net_spec. Three stages: read (syntax, @include relative to the including
+ * file), override (--set), validate into a spec. Validation walks every group with the list of
+ * keys it allows, so an unknown key is an error, not a silently ignored setting. */
+#include "io/cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/spikes.h"
+#include "synapses/proj.h"
+
+#define PATH_LEN 256
+
+/* Validation context: the top-level file name, for settings that carry none. */
+struct ctx {
+    const char *file;
+    const char *dir; /* folder of the top-level file, for relative data paths */
+    struct err *e;
+    double dt;
+};
+
+/* ---- error helpers ---- */
+
+static const char *where_file(const struct ctx *c, const config_setting_t *s)
+{
+    if (s && config_setting_source_line(s) == 0) return "--set";
+    const char *f = s ? config_setting_source_file(s) : NULL;
+    return f ? f : c->file;
+}
+
+static int fail(const struct ctx *c, const config_setting_t *s, const char *path, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+static int fail(const struct ctx *c, const config_setting_t *s, const char *path, const char *fmt,
+                ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = s ? (int)config_setting_source_line(s) : 0;
+    return err_set(c->e, ERR_INPUT, where_file(c, s), line, path, "%s", msg);
+}
+
+static void join(char *out, const char *base, const char *key)
+{
+    /* a path longer than PATH_LEN is cut short: it only names a place in messages */
+    int n = base[0] ? snprintf(out, PATH_LEN, "%s.%s", base, key)
+                    : snprintf(out, PATH_LEN, "%s", key);
+    if (n >= PATH_LEN) out[PATH_LEN - 1] = '\0';
+}
+
+static const char *type_name(const config_setting_t *s)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_ARRAY: return "an array";
+    case CONFIG_TYPE_LIST: return "a list";
+    case CONFIG_TYPE_GROUP: return "a group";
+    default: return "something else";
+    }
+}
+
+static int is_number(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
+}
+
+/* Every member of group g must be one of the NULL-terminated names in allowed. */
+static int only_keys(const struct ctx *c, const config_setting_t *g, const char *path,
+                     const char *const *allowed)
+{
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, name);
+        if (!ok) {
+            char p[PATH_LEN], known[256] = "";
+            join(p, path, name);
+            for (const char *const *a = allowed; *a; a++) {
+                strncat(known, *a, sizeof known - strlen(known) - 3);
+                if (a[1]) strncat(known, ", ", sizeof known - strlen(known) - 1);
+            }
+            return fail(c, m, p, "unknown setting (allowed here: %s)", known);
+        }
+    }
+    return 0;
+}
+
+/* A number (int or float) member of g; missing is fine when !required (out keeps its value). */
+static int get_num(const struct ctx *c, const config_setting_t *g, const char *path,
+                   const char *key, int required, double lo, double hi, double *out)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) return required ? fail(c, g, p, "missing (a number is required)") : 0;
+    if (!is_number(s)) return fail(c, s, p, "must be a number, not %s", type_name(s));
+    double v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+                                                          : (double)config_setting_get_int64(s);
+    if (!isfinite(v)) return fail(c, s, p, "must be finite");
+    if (v < lo || v > hi) return fail(c, s, p, "%g is out of range [%g, %g]", v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int get_int(const struct ctx *c, const config_setting_t *g, const char *path,
+                   const char *key, int required, long long lo, long long hi, long long *out)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) return required ? fail(c, g, p, "missing (an integer is required)") : 0;
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+        return fail(c, s, p, "must be an integer, not %s", type_name(s));
+    long long v = config_setting_get_int64(s);
+    if (v < lo || v > hi) return fail(c, s, p, "%lld is out of range [%lld, %lld]", v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int get_str(const struct ctx *c, const config_setting_t *g, const char *path,
+                   const char *key, int required, const char **out)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) return required ? fail(c, g, p, "missing (a string is required)") : 0;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return fail(c, s, p, "must be a string, not %s", type_name(s));
+    *out = config_setting_get_string(s);
+    return 0;
+}
+
+static int get_bool(const struct ctx *c, const config_setting_t *g, const char *path,
+                    const char *key, int *out)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return fail(c, s, p, "must be true or false, not %s", type_name(s));
+    *out = config_setting_get_bool(s);
+    return 0;
+}
+
+/* A number, or a group { dist = "uniform"|"normal"|"lognormal"; ... ; min; max }. */
+static int get_dist(const struct ctx *c, const config_setting_t *g, const char *path,
+                    const char *key, int required, double lo, double hi, struct dist *d)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *s = config_setting_get_member(g, key);
+    d->lo = -INFINITY;
+    d->hi = INFINITY;
+    if (!s) return required ? fail(c, g, p, "missing (a number or a distribution)") : 0;
+    if (is_number(s)) {
+        d->kind = DIST_CONST;
+        return get_num(c, g, path, key, 1, lo, hi, &d->a);
+    }
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+        return fail(c, s, p, "must be a number or a distribution group, not %s", type_name(s));
+    const char *kind = NULL;
+    int rc = get_str(c, s, p, "dist", 1, &kind);
+    if (rc) return rc;
+    static const char *const k_uni[] = {"dist", "low", "high", NULL};
+    static const char *const k_norm[] = {"dist", "mean", "std", "min", "max", NULL};
+    static const char *const k_logn[] = {"dist", "mu", "sigma", "min", "max", NULL};
+    if (!strcmp(kind, "uniform")) {
+        d->kind = DIST_UNIFORM;
+        if ((rc = only_keys(c, s, p, k_uni)) || (rc = get_num(c, s, p, "low", 1, lo, hi, &d->a)) ||
+            (rc = get_num(c, s, p, "high", 1, lo, hi, &d->b)))
+            return rc;
+        if (d->b < d->a) return fail(c, s, p, "high (%g) is below low (%g)", d->b, d->a);
+        return 0;
+    }
+    if (!strcmp(kind, "normal") || !strcmp(kind, "lognormal")) {
+        int logn = kind[0] == 'l';
+        d->kind = logn ? DIST_LOGNORMAL : DIST_NORMAL;
+        if ((rc = only_keys(c, s, p, logn ? k_logn : k_norm)) ||
+            (rc = get_num(c, s, p, logn ? "mu" : "mean", 1, -1e12, 1e12, &d->a)) ||
+            (rc = get_num(c, s, p, logn ? "sigma" : "std", 1, 0, 1e12, &d->b)))
+            return rc;
+        d->lo = lo;
+        d->hi = hi;
+        if ((rc = get_num(c, s, p, "min", 0, lo, hi, &d->lo)) ||
+            (rc = get_num(c, s, p, "max", 0, lo, hi, &d->hi)))
+            return rc;
+        if (d->hi < d->lo) return fail(c, s, p, "max (%g) is below min (%g)", d->hi, d->lo);
+        return 0;
+    }
+    char pd[PATH_LEN];
+    join(pd, p, "dist");
+    return fail(c, config_setting_get_member(s, "dist"), pd,
+                "unknown distribution \"%s\" (uniform, normal, lognormal)", kind);
+}
+
+/* ---- simulation ---- */
+
+static int load_simulation(const struct ctx *c, const config_setting_t *root, struct net_spec *sp)
+{
+    static const char *const keys[] = {"dt", "duration", "seed", "threads", NULL};
+    const config_setting_t *g = config_setting_get_member(root, "simulation");
+    sp->dt_ms = 0.1;
+    sp->duration_ms = 1000.0;
+    sp->seed = 1;
+    sp->threads = 0;
+    if (!g) return 0;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, "simulation", "must be a group { ... }, not %s", type_name(g));
+    long long seed = 1, threads = 0;
+    int rc;
+    if ((rc = only_keys(c, g, "simulation", keys)) ||
+        (rc = get_num(c, g, "simulation", "dt", 0, 1e-6, 1000, &sp->dt_ms)) ||
+        (rc = get_num(c, g, "simulation", "duration", 0, 0, 1e9, &sp->duration_ms)) ||
+        (rc = get_int(c, g, "simulation", "seed", 0, 0, 0x7fffffffffffffffLL, &seed)) ||
+        (rc = get_int(c, g, "simulation", "threads", 0, 0, 1024, &threads)))
+        return rc;
+    sp->seed = (uint64_t)seed;
+    sp->threads = (int)threads;
+    if (sp->duration_ms / sp->dt_ms > 4e9)
+        return fail(c, config_setting_get_member(g, "duration"), "simulation.duration",
+                    "%g ms is more than 4e9 steps of %g ms", sp->duration_ms, sp->dt_ms);
+    return 0;
+}
+
+/* ---- populations ---- */
+
+static int find_pop(const struct net_spec *sp, const char *name)
+{
+    for (int i = 0; i < sp->npops; i++)
+        if (!strcmp(sp->pops[i].name, name)) return i;
+    return -1;
+}
+
+static int valid_name(const char *s)
+{
+    if (!s[0] || strlen(s) >= SPEC_NAME || isdigit((unsigned char)s[0])) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return 0;
+    return 1;
+}
+
+/* The element's path: "list.NAME" when it has a usable name, else "list.[i]". */
+static void elem_path(char *out, const char *list, const config_setting_t *el, int i)
+{
+    const char *name = NULL;
+    if (config_setting_type(el) == CONFIG_TYPE_GROUP &&
+        config_setting_lookup_string(el, "name", &name) && valid_name(name))
+        snprintf(out, PATH_LEN, "%s.%s", list, name);
+    else
+        snprintf(out, PATH_LEN, "%s.[%d]", list, i);
+}
+
+static int load_param(const struct ctx *c, const config_setting_t *m, const char *p,
+                      const struct nrn_param *np, double *out)
+{
+    if (np->choices) {
+        if (config_setting_type(m) != CONFIG_TYPE_STRING)
+            return fail(c, m, p, "must be a string, not %s", type_name(m));
+        const char *v = config_setting_get_string(m);
+        for (int k = 0; np->choices[k]; k++)
+            if (!strcmp(np->choices[k], v)) {
+                *out = k;
+                return 0;
+            }
+        return fail(c, m, p, "unknown choice \"%s\"", v);
+    }
+    if (!is_number(m)) return fail(c, m, p, "must be a number (%s), not %s", np->unit, type_name(m));
+    double v = config_setting_type(m) == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
+                                                          : (double)config_setting_get_int64(m);
+    if (!isfinite(v) || v < np->min || v > np->max || (np->min_open && v == np->min) ||
+        (np->max_open && v == np->max))
+        return fail(c, m, p, "%g %s is out of range %s%g, %g%s", v, np->unit,
+                    np->min_open ? "(" : "[", np->min, np->max, np->max_open ? ")" : "]");
+    *out = v;
+    return 0;
+}
+
+static int load_init(const struct ctx *c, const config_setting_t *g, const char *path,
+                     struct pop_spec *ps)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, path, "must be a group of state variables, not %s", type_name(g));
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        char p[PATH_LEN];
+        join(p, path, name);
+        int v = nrn_state_index(ps->model, name);
+        if (v < 0) return fail(c, m, p, "model %s has no state variable \"%s\"", ps->model->name, name);
+        int rc = get_dist(c, g, path, name, 1, -1e12, 1e12, &ps->init[v]);
+        if (rc) return rc;
+        ps->has_init[v] = 1;
+    }
+    return 0;
+}
+
+static char *resolve_data_path(const struct ctx *c, const char *f)
+{
+    size_t n = strlen(c->dir) + strlen(f) + 2;
+    char *out = malloc(n);
+    if (!out) return NULL;
+    if (f[0] == '/' || !c->dir[0])
+        snprintf(out, n, "%s", f);
+    else
+        snprintf(out, n, "%s/%s", c->dir, f);
+    return out;
+}
+
+/* spike_times = ( [t, ...], ... ) one array per neuron, or spike_file = "x.csv". */
+static int load_source(const struct ctx *c, const config_setting_t *g, const char *path,
+                       struct pop_spec *ps, double duration)
+{
+    const config_setting_t *st = config_setting_get_member(g, "spike_times");
+    const config_setting_t *sf = config_setting_get_member(g, "spike_file");
+    char p[PATH_LEN];
+    if (!!st == !!sf)
+        return fail(c, g, path, "a spike_source needs exactly one of spike_times, spike_file");
+    ps->src_offset = calloc((size_t)ps->size + 1, sizeof *ps->src_offset);
+    if (!ps->src_offset) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
+    if (st) {
+        join(p, path, "spike_times");
+        if (config_setting_type(st) != CONFIG_TYPE_LIST || config_setting_length(st) != (int)ps->size)
+            return fail(c, st, p, "must be a list of %u arrays (one per neuron)", ps->size);
+        size_t total = 0;
+        for (uint32_t i = 0; i < ps->size; i++) {
+            const config_setting_t *a = config_setting_get_elem(st, i);
+            if (config_setting_type(a) != CONFIG_TYPE_ARRAY)
+                return fail(c, a, p, "element %u must be an array of times in ms, not %s", i,
+                            type_name(a));
+            total += (size_t)config_setting_length(a);
+        }
+        ps->src_times_ms = malloc((total ? total : 1) * sizeof(double));
+        if (!ps->src_times_ms) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
+        size_t w = 0;
+        for (uint32_t i = 0; i < ps->size; i++) {
+            const config_setting_t *a = config_setting_get_elem(st, i);
+            ps->src_offset[i] = w;
+            for (int j = 0; j < config_setting_length(a); j++) {
+                const config_setting_t *x = config_setting_get_elem(a, (unsigned)j);
+                double t = is_number(x) ? (config_setting_type(x) == CONFIG_TYPE_FLOAT
+                                               ? config_setting_get_float(x)
+                                               : (double)config_setting_get_int64(x))
+                                        : NAN;
+                if (!(t >= 0) || t > duration + 1e9)
+                    return fail(c, a, p, "neuron %u: spike time %d must be a number >= 0 ms", i, j);
+                ps->src_times_ms[w++] = t;
+            }
+        }
+        ps->src_offset[ps->size] = w;
+        return 0;
+    }
+    join(p, path, "spike_file");
+    if (config_setting_type(sf) != CONFIG_TYPE_STRING)
+        return fail(c, sf, p, "must be a string (a spike file path), not %s", type_name(sf));
+    char *file = resolve_data_path(c, config_setting_get_string(sf));
+    if (!file) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
+    struct spk_table t = {0};
+    struct err re = {0};
+    if (spk_read(file, &t, &re) != 0) {
+        int rc = fail(c, sf, p, "%s%s%s", re.file, re.line ? "" : ": ", re.msg);
+        if (re.line) {
+            char loc[64];
+            snprintf(loc, sizeof loc, ":%d: ", re.line);
+            rc = fail(c, sf, p, "%s%s%s", re.file, loc, re.msg);
+        }
+        free(file);
+        return rc;
+    }
+    free(file);
+    /* the rows of this population, or all rows if the file names only one population */
+    int want = -1;
+    for (int k = 0; k < t.npops; k++)
+        if (!strcmp(t.pop_names[k], ps->name)) want = k;
+    if (want < 0 && t.npops == 1) want = 0;
+    int rc = 0;
+    if (want < 0 && t.npops > 1)
+        rc = fail(c, sf, p, "the file has several populations and none named \"%s\"", ps->name);
+    size_t m = 0;
+    for (size_t j = 0; !rc && j < t.n; j++) {
+        if ((int)t.pop[j] != want) continue;
+        if (t.id[j] >= ps->size)
+            rc = fail(c, sf, p, "node id %u is not below the population size %u", t.id[j], ps->size);
+        else
+            ps->src_offset[t.id[j] + 1]++, m++;
+    }
+    if (!rc) {
+        for (uint32_t i = 0; i < ps->size; i++) ps->src_offset[i + 1] += ps->src_offset[i];
+        ps->src_times_ms = malloc((m ? m : 1) * sizeof(double));
+        size_t *cur = malloc(((size_t)ps->size + 1) * sizeof *cur);
+        if (!ps->src_times_ms || !cur) {
+            rc = err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
+        } else {
+            memcpy(cur, ps->src_offset, ((size_t)ps->size + 1) * sizeof *cur);
+            for (size_t j = 0; j < t.n; j++)
+                if ((int)t.pop[j] == want) ps->src_times_ms[cur[t.id[j]]++] = t.t_ms[j];
+        }
+        free(cur);
+    }
+    spk_table_free(&t);
+    return rc;
+}
+
+static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
+{
+    char path[PATH_LEN];
+    elem_path(path, "populations", g, idx);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, path, "must be a group { name = ...; size = ...; model = ...; }");
+    struct pop_spec *ps = &sp->pops[idx];
+    const char *name = NULL, *model = "lif";
+    long long size = 0;
+    int rc;
+    if ((rc = get_str(c, g, path, "name", 1, &name))) return rc;
+    if (!valid_name(name)) {
+        char p[PATH_LEN];
+        join(p, path, "name");
+        return fail(c, config_setting_get_member(g, "name"), p,
+                    "\"%s\" is not a name (letters, digits, _; at most %d; not starting with a "
+                    "digit)", name, SPEC_NAME - 1);
+    }
+    if (find_pop(sp, name) >= 0)
+        return fail(c, g, path, "a population named \"%s\" exists already", name);
+    if ((rc = get_int(c, g, path, "size", 1, 1, 0x7fffffff, &size)) ||
+        (rc = get_str(c, g, path, "model", 0, &model)))
+        return rc;
+    snprintf(ps->name, sizeof ps->name, "%s", name);
+    ps->size = (uint32_t)size;
+    ps->model = nrn_find(model);
+    if (!ps->model) {
+        char p[PATH_LEN], known[256] = "";
+        join(p, path, "model");
+        for (int i = 0; nrn_model(i); i++) {
+            strncat(known, nrn_model(i)->name, sizeof known - strlen(known) - 3);
+            if (nrn_model(i + 1)) strcat(known, ", ");
+        }
+        return fail(c, config_setting_get_member(g, "model"), p, "unknown model \"%s\" (%s)",
+                    model, known);
+    }
+    for (int i = 0; i < ps->model->nparams; i++) ps->params[i] = ps->model->params[i].def;
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *key = config_setting_name(m);
+        char p[PATH_LEN];
+        join(p, path, key);
+        if (!strcmp(key, "name") || !strcmp(key, "size") || !strcmp(key, "model")) continue;
+        if (!strcmp(key, "init")) {
+            if ((rc = load_init(c, m, p, ps))) return rc;
+            continue;
+        }
+        if (!ps->model->update && (!strcmp(key, "spike_times") || !strcmp(key, "spike_file")))
+            continue;
+        int k = nrn_param_index(ps->model, key);
+        if (k < 0) {
+            char known[512] = "";
+            for (int j = 0; j < ps->model->nparams; j++) {
+                strncat(known, ps->model->params[j].name, sizeof known - strlen(known) - 3);
+                strcat(known, ", ");
+            }
+            strncat(known, ps->model->update ? "init" : "spike_times, spike_file",
+                    sizeof known - strlen(known) - 1);
+            return fail(c, m, p, "unknown setting for model %s (allowed: name, size, model, %s)",
+                        ps->model->name, known);
+        }
+        if ((rc = load_param(c, m, p, &ps->model->params[k], &ps->params[k]))) return rc;
+    }
+    if (!ps->model->update) return load_source(c, g, path, ps, sp->duration_ms);
+    if (ps->model->prepare) {
+        char *scratch = calloc(1, ps->model->derived_size + 1);
+        struct err pe = {0};
+        if (!scratch) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
+        rc = ps->model->prepare(ps->params, sp->dt_ms, scratch, &pe);
+        free(scratch);
+        if (rc) {
+            char p[PATH_LEN];
+            join(p, path, pe.path);
+            const config_setting_t *at = config_setting_get_member(g, pe.path);
+            return fail(c, at ? at : g, p, "%s", pe.msg);
+        }
+    }
+    return 0;
+}
+
+static int load_list(const struct ctx *c, const config_setting_t *root, const char *key,
+                     int required, const config_setting_t **out, int *n)
+{
+    const config_setting_t *l = config_setting_get_member(root, key);
+    *out = l;
+    *n = 0;
+    if (!l) return required ? fail(c, root, key, "missing (a list ( { ... }, ... ))") : 0;
+    if (config_setting_type(l) != CONFIG_TYPE_LIST)
+        return fail(c, l, key, "must be a list ( { ... }, ... ), not %s", type_name(l));
+    *n = config_setting_length(l);
+    if (required && *n == 0) return fail(c, l, key, "must not be empty");
+    return 0;
+}
+
+/* ---- projections ---- */
+
+static const char *const rule_names[] = {"all_to_all", "one_to_one", "fixed_probability",
+                                         "fixed_indegree", "fixed_outdegree", "list", NULL};
+
+static int pop_ref(const struct ctx *c, const config_setting_t *g, const char *path,
+                   const char *key, const struct net_spec *sp, int *out)
+{
+    const char *name = NULL;
+    int rc = get_str(c, g, path, key, 1, &name);
+    if (rc) return rc;
+    *out = find_pop(sp, name);
+    if (*out < 0) {
+        char p[PATH_LEN];
+        join(p, path, key);
+        return fail(c, config_setting_get_member(g, key), p, "unknown population \"%s\"", name);
+    }
+    return 0;
+}
+
+static int port_ref(const struct ctx *c, const config_setting_t *g, const char *path,
+                    const struct pop_spec *tgt, int *out)
+{
+    const char *rec = "ex";
+    char p[PATH_LEN];
+    join(p, path, "receptor");
+    int rc = get_str(c, g, path, "receptor", 0, &rec);
+    if (rc) return rc;
+    if (!tgt->model->nports)
+        return fail(c, g, path, "population \"%s\" (%s) receives no input", tgt->name,
+                    tgt->model->name);
+    *out = nrn_port_index(tgt->model, rec);
+    if (*out < 0) {
+        const config_setting_t *at = config_setting_get_member(g, "receptor");
+        return fail(c, at ? at : g, p, "model %s has no receptor \"%s\"", tgt->model->name, rec);
+    }
+    return 0;
+}
+
+/* Delays in ms must reach at least one step; drawn ones are clipped to [dt, max]. */
+static int check_delay(const struct ctx *c, const config_setting_t *g, const char *path,
+                       struct dist *d)
+{
+    char p[PATH_LEN];
+    join(p, path, "delay");
+    const config_setting_t *s = config_setting_get_member(g, "delay");
+    double dmax = PROJ_MAX_DELAY_STEPS * c->dt;
+    if (d->kind == DIST_CONST) {
+        if (d->a < c->dt * (1 - 1e-9))
+            return fail(c, s, p, "%g ms is shorter than one step (dt = %g ms)", d->a, c->dt);
+        if (d->a > dmax) return fail(c, s, p, "%g ms is longer than %g ms", d->a, dmax);
+    } else {
+        if (d->kind == DIST_UNIFORM && d->a < c->dt * (1 - 1e-9))
+            return fail(c, s, p, "low (%g ms) is shorter than one step (dt = %g ms)", d->a, c->dt);
+        if (d->lo < c->dt) d->lo = c->dt;
+        if (d->hi > dmax) d->hi = dmax;
+    }
+    return 0;
+}
+
+static int load_index_array(const struct ctx *c, const config_setting_t *g, const char *path,
+                            const char *key, uint32_t bound, size_t n, uint32_t **out)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *a = config_setting_get_member(g, key);
+    if (!a) return fail(c, g, p, "missing (an array of neuron indices)");
+    if (config_setting_type(a) != CONFIG_TYPE_ARRAY)
+        return fail(c, a, p, "must be an array [ ... ], not %s", type_name(a));
+    if ((size_t)config_setting_length(a) != n)
+        return fail(c, a, p, "has %d entries, expected %zu", config_setting_length(a), n);
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (!*out) return err_set(c->e, ERR_NOMEM, c->file, 0, p, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const config_setting_t *x = config_setting_get_elem(a, (unsigned)i);
+        int t = config_setting_type(x);
+        long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(x)
+                                                                        : -1;
+        if (v < 0 || v >= bound)
+            return fail(c, a, p, "entry %zu must be an index in [0, %u)", i, bound);
+        (*out)[i] = (uint32_t)v;
+    }
+    return 0;
+}
+
+static int load_num_array(const struct ctx *c, const config_setting_t *g, const char *path,
+                          const char *key, size_t n, double lo, double **out)
+{
+    char p[PATH_LEN];
+    join(p, path, key);
+    const config_setting_t *a = config_setting_get_member(g, key);
+    if (!a) return 0;
+    if (config_setting_type(a) != CONFIG_TYPE_ARRAY)
+        return fail(c, a, p, "must be an array [ ... ], not %s", type_name(a));
+    if ((size_t)config_setting_length(a) != n)
+        return fail(c, a, p, "has %d entries, expected %zu", config_setting_length(a), n);
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (!*out) return err_set(c->e, ERR_NOMEM, c->file, 0, p, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const config_setting_t *x = config_setting_get_elem(a, (unsigned)i);
+        double v = !is_number(x) ? NAN
+                   : config_setting_type(x) == CONFIG_TYPE_FLOAT
+                       ? config_setting_get_float(x)
+                       : (double)config_setting_get_int64(x);
+        if (!isfinite(v) || v < lo)
+            return fail(c, a, p, "entry %zu must be a number >= %g", i, lo);
+        (*out)[i] = v;
+    }
+    return 0;
+}
+
+static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
+{
+    static const char *const keys[] = {"name", "from", "to", "receptor", "rule", "p", "k",
+                                       "allow_autapses", "allow_multapses", "weight", "delay",
+                                       "sources", "targets", "weights", "delays", NULL};
+    char path[PATH_LEN];
+    elem_path(path, "projections", g, idx);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, path, "must be a group { from = ...; to = ...; rule = ...; }");
+    struct proj_spec *pj = &sp->projs[idx];
+    int rc;
+    if ((rc = only_keys(c, g, path, keys)) || (rc = pop_ref(c, g, path, "from", sp, &pj->from)) ||
+        (rc = pop_ref(c, g, path, "to", sp, &pj->to)) ||
+        (rc = port_ref(c, g, path, &sp->pops[pj->to], &pj->port)))
+        return rc;
+    const char *name = NULL;
+    if ((rc = get_str(c, g, path, "name", 0, &name))) return rc;
+    snprintf(pj->name, sizeof pj->name, "%.63s", name ? name : path + strlen("projections."));
+    const char *rule = NULL;
+    if ((rc = get_str(c, g, path, "rule", 1, &rule))) return rc;
+    pj->rule = -1;
+    for (int k = 0; rule_names[k]; k++)
+        if (!strcmp(rule, rule_names[k])) pj->rule = k;
+    char p[PATH_LEN];
+    if (pj->rule < 0) {
+        join(p, path, "rule");
+        return fail(c, config_setting_get_member(g, "rule"), p,
+                    "unknown rule \"%s\" (all_to_all, one_to_one, fixed_probability, "
+                    "fixed_indegree, fixed_outdegree, list)", rule);
+    }
+    pj->autapses = 1;
+    pj->multapses = 1;
+    if ((rc = get_bool(c, g, path, "allow_autapses", &pj->autapses)) ||
+        (rc = get_bool(c, g, path, "allow_multapses", &pj->multapses)))
+        return rc;
+    uint32_t nsrc = sp->pops[pj->from].size, ntgt = sp->pops[pj->to].size;
+    int self = pj->from == pj->to && !pj->autapses;
+    if (pj->rule == CONN_FIXED_PROBABILITY) {
+        if ((rc = get_num(c, g, path, "p", 1, 0, 1, &pj->p))) return rc;
+    } else if (config_setting_get_member(g, "p")) {
+        join(p, path, "p");
+        return fail(c, config_setting_get_member(g, "p"), p, "only for rule fixed_probability");
+    }
+    if (pj->rule == CONN_FIXED_INDEGREE || pj->rule == CONN_FIXED_OUTDEGREE) {
+        long long k = 0;
+        if ((rc = get_int(c, g, path, "k", 1, 0, 0x7fffffff, &k))) return rc;
+        pj->k = (uint32_t)k;
+        uint32_t pool = (pj->rule == CONN_FIXED_INDEGREE ? nsrc : ntgt) - (self ? 1 : 0);
+        if (k > 0 && (pool == 0 || (!pj->multapses && (uint32_t)k > pool))) {
+            join(p, path, "k");
+            return fail(c, config_setting_get_member(g, "k"), p,
+                        "%lld exceeds the %u distinct candidates%s", k, pool,
+                        pj->multapses ? "" : " (allow_multapses is false)");
+        }
+    } else if (config_setting_get_member(g, "k")) {
+        join(p, path, "k");
+        return fail(c, config_setting_get_member(g, "k"), p,
+                    "only for rules fixed_indegree and fixed_outdegree");
+    }
+    static const char *const list_only[] = {"sources", "targets", "weights", "delays", NULL};
+    if (pj->rule == CONN_LIST) {
+        const config_setting_t *a = config_setting_get_member(g, "sources");
+        join(p, path, "sources");
+        if (!a || config_setting_type(a) != CONFIG_TYPE_ARRAY)
+            return fail(c, a ? a : g, p, "rule list needs an array of source indices");
+        pj->nlist = (size_t)config_setting_length(a);
+        if ((rc = load_index_array(c, g, path, "sources", nsrc, pj->nlist, &pj->list_src)) ||
+            (rc = load_index_array(c, g, path, "targets", ntgt, pj->nlist, &pj->list_tgt)) ||
+            (rc = load_num_array(c, g, path, "weights", pj->nlist, -INFINITY, &pj->list_w)) ||
+            (rc = load_num_array(c, g, path, "delays", pj->nlist, c->dt * (1 - 1e-9),
+                                 &pj->list_d)))
+            return rc;
+    } else {
+        for (const char *const *k = list_only; *k; k++)
+            if (config_setting_get_member(g, *k)) {
+                join(p, path, *k);
+                return fail(c, config_setting_get_member(g, *k), p, "only for rule list");
+            }
+    }
+    int need_w = pj->rule != CONN_LIST || !pj->list_w;
+    int need_d = pj->rule != CONN_LIST || !pj->list_d;
+    pj->delay.kind = DIST_CONST;
+    pj->delay.a = c->dt;
+    if ((rc = get_dist(c, g, path, "weight", need_w, -1e12, 1e12, &pj->weight)) ||
+        (rc = get_dist(c, g, path, "delay", 0, 0, 1e9, &pj->delay)))
+        return rc;
+    if (need_d && (rc = check_delay(c, g, path, &pj->delay))) return rc;
+    return 0;
+}
+
+/* ---- stimuli ---- */
+
+static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
+{
+    static const char *const k_poisson[] = {"name", "type", "target", "receptor", "rate",
+                                            "weight", "start", "stop", NULL};
+    static const char *const k_dc[] = {"name", "type", "target", "amplitude", "start", "stop",
+                                       NULL};
+    char path[PATH_LEN];
+    elem_path(path, "stimuli", g, idx);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, path, "must be a group { type = ...; target = ...; }");
+    struct stim_spec *st = &sp->stims[idx];
+    const char *type = NULL, *name = NULL;
+    int rc;
+    if ((rc = get_str(c, g, path, "type", 1, &type)) || (rc = get_str(c, g, path, "name", 0, &name)))
+        return rc;
+    snprintf(st->name, sizeof st->name, "%.63s", name ? name : path + strlen("stimuli."));
+    char p[PATH_LEN];
+    if (!strcmp(type, "poisson")) {
+        st->kind = STIM_POISSON;
+        if ((rc = only_keys(c, g, path, k_poisson)) ||
+            (rc = pop_ref(c, g, path, "target", sp, &st->target)) ||
+            (rc = port_ref(c, g, path, &sp->pops[st->target], &st->port)) ||
+            (rc = get_num(c, g, path, "rate", 1, 0, 1e9, &st->rate_hz)) ||
+            (rc = get_num(c, g, path, "weight", 1, -1e12, 1e12, &st->weight)))
+            return rc;
+    } else if (!strcmp(type, "dc")) {
+        st->kind = STIM_DC;
+        if ((rc = only_keys(c, g, path, k_dc)) ||
+            (rc = pop_ref(c, g, path, "target", sp, &st->target)) ||
+            (rc = get_num(c, g, path, "amplitude", 1, -1e12, 1e12, &st->amplitude_pa)))
+            return rc;
+        if (!sp->pops[st->target].model->update)
+            return fail(c, g, path, "population \"%s\" is a spike source and takes no current",
+                        sp->pops[st->target].name);
+    } else {
+        join(p, path, "type");
+        return fail(c, config_setting_get_member(g, "type"), p,
+                    "unknown stimulus type \"%s\" (poisson, dc)", type);
+    }
+    st->start_ms = 0;
+    st->stop_ms = -1;
+    if ((rc = get_num(c, g, path, "start", 0, 0, 1e12, &st->start_ms)) ||
+        (rc = get_num(c, g, path, "stop", 0, -1, 1e12, &st->stop_ms)))
+        return rc;
+    if (st->stop_ms >= 0 && st->stop_ms < st->start_ms) {
+        join(p, path, "stop");
+        return fail(c, config_setting_get_member(g, "stop"), p, "%g ms is before start (%g ms)",
+                    st->stop_ms, st->start_ms);
+    }
+    return 0;
+}
+
+/* ---- record ---- */
+
+static int load_traces(const struct ctx *c, const config_setting_t *l, struct net_spec *sp)
+{
+    static const char *const keys[] = {"population", "neurons", "variables", "interval", NULL};
+    if (config_setting_type(l) != CONFIG_TYPE_LIST)
+        return fail(c, l, "record.traces", "must be a list ( { ... }, ... ), not %s", type_name(l));
+    sp->ntraces = config_setting_length(l);
+    sp->traces = calloc((size_t)sp->ntraces + 1, sizeof *sp->traces);
+    if (!sp->traces) return err_set(c->e, ERR_NOMEM, c->file, 0, "record.traces", "out of memory");
+    for (int i = 0; i < sp->ntraces; i++) {
+        const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        struct trace_spec *tr = &sp->traces[i];
+        char path[PATH_LEN], p[PATH_LEN];
+        snprintf(path, sizeof path, "record.traces.[%d]", i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return fail(c, g, path, "must be a group { population = ...; neurons = [...]; }");
+        int rc;
+        if ((rc = only_keys(c, g, path, keys)) ||
+            (rc = pop_ref(c, g, path, "population", sp, &tr->pop)))
+            return rc;
+        const struct pop_spec *ps = &sp->pops[tr->pop];
+        if (!ps->model->nstate)
+            return fail(c, g, path, "population \"%s\" has no state to record", ps->name);
+        const config_setting_t *a = config_setting_get_member(g, "neurons");
+        join(p, path, "neurons");
+        if (!a || config_setting_type(a) != CONFIG_TYPE_ARRAY || config_setting_length(a) == 0)
+            return fail(c, a ? a : g, p, "needs a non-empty array of neuron indices");
+        tr->nneurons = (size_t)config_setting_length(a);
+        if ((rc = load_index_array(c, g, path, "neurons", ps->size, tr->nneurons, &tr->neurons)))
+            return rc;
+        const config_setting_t *v = config_setting_get_member(g, "variables");
+        join(p, path, "variables");
+        if (!v) {
+            tr->nvars = ps->model->nstate;
+            for (int k = 0; k < tr->nvars; k++) tr->vars[k] = k;
+        } else {
+            if (config_setting_type(v) != CONFIG_TYPE_ARRAY || config_setting_length(v) == 0 ||
+                config_setting_length(v) > NRN_MAX_STATE)
+                return fail(c, v, p, "must be a non-empty array of state variable names");
+            tr->nvars = config_setting_length(v);
+            for (int k = 0; k < tr->nvars; k++) {
+                const char *name = config_setting_get_string_elem(v, (unsigned)k);
+                int x = name ? nrn_state_index(ps->model, name) : -1;
+                if (x < 0)
+                    return fail(c, v, p, "model %s has no state variable \"%s\"", ps->model->name,
+                                name ? name : "(not a string)");
+                tr->vars[k] = x;
+            }
+        }
+        tr->interval_ms = sp->dt_ms;
+        if ((rc = get_num(c, g, path, "interval", 0, sp->dt_ms * (1 - 1e-9), 1e9, &tr->interval_ms)))
+            return rc;
+        double r = tr->interval_ms / sp->dt_ms;
+        if (fabs(r - floor(r + 0.5)) > 1e-6) {
+            join(p, path, "interval");
+            return fail(c, config_setting_get_member(g, "interval"), p,
+                        "%g ms is not a multiple of dt (%g ms)", tr->interval_ms, sp->dt_ms);
+        }
+    }
+    return 0;
+}
+
+static int load_record(const struct ctx *c, const config_setting_t *root, struct net_spec *sp)
+{
+    static const char *const keys[] = {"spikes", "formats", "raster", "traces", NULL};
+    for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
+    sp->spikes_csv = sp->spikes_bin = 1;
+    sp->raster = 1;
+    sp->raster_per_pop = 100;
+    const config_setting_t *g = config_setting_get_member(root, "record");
+    if (!g) return 0;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, "record", "must be a group { ... }, not %s", type_name(g));
+    int rc = only_keys(c, g, "record", keys);
+    if (rc) return rc;
+    const config_setting_t *s = config_setting_get_member(g, "spikes");
+    if (s) {
+        int t = config_setting_type(s);
+        const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+        if (v && !strcmp(v, "all")) {
+        } else if (v && !strcmp(v, "none")) {
+            for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 0;
+        } else if (t == CONFIG_TYPE_ARRAY) {
+            for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 0;
+            for (int k = 0; k < config_setting_length(s); k++) {
+                const char *name = config_setting_get_string_elem(s, (unsigned)k);
+                int pi = name ? find_pop(sp, name) : -1;
+                if (pi < 0)
+                    return fail(c, s, "record.spikes", "unknown population \"%s\"",
+                                name ? name : "(not a string)");
+                sp->record_spikes[pi] = 1;
+            }
+        } else {
+            return fail(c, s, "record.spikes", "must be \"all\", \"none\" or an array of names");
+        }
+    }
+    const config_setting_t *f = config_setting_get_member(g, "formats");
+    if (f) {
+        if (config_setting_type(f) != CONFIG_TYPE_ARRAY)
+            return fail(c, f, "record.formats", "must be an array of \"csv\", \"bin\"");
+        sp->spikes_csv = sp->spikes_bin = 0;
+        for (int k = 0; k < config_setting_length(f); k++) {
+            const char *v = config_setting_get_string_elem(f, (unsigned)k);
+            if (v && !strcmp(v, "csv"))
+                sp->spikes_csv = 1;
+            else if (v && !strcmp(v, "bin"))
+                sp->spikes_bin = 1;
+            else
+                return fail(c, f, "record.formats", "unknown format \"%s\" (csv, bin)",
+                            v ? v : "(not a string)");
+        }
+    }
+    const config_setting_t *r = config_setting_get_member(g, "raster");
+    if (r) {
+        static const char *const rk[] = {"neurons_per_population", NULL};
+        if (config_setting_type(r) == CONFIG_TYPE_BOOL) {
+            sp->raster = config_setting_get_bool(r);
+        } else if (config_setting_type(r) == CONFIG_TYPE_GROUP) {
+            long long m = 100;
+            if ((rc = only_keys(c, r, "record.raster", rk)) ||
+                (rc = get_int(c, r, "record.raster", "neurons_per_population", 0, 1, 100000, &m)))
+                return rc;
+            sp->raster_per_pop = (uint32_t)m;
+        } else {
+            return fail(c, r, "record.raster", "must be true, false or a group");
+        }
+    }
+    const config_setting_t *t = config_setting_get_member(g, "traces");
+    return t ? load_traces(c, t, sp) : 0;
+}
+
+/* ---- --set overrides ---- */
+
+static void copy_setting(config_setting_t *dst, const config_setting_t *src)
+{
+    switch (config_setting_type(src)) {
+    case CONFIG_TYPE_INT: config_setting_set_int(dst, config_setting_get_int(src)); break;
+    case CONFIG_TYPE_INT64: config_setting_set_int64(dst, config_setting_get_int64(src)); break;
+    case CONFIG_TYPE_FLOAT: config_setting_set_float(dst, config_setting_get_float(src)); break;
+    case CONFIG_TYPE_BOOL: config_setting_set_bool(dst, config_setting_get_bool(src)); break;
+    case CONFIG_TYPE_STRING: config_setting_set_string(dst, config_setting_get_string(src)); break;
+    default:
+        for (int i = 0; i < config_setting_length(src); i++) {
+            const config_setting_t *m = config_setting_get_elem(src, (unsigned)i);
+            config_setting_t *d = config_setting_add(dst, config_setting_name(m),
+                                                     config_setting_type(m));
+            if (d) copy_setting(d, m);
+        }
+    }
+}
+
+/* Finds the parent of the last component of path and that component. Components are group
+ * keys, list indices ("[2]" or "2") or, in a list of groups, the value of their name key. */
+static config_setting_t *walk(config_setting_t *root, char *path, char **last)
+{
+    config_setting_t *cur = root;
+    char *save = NULL, *tok = strtok_r(path, ".", &save), *next;
+    while (tok && (next = strtok_r(NULL, ".", &save))) {
+        config_setting_t *child = NULL;
+        int t = config_setting_type(cur);
+        if (t == CONFIG_TYPE_GROUP) {
+            child = config_setting_get_member(cur, tok);
+        } else if (t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) {
+            char *end;
+            const char *num = tok[0] == '[' ? tok + 1 : tok;
+            long idx = strtol(num, &end, 10);
+            if (end != num && (*end == '\0' || (*end == ']' && end[1] == '\0')))
+                child = config_setting_get_elem(cur, (unsigned)idx);
+            for (int i = 0; !child && i < config_setting_length(cur); i++) {
+                config_setting_t *el = config_setting_get_elem(cur, (unsigned)i);
+                const char *name;
+                if (config_setting_type(el) == CONFIG_TYPE_GROUP &&
+                    config_setting_lookup_string(el, "name", &name) && !strcmp(name, tok))
+                    child = el;
+            }
+        }
+        if (!child) return NULL;
+        cur = child;
+        tok = next;
+    }
+    *last = tok;
+    return cur;
+}
+
+static int apply_set(config_t *cfg, const char *set, struct err *e)
+{
+    const char *eq = strchr(set, '=');
+    if (!eq || eq == set)
+        return err_set(e, ERR_INPUT, "--set", 0, set, "expected PATH=VALUE");
+    char path[PATH_LEN], shown[PATH_LEN];
+    size_t plen = (size_t)(eq - set);
+    if (plen >= sizeof path) return err_set(e, ERR_INPUT, "--set", 0, set, "path too long");
+    memcpy(path, set, plen);
+    path[plen] = '\0';
+    snprintf(shown, sizeof shown, "%s", path);
+    /* The value is parsed as libconfig text; a bare word becomes a string. */
+    config_t tmp;
+    config_init(&tmp);
+    size_t vlen = strlen(eq + 1) + 32;
+    char *text = malloc(vlen);
+    if (!text) return err_set(e, ERR_NOMEM, "--set", 0, shown, "out of memory");
+    snprintf(text, vlen, "v = %s;", eq + 1);
+    int ok = config_read_string(&tmp, text) == CONFIG_TRUE;
+    if (!ok && !strpbrk(eq + 1, "\"\\;{}()[]")) {
+        snprintf(text, vlen, "v = \"%s\";", eq + 1);
+        config_destroy(&tmp);
+        config_init(&tmp);
+        ok = config_read_string(&tmp, text) == CONFIG_TRUE;
+    }
+    free(text);
+    if (!ok || !eq[1]) {
+        config_destroy(&tmp);
+        return err_set(e, ERR_INPUT, "--set", 0, shown, "cannot parse the value \"%s\"", eq + 1);
+    }
+    const config_setting_t *val = config_lookup(&tmp, "v");
+    char *last = NULL;
+    config_setting_t *parent = walk(config_root_setting(cfg), path, &last);
+    int rc = 0;
+    if (!parent || !last) {
+        rc = err_set(e, ERR_INPUT, "--set", 0, shown, "no such setting in the config");
+    } else if (config_setting_type(parent) == CONFIG_TYPE_GROUP) {
+        config_setting_t *old = config_setting_get_member(parent, last);
+        int type = config_setting_type(val);
+        /* an integer given for a number keeps the number's type */
+        if (old && config_setting_type(old) == CONFIG_TYPE_FLOAT &&
+            (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64))
+            type = CONFIG_TYPE_FLOAT;
+        if (old) config_setting_remove(parent, last);
+        config_setting_t *fresh = config_setting_add(parent, last, type);
+        if (!fresh)
+            rc = err_set(e, ERR_INPUT, "--set", 0, shown, "cannot set this setting");
+        else if (type == CONFIG_TYPE_FLOAT && config_setting_type(val) != CONFIG_TYPE_FLOAT)
+            config_setting_set_float(fresh, (double)config_setting_get_int64(val));
+        else
+            copy_setting(fresh, val);
+    } else {
+        char *end;
+        const char *num = last[0] == '[' ? last + 1 : last;
+        long idx = strtol(num, &end, 10);
+        config_setting_t *el = end != num ? config_setting_get_elem(parent, (unsigned)idx) : NULL;
+        if (!el || config_setting_type(el) > CONFIG_TYPE_BOOL ||
+            config_setting_type(val) > CONFIG_TYPE_BOOL)
+            rc = err_set(e, ERR_INPUT, "--set", 0, shown,
+                         "only a scalar element of an array or list can be set");
+        else if (config_setting_type(el) == CONFIG_TYPE_FLOAT && is_number(val))
+            config_setting_set_float(el, config_setting_type(val) == CONFIG_TYPE_FLOAT
+                                             ? config_setting_get_float(val)
+                                             : (double)config_setting_get_int64(val));
+        else if (config_setting_type(el) == config_setting_type(val))
+            copy_setting(el, val);
+        else
+            rc = err_set(e, ERR_INPUT, "--set", 0, shown, "must be %s like the other elements",
+                         type_name(el));
+    }
+    config_destroy(&tmp);
+    return rc;
+}
+
+/* ---- the whole file ---- */
+
+static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
+{
+    static const char *const top[] = {"simulation", "populations", "projections", "stimuli",
+                                      "record", NULL};
+    const config_setting_t *root = config_root_setting(cfg);
+    int rc;
+    if ((rc = only_keys(c, root, "", top)) || (rc = load_simulation(c, root, sp))) return rc;
+    ((struct ctx *)c)->dt = sp->dt_ms;
+    const config_setting_t *pl, *jl, *sl;
+    int np, nj, ns;
+    if ((rc = load_list(c, root, "populations", 1, &pl, &np)) ||
+        (rc = load_list(c, root, "projections", 0, &jl, &nj)) ||
+        (rc = load_list(c, root, "stimuli", 0, &sl, &ns)))
+        return rc;
+    if (np > 256) return fail(c, pl, "populations", "at most 256 populations");
+    sp->pops = calloc((size_t)np, sizeof *sp->pops);
+    sp->projs = calloc((size_t)nj + 1, sizeof *sp->projs);
+    sp->stims = calloc((size_t)ns + 1, sizeof *sp->stims);
+    if (!sp->pops || !sp->projs || !sp->stims)
+        return err_set(c->e, ERR_NOMEM, c->file, 0, "", "out of memory");
+    for (int i = 0; i < np; i++) {
+        rc = load_pop(c, config_setting_get_elem(pl, (unsigned)i), i, sp);
+        sp->npops = i + 1; /* spec_free releases what this population allocated */
+        if (rc) return rc;
+    }
+    for (int i = 0; i < nj; i++) {
+        rc = load_proj(c, config_setting_get_elem(jl, (unsigned)i), i, sp);
+        sp->nprojs = i + 1;
+        if (rc) return rc;
+    }
+    for (int i = 0; i < ns; i++) {
+        rc = load_stim(c, config_setting_get_elem(sl, (unsigned)i), i, sp);
+        sp->nstims = i + 1;
+        if (rc) return rc;
+    }
+    return load_record(c, root, sp);
+}
+
+unsigned long long cfg_hash(const char *text)
+{
+    unsigned long long h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static char *write_text(config_t *cfg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    config_write(cfg, f);
+    fclose(f);
+    return buf;
+}
+
+int cfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
+             char **resolved, struct err *e)
+{
+    memset(spec, 0, sizeof *spec);
+    *resolved = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_set(e, ERR_INPUT, path, 0, "", "cannot open: %s", strerror(errno));
+    if (S_ISDIR(st.st_mode)) return err_set(e, ERR_INPUT, path, 0, "", "is a folder, not a config");
+    if (st.st_size == 0) return err_set(e, ERR_INPUT, path, 0, "", "empty file");
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(e, ERR_INPUT, path, 0, "", "cannot open: %s", strerror(errno));
+    /* libconfig stops at a NUL byte without complaint: refuse binary files ourselves */
+    int ch, line = 1;
+    while ((ch = fgetc(f)) != EOF) {
+        if (ch == '\n') line++;
+        if (ch == 0) {
+            fclose(f);
+            return err_set(e, ERR_INPUT, path, line, "", "binary data (NUL byte): not a config");
+        }
+    }
+    fclose(f);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+
+    config_t cfg;
+    config_init(&cfg);
+    config_set_include_dir(&cfg, dir);
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        const char *ef = config_error_file(&cfg);
+        int rc = err_set(e, ERR_INPUT, ef ? ef : path, config_error_line(&cfg), "", "%s",
+                         config_error_text(&cfg));
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO && !config_error_line(&cfg))
+            snprintf(e->msg, sizeof e->msg, "cannot read: %s", strerror(errno));
+        config_destroy(&cfg);
+        return rc;
+    }
+    int rc = 0;
+    for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], e);
+    struct ctx c = {.file = path, .dir = dir, .e = e, .dt = 0.1};
+    if (!rc) rc = validate(&c, &cfg, spec);
+    if (!rc) {
+        *resolved = write_text(&cfg);
+        if (!*resolved) rc = err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
+    }
+    config_destroy(&cfg);
+    if (rc) spec_free(spec);
+    return rc;
+}

@@ -1,0 +1,133 @@
+/* io/rec: spike and trace recorders. They read the network's public arrays after each step;
+ * models never know they are recorded. */
+#include "io/rec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/part.h"
+#include "io/afile.h"
+#include "io/timefmt.h"
+
+static int spikes_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    struct rec_spikes *r = self;
+    for (int pi = 0; pi < n->npops; pi++) {
+        if (!n->spec->record_spikes[pi]) continue;
+        const struct pop *p = &n->pops[pi];
+        for (int k = 0; k < n->nthreads; k++) {
+            if (!p->nspk[k]) continue;
+            int rc = spk_writer_step(r->w, step + 1, pi, p->spk + part_begin(p->n, n->nthreads, k),
+                                     p->nspk[k], e);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net *n,
+                    const char *csv_path, const char *bin_path, struct err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->net = n;
+    struct spk_pop *pops = calloc((size_t)n->npops, sizeof *pops);
+    if (!pops) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+    for (int i = 0; i < n->npops; i++) {
+        pops[i].name = n->pops[i].name;
+        pops[i].size = n->pops[i].n;
+    }
+    int rc = spk_writer_open(&r->w, csv_path, bin_path, n->dt_ms, pops, n->npops, e);
+    free(pops);
+    if (rc) return rc;
+    out->on_step = spikes_step;
+    out->self = r;
+    return 0;
+}
+
+int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e)
+{
+    int rc = 0;
+    if (!r->w) return 0;
+    if (commit)
+        rc = spk_writer_commit(r->w, e);
+    else
+        spk_writer_abort(r->w);
+    r->w = NULL;
+    return rc;
+}
+
+struct rec_traces {
+    struct afile f;
+    struct tfmt tf;
+    int64_t every; /* steps between samples */
+};
+
+static void trace_row(struct rec_traces *r, const struct net *n, int64_t stamp)
+{
+    char t[32];
+    tfmt_print(&r->tf, stamp, t);
+    fputs(t, r->f.fp);
+    for (int j = 0; j < n->spec->ntraces; j++) {
+        const struct trace_spec *ts = &n->spec->traces[j];
+        const struct pop *p = &n->pops[ts->pop];
+        for (size_t i = 0; i < ts->nneurons; i++)
+            for (int v = 0; v < ts->nvars; v++)
+                fprintf(r->f.fp, ",%.17g", p->state[ts->vars[v]][ts->neurons[i]]);
+    }
+    fputc('\n', r->f.fp);
+}
+
+static int traces_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    struct rec_traces *r = self;
+    if ((step + 1) % r->every == 0) trace_row(r, n, step + 1);
+    return 0;
+}
+
+int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struct net *n,
+                    const char *path, struct err *e)
+{
+    struct rec_traces *r = calloc(1, sizeof *r);
+    if (!r) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+    int rc = afile_open(&r->f, path, e);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    tfmt_init(&r->tf, n->dt_ms);
+    /* all traces share the finest interval asked for */
+    double iv = n->spec->traces[0].interval_ms;
+    for (int j = 1; j < n->spec->ntraces; j++)
+        if (n->spec->traces[j].interval_ms < iv) iv = n->spec->traces[j].interval_ms;
+    r->every = (int64_t)(iv / n->dt_ms + 0.5);
+    if (r->every < 1) r->every = 1;
+    fputs("t_ms", r->f.fp);
+    for (int j = 0; j < n->spec->ntraces; j++) {
+        const struct trace_spec *ts = &n->spec->traces[j];
+        const struct pop *p = &n->pops[ts->pop];
+        for (size_t i = 0; i < ts->nneurons; i++)
+            for (int v = 0; v < ts->nvars; v++)
+                fprintf(r->f.fp, ",%s[%u].%s", p->name, ts->neurons[i],
+                        p->ops->state_names[ts->vars[v]]);
+    }
+    fputc('\n', r->f.fp);
+    trace_row(r, n, n->step);
+    *out_r = r;
+    out->on_step = traces_step;
+    out->self = r;
+    return 0;
+}
+
+int rec_traces_close(struct rec_traces *r, int commit, struct err *e)
+{
+    if (!r) return 0;
+    int rc = 0;
+    if (commit)
+        rc = afile_commit(&r->f, e);
+    else
+        afile_abort(&r->f);
+    free(r);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* io/rec: recorders that write a run's observations to files as it goes: spikes (through
+ * io/spikes) and state traces (CSV, one row per sample time). Each file is written under a
+ * temporary name and renamed only by rec_*_close(commit = 1). */
+#ifndef APICAL_REC_H
+#define APICAL_REC_H
+
+#include "core/err.h"
+#include "core/net.h"
+#include "io/spikes.h"
+
+struct rec_spikes {
+    struct spk_writer *w;
+    const struct net *net;
+    int nrec;
+};
+
+/* csv_path / bin_path may be NULL. Records the populations the spec marks. */
+int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net *n,
+                    const char *csv_path, const char *bin_path, struct err *e);
+int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e);
+
+struct rec_traces;
+/* One CSV for all traces of the spec: column t_ms, then POP[ID].VAR for each trace. */
+int rec_traces_open(struct rec_traces **r, struct recorder *out, const struct net *n,
+                    const char *path, struct err *e);
+int rec_traces_close(struct rec_traces *r, int commit, struct err *e);
+
+#endif

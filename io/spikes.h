@@ -1,0 +1,46 @@
+/* io/spikes: spike files. Writers for bmtk-style CSV text and apical's compact binary format
+ * (docs/formats.md), streamed during a run and renamed into place at the end; readers of both. */
+#ifndef APICAL_SPIKES_H
+#define APICAL_SPIKES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct spk_pop {
+    const char *name;
+    uint32_t size;
+};
+
+struct spk_writer;
+
+/* Opens csv_path and/or bin_path (either may be NULL) as temporary files. Spike times are
+ * written as step * dt_ms, printed exactly from the integer step. */
+int spk_writer_open(struct spk_writer **w, const char *csv_path, const char *bin_path,
+                    double dt_ms, const struct spk_pop *pops, int npops, struct err *e);
+/* Spikes of population pop at integer time stamp step, ids ascending. Calls come in ascending
+ * step, and within a step in ascending pop, so files are sorted by time, population, id. */
+int spk_writer_step(struct spk_writer *w, int64_t step, int pop, const uint32_t *ids, size_t n,
+                    struct err *e);
+/* Finishes both files, renames them into place and frees the writer. */
+int spk_writer_commit(struct spk_writer *w, struct err *e);
+/* Removes the temporary files and frees the writer. NULL is fine. */
+void spk_writer_abort(struct spk_writer *w);
+
+/* Spikes loaded from a file, in file order. */
+struct spk_table {
+    int npops;
+    char **pop_names;
+    uint32_t *pop_size; /* from the binary header; for CSV, max node id + 1 */
+    size_t n;
+    double *t_ms;
+    uint32_t *pop;
+    uint32_t *id;
+};
+
+/* Reads CSV (header "timestamps population node_ids") or binary, chosen by content. */
+int spk_read(const char *path, struct spk_table *t, struct err *e);
+void spk_table_free(struct spk_table *t);
+
+#endif

@@ -1,0 +1,86 @@
+/* io/summary: building summary.json. Non-finite numbers never reach the file as a silent null:
+ * a statistic without data is written as null next to the count that explains it. */
+#include "io/summary.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/version.h"
+#include "io/afile.h"
+#include "io/cfg.h"
+
+static void add_num_or_null(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+int summary_write(const char *path, const struct net *n, const struct summary_info *si,
+                  struct err *e)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016llx", cfg_hash(si->resolved_config));
+    cJSON_AddStringToObject(root, "program", "apical");
+    cJSON_AddStringToObject(root, "version", APICAL_VERSION);
+    cJSON_AddStringToObject(root, "config", si->config_path);
+    cJSON_AddStringToObject(root, "config_hash", hash);
+    cJSON_AddNumberToObject(root, "seed", (double)n->seed);
+    cJSON_AddNumberToObject(root, "threads", n->nthreads);
+    cJSON_AddNumberToObject(root, "dt_ms", n->dt_ms);
+    cJSON_AddNumberToObject(root, "duration_ms", n->nsteps * n->dt_ms);
+    cJSON_AddNumberToObject(root, "simulated_ms", n->step * n->dt_ms);
+    cJSON_AddBoolToObject(root, "interrupted", n->interrupted);
+    uint64_t neurons = 0, spikes = 0;
+    cJSON *pops = cJSON_AddArrayToObject(root, "populations");
+    for (int i = 0; i < n->npops; i++) {
+        struct pop_stats st;
+        net_pop_stats(n, i, &st);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", n->pops[i].name);
+        cJSON_AddStringToObject(p, "model", n->pops[i].ops->name);
+        cJSON_AddNumberToObject(p, "neurons", n->pops[i].n);
+        cJSON_AddNumberToObject(p, "spikes", (double)st.spikes);
+        cJSON_AddNumberToObject(p, "rate_hz", st.rate_hz);
+        add_num_or_null(p, "cv_isi", st.cv_isi);
+        cJSON_AddNumberToObject(p, "cv_isi_neurons", st.cv_neurons);
+        cJSON_AddNumberToObject(p, "synapses_in", (double)st.synapses_in);
+        cJSON_AddItemToArray(pops, p);
+        neurons += n->pops[i].n;
+        spikes += st.spikes;
+    }
+    uint64_t syn = net_synapses(n), events = net_events(n);
+    size_t proj_bytes = 0;
+    for (int j = 0; j < n->nprojs; j++) proj_bytes += n->projs[j].bytes;
+    cJSON_AddNumberToObject(root, "neurons", (double)neurons);
+    cJSON_AddNumberToObject(root, "spikes", (double)spikes);
+    cJSON_AddNumberToObject(root, "synapses", (double)syn);
+    cJSON_AddNumberToObject(root, "projection_bytes", (double)proj_bytes);
+    add_num_or_null(root, "bytes_per_synapse", syn ? (double)proj_bytes / syn : NAN);
+    cJSON_AddNumberToObject(root, "synaptic_events", (double)events);
+    cJSON *wall = cJSON_AddObjectToObject(root, "wall_s");
+    cJSON_AddNumberToObject(wall, "build", n->build_s);
+    cJSON_AddNumberToObject(wall, "simulate", n->sim_s);
+    add_num_or_null(root, "events_per_s", n->sim_s > 0 ? events / n->sim_s : NAN);
+    add_num_or_null(root, "real_time_factor",
+                    n->sim_s > 0 ? n->step * n->dt_ms * 1e-3 / n->sim_s : NAN);
+    cJSON_AddNumberToObject(root, "peak_rss_bytes", (double)si->peak_rss_kb * 1024.0);
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) return err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
+    struct afile f;
+    int rc = afile_open(&f, path, e);
+    if (!rc) {
+        fputs(text, f.fp);
+        fputc('\n', f.fp);
+        rc = afile_commit(&f, e);
+    }
+    free(text);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/* io/summary: summary.json, the one small machine-readable record of a run (cJSON): version,
+ * config and its hash, seed, threads, per-population counts, rates and CV of ISI, synapses,
+ * timing, events per second, peak memory. Written atomically. */
+#ifndef APICAL_SUMMARY_H
+#define APICAL_SUMMARY_H
+
+#include "core/err.h"
+#include "core/net.h"
+
+struct summary_info {
+    const char *config_path;
+    const char *resolved_config; /* the text that was run, for the hash */
+    long peak_rss_kb;
+};
+
+int summary_write(const char *path, const struct net *n, const struct summary_info *si,
+                  struct err *e);
+
+#endif

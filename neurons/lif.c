@@ -1,0 +1,108 @@
+/* neurons/lif: exact integration of the current-based LIF (see lif.h for the equations). */
+#include "neurons/lif.h"
+
+#include <math.h>
+
+static const char *const syn_choices[] = {"current", "voltage", NULL};
+
+static const struct nrn_param params[LIF_NPARAMS] = {
+    [LIF_C_M] = {"c_m", "pF", 250.0, 0, 1e9, 1, 0, NULL, "membrane capacitance"},
+    [LIF_TAU_M] = {"tau_m", "ms", 10.0, 0, 1e9, 1, 0, NULL, "membrane time constant"},
+    [LIF_E_L] = {"e_l", "mV", -70.0, -1e4, 1e4, 0, 0, NULL, "resting potential"},
+    [LIF_V_TH] = {"v_th", "mV", -55.0, -1e4, 1e4, 0, 0, NULL, "spike threshold"},
+    [LIF_V_RESET] = {"v_reset", "mV", -70.0, -1e4, 1e4, 0, 0, NULL, "reset potential"},
+    [LIF_T_REF] = {"t_ref", "ms", 2.0, 0, 1e6, 0, 0, NULL, "absolute refractory period"},
+    [LIF_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, 0, 1e9, 1, 0, NULL, "excitatory current decay"},
+    [LIF_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, 0, 1e9, 1, 0, NULL, "inhibitory current decay"},
+    [LIF_I_E] = {"i_e", "pA", 0.0, -1e9, 1e9, 0, 0, NULL, "constant input current"},
+    [LIF_SYNAPSE] = {"synapse", "", 0, 0, 1, 0, 0, syn_choices,
+                     "\"current\": weights in pA; \"voltage\": weights are jumps in mV (CUBA)"},
+};
+
+static const char *const state_names[] = {"v", "i_ex", "i_in"};
+static const char *const state_units[] = {"mV", "pA", "pA"};
+static const char *const port_names[] = {"ex", "in"};
+
+struct lif_derived {
+    double p22, p11_ex, p11_in, p21_ex, p21_in, p20;
+    double e_l, v_th, v_reset, i_e;
+    int32_t ref_steps;
+};
+
+static int lif_prepare(const double *p, double h, void *out, struct err *e)
+{
+    struct lif_derived *d = out;
+    if (p[LIF_V_RESET] >= p[LIF_V_TH])
+        return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)",
+                       p[LIF_V_TH]);
+    double tau_m = p[LIF_TAU_M], c = p[LIF_C_M];
+    /* In voltage mode the synaptic variable enters as i/tau_m instead of i/c_m. */
+    double c_syn = p[LIF_SYNAPSE] == LIF_SYN_VOLTAGE ? tau_m : c;
+    d->p22 = exp(-h / tau_m);
+    d->p11_ex = exp(-h / p[LIF_TAU_SYN_EX]);
+    d->p11_in = exp(-h / p[LIF_TAU_SYN_IN]);
+    d->p21_ex = nrn_psc_propagator(h, tau_m, p[LIF_TAU_SYN_EX], c_syn);
+    d->p21_in = nrn_psc_propagator(h, tau_m, p[LIF_TAU_SYN_IN], c_syn);
+    d->p20 = -tau_m / c * expm1(-h / tau_m);
+    d->e_l = p[LIF_E_L];
+    d->v_th = p[LIF_V_TH];
+    d->v_reset = p[LIF_V_RESET];
+    d->i_e = p[LIF_I_E];
+    d->ref_steps = (int32_t)lround(p[LIF_T_REF] / h);
+    return 0;
+}
+
+static void lif_initial(const double *p, double *s0)
+{
+    s0[LIF_V] = p[LIF_E_L];
+    s0[LIF_I_EX] = 0.0;
+    s0[LIF_I_IN] = 0.0;
+}
+
+static uint32_t lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end,
+                           uint32_t *spikes)
+{
+    const struct lif_derived *d = c->derived;
+    double *restrict v = c->state[LIF_V];
+    double *restrict ie = c->state[LIF_I_EX];
+    double *restrict ii = c->state[LIF_I_IN];
+    double *restrict in_ex = c->input[LIF_PORT_EX];
+    double *restrict in_in = c->input[LIF_PORT_IN];
+    int32_t *restrict refr = c->refr;
+    const double drive = d->p20 * (d->i_e + c->i_ext);
+    uint32_t n = 0;
+    for (uint32_t i = begin; i < end; i++) {
+        double vi = v[i];
+        if (refr[i] > 0)
+            refr[i]--;
+        else
+            vi = d->e_l + d->p22 * (vi - d->e_l) + d->p21_ex * ie[i] + d->p21_in * ii[i] + drive;
+        ie[i] = d->p11_ex * ie[i] + in_ex[i];
+        ii[i] = d->p11_in * ii[i] + in_in[i];
+        in_ex[i] = 0.0;
+        in_in[i] = 0.0;
+        if (vi >= d->v_th) {
+            spikes[n++] = i;
+            vi = d->v_reset;
+            refr[i] = d->ref_steps;
+        }
+        v[i] = vi;
+    }
+    return n;
+}
+
+const struct nrn_ops lif_ops = {
+    .name = "lif",
+    .doc = "current-based LIF, exponential synaptic currents, exact integration",
+    .params = params,
+    .nparams = LIF_NPARAMS,
+    .state_names = state_names,
+    .state_units = state_units,
+    .nstate = 3,
+    .port_names = port_names,
+    .nports = 2,
+    .derived_size = sizeof(struct lif_derived),
+    .prepare = lif_prepare,
+    .initial = lif_initial,
+    .update = lif_update,
+};

@@ -1,0 +1,72 @@
+/* neurons/neuron: the contract between the engine and a neuron model. A model is one const
+ * ops table: its parameter schema, its state variables and input ports, a prepare() that
+ * derives propagators once, and an update() over a contiguous range of neurons. The engine
+ * knows models only through this table. */
+#ifndef APICAL_NEURON_H
+#define APICAL_NEURON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define NRN_MAX_PARAMS 32
+#define NRN_MAX_STATE 16
+#define NRN_MAX_PORTS 16
+
+/* One user-settable parameter. A parameter with choices is a string in the config, stored
+ * as the index of the choice. Bounds are inclusive unless *_open. */
+struct nrn_param {
+    const char *name;
+    const char *unit; /* "ms", "mV", "pA", "nS", "pF", "" */
+    double def;
+    double min, max;
+    int min_open, max_open;
+    const char *const *choices; /* NULL-terminated, or NULL for a number */
+    const char *doc;
+};
+
+/* What update() sees: the population's arrays and this step's inputs. */
+struct nrn_ctx {
+    const void *derived;    /* the model's constants from prepare() */
+    double *const *state;   /* state[v][i], v < nstate */
+    int32_t *refr;          /* refractory steps left, per neuron */
+    double *const *input;   /* input[port][i]: what arrives at the end of this step; update
+                               consumes it and sets it back to zero */
+    double i_ext;           /* stimulus current (pA) applied to every neuron this step */
+};
+
+struct nrn_ops {
+    const char *name;
+    const char *doc;
+    const struct nrn_param *params;
+    int nparams;
+    const char *const *state_names; /* state 0 is the somatic membrane potential "v" */
+    const char *const *state_units;
+    int nstate;
+    const char *const *port_names; /* e.g. "ex", "in" */
+    int nports;
+    size_t derived_size;
+    /* Checks relations between parameters (e.g. v_reset < v_th) and fills derived. On error
+     * returns ERR_INPUT with e->path set to the offending parameter's name. */
+    int (*prepare)(const double *params, double dt_ms, void *derived, struct err *e);
+    /* Default initial state of every variable (before any init distribution). */
+    void (*initial)(const double *params, double *state0);
+    /* Advances neurons [begin, end) by one step, writes the ids of those that spiked in
+     * ascending order to spikes, returns how many. NULL for spike sources. */
+    uint32_t (*update)(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes);
+};
+
+/* The registry: every model, by name. */
+const struct nrn_ops *nrn_find(const char *name);
+const struct nrn_ops *nrn_model(int i); /* NULL past the last */
+int nrn_param_index(const struct nrn_ops *m, const char *name);
+int nrn_state_index(const struct nrn_ops *m, const char *name);
+int nrn_port_index(const struct nrn_ops *m, const char *name);
+
+/* Shared by models with exponential synaptic kernels: the propagator from a synaptic
+ * current (time constant tau_s) to the membrane (tau_m, capacitance c) over one step h,
+ * (h/c) e^{-h/tau_m} (1 - e^{-z})/z with z = h (1/tau_s - 1/tau_m); stable as tau_s -> tau_m. */
+double nrn_psc_propagator(double h, double tau_m, double tau_s, double c);
+
+#endif

@@ -1,0 +1,263 @@
+/* synapses/proj: building projections. Two passes over the same deterministic generator: the
+ * first counts synapses per (source, owning part), the second fills them in. Each row of the
+ * generator (a source, or a target for fixed_indegree) reseeds its own random streams, so the
+ * passes agree and the result does not depend on the thread count. */
+#include "synapses/proj.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/part.h"
+#include "core/rng.h"
+#include "synapses/dist.h"
+
+struct gen {
+    const struct proj_spec *s;
+    struct proj *p;
+    int index, same_pop, fill;
+    uint64_t seed;
+    double dt_ms;
+    uint64_t *cursor; /* fill: next free slot per (source, part) */
+    uint32_t *pick;   /* scratch: chosen indices of one row */
+    uint64_t *bits;   /* scratch: membership bitmap for sampling without replacement */
+};
+
+uint32_t proj_delay_steps(double delay_ms, double dt_ms)
+{
+    double st = floor(delay_ms / dt_ms + 0.5);
+    if (st < 1) st = 1;
+    if (st > PROJ_MAX_DELAY_STEPS) st = PROJ_MAX_DELAY_STEPS;
+    return (uint32_t)st;
+}
+
+static void emit(struct gen *g, uint32_t src, uint32_t tgt, struct rng *rw)
+{
+    struct proj *p = g->p;
+    uint64_t cell = (uint64_t)src * p->nparts + part_owner(p->ntgt, p->nparts, tgt);
+    if (!g->fill) {
+        p->row[cell + 1]++;
+        return;
+    }
+    uint64_t at = g->cursor[cell]++;
+    p->tgt[at] = tgt;
+    p->w[at] = (float)dist_draw(&g->s->weight, rw);
+    if (p->delay) p->delay[at] = (uint16_t)proj_delay_steps(dist_draw(&g->s->delay, rw), g->dt_ms);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Picks k of the m candidates other than `self` (self = UINT32_MAX for none), sorted; with
+ * multapses independently, else distinct (Floyd's algorithm over a bitmap). */
+static void sample(struct gen *g, struct rng *r, uint32_t m, uint32_t k, uint32_t self, int multi)
+{
+    uint32_t pool = self < m ? m - 1 : m;
+    if (multi) {
+        for (uint32_t j = 0; j < k; j++) g->pick[j] = rng_below(r, pool);
+    } else {
+        uint32_t n = 0;
+        for (uint32_t j = pool - k; j < pool; j++) {
+            uint32_t t = rng_below(r, j + 1);
+            if (g->bits[t >> 6] >> (t & 63) & 1) t = j;
+            g->bits[t >> 6] |= (uint64_t)1 << (t & 63);
+            g->pick[n++] = t;
+        }
+        for (uint32_t j = 0; j < n; j++) g->bits[g->pick[j] >> 6] = 0;
+    }
+    qsort(g->pick, k, sizeof *g->pick, cmp_u32);
+    if (self < m)
+        for (uint32_t j = 0; j < k; j++)
+            if (g->pick[j] >= self) g->pick[j]++;
+}
+
+/* One generator row: a source for every rule but fixed_indegree, where it is a target. */
+static void gen_row(struct gen *g, uint32_t row)
+{
+    const struct proj_spec *s = g->s;
+    const struct proj *p = g->p;
+    struct rng rc, rw;
+    rng_init(&rc, g->seed, RNG_STREAM_CONN + (uint32_t)g->index, row, 0);
+    rng_init(&rw, g->seed, RNG_STREAM_CONN + (uint32_t)g->index, row, 1);
+    uint32_t self = g->same_pop && !s->autapses ? row : UINT32_MAX;
+    switch (s->rule) {
+    case CONN_ALL_TO_ALL:
+        for (uint32_t t = 0; t < p->ntgt; t++)
+            if (t != self) emit(g, row, t, &rw);
+        break;
+    case CONN_ONE_TO_ONE:
+        if (row < p->ntgt && row != self) emit(g, row, row, &rw);
+        break;
+    case CONN_FIXED_PROBABILITY: {
+        if (s->p <= 0) break;
+        /* Geometric gaps between successes: work grows with synapses, not with ntgt. */
+        double lq = log1p(-s->p);
+        int64_t t = -1;
+        for (;;) {
+            double gap = s->p >= 1 ? 0 : floor(log(rng_uniform(&rc)) / lq);
+            if (gap >= (double)p->ntgt) break;
+            t += (int64_t)gap + 1;
+            if (t >= p->ntgt) break;
+            if ((uint32_t)t != self) emit(g, row, (uint32_t)t, &rw);
+        }
+        break;
+    }
+    case CONN_FIXED_OUTDEGREE:
+        sample(g, &rc, p->ntgt, s->k, self, s->multapses);
+        for (uint32_t j = 0; j < s->k; j++) emit(g, row, g->pick[j], &rw);
+        break;
+    case CONN_FIXED_INDEGREE:
+        sample(g, &rc, p->nsrc, s->k, self, s->multapses);
+        for (uint32_t j = 0; j < s->k; j++) emit(g, g->pick[j], row, &rw);
+        break;
+    }
+}
+
+static void gen_list(struct gen *g)
+{
+    const struct proj_spec *s = g->s;
+    struct rng rw;
+    rng_init(&rw, g->seed, RNG_STREAM_CONN + (uint32_t)g->index, 0, 1);
+    for (size_t i = 0; i < s->nlist; i++) {
+        uint32_t src = s->list_src[i], tgt = s->list_tgt[i];
+        struct proj *p = g->p;
+        uint64_t cell = (uint64_t)src * p->nparts + part_owner(p->ntgt, p->nparts, tgt);
+        if (!g->fill) {
+            p->row[cell + 1]++;
+            continue;
+        }
+        uint64_t at = g->cursor[cell]++;
+        p->tgt[at] = tgt;
+        p->w[at] = (float)(s->list_w ? s->list_w[i] : dist_draw(&s->weight, &rw));
+        double d = s->list_d ? s->list_d[i] : dist_draw(&s->delay, &rw);
+        if (p->delay) p->delay[at] = (uint16_t)proj_delay_steps(d, g->dt_ms);
+    }
+}
+
+/* Runs one pass over all rows on the team; scratch is per thread. */
+static int gen_pass(struct gen *proto, int fill)
+{
+    const struct proj_spec *s = proto->s;
+    struct proj *p = proto->p;
+    if (s->rule == CONN_LIST) {
+        struct gen g = *proto;
+        g.fill = fill;
+        gen_list(&g);
+        return 0;
+    }
+    int bad = 0;
+    int by_target = s->rule == CONN_FIXED_INDEGREE;
+    uint32_t m = by_target ? p->nsrc : p->ntgt;
+#pragma omp parallel num_threads(p->nparts) reduction(| : bad)
+    {
+        struct gen g = *proto;
+        g.fill = fill;
+        g.pick = malloc(sizeof *g.pick * (s->k ? s->k : 1));
+        g.bits = calloc((size_t)m / 64 + 1, sizeof *g.bits);
+        if (!g.pick || !g.bits) bad = 1;
+        if (!bad && by_target) {
+            /* A part's targets are generated by one thread: cells (s, k) have one writer. */
+#pragma omp for schedule(static, 1)
+            for (int k = 0; k < p->nparts; k++) {
+                uint32_t b = part_begin(p->ntgt, p->nparts, k);
+                uint32_t e = part_begin(p->ntgt, p->nparts, k + 1);
+                for (uint32_t t = b; t < e; t++) gen_row(&g, t);
+            }
+        } else if (!bad) {
+#pragma omp for schedule(dynamic, 64)
+            for (uint32_t src = 0; src < p->nsrc; src++) gen_row(&g, src);
+        }
+        free(g.pick);
+        free(g.bits);
+    }
+    return bad ? -1 : 0;
+}
+
+int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t nsrc,
+               uint32_t ntgt, int same_pop, double dt_ms, uint64_t seed, int nparts,
+               struct err *e)
+{
+    memset(p, 0, sizeof *p);
+    p->src_pop = s->from;
+    p->tgt_pop = s->to;
+    p->port = s->port;
+    p->nsrc = nsrc;
+    p->ntgt = ntgt;
+    p->nparts = nparts;
+    uint64_t ncells = (uint64_t)nsrc * nparts;
+    p->row = calloc(ncells + 1, sizeof *p->row);
+    if (!p->row) return err_set(e, ERR_NOMEM, NULL, 0, s->name, "out of memory for rows");
+    struct gen g = {.s = s, .p = p, .index = index, .same_pop = same_pop, .seed = seed,
+                    .dt_ms = dt_ms};
+    if (gen_pass(&g, 0) != 0) goto nomem;
+    for (uint64_t c = 0; c < ncells; c++) p->row[c + 1] += p->row[c];
+    p->nsyn = p->row[ncells];
+
+    int uniform = s->rule == CONN_LIST ? !s->list_d : s->delay.kind == DIST_CONST;
+    double d0 = s->rule == CONN_LIST && s->list_d && s->nlist ? s->list_d[0] : s->delay.a;
+    if (s->rule == CONN_LIST && s->list_d) {
+        uniform = 1;
+        for (size_t i = 1; i < s->nlist; i++)
+            if (proj_delay_steps(s->list_d[i], dt_ms) != proj_delay_steps(d0, dt_ms)) uniform = 0;
+    }
+    size_t n = p->nsyn ? (size_t)p->nsyn : 1;
+    p->tgt = malloc(n * sizeof *p->tgt);
+    p->w = malloc(n * sizeof *p->w);
+    uint64_t *cursor = malloc((ncells + 1) * sizeof *cursor);
+    if (!uniform) p->delay = malloc(n * sizeof *p->delay);
+    if (!p->tgt || !p->w || !cursor || (!uniform && !p->delay)) {
+        free(cursor);
+        goto nomem;
+    }
+    memcpy(cursor, p->row, (ncells + 1) * sizeof *cursor);
+    g.cursor = cursor;
+    if (gen_pass(&g, 1) != 0) {
+        free(cursor);
+        goto nomem;
+    }
+    free(cursor);
+
+    p->delay_steps = (uint16_t)proj_delay_steps(d0, dt_ms);
+    p->min_delay = p->max_delay = p->delay_steps;
+    if (p->delay) {
+        p->min_delay = PROJ_MAX_DELAY_STEPS;
+        p->max_delay = 1;
+        for (uint64_t i = 0; i < p->nsyn; i++) {
+            if (p->delay[i] < p->min_delay) p->min_delay = p->delay[i];
+            if (p->delay[i] > p->max_delay) p->max_delay = p->delay[i];
+        }
+        if (p->nsyn == 0) p->min_delay = p->max_delay = 1;
+    }
+    p->bytes = (ncells + 1) * sizeof *p->row + p->nsyn * (sizeof *p->tgt + sizeof *p->w) +
+               (p->delay ? p->nsyn * sizeof *p->delay : 0);
+    return 0;
+nomem:
+    proj_free(p);
+    return err_set(e, ERR_NOMEM, NULL, 0, s->name, "out of memory building the projection");
+}
+
+void proj_free(struct proj *p)
+{
+    free(p->row);
+    free(p->tgt);
+    free(p->w);
+    free(p->delay);
+    memset(p, 0, sizeof *p);
+}
+
+double proj_expected_count(const struct proj_spec *s, uint32_t nsrc, uint32_t ntgt, int same_pop)
+{
+    double pairs = (double)nsrc * ntgt - (same_pop && !s->autapses ? (double)nsrc : 0);
+    switch (s->rule) {
+    case CONN_ALL_TO_ALL: return pairs;
+    case CONN_ONE_TO_ONE: return (double)(nsrc < ntgt ? nsrc : ntgt);
+    case CONN_FIXED_PROBABILITY: return s->p * pairs;
+    case CONN_FIXED_OUTDEGREE: return (double)s->k * nsrc;
+    case CONN_FIXED_INDEGREE: return (double)s->k * ntgt;
+    default: return (double)s->nlist;
+    }
+}
