@@ -357,11 +357,16 @@ int spk_writer_step(struct spk_writer *w, int64_t step, int pop, const uint32_t 
                        "%d; spikes must come sorted by step, then population",
                        (long long)step, pop, (long long)w->last_step, w->last_pop);
     uint32_t size = w->size[pop];
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (ids[i] >= size)
             return err_set(e, ERR_INPUT, "", 0, "",
                            "spike writer: id %u out of range for population %s (size %u)", ids[i],
                            w->name[pop], size);
+        if (i > 0 && ids[i] <= ids[i - 1])
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "spike writer: ids of population %s at step %lld not ascending",
+                           w->name[pop], (long long)step);
+    }
     w->last_step = step;
     w->last_pop = pop;
     int rc = 0;

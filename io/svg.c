@@ -110,16 +110,16 @@ static uint32_t shown_of(uint32_t size, uint32_t m) {
 }
 
 /* Row of id among the shown neurons, or -1 if it is not shown. */
-static long sample_row(uint32_t id, uint32_t size, uint32_t m) {
+static int64_t sample_row(uint32_t id, uint32_t size, uint32_t m) {
     if (id >= size) return -1;
-    if (size <= m) return id;
+    if (size <= m) return (int64_t)id;
     /* the smallest i with i*size/m >= id; products stay below 2^64 as all values are < 2^32 */
     uint64_t i = ((uint64_t)id * m + size - 1) / size;
-    return i < m && i * size / m == id ? (long)i : -1;
+    return i < m && i * size / m == id ? (int64_t)i : -1;
 }
 
 /* Row of spike i if it is from a shown neuron and in the window, else -1. */
-static long dot_row(const struct plot *P, uint32_t m, size_t i) {
+static int64_t dot_row(const struct plot *P, uint32_t m, size_t i) {
     const struct spk_table *t = P->t;
     double tm = t->t_ms[i];
     if (!(tm >= P->t0 && tm <= P->t1) || t->pop[i] >= (uint32_t)t->npops) return -1;
@@ -230,7 +230,7 @@ static int draw_raster(struct plot *P, struct err *e) {
             fprintf(fp, "\" stroke=\"%s\" stroke-width=\"1\" d=\"", colour(p));
             for (size_t j = from; j < from + count[p]; j++) {
                 size_t i = idx[j];
-                long row = sample_row(t->id[i], size, P->m);
+                int64_t row = sample_row(t->id[i], size, P->m);
                 fprintf(fp, "M%.1f %.2fv%.2f", xpx(P, t->t_ms[i]),
                         top + (row + 0.5) * pitch - tick / 2, tick);
             }

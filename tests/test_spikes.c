@@ -340,7 +340,8 @@ static void test_atomic_commit_and_abort(void) {
 }
 
 static void test_writer_rejects(void) {
-    /* Truth: io/spikes.h: names are CSV fields, ids < size, calls sorted by step then pop. */
+    /* Truth: io/spikes.h: names are CSV fields, ids < size and ascending, calls sorted by step
+     * then pop. */
     struct err e = {0};
     struct spk_writer *w;
     const char *csv = tmp_path("rej.csv");
@@ -357,6 +358,9 @@ static void test_writer_rejects(void) {
     uint32_t big = 2, fine = 1;
     CU_ASSERT(spk_writer_step(w, 3, 1, &big, 1, &e) == ERR_INPUT);
     CU_ASSERT(spk_writer_step(w, 3, 2, &fine, 1, &e) == ERR_INPUT);
+    uint32_t unsorted[2] = {1, 0}, repeated[2] = {1, 1};
+    CU_ASSERT(spk_writer_step(w, 3, 1, unsorted, 2, &e) == ERR_INPUT);
+    CU_ASSERT(spk_writer_step(w, 3, 1, repeated, 2, &e) == ERR_INPUT);
     CU_ASSERT(spk_writer_step(w, 3, 1, &fine, 1, &e) == 0);
     CU_ASSERT(spk_writer_step(w, 3, 0, &fine, 1, &e) == ERR_INPUT);
     CU_ASSERT(spk_writer_step(w, 2, 1, &fine, 1, &e) == ERR_INPUT);

@@ -194,6 +194,18 @@ static void test_rates_of_regular_trains(void) {
     CU_ASSERT(count_dots(svg, NULL) == t.n);
     free(svg);
 
+    /* bins of 300 ms over 1000 ms: the last bin is 100 ms long, rates still exact */
+    o.bin_ms = 300;
+    svg = write_and_slurp("rates-short.svg", &t, &o);
+    for (int p = 0; p < 2; p++) {
+        double r[64];
+        size_t n = read_rates(svg, names[p], r, 64);
+        CU_ASSERT(n == 4);
+        for (size_t b = 0; b < n; b++)
+            CU_ASSERT(fabs(r[b] - 1000 / period[p]) < 1e-6);
+    }
+    free(svg);
+
     /* the same trains with the window and bin left to io/svg: still 50 and 40 Hz in whole bins */
     struct svg_raster_opts auto_o = {.max_per_pop = 100};
     svg = write_and_slurp("rates-auto.svg", &t, &auto_o);
