@@ -65,9 +65,8 @@ struct rec_traces {
 
 static void trace_row(struct rec_traces *r, const struct net *n, int64_t stamp)
 {
-    char t[32];
-    tfmt_print(&r->tf, stamp, t);
-    fputs(t, r->f.fp);
+    char t[TFMT_LEN];
+    fwrite(t, 1, tfmt_format(&r->tf, stamp, t), r->f.fp);
     for (int j = 0; j < n->spec->ntraces; j++) {
         const struct trace_spec *ts = &n->spec->traces[j];
         const struct pop *p = &n->pops[ts->pop];

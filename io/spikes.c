@@ -22,6 +22,7 @@
  * The file size is exactly the header plus 16 * nspikes bytes; readers reject anything else.
  */
 #include "io/spikes.h"
+#include "io/timefmt.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -40,83 +41,6 @@
 #define BIN_RECORD 16
 #define STDIO_BUF (1u << 20)  /* per file; runs write millions of spikes */
 #define STAGE_BUF (64u << 10) /* lines are assembled here, then handed to stdio in one fwrite */
-#define TIME_TEXT 32          /* longest time text: "%.17g" needs at most 24 */
-
-/* ---------------------------------------------------------------------------------------------
- * Time: step -> ms, the one place it is converted, for writing text and reading back.
- */
-
-struct timebase {
-    double dt_ms;
-    int exact; /* time = step * k / scale exactly, scale = 10^p */
-    int p;
-    int64_t k, scale;
-};
-
-static void timebase_init(struct timebase *tb, double dt_ms) {
-    memset(tb, 0, sizeof *tb);
-    tb->dt_ms = dt_ms;
-    int64_t scale = 1;
-    for (int p = 0; p <= 9; p++, scale *= 10) {
-        double x = dt_ms * (double)scale;
-        double r = nearbyint(x);
-        /* k must be a positive whole number that int64 holds: a dt of 1e-12 is not "0 ticks" */
-        if (r >= 1 && r < 9e15 && fabs(x - r) < 1e-9) {
-            tb->exact = 1;
-            tb->p = p;
-            tb->k = (int64_t)r;
-            tb->scale = scale;
-            return;
-        }
-    }
-}
-
-/* Decimal digits of v into out (no terminator); returns their count (at most 20). */
-static size_t fmt_u64(char *out, uint64_t v) {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
-/* Time of step as text into out (TIME_TEXT bytes, no terminator); returns its length. */
-static size_t timebase_format(const struct timebase *tb, int64_t step, char *out) {
-    int64_t ticks;
-    if (!tb->exact || __builtin_mul_overflow(step, tb->k, &ticks)) {
-        char tmp[TIME_TEXT];
-        int n = snprintf(tmp, sizeof tmp, "%.17g", (double)step * tb->dt_ms);
-        memcpy(out, tmp, (size_t)n);
-        return (size_t)n;
-    }
-    char *o = out;
-    uint64_t mag = ticks < 0 ? -(uint64_t)ticks : (uint64_t)ticks;
-    if (ticks < 0) *o++ = '-';
-    uint64_t scale = (uint64_t)tb->scale;
-    o += fmt_u64(o, mag / scale);
-    if (tb->p > 0) {
-        uint64_t frac = mag % scale;
-        *o++ = '.';
-        for (int i = tb->p - 1; i >= 0; i--) {
-            o[i] = (char)('0' + frac % 10);
-            frac /= 10;
-        }
-        o += tb->p;
-    }
-    return (size_t)(o - out);
-}
-
-/* The same number the text above denotes: ticks and 10^p are exact doubles and division rounds
- * correctly, so a binary file reads back exactly what strtod gives for the CSV text. */
-static double timebase_ms(const struct timebase *tb, int64_t step) {
-    int64_t ticks;
-    if (!tb->exact || __builtin_mul_overflow(step, tb->k, &ticks)) return (double)step * tb->dt_ms;
-    return (double)ticks / (double)tb->scale;
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Little-endian encoding.
@@ -161,7 +85,7 @@ struct outfile {
 };
 
 struct spk_writer {
-    struct timebase tb;
+    struct tfmt tb;
     int npops;
     char **name;
     size_t *name_len;
@@ -269,7 +193,7 @@ int spk_writer_open(struct spk_writer **wp, const char *csv_path, const char *bi
 
     struct spk_writer *w = calloc(1, sizeof *w);
     if (!w) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-    timebase_init(&w->tb, dt_ms);
+    tfmt_init(&w->tb, dt_ms);
     w->last_step = INT64_MIN;
     w->npops = npops;
     w->name = calloc((size_t)npops + 1, sizeof *w->name);
@@ -283,10 +207,10 @@ int spk_writer_open(struct spk_writer **wp, const char *csv_path, const char *bi
         w->size[i] = pops[i].size;
         if (w->name_len[i] > longest) longest = w->name_len[i];
     }
-    if (!(w->prefix = malloc(TIME_TEXT + longest + 2))) goto nomem;
+    if (!(w->prefix = malloc(TFMT_LEN + longest + 2))) goto nomem;
 
     /* a staging buffer always has room for one whole line or record */
-    size_t stage = STAGE_BUF + TIME_TEXT + longest + 32;
+    size_t stage = STAGE_BUF + TFMT_LEN + longest + 32;
     if (csv_path) {
         if ((rc = out_open(&w->csv, csv_path, stage, e))) goto fail;
         if (fputs(CSV_HEADER "\n", w->csv.f.fp) == EOF) {
@@ -310,7 +234,7 @@ fail:
 static int step_csv(struct spk_writer *w, int64_t step, int pop, const uint32_t *ids, size_t n,
                     struct err *e) {
     struct outfile *o = &w->csv;
-    size_t plen = timebase_format(&w->tb, step, w->prefix);
+    size_t plen = tfmt_format(&w->tb, step, w->prefix);
     w->prefix[plen++] = ' ';
     memcpy(w->prefix + plen, w->name[pop], w->name_len[pop]);
     plen += w->name_len[pop];
@@ -323,7 +247,7 @@ static int step_csv(struct spk_writer *w, int64_t step, int pop, const uint32_t 
         unsigned char *p = o->stage + o->len;
         memcpy(p, w->prefix, plen);
         p += plen;
-        p += fmt_u64((char *)p, ids[i]);
+        p += tfmt_u64((char *)p, ids[i]);
         *p++ = '\n';
         o->len = (size_t)(p - o->stage);
     }
@@ -519,8 +443,8 @@ static int read_binary(FILE *f, const char *path, struct spk_table *t, struct er
     size_t cap = 0;
     if (table_reserve(t, nspikes ? (size_t)nspikes : 1, &cap)) return nomem(path, e);
 
-    struct timebase tb;
-    timebase_init(&tb, dt_ms);
+    struct tfmt tb;
+    tfmt_init(&tb, dt_ms);
     unsigned char buf[BIN_RECORD * 4096];
     for (size_t done = 0; done < nspikes;) {
         size_t chunk = nspikes - done < 4096 ? (size_t)(nspikes - done) : 4096;
@@ -539,7 +463,7 @@ static int read_binary(FILE *f, const char *path, struct spk_table *t, struct er
                 return err_set(e, ERR_INPUT, path, 0, "",
                                "record %zu: node id %u out of range for population %s (size %u)",
                                done, id, t->pop_names[pop], t->pop_size[pop]);
-            t->t_ms[done] = timebase_ms(&tb, step);
+            t->t_ms[done] = tfmt_ms(&tb, step);
             t->pop[done] = pop;
             t->id[done] = id;
         }
