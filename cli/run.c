@@ -269,7 +269,7 @@ int cli_run(int argc, char **argv)
         goto fail_net;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    struct summary_info si = {.config_path = a.config, .resolved_config = resolved,
+    struct summary_info si = {.config_path = a.config,
                               .peak_rss_kb = ru.ru_maxrss};
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     if (!a.quiet) {

@@ -75,6 +75,7 @@ struct net_spec {
     double dt_ms, duration_ms;
     uint64_t seed;
     int threads; /* 0: all available */
+    unsigned long long config_hash; /* of the resolved config without simulation.threads */
     int npops, nprojs, nstims, ntraces;
     struct pop_spec *pops;
     struct proj_spec *projs;

@@ -1135,7 +1135,14 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     if (!rc) rc = validate(&c, &cfg, spec);
     if (!rc) {
         *resolved = write_text(&cfg);
-        if (!*resolved) rc = err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
+        /* the hash names the results, which threads do not change: hash without them */
+        config_setting_t *sim = config_lookup(&cfg, "simulation");
+        if (sim && config_setting_get_member(sim, "threads"))
+            config_setting_remove(sim, "threads");
+        char *hashed = write_text(&cfg);
+        if (!*resolved || !hashed) rc = err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
+        else spec->config_hash = cfg_hash(hashed);
+        free(hashed);
     }
     config_destroy(&cfg);
     if (rc) spec_free(spec);

@@ -25,7 +25,7 @@ int summary_write(const char *path, const struct net *n, const struct summary_in
     cJSON *root = cJSON_CreateObject();
     if (!root) return err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
     char hash[32];
-    snprintf(hash, sizeof hash, "%016llx", cfg_hash(si->resolved_config));
+    snprintf(hash, sizeof hash, "%016llx", n->spec->config_hash);
     cJSON_AddStringToObject(root, "program", "apical");
     cJSON_AddStringToObject(root, "version", APICAL_VERSION);
     cJSON_AddStringToObject(root, "config", si->config_path);

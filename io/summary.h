@@ -9,7 +9,6 @@
 
 struct summary_info {
     const char *config_path;
-    const char *resolved_config; /* the text that was run, for the hash */
     long peak_rss_kb;
 };
 

@@ -1,0 +1,263 @@
+/* tests/test_net: the engine as a whole: bit-identical results for any thread count, Poisson
+ * input statistics, DC stimulus windows and spike sources read from a file. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/net.h"
+#include "io/cfg.h"
+#include "neurons/lif.h"
+#include "tests/harness.h"
+
+/* The CUBA network at a quarter of its size, with the same in-degree (p = 0.08). */
+static const char *cuba_small_sets =
+    "--set populations.exc.size=800 --set populations.inh.size=200 "
+    "--set projections.ee.p=0.08 --set projections.ei.p=0.08 "
+    "--set projections.ie.p=0.08 --set projections.ii.p=0.08 "
+    "--set simulation.duration=300.0 --quiet";
+
+/* summary.json without the fields that may differ between runs: timing, threads, memory
+ * (synapse rows are grouped per thread, so their bookkeeping grows with threads) */
+static char *stable_summary(const char *path)
+{
+    char *text = harness_slurp(path, NULL);
+    if (!text) return NULL;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    if (!j) return NULL;
+    const char *drop[] = {"threads", "wall_s", "events_per_s", "real_time_factor",
+                          "peak_rss_bytes", "projection_bytes", "bytes_per_synapse"};
+    for (unsigned i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(j, drop[i]);
+    char *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return out;
+}
+
+/* Truth: the same config and seed must give byte-identical spike files (CSV and binary),
+ * traces and summaries (less timing) for 1, 2, 3 and 4 threads. */
+static void test_thread_determinism(void)
+{
+    const char *files[] = {"spikes.csv", "spikes.bin", "traces.csv"};
+    char *ref[3] = {NULL, NULL, NULL}, *ref_sum = NULL;
+    size_t ref_len[3] = {0, 0, 0};
+    char args[2048], out[8192], path[1200];
+    for (int t = 1; t <= 4; t++) {
+        snprintf(args, sizeof args, "run %s/configs/cuba.cfg %s --threads %d -o %s/det%d",
+                 harness_root(), cuba_small_sets, t, harness_tmpdir(), t);
+        int rc = harness_apical(args, out, sizeof out);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        for (int f = 0; f < 3; f++) {
+            snprintf(path, sizeof path, "%s/det%d/%s", harness_tmpdir(), t, files[f]);
+            size_t len = 0;
+            char *data = harness_slurp(path, &len);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+            if (t == 1) {
+                ref[f] = data;
+                ref_len[f] = len;
+                CU_ASSERT(len > 1000);
+            } else {
+                CU_ASSERT_EQUAL(len, ref_len[f]);
+                CU_ASSERT(len == ref_len[f] && memcmp(data, ref[f], len) == 0);
+                free(data);
+            }
+        }
+        snprintf(path, sizeof path, "%s/det%d/summary.json", harness_tmpdir(), t);
+        char *sum = stable_summary(path);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sum);
+        if (t == 1) {
+            ref_sum = sum;
+        } else {
+            CU_ASSERT_STRING_EQUAL(sum, ref_sum);
+            free(sum);
+        }
+    }
+    /* and a different seed gives a different network */
+    snprintf(args, sizeof args, "run %s/configs/cuba.cfg %s --seed 2 -o %s/det_seed2",
+             harness_root(), cuba_small_sets, harness_tmpdir());
+    CU_ASSERT_EQUAL(harness_apical(args, out, sizeof out), 0);
+    snprintf(path, sizeof path, "%s/det_seed2/spikes.csv", harness_tmpdir());
+    size_t len = 0;
+    char *other = harness_slurp(path, &len);
+    CU_ASSERT(other && (len != ref_len[0] || memcmp(other, ref[0], len) != 0));
+    free(other);
+    for (int f = 0; f < 3; f++) free(ref[f]);
+    free(ref_sum);
+}
+
+/* ---- in-process runs ---- */
+
+typedef int (*step_fn)(void *, const struct net *, int64_t, struct err *);
+
+static int run_cfg(const char *text, step_fn fn, void *self, int threads)
+{
+    const char *path = harness_write("net.cfg", text);
+    char tset[64];
+    snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
+    const char *sets[] = {tset};
+    struct net_spec s;
+    char *resolved = NULL;
+    struct err e = {0};
+    if (cfg_load(path, sets, 1, &s, &resolved, &e)) {
+        fprintf(stderr, "cfg: %s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
+        return -1;
+    }
+    struct net n;
+    int rc = net_build(&n, &s, &e);
+    struct recorder rec = {fn, self};
+    if (!rc) rc = net_run(&n, &rec, fn ? 1 : 0, NULL, &e);
+    net_free(&n);
+    spec_free(&s);
+    free(resolved);
+    return rc;
+}
+
+/* Poisson input onto a non-decaying, never-firing lif: i_ex counts the input events. */
+static const char poisson_cfg[] =
+    "simulation = { dt = 0.1; duration = 1000.0; seed = 9; };\n"
+    "populations = ( { name = \"n\"; size = 2000; model = \"lif\"; v_th = 9000.0;\n"
+    "                  tau_syn_ex = 1e9; } );\n"
+    "stimuli = ( { name = \"bg\"; type = \"poisson\"; target = \"n\"; rate = 80.0;\n"
+    "              weight = 1.0; start = 200.0; stop = 700.0; } );\n"
+    "record = { spikes = \"none\"; raster = false; };\n";
+
+struct counts {
+    double final[2000];
+    double at_start[2000];
+};
+
+static int counts_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    struct counts *c = self;
+    const double *ie = n->pops[0].state[LIF_I_EX];
+    if (step + 1 == 2000) memcpy(c->at_start, ie, sizeof c->at_start);
+    if (step + 1 == n->nsteps) memcpy(c->final, ie, sizeof c->final);
+    return 0;
+}
+
+/* Truth: a Poisson process of rate r over T has count mean and variance r T; nothing arrives
+ * outside [start, stop); the result does not depend on threads. */
+static void test_poisson_counts(void)
+{
+    static struct counts a, b;
+    CU_ASSERT_EQUAL_FATAL(run_cfg(poisson_cfg, counts_step, &a, 1), 0);
+    CU_ASSERT_EQUAL_FATAL(run_cfg(poisson_cfg, counts_step, &b, 3), 0);
+    CU_ASSERT(memcmp(a.final, b.final, sizeof a.final) == 0);
+    const double mu = 80.0 * 0.5; /* 500 ms at 80 Hz */
+    double s = 0, s2 = 0, before = 0;
+    for (int i = 0; i < 2000; i++) {
+        double k = round(a.final[i]);
+        CU_ASSERT(fabs(a.final[i] - k) < 1e-3);
+        s += k;
+        s2 += k * k;
+        before += a.at_start[i];
+    }
+    double m = s / 2000, v = s2 / 2000 - m * m;
+    CU_ASSERT_EQUAL(before, 0.0);
+    CU_ASSERT(fabs(m - mu) < 5 * sqrt(mu / 2000));
+    CU_ASSERT(fabs(v - mu) < 6 * sqrt((2 * mu * mu + mu) / 2000));
+}
+
+/* DC step into a lif: v follows the closed form inside the window and relaxes after it. */
+static const char dc_cfg[] =
+    "simulation = { dt = 0.1; duration = 100.0; };\n"
+    "populations = ( { name = \"n\"; size = 3; model = \"lif\"; v_th = 9000.0; c_m = 250.0;\n"
+    "                  tau_m = 10.0; e_l = -70.0; } );\n"
+    "stimuli = ( { type = \"dc\"; target = \"n\"; amplitude = 250.0; start = 10.0;\n"
+    "              stop = 50.0; } );\n"
+    "record = { spikes = \"none\"; raster = false; };\n";
+
+struct vtrace {
+    double v[1000];
+};
+
+static int vtrace_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    ((struct vtrace *)self)->v[step] = n->pops[0].state[0][2];
+    return 0;
+}
+
+/* Truth: v = e_l + R I (1 - e^{-(t - 10)/tau}) for 10 <= t <= 50, then exponential decay. */
+static void test_dc_window(void)
+{
+    static struct vtrace tr;
+    CU_ASSERT_EQUAL_FATAL(run_cfg(dc_cfg, vtrace_step, &tr, 2), 0);
+    const double ri = 250.0 * 10.0 / 250.0;
+    double maxerr = 0;
+    double v50 = -70 + ri * (1 - exp(-40.0 / 10.0));
+    for (int k = 0; k < 1000; k++) {
+        double t = (k + 1) * 0.1, truth;
+        if (t <= 10.0 + 1e-9)
+            truth = -70;
+        else if (t <= 50.0 + 1e-9)
+            truth = -70 + ri * (1 - exp(-(t - 10.0) / 10.0));
+        else
+            truth = -70 + (v50 + 70) * exp(-(t - 50.0) / 10.0);
+        maxerr = fmax(maxerr, fabs(tr.v[k] - truth));
+    }
+    CU_ASSERT(maxerr < 1e-9);
+}
+
+/* Spike source from a bmtk CSV file, relayed one-to-one with a 1.5 ms delay and a weight that
+ * makes every input spike a target spike. */
+struct relay {
+    int n;
+    int64_t stamp[64];
+    uint32_t id[64];
+};
+
+static int relay_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    struct relay *r = self;
+    const struct pop *p = &n->pops[1];
+    for (int k = 0; k < n->nthreads; k++)
+        for (uint32_t j = 0; j < p->nspk[k]; j++)
+            if (r->n < 64) {
+                r->stamp[r->n] = step + 1;
+                r->id[r->n++] = p->spk[(uint64_t)p->n * k / n->nthreads + j];
+            }
+    return 0;
+}
+
+/* Truth: each listed input spike at t gives exactly one target spike at t + delay + one step
+ * (the current needs a step to move v), in time order. */
+static void test_spike_source_file(void)
+{
+    harness_write("input.csv", "timestamps population node_ids\n"
+                               "1.0 in 0\n2.5 in 2\n2.5 in 1\n7.0 in 0\n");
+    char text[1024];
+    snprintf(text, sizeof text,
+             "simulation = { dt = 0.1; duration = 20.0; };\n"
+             "populations = ( { name = \"in\"; size = 3; model = \"spike_source\";\n"
+             "                  spike_file = \"input.csv\"; },\n"
+             "  { name = \"out\"; size = 3; model = \"lif\"; tau_syn_ex = 0.5; t_ref = 5.0; } );\n"
+             "projections = ( { from = \"in\"; to = \"out\"; rule = \"one_to_one\";\n"
+             "                  weight = 200000.0; delay = 1.5; } );\n"
+             "record = { spikes = \"none\"; raster = false; };\n");
+    static struct relay r;
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL_FATAL(run_cfg(text, relay_step, &r, 2), 0);
+    CU_ASSERT_EQUAL_FATAL(r.n, 4);
+    const int64_t want_stamp[] = {26, 41, 41, 86};
+    const uint32_t want_id[] = {0, 1, 2, 0};
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_EQUAL(r.stamp[i], want_stamp[i]);
+        CU_ASSERT_EQUAL(r.id[i], want_id[i]);
+    }
+}
+
+static int suite_net(void)
+{
+    CU_pSuite s = CU_add_suite("net", NULL, NULL);
+    if (!s) return -1;
+    CU_add_test(s, "CUBA: identical files for 1-4 threads", test_thread_determinism);
+    CU_add_test(s, "Poisson input counts", test_poisson_counts);
+    CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
+    CU_add_test(s, "spike source from a file, relayed", test_spike_source_file);
+    return 0;
+}
+TEST_SUITE(suite_net)
