@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 /* Validation context: the top-level file name, for settings that carry none. */
 struct ctx {
     const char *file;
+    const char *base; /* the top-level file's name as libconfig knows it */
     const char *dir; /* folder of the top-level file, for relative data paths */
     struct err *e;
     double dt;
@@ -29,11 +31,22 @@ struct ctx {
 
 /* ---- error helpers ---- */
 
+/* libconfig names files as they were opened: relative to the top-level file's folder. */
+static const char *display_file(const char *dir, const char *base, const char *top, const char *f,
+                                char *buf, size_t n)
+{
+    if (!f || !strcmp(f, base)) return top;
+    if (f[0] == '/' || !strcmp(dir, ".")) return f;
+    if ((size_t)snprintf(buf, n, "%s/%s", dir, f) >= n) return f;
+    return buf;
+}
+
 static const char *where_file(const struct ctx *c, const config_setting_t *s)
 {
+    static _Thread_local char buf[1024];
     if (s && config_setting_source_line(s) == 0) return "--set";
     const char *f = s ? config_setting_source_file(s) : NULL;
-    return f ? f : c->file;
+    return display_file(c->dir, c->base, c->file, f, buf, sizeof buf);
 }
 
 static int fail(const struct ctx *c, const config_setting_t *s, const char *path, const char *fmt,
@@ -1117,12 +1130,30 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     else
         snprintf(dir, sizeof dir, ".");
 
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+
+    /* libconfig 1.5 prepends its include dir even to absolute @include paths, so instead of
+     * setting one we read from inside the config's folder: relative includes resolve against
+     * it and absolute ones stay absolute. Configs are read before any thread starts. */
     config_t cfg;
     config_init(&cfg);
-    config_set_include_dir(&cfg, dir);
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-        const char *ef = config_error_file(&cfg);
-        int rc = err_set(e, ERR_INPUT, ef ? ef : path, config_error_line(&cfg), "", "%s",
+    int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (here < 0 || chdir(dir) != 0) {
+        if (here >= 0) close(here);
+        config_destroy(&cfg);
+        return err_set(e, ERR_INPUT, path, 0, "", "cannot enter its folder: %s", strerror(errno));
+    }
+    int read_ok = config_read_file(&cfg, base) == CONFIG_TRUE;
+    int back = fchdir(here);
+    close(here);
+    if (back != 0) {
+        config_destroy(&cfg);
+        return err_set(e, ERR_IO, path, 0, "", "cannot return to the working folder");
+    }
+    if (!read_ok) {
+        char buf[1024];
+        const char *ef = display_file(dir, base, path, config_error_file(&cfg), buf, sizeof buf);
+        int rc = err_set(e, ERR_INPUT, ef, config_error_line(&cfg), "", "%s",
                          config_error_text(&cfg));
         if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO && !config_error_line(&cfg))
             snprintf(e->msg, sizeof e->msg, "cannot read: %s", strerror(errno));
@@ -1131,7 +1162,7 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     }
     int rc = 0;
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], e);
-    struct ctx c = {.file = path, .dir = dir, .e = e, .dt = 0.1};
+    struct ctx c = {.file = path, .base = base, .dir = dir, .e = e, .dt = 0.1};
     if (!rc) rc = validate(&c, &cfg, spec);
     if (!rc) {
         *resolved = write_text(&cfg);
