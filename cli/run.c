@@ -276,9 +276,11 @@ int cli_run(int argc, char **argv)
         for (int i = 0; i < net.npops; i++) {
             struct pop_stats st;
             net_pop_stats(&net, i, &st);
-            fprintf(stderr, "[apical] %-12s %8u neurons %10llu spikes %8.2f Hz  CV ISI %.3f\n",
+            char cv[32] = "n/a";
+            if (st.cv_neurons) snprintf(cv, sizeof cv, "%.3f", st.cv_isi);
+            fprintf(stderr, "[apical] %-12s %8u neurons %10llu spikes %8.2f Hz  CV ISI %s\n",
                     net.pops[i].name, net.pops[i].n, (unsigned long long)st.spikes, st.rate_hz,
-                    st.cv_isi);
+                    cv);
         }
         fprintf(stderr, "[apical] simulated %.1f ms in %.2f s (build %.2f s, total %.2f s), "
                         "%.3g synaptic events/s; wrote %s/\n",
