@@ -21,6 +21,11 @@ int cli_check(int argc, char **argv)
     struct net_spec s;
     char *resolved = NULL;
     if (cfg_load(a.config, a.sets, a.nsets, &s, &resolved, &e)) return cli_report(&e);
+    if (cli_check_memory(&s, &e)) {
+        spec_free(&s);
+        free(resolved);
+        return cli_report(&e);
+    }
     printf("%s: valid (hash %016llx)\n", a.config, s.config_hash);
     printf("simulation: dt %g ms, duration %g ms (%.0f steps), seed %llu, threads %d%s\n",
            s.dt_ms, s.duration_ms, floor(s.duration_ms / s.dt_ms + 0.5),

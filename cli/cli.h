@@ -22,6 +22,10 @@ struct cli_args {
 /* Returns 0, or an exit status after printing the problem. allow_run: accept -o, --quiet. */
 int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run);
 
+/* Refuses (ERR_INPUT) a network whose estimated memory exceeds this machine's. */
+struct net_spec;
+int cli_check_memory(const struct net_spec *s, struct err *e);
+
 /* Prints "apical: <formatted error>" to stderr and returns the exit status for its code. */
 int cli_report(const struct err *e);
 

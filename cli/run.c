@@ -160,8 +160,9 @@ static void print_estimate(const struct net_spec *s, int quiet)
                 (unsigned long long)neurons, "~", syn, bytes / 1048576.0);
 }
 
-/* A network that cannot fit in this machine's memory is bad input, caught before allocating. */
-static int check_memory(const struct net_spec *s, const char *config, struct err *e)
+/* A network that cannot fit in this machine's memory is bad input, caught before allocating;
+ * the error names the largest population's size. */
+int cli_check_memory(const struct net_spec *s, struct err *e)
 {
     uint64_t neurons;
     double syn, bytes;
@@ -173,7 +174,7 @@ static int check_memory(const struct net_spec *s, const char *config, struct err
             if (s->pops[i].size > s->pops[big].size) big = i;
         char path[128];
         snprintf(path, sizeof path, "populations.%s.size", s->pops[big].name);
-        return err_set(e, ERR_INPUT, config, 0, path,
+        return err_set(e, ERR_INPUT, s->pops[big].size_file, s->pops[big].size_line, path,
                        "the network needs about %.1f GiB (%.3g synapses), more than this "
                        "machine's %.1f GiB",
                        bytes / 1073741824.0, syn, phys / 1073741824.0);
@@ -209,9 +210,15 @@ int cli_run(int argc, char **argv)
         goto fail_spec;
     }
     print_estimate(&spec, a.quiet);
-    if (check_memory(&spec, a.config, &e) || afile_mkdirs(out, &e)) goto fail_spec;
+    if (cli_check_memory(&spec, &e) || afile_mkdirs(out, &e)) goto fail_spec;
     /* a summary left from an earlier run must not pass for this one's */
     unlink(p_sum);
+    /* from here on a signal ends the run at the next step with what was recorded */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
     if (net_build(&net, &spec, &e)) goto fail_net;
     if (!a.quiet)
@@ -241,11 +248,6 @@ int cli_run(int argc, char **argv)
         nrecs++;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     struct err run_err = {0};
     int run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
     signal(SIGINT, SIG_DFL);

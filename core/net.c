@@ -34,7 +34,7 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
         const struct pop_spec *p = &s->pops[i];
         nn += p->size;
         /* state, ISI statistics, refractory count, spikes; rings counted below */
-        b += (double)p->size * (8.0 * p->model->nstate + 8 + 4 + 16 + 4 + 4);
+        b += (double)p->size * (8.0 * nrn_nstate(p->model, &p->shape) + 8 + 4 + 16 + 4 + 4);
     }
     for (int j = 0; j < s->nprojs; j++) {
         const struct proj_spec *p = &s->projs[j];
@@ -58,6 +58,9 @@ static int alloc_pop(struct pop *p, const struct pop_spec *ps, int nparts, doubl
     snprintf(p->name, sizeof p->name, "%s", ps->name);
     p->n = ps->size;
     p->ops = ps->model;
+    p->shape = &ps->shape;
+    p->nstate = nrn_nstate(p->ops, p->shape);
+    p->nports = nrn_nports(p->ops, p->shape);
     size_t n = p->n ? p->n : 1;
     p->derived = calloc(1, p->ops->derived_size ? p->ops->derived_size : 1);
     p->refr = calloc(n, sizeof *p->refr);
@@ -69,13 +72,13 @@ static int alloc_pop(struct pop *p, const struct pop_spec *ps, int nparts, doubl
     p->isi_sq = calloc(n, sizeof *p->isi_sq);
     int bad = !p->derived || !p->refr || !p->spk || !p->nspk || !p->last_stamp || !p->isi_n ||
               !p->isi_sum || !p->isi_sq;
-    for (int v = 0; v < p->ops->nstate && !bad; v++)
+    for (int v = 0; v < p->nstate && !bad; v++)
         bad = !(p->state[v] = malloc(n * sizeof(double)));
     if (bad) return err_set(e, ERR_NOMEM, NULL, 0, ps->name, "out of memory for the population");
     for (uint32_t i = 0; i < p->n; i++) p->last_stamp[i] = -1;
     if (p->ops->prepare) {
         struct err pe = {0};
-        if (p->ops->prepare(ps->params, dt, p->derived, &pe) != 0)
+        if (p->ops->prepare(ps->params, p->shape, dt, p->derived, &pe) != 0)
             return err_set(e, ERR_INPUT, NULL, 0, ps->name, "%s: %s", pe.path, pe.msg);
     }
     return 0;
@@ -86,8 +89,8 @@ static int alloc_pop(struct pop *p, const struct pop_spec *ps, int nparts, doubl
 static void init_state(struct pop *p, const struct pop_spec *ps, int index, uint64_t seed)
 {
     double s0[NRN_MAX_STATE] = {0};
-    if (p->ops->initial) p->ops->initial(ps->params, s0);
-    for (int v = 0; v < p->ops->nstate; v++) {
+    if (p->ops->initial) p->ops->initial(ps->params, p->shape, s0);
+    for (int v = 0; v < p->nstate; v++) {
         for (uint32_t i = 0; i < p->n; i++) {
             if (ps->has_init[v]) {
                 struct rng r;
@@ -192,7 +195,7 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
             if (n->projs[j].tgt_pop == i && n->projs[j].max_delay > dmax)
                 dmax = n->projs[j].max_delay;
         p->nslots = dmax + 1;
-        size_t len = (size_t)p->ops->nports * p->nslots * p->n;
+        size_t len = (size_t)p->nports * p->nslots * p->n;
         p->ring = calloc(len ? len : 1, sizeof *p->ring);
         if (!p->ring) return err_set(e, ERR_NOMEM, NULL, 0, p->name, "out of memory for input");
     }
@@ -250,21 +253,17 @@ static void update_part(struct net *n, int k, int64_t step)
         if (p->ops->update) {
             size_t slot = (size_t)(step % p->nslots);
             double *in[NRN_MAX_PORTS];
-            for (int q = 0; q < p->ops->nports; q++)
+            for (int q = 0; q < p->nports; q++)
                 in[q] = p->ring + ((size_t)q * p->nslots + slot) * p->n;
+            uint32_t bad = UINT32_MAX;
             struct nrn_ctx c = {.derived = p->derived, .state = p->state, .refr = p->refr,
-                                .input = in, .i_ext = i_ext};
+                                .input = in, .i_ext = i_ext, .nonfinite = &bad};
             m = p->ops->update(&c, b, en, out);
-            const double *v = p->state[0];
-            int bad = 0;
-            for (uint32_t i = b; i < en; i++) bad |= !isfinite(v[i]);
-            if (bad) {
-                uint32_t i = b;
-                while (isfinite(v[i])) i++;
+            if (bad != UINT32_MAX) {
 #pragma omp critical(apical_fault)
-                if (n->fault_pop < 0) {
+                if (n->fault_pop < 0 || pi < n->fault_pop || (pi == n->fault_pop && bad < n->fault_neuron)) {
                     n->fault_pop = pi;
-                    n->fault_neuron = i;
+                    n->fault_neuron = bad;
                     n->fault_step = step;
                 }
             }
@@ -412,8 +411,8 @@ size_t net_bytes(const struct net *n)
     for (int j = 0; j < n->nprojs; j++) b += n->projs[j].bytes;
     for (int i = 0; i < n->npops; i++) {
         const struct pop *p = &n->pops[i];
-        b += (size_t)p->n * (8 * (size_t)p->ops->nstate + 4 + 4 + 8 + 4 + 16);
-        b += (size_t)p->ops->nports * p->nslots * p->n * 8;
+        b += (size_t)p->n * (8 * (size_t)p->nstate + 4 + 4 + 8 + 4 + 16);
+        b += (size_t)p->nports * p->nslots * p->n * 8;
     }
     return b;
 }

@@ -18,6 +18,8 @@ struct pop {
     char name[SPEC_NAME];
     uint32_t n;
     const struct nrn_ops *ops;
+    const struct nrn_shape *shape;
+    int nstate, nports; /* for the whole neuron (all compartments) */
     void *derived;
     double *state[NRN_MAX_STATE]; /* state[v][i] */
     int32_t *refr;

@@ -26,6 +26,9 @@ struct pop_spec {
     uint32_t size;
     const struct nrn_ops *model;
     double params[NRN_MAX_PARAMS];
+    struct nrn_shape shape; /* compartments; one "soma" for point models */
+    char size_file[256];    /* where size was set, for errors found after validation */
+    int size_line;
     int has_init[NRN_MAX_STATE];
     struct dist init[NRN_MAX_STATE];
     /* spike sources: per-neuron spike times, CSR by neuron */

@@ -71,6 +71,15 @@ static void join(char *out, const char *base, const char *key)
     if (n >= PATH_LEN) out[PATH_LEN - 1] = '\0';
 }
 
+/* A setting path into out (PATH_LEN bytes), cut short if longer: it only names a place. */
+static void pathf(char *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, PATH_LEN, fmt, ap);
+    va_end(ap);
+}
+
 static const char *type_name(const config_setting_t *s)
 {
     switch (config_setting_type(s)) {
@@ -306,8 +315,9 @@ static int load_param(const struct ctx *c, const config_setting_t *m, const char
     return 0;
 }
 
+/* init = { VAR = number or distribution; ... } for compartment comp's variables. */
 static int load_init(const struct ctx *c, const config_setting_t *g, const char *path,
-                     struct pop_spec *ps)
+                     struct pop_spec *ps, int comp)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return fail(c, g, path, "must be a group of state variables, not %s", type_name(g));
@@ -318,6 +328,7 @@ static int load_init(const struct ctx *c, const config_setting_t *g, const char 
         join(p, path, name);
         int v = nrn_state_index(ps->model, name);
         if (v < 0) return fail(c, m, p, "model %s has no state variable \"%s\"", ps->model->name, name);
+        v += comp * ps->model->nstate;
         int rc = get_dist(c, g, path, name, 1, -1e12, 1e12, &ps->init[v]);
         if (rc) return rc;
         ps->has_init[v] = 1;
@@ -431,6 +442,103 @@ static int load_source(const struct ctx *c, const config_setting_t *g, const cha
     return rc;
 }
 
+/* compartments = ( { name = "soma"; c_m = ...; }, { name = "apical"; parent = "soma"; ... } ):
+ * the first is the soma; the others hang from a parent (default the soma) and must form a
+ * tree rooted at the soma. */
+static int load_compartments(const struct ctx *c, const config_setting_t *g, const char *path,
+                             struct pop_spec *ps)
+{
+    const struct nrn_ops *m = ps->model;
+    struct nrn_shape *s = &ps->shape;
+    for (int k = 0; k < m->ncparams; k++) s->cparams[0][k] = m->cparams[k].def;
+    const config_setting_t *l = config_setting_get_member(g, "compartments");
+    if (!l) return 0; /* a lone soma with default parameters */
+    char lp[PATH_LEN];
+    join(lp, path, "compartments");
+    if (config_setting_type(l) != CONFIG_TYPE_LIST || config_setting_length(l) < 1 ||
+        config_setting_length(l) > m->max_comps)
+        return fail(c, l, lp, "must be a list of 1 to %d groups ( { name = ...; }, ... )",
+                    m->max_comps);
+    s->ncomp = config_setting_length(l);
+    const char *parents[NRN_MAX_COMPS] = {0};
+    const config_setting_t *at[NRN_MAX_COMPS];
+    for (int i = 0; i < s->ncomp; i++) {
+        const config_setting_t *cg = config_setting_get_elem(l, (unsigned)i);
+        at[i] = cg;
+        char cp[PATH_LEN];
+        pathf(cp, "%s.[%d]", lp, i);
+        if (config_setting_type(cg) != CONFIG_TYPE_GROUP)
+            return fail(c, cg, cp, "must be a group { name = ...; c_m = ...; ... }");
+        const char *name = NULL;
+        int rc;
+        if ((rc = get_str(c, cg, cp, "name", 1, &name))) return rc;
+        if (!valid_name(name) || strlen(name) >= NRN_COMP_NAME)
+            return fail(c, cg, cp, "\"%s\" is not a compartment name (letters, digits, _; at "
+                        "most %d)", name, NRN_COMP_NAME - 1);
+        if (nrn_comp_index(s, name) >= 0 && nrn_comp_index(s, name) < i)
+            return fail(c, cg, cp, "a compartment named \"%s\" exists already", name);
+        snprintf(s->names[i], sizeof s->names[i], "%s", name);
+        pathf(cp, "%s.%s", lp, name);
+        for (int k = 0; k < m->ncparams; k++) s->cparams[i][k] = m->cparams[k].def;
+        for (int j = 0; j < config_setting_length(cg); j++) {
+            const config_setting_t *mm = config_setting_get_elem(cg, (unsigned)j);
+            const char *key = config_setting_name(mm);
+            char p[PATH_LEN];
+            join(p, cp, key);
+            if (!strcmp(key, "name")) continue;
+            if (!strcmp(key, "parent")) {
+                if (i == 0)
+                    return fail(c, mm, p, "the first compartment is the soma and has no parent");
+                if ((rc = get_str(c, cg, cp, "parent", 1, &parents[i]))) return rc;
+                continue;
+            }
+            if (!strcmp(key, "init")) {
+                if ((rc = load_init(c, mm, p, ps, i))) return rc;
+                continue;
+            }
+            int k = nrn_cparam_index(m, key);
+            if (k < 0) {
+                char known[256] = "name, parent, init";
+                for (int q = 0; q < m->ncparams; q++) {
+                    strncat(known, ", ", sizeof known - strlen(known) - 1);
+                    strncat(known, m->cparams[q].name, sizeof known - strlen(known) - 1);
+                }
+                return fail(c, mm, p, "unknown compartment setting (allowed: %s)", known);
+            }
+            if ((rc = load_param(c, mm, p, &m->cparams[k], &s->cparams[i][k]))) return rc;
+        }
+    }
+    s->parent[0] = -1;
+    for (int i = 1; i < s->ncomp; i++) {
+        s->parent[i] = parents[i] ? nrn_comp_index(s, parents[i]) : 0;
+        if (s->parent[i] < 0 || s->parent[i] == i) {
+            char p[PATH_LEN];
+            pathf(p, "%s.%s.parent", lp, s->names[i]);
+            return fail(c, config_setting_get_member(at[i], "parent"), p,
+                        s->parent[i] < 0 ? "unknown compartment \"%s\""
+                                         : "\"%s\" cannot be its own parent",
+                        parents[i]);
+        }
+    }
+    /* every compartment must reach the soma: otherwise the parents form a cycle */
+    for (int i = 1; i < s->ncomp; i++) {
+        int x = i, hops = 0;
+        while (x > 0 && hops <= s->ncomp) x = s->parent[x], hops++;
+        if (x != 0) {
+            char p[PATH_LEN], chain[256] = "";
+            pathf(p, "%s.%s.parent", lp, s->names[i]);
+            x = i;
+            for (int h = 0; h <= s->ncomp && strlen(chain) < 200; h++, x = s->parent[x]) {
+                strcat(chain, s->names[x]);
+                if (h < s->ncomp) strcat(chain, " -> ");
+            }
+            return fail(c, config_setting_get_member(at[i], "parent"), p,
+                        "the parents form a cycle (%s...), not a tree rooted at the soma", chain);
+        }
+    }
+    return 0;
+}
+
 static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     char path[PATH_LEN];
@@ -456,6 +564,10 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
         return rc;
     snprintf(ps->name, sizeof ps->name, "%s", name);
     ps->size = (uint32_t)size;
+    const config_setting_t *size_at = config_setting_get_member(g, "size");
+    snprintf(ps->size_file, sizeof ps->size_file, "%.255s", where_file(c, size_at));
+    ps->size_line = (int)config_setting_source_line(size_at);
+    nrn_shape_point(&ps->shape);
     ps->model = nrn_find(model);
     if (!ps->model) {
         char p[PATH_LEN], known[256] = "";
@@ -475,9 +587,10 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
         join(p, path, key);
         if (!strcmp(key, "name") || !strcmp(key, "size") || !strcmp(key, "model")) continue;
         if (!strcmp(key, "init")) {
-            if ((rc = load_init(c, m, p, ps))) return rc;
+            if ((rc = load_init(c, m, p, ps, 0))) return rc;
             continue;
         }
+        if (ps->model->max_comps && !strcmp(key, "compartments")) continue;
         if (!ps->model->update && (!strcmp(key, "spike_times") || !strcmp(key, "spike_file")))
             continue;
         int k = nrn_param_index(ps->model, key);
@@ -487,7 +600,9 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
                 strncat(known, ps->model->params[j].name, sizeof known - strlen(known) - 3);
                 strcat(known, ", ");
             }
-            strncat(known, ps->model->update ? "init" : "spike_times, spike_file",
+            strncat(known, !ps->model->update   ? "spike_times, spike_file"
+                           : ps->model->max_comps ? "init, compartments"
+                                                  : "init",
                     sizeof known - strlen(known) - 1);
             return fail(c, m, p, "unknown setting for model %s (allowed: name, size, model, %s)",
                         ps->model->name, known);
@@ -495,11 +610,12 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
         if ((rc = load_param(c, m, p, &ps->model->params[k], &ps->params[k]))) return rc;
     }
     if (!ps->model->update) return load_source(c, g, path, ps, sp->duration_ms);
+    if (ps->model->max_comps && (rc = load_compartments(c, g, path, ps))) return rc;
     if (ps->model->prepare) {
         char *scratch = calloc(1, ps->model->derived_size + 1);
         struct err pe = {0};
         if (!scratch) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
-        rc = ps->model->prepare(ps->params, sp->dt_ms, scratch, &pe);
+        rc = ps->model->prepare(ps->params, &ps->shape, sp->dt_ms, scratch, &pe);
         free(scratch);
         if (rc) {
             char p[PATH_LEN];
@@ -545,14 +661,15 @@ static int pop_ref(const struct ctx *c, const config_setting_t *g, const char *p
     return 0;
 }
 
+/* receptor (default "ex") and, for compartmental targets, compartment (default the soma). */
 static int port_ref(const struct ctx *c, const config_setting_t *g, const char *path,
                     const struct pop_spec *tgt, int *out)
 {
-    const char *rec = "ex";
+    const char *rec = "ex", *comp = NULL;
     char p[PATH_LEN];
     join(p, path, "receptor");
     int rc = get_str(c, g, path, "receptor", 0, &rec);
-    if (rc) return rc;
+    if (rc || (rc = get_str(c, g, path, "compartment", 0, &comp))) return rc;
     if (!tgt->model->nports)
         return fail(c, g, path, "population \"%s\" (%s) receives no input", tgt->name,
                     tgt->model->name);
@@ -560,6 +677,15 @@ static int port_ref(const struct ctx *c, const config_setting_t *g, const char *
     if (*out < 0) {
         const config_setting_t *at = config_setting_get_member(g, "receptor");
         return fail(c, at ? at : g, p, "model %s has no receptor \"%s\"", tgt->model->name, rec);
+    }
+    if (comp) {
+        int ci = nrn_comp_index(&tgt->shape, comp);
+        if (ci < 0) {
+            join(p, path, "compartment");
+            return fail(c, config_setting_get_member(g, "compartment"), p,
+                        "population \"%s\" has no compartment \"%s\"", tgt->name, comp);
+        }
+        *out += ci * tgt->model->nports;
     }
     return 0;
 }
@@ -638,7 +764,8 @@ static int load_num_array(const struct ctx *c, const config_setting_t *g, const 
 
 static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
-    static const char *const keys[] = {"name", "from", "to", "receptor", "rule", "p", "k",
+    static const char *const keys[] = {"name", "from", "to", "receptor", "compartment",
+                                       "rule", "p", "k",
                                        "allow_autapses", "allow_multapses", "weight", "delay",
                                        "sources", "targets", "weights", "delays", NULL};
     char path[PATH_LEN];
@@ -730,7 +857,7 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
 
 static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
-    static const char *const k_poisson[] = {"name", "type", "target", "receptor", "rate",
+    static const char *const k_poisson[] = {"name", "type", "target", "receptor", "compartment", "rate",
                                             "weight", "start", "stop", NULL};
     static const char *const k_dc[] = {"name", "type", "target", "amplitude", "start", "stop",
                                        NULL};
@@ -802,8 +929,8 @@ static int load_traces(const struct ctx *c, const config_setting_t *l, struct ne
             (rc = pop_ref(c, g, path, "population", sp, &tr->pop)))
             return rc;
         const struct pop_spec *ps = &sp->pops[tr->pop];
-        if (!ps->model->nstate)
-            return fail(c, g, path, "population \"%s\" has no state to record", ps->name);
+        const int nstate = nrn_nstate(ps->model, &ps->shape);
+        if (!nstate) return fail(c, g, path, "population \"%s\" has no state to record", ps->name);
         const config_setting_t *a = config_setting_get_member(g, "neurons");
         join(p, path, "neurons");
         if (!a || config_setting_type(a) != CONFIG_TYPE_ARRAY || config_setting_length(a) == 0)
@@ -814,7 +941,7 @@ static int load_traces(const struct ctx *c, const config_setting_t *l, struct ne
         const config_setting_t *v = config_setting_get_member(g, "variables");
         join(p, path, "variables");
         if (!v) {
-            tr->nvars = ps->model->nstate;
+            tr->nvars = nstate;
             for (int k = 0; k < tr->nvars; k++) tr->vars[k] = k;
         } else {
             if (config_setting_type(v) != CONFIG_TYPE_ARRAY || config_setting_length(v) == 0 ||
@@ -823,7 +950,7 @@ static int load_traces(const struct ctx *c, const config_setting_t *l, struct ne
             tr->nvars = config_setting_length(v);
             for (int k = 0; k < tr->nvars; k++) {
                 const char *name = config_setting_get_string_elem(v, (unsigned)k);
-                int x = name ? nrn_state_index(ps->model, name) : -1;
+                int x = name ? nrn_state_lookup(ps->model, &ps->shape, name) : -1;
                 if (x < 0)
                     return fail(c, v, p, "model %s has no state variable \"%s\"", ps->model->name,
                                 name ? name : "(not a string)");
@@ -934,6 +1061,17 @@ static void copy_setting(config_setting_t *dst, const config_setting_t *src)
 
 /* Finds the parent of the last component of path and that component. Components are group
  * keys, list indices ("[2]" or "2") or, in a list of groups, the value of their name key. */
+/* An index component ("3" or "[3]") within [0, len); -1 if tok is not one. */
+static long index_of(const char *tok, int len)
+{
+    char *end;
+    const char *num = tok[0] == '[' ? tok + 1 : tok;
+    errno = 0;
+    long idx = strtol(num, &end, 10);
+    if (end == num || errno || !(*end == '\0' || (*end == ']' && end[1] == '\0'))) return -1;
+    return idx >= 0 && idx < len ? idx : -2;
+}
+
 static config_setting_t *walk(config_setting_t *root, char *path, char **last)
 {
     config_setting_t *cur = root;
@@ -943,12 +1081,13 @@ static config_setting_t *walk(config_setting_t *root, char *path, char **last)
         int t = config_setting_type(cur);
         if (t == CONFIG_TYPE_GROUP) {
             child = config_setting_get_member(cur, tok);
+            /* an optional group (e.g. simulation) may be absent: create it; whatever does not
+             * belong there is then caught by validation as an unknown setting */
+            if (!child) child = config_setting_add(cur, tok, CONFIG_TYPE_GROUP);
         } else if (t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) {
-            char *end;
-            const char *num = tok[0] == '[' ? tok + 1 : tok;
-            long idx = strtol(num, &end, 10);
-            if (end != num && (*end == '\0' || (*end == ']' && end[1] == '\0')))
-                child = config_setting_get_elem(cur, (unsigned)idx);
+            long idx = index_of(tok, config_setting_length(cur));
+            if (idx == -2) return NULL;
+            if (idx >= 0) child = config_setting_get_elem(cur, (unsigned)idx);
             for (int i = 0; !child && i < config_setting_length(cur); i++) {
                 config_setting_t *el = config_setting_get_elem(cur, (unsigned)i);
                 const char *name;
@@ -1008,8 +1147,15 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
         if (old && config_setting_type(old) == CONFIG_TYPE_FLOAT &&
             (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64))
             type = CONFIG_TYPE_FLOAT;
-        if (old) config_setting_remove(parent, last);
-        config_setting_t *fresh = config_setting_add(parent, last, type);
+        /* a scalar of the same type is changed in place, so the key keeps its position (and
+         * the config hash does not depend on how a value was set) */
+        config_setting_t *fresh = NULL;
+        if (old && config_setting_type(old) == type && type <= CONFIG_TYPE_BOOL) {
+            fresh = old;
+        } else {
+            if (old) config_setting_remove(parent, last);
+            fresh = config_setting_add(parent, last, type);
+        }
         if (!fresh)
             rc = err_set(e, ERR_INPUT, "--set", 0, shown, "cannot set this setting");
         else if (type == CONFIG_TYPE_FLOAT && config_setting_type(val) != CONFIG_TYPE_FLOAT)
@@ -1017,10 +1163,8 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
         else
             copy_setting(fresh, val);
     } else {
-        char *end;
-        const char *num = last[0] == '[' ? last + 1 : last;
-        long idx = strtol(num, &end, 10);
-        config_setting_t *el = end != num ? config_setting_get_elem(parent, (unsigned)idx) : NULL;
+        long idx = index_of(last, config_setting_length(parent));
+        config_setting_t *el = idx >= 0 ? config_setting_get_elem(parent, (unsigned)idx) : NULL;
         if (!el || config_setting_type(el) > CONFIG_TYPE_BOOL ||
             config_setting_type(val) > CONFIG_TYPE_BOOL)
             rc = err_set(e, ERR_INPUT, "--set", 0, shown,
@@ -1077,6 +1221,29 @@ static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
         if (rc) return rc;
     }
     return load_record(c, root, sp);
+}
+
+/* libconfig says "cannot open include file" without naming it: find the @include on the
+ * reported line and add its name. */
+static void name_missing_include(const char *dir, const char *file, int line, struct err *e)
+{
+    if (!strstr(e->msg, "include") || line < 1) return;
+    FILE *f = fopen(file, "r");
+    if (!f) return;
+    char buf[1024];
+    for (int l = 1; fgets(buf, sizeof buf, f); l++) {
+        if (l != line) continue;
+        char *at = strstr(buf, "@include"), *q1 = at ? strchr(at, '"') : NULL;
+        char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+        if (q2) {
+            *q2 = '\0';
+            size_t k = strlen(e->msg);
+            snprintf(e->msg + k, sizeof e->msg - k, " \"%s\" (looked in %s)", q1 + 1,
+                     q1[1] == '/' ? "/" : dir);
+        }
+        break;
+    }
+    fclose(f);
 }
 
 unsigned long long cfg_hash(const char *text)
@@ -1155,6 +1322,7 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
         const char *ef = display_file(dir, base, path, config_error_file(&cfg), buf, sizeof buf);
         int rc = err_set(e, ERR_INPUT, ef, config_error_line(&cfg), "", "%s",
                          config_error_text(&cfg));
+        name_missing_include(dir, ef, config_error_line(&cfg), e);
         if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO && !config_error_line(&cfg))
             snprintf(e->msg, sizeof e->msg, "cannot read: %s", strerror(errno));
         config_destroy(&cfg);

@@ -107,9 +107,11 @@ int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struc
         const struct trace_spec *ts = &n->spec->traces[j];
         const struct pop *p = &n->pops[ts->pop];
         for (size_t i = 0; i < ts->nneurons; i++)
-            for (int v = 0; v < ts->nvars; v++)
+            for (int v = 0; v < ts->nvars; v++) {
+                char var[64];
                 fprintf(r->f.fp, ",%s[%u].%s", p->name, ts->neurons[i],
-                        p->ops->state_names[ts->vars[v]]);
+                        nrn_state_name(p->ops, p->shape, ts->vars[v], var, sizeof var));
+            }
     }
     fputc('\n', r->f.fp);
     trace_row(r, n, n->step);

@@ -29,8 +29,10 @@ struct lif_derived {
     int32_t ref_steps;
 };
 
-static int lif_prepare(const double *p, double h, void *out, struct err *e)
+static int lif_prepare(const double *p, const struct nrn_shape *shape, double h, void *out,
+                       struct err *e)
 {
+    (void)shape;
     struct lif_derived *d = out;
     if (p[LIF_V_RESET] >= p[LIF_V_TH])
         return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)",
@@ -52,8 +54,9 @@ static int lif_prepare(const double *p, double h, void *out, struct err *e)
     return 0;
 }
 
-static void lif_initial(const double *p, double *s0)
+static void lif_initial(const double *p, const struct nrn_shape *shape, double *s0)
 {
+    (void)shape;
     s0[LIF_V] = p[LIF_E_L];
     s0[LIF_I_EX] = 0.0;
     s0[LIF_I_IN] = 0.0;
@@ -81,6 +84,7 @@ static uint32_t lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end
         ii[i] = d->p11_in * ii[i] + in_in[i];
         in_ex[i] = 0.0;
         in_in[i] = 0.0;
+        if (__builtin_expect(!isfinite(vi), 0) && *c->nonfinite > i) *c->nonfinite = i;
         if (vi >= d->v_th) {
             spikes[n++] = i;
             vi = d->v_reset;

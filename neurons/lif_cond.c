@@ -28,8 +28,10 @@ struct lifc_derived {
     int32_t ref_steps;
 };
 
-static int lifc_prepare(const double *p, double h, void *out, struct err *e)
+static int lifc_prepare(const double *p, const struct nrn_shape *shape, double h, void *out,
+                        struct err *e)
 {
+    (void)shape;
     struct lifc_derived *d = out;
     if (p[LIFC_V_RESET] >= p[LIFC_V_TH])
         return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)",
@@ -51,8 +53,9 @@ static int lifc_prepare(const double *p, double h, void *out, struct err *e)
     return 0;
 }
 
-static void lifc_initial(const double *p, double *s0)
+static void lifc_initial(const double *p, const struct nrn_shape *shape, double *s0)
 {
+    (void)shape;
     s0[LIFC_V] = p[LIFC_E_L];
     s0[LIFC_G_EX] = 0.0;
     s0[LIFC_G_IN] = 0.0;
@@ -85,6 +88,7 @@ static uint32_t lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t en
         gi[i] = d->decay_in * gi[i] + in_in[i];
         in_ex[i] = 0.0;
         in_in[i] = 0.0;
+        if (__builtin_expect(!isfinite(vi), 0) && *c->nonfinite > i) *c->nonfinite = i;
         if (vi >= d->v_th) {
             spikes[n++] = i;
             vi = d->v_reset;

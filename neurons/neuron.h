@@ -11,8 +11,11 @@
 #include "core/err.h"
 
 #define NRN_MAX_PARAMS 32
-#define NRN_MAX_STATE 16
-#define NRN_MAX_PORTS 16
+#define NRN_MAX_STATE 32  /* per neuron, all compartments together */
+#define NRN_MAX_PORTS 32
+#define NRN_MAX_COMPS 9   /* a soma and up to 8 dendritic compartments */
+#define NRN_MAX_CPARAMS 16
+#define NRN_COMP_NAME 32
 
 /* One user-settable parameter. A parameter with choices is a string in the config, stored
  * as the index of the choice. Bounds are inclusive unless *_open. */
@@ -26,6 +29,17 @@ struct nrn_param {
     const char *doc;
 };
 
+/* The compartments of a population's neurons: compartment 0 is the soma; each other one names
+ * its parent (an earlier compartment). Point models have one compartment and ignore the rest.
+ * A compartmental model's state variables and ports repeat per compartment: variable v of
+ * compartment c is state c * nstate + v, port r of compartment c is port c * nports + r. */
+struct nrn_shape {
+    int ncomp;
+    char names[NRN_MAX_COMPS][NRN_COMP_NAME];
+    int parent[NRN_MAX_COMPS];
+    double cparams[NRN_MAX_COMPS][NRN_MAX_CPARAMS];
+};
+
 /* What update() sees: the population's arrays and this step's inputs. */
 struct nrn_ctx {
     const void *derived;    /* the model's constants from prepare() */
@@ -34,6 +48,8 @@ struct nrn_ctx {
     double *const *input;   /* input[port][i]: what arrives at the end of this step; update
                                consumes it and sets it back to zero */
     double i_ext;           /* stimulus current (pA) applied to every neuron this step */
+    uint32_t *nonfinite;    /* the model sets it to the first neuron whose membrane potential
+                               became NaN or infinite (checked before reset); else untouched */
 };
 
 struct nrn_ops {
@@ -46,12 +62,19 @@ struct nrn_ops {
     int nstate;
     const char *const *port_names; /* e.g. "ex", "in" */
     int nports;
+    /* Compartmental models: at most max_comps compartments (0 for point models), each with
+     * the parameters in cparams. */
+    int max_comps;
+    const struct nrn_param *cparams;
+    int ncparams;
     size_t derived_size;
     /* Checks relations between parameters (e.g. v_reset < v_th) and fills derived. On error
-     * returns ERR_INPUT with e->path set to the offending parameter's name. */
-    int (*prepare)(const double *params, double dt_ms, void *derived, struct err *e);
+     * returns ERR_INPUT with e->path set to the offending parameter's name (for a compartment
+     * parameter: "compartments.NAME.param"). */
+    int (*prepare)(const double *params, const struct nrn_shape *shape, double dt_ms,
+                   void *derived, struct err *e);
     /* Default initial state of every variable (before any init distribution). */
-    void (*initial)(const double *params, double *state0);
+    void (*initial)(const double *params, const struct nrn_shape *shape, double *state0);
     /* Advances neurons [begin, end) by one step, writes the ids of those that spiked in
      * ascending order to spikes, returns how many. NULL for spike sources. */
     uint32_t (*update)(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes);
@@ -63,6 +86,20 @@ const struct nrn_ops *nrn_model(int i); /* NULL past the last */
 int nrn_param_index(const struct nrn_ops *m, const char *name);
 int nrn_state_index(const struct nrn_ops *m, const char *name);
 int nrn_port_index(const struct nrn_ops *m, const char *name);
+int nrn_cparam_index(const struct nrn_ops *m, const char *name);
+
+/* Variables and ports of a whole neuron of this shape. */
+int nrn_nstate(const struct nrn_ops *m, const struct nrn_shape *s);
+int nrn_nports(const struct nrn_ops *m, const struct nrn_shape *s);
+/* Compartment by name (0 for the soma); -1 if none. */
+int nrn_comp_index(const struct nrn_shape *s, const char *name);
+/* A state variable by name: "v" (the soma's), or "COMP.v" for compartment COMP; -1 if none. */
+int nrn_state_lookup(const struct nrn_ops *m, const struct nrn_shape *s, const char *name);
+/* The name nrn_state_lookup accepts for state index i, into buf. */
+const char *nrn_state_name(const struct nrn_ops *m, const struct nrn_shape *s, int i, char *buf,
+                           size_t n);
+/* A point model's shape: one compartment called "soma". */
+void nrn_shape_point(struct nrn_shape *s);
 
 /* Shared by models with exponential synaptic kernels: the propagator from a synaptic
  * current (time constant tau_s) to the membrane (tau_m, capacitance c) over one step h,

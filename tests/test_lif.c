@@ -33,14 +33,15 @@ static void one_init(struct one *o, const struct nrn_ops *m)
 static int one_prepare(struct one *o, double dt)
 {
     struct err e;
-    int rc = o->m->prepare(o->params, dt, o->derived, &e);
-    o->m->initial(o->params, o->st);
+    int rc = o->m->prepare(o->params, NULL, dt, o->derived, &e);
+    o->m->initial(o->params, NULL, o->st);
     return rc;
 }
 
 static int one_step(struct one *o, double i_ext)
 {
-    struct nrn_ctx c = {.derived = o->derived, .state = o->state, .refr = &o->refr,
+    uint32_t bad = UINT32_MAX;
+    struct nrn_ctx c = {.nonfinite = &bad, .derived = o->derived, .state = o->state, .refr = &o->refr,
                         .input = o->input, .i_ext = i_ext};
     uint32_t spk[1];
     return (int)o->m->update(&c, 0, 1, spk);

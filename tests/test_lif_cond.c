@@ -59,13 +59,15 @@ static double simulate(double dt)
     params[LIFC_V_TH] = 100; /* no spikes: this checks the subthreshold scheme */
     char derived[512];
     struct err e;
-    CU_ASSERT_EQUAL(lif_cond_ops.prepare(params, dt, derived, &e), 0);
+    CU_ASSERT_EQUAL(lif_cond_ops.prepare(params, NULL, dt, derived, &e), 0);
     double st[3], in[2] = {0, 0};
-    lif_cond_ops.initial(params, st);
+    lif_cond_ops.initial(params, NULL, st);
     double *state[3] = {&st[0], &st[1], &st[2]};
     double *input[2] = {&in[0], &in[1]};
     int32_t refr = 0;
-    struct nrn_ctx c = {.derived = derived, .state = state, .refr = &refr, .input = input};
+    uint32_t bad = UINT32_MAX;
+    struct nrn_ctx c = {.derived = derived, .state = state, .refr = &refr, .input = input,
+                        .nonfinite = &bad};
     uint32_t spk[1];
     long steps = lround(T_END / dt);
     /* input added in step k takes effect at (k + 1) dt */
@@ -102,12 +104,14 @@ static void test_exact_without_input(void)
     params[LIFC_V_TH] = 100;
     char derived[512];
     struct err e;
-    lif_cond_ops.prepare(params, 0.1, derived, &e);
+    lif_cond_ops.prepare(params, NULL, 0.1, derived, &e);
     double st[3] = {-70, 0, 0}, in[2] = {0, 0};
     double *state[3] = {&st[0], &st[1], &st[2]};
     double *input[2] = {&in[0], &in[1]};
     int32_t refr = 0;
-    struct nrn_ctx c = {.derived = derived, .state = state, .refr = &refr, .input = input};
+    uint32_t bad = UINT32_MAX;
+    struct nrn_ctx c = {.derived = derived, .state = state, .refr = &refr, .input = input,
+                        .nonfinite = &bad};
     uint32_t spk[1];
     double vinf = params[LIFC_E_L] + 80.0 / params[LIFC_G_L], maxerr = 0;
     for (int k = 1; k <= 1000; k++) {

@@ -1,0 +1,835 @@
+/* tests/test_cli: the apical binary as a user meets it: every malformed config is refused by
+ * `check` and `run` alike with exit status 2 and a `file:line: setting.path: message` error,
+ * --set overrides land where they point, a run writes its files, signals stop a run cleanly,
+ * a non-finite state fails it, and the top-level commands answer with the documented status. */
+#include <CUnit/CUnit.h>
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/harness.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * Helpers.
+ */
+
+#define OUT_CAP 65536
+
+static const char *tmp_path(const char *name) {
+    static char ring[8][1024];
+    static int k;
+    char *p = ring[k++ % 8];
+    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
+    return p;
+}
+
+static int exists(const char *path) {
+    return access(path, F_OK) == 0;
+}
+
+static int exists_in(const char *dir, const char *name) {
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return exists(p);
+}
+
+/* Number of entries in dir whose name ends in ".tmp" (leftovers of unfinished atomic writes). */
+static int count_tmp(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len >= 4 && !strcmp(de->d_name + len - 4, ".tmp")) n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void sleep_s(double s) {
+    struct timespec ts = {(time_t)s, (long)((s - (time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static const char *apical_bin(void) {
+    const char *b = getenv("APICAL_BIN");
+    return b && *b ? b : "./apical";
+}
+
+/* A failed check prints what it was about and the program's output, then counts as a CUnit
+ * failure under the condition's own text. */
+static void expect_(int ok, const char *cond, unsigned line, const char *ctx, const char *out) {
+    if (!ok) fprintf(stderr, "\n    [%s] expected %s\n    output: %s\n", ctx, cond, out);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, cond, __FILE__, "", CU_FALSE);
+}
+#define EXPECT(cond, ctx, out) expect_(!!(cond), #cond, __LINE__, (ctx), (out))
+
+/* The line "apical: ..." of an output, copied into buf ("" if there is none). */
+static void error_line(const char *out, char *buf, size_t n) {
+    const char *p = out;
+    buf[0] = '\0';
+    while (p && *p) {
+        if (!strncmp(p, "apical: ", 8)) {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            snprintf(buf, n, "%.*s", (int)len, p);
+            return;
+        }
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+}
+
+static int sanitizer_text(const char *out) {
+    return strstr(out, "Sanitizer") || strstr(out, "runtime error");
+}
+
+/* The size `apical check` prints for population name, or -1. */
+static long checked_size(const char *out, const char *name) {
+    char key[128];
+    snprintf(key, sizeof key, "\n  %s ", name);
+    const char *p = strstr(out, key);
+    long v;
+    char model[64];
+    if (!p || sscanf(p + strlen(key), " %ld x %63s", &v, model) != 2) return -1;
+    return v;
+}
+
+static double checked_dt(const char *out) {
+    const char *p = strstr(out, "simulation: dt ");
+    double dt;
+    return p && sscanf(p, "simulation: dt %lf ms", &dt) == 1 ? dt : NAN;
+}
+
+static void checked_hash(const char *out, char *hash, size_t n) {
+    const char *p = strstr(out, "(hash ");
+    hash[0] = '\0';
+    if (p) snprintf(hash, n, "%.16s", p + 6);
+}
+
+/* Spike counts per population in a bmtk CSV; 0 when the file is not well formed (header, three
+ * fields per line, every line ended, times non-decreasing and not after t_max_ms). */
+#define MAX_POPS 8
+struct csv_counts {
+    int npops;
+    char name[MAX_POPS][64];
+    long count[MAX_POPS];
+    long lines;
+};
+
+static int read_csv_counts(const char *path, double t_max_ms, struct csv_counts *cc) {
+    memset(cc, 0, sizeof *cc);
+    size_t len;
+    char *text = harness_slurp(path, &len);
+    if (!text) return 0;
+    const char *header = "timestamps population node_ids\n";
+    int ok = !strncmp(text, header, strlen(header)) && text[len - 1] == '\n';
+    double last = -INFINITY;
+    for (char *p = text + strlen(header); ok && *p;) {
+        char *nl = strchr(p, '\n');
+        *nl = '\0';
+        double t;
+        char pop[64];
+        unsigned id;
+        int used = 0;
+        ok = sscanf(p, "%lf %63s %u%n", &t, pop, &id, &used) == 3 && p[used] == '\0' && t >= last &&
+             t <= t_max_ms + 1e-9;
+        last = t;
+        int k = 0;
+        while (k < cc->npops && strcmp(cc->name[k], pop))
+            k++;
+        if (ok && k == cc->npops) {
+            ok = k < MAX_POPS;
+            if (ok) snprintf(cc->name[cc->npops++], 64, "%s", pop);
+        }
+        if (ok) cc->count[k]++, cc->lines++;
+        p = nl + 1;
+    }
+    free(text);
+    return ok;
+}
+
+static long csv_count_of(const struct csv_counts *cc, const char *name) {
+    for (int k = 0; k < cc->npops; k++)
+        if (!strcmp(cc->name[k], name)) return cc->count[k];
+    return 0;
+}
+
+static cJSON *read_json(const char *path) {
+    char *text = harness_slurp(path, NULL);
+    if (!text) return NULL;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    return j;
+}
+
+static double json_num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Malformed configs: one table, each entry run through `check` and through `run`.
+ */
+
+enum bad_kind { BAD_TEXT, BAD_BYTES, BAD_MISSING, BAD_FOLDER };
+
+struct bad_case {
+    const char *name; /* the config's file name in the temp folder */
+    enum bad_kind kind;
+    const char *text;    /* BAD_TEXT, BAD_BYTES */
+    size_t nbytes;       /* BAD_BYTES */
+    const char *args;    /* after CONFIG, shell-quoted */
+    const char *file;    /* what the error must name instead of the config (an @include, a flag) */
+    int line;            /* the line it must name, 0 where there is none */
+    const char *want[3]; /* the setting path first where there is one, then words of the message */
+    const char *aux_name, *aux_text; /* a second file, for @include */
+};
+
+#define POP "populations = ( { name = \"exc\"; size = 10; } );\n"
+#define EE "projections = ( { name = \"ee\"; from = \"exc\"; to = \"exc\";\n"
+
+static const char garbage[] = POP "\x7f"
+                                  "ELF\x02\x01\x00\xff\xfe garbage\n";
+
+static const struct bad_case bad_cases[] = {
+    {.name = "cli_syntax.cfg",
+     .text = "simulation = {\n  dt = 0.1;\n  duration = 100.0\n  seed = ;\n};\n" POP,
+     .line = 4,
+     .want = {"syntax error"}},
+    {.name = "cli_missing.cfg", .kind = BAD_MISSING, .want = {"cannot open", "No such file"}},
+    {.name = "cli_empty.cfg", .text = "", .want = {"empty"}},
+    {.name = "cli_binary.cfg",
+     .kind = BAD_BYTES,
+     .text = garbage,
+     .nbytes = sizeof garbage - 1,
+     .line = 2,
+     .want = {"binary"}},
+    {.name = "cli_folder.cfg", .kind = BAD_FOLDER, .want = {"folder"}},
+    {.name = "cli_top_key.cfg",
+     .text = POP "simulation = { dt = 0.1; };\n\n# a setting nobody reads\nbogus = 1;\n",
+     .line = 5,
+     .want = {"bogus", "unknown setting"}},
+    {.name = "cli_pop_key.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10;\n  tau = 3.0; } );\n",
+     .line = 2,
+     .want = {"populations.exc.tau", "unknown setting"}},
+    {.name = "cli_model.cfg",
+     .text = "simulation = { dt = 0.1; };\npopulations = ( { name = \"exc\"; size = 10;\n"
+             "  model = \"hodgkin_huxley\"; } );\n",
+     .line = 3,
+     .want = {"populations.exc.model", "hodgkin_huxley"}},
+    {.name = "cli_size_type.cfg",
+     .text = "populations = ( { name = \"exc\";\n  size = \"ten\"; } );\n",
+     .line = 2,
+     .want = {"populations.exc.size", "integer"}},
+    {.name = "cli_size_neg.cfg",
+     .text = "populations = (\n  { name = \"exc\";\n    size = -5; } );\n",
+     .line = 3,
+     .want = {"populations.exc.size", "-5"}},
+    {.name = "cli_size_zero.cfg",
+     .text = "populations = ( { name = \"exc\";\n  size = 0; } );\n",
+     .line = 2,
+     .want = {"populations.exc.size", "0 is out of range"}},
+    {.name = "cli_from.cfg",
+     .text = POP "projections = ( { name = \"ee\"; to = \"exc\"; rule = \"all_to_all\";\n"
+                 "  from = \"nope\"; weight = 1.0; } );\n",
+     .line = 3,
+     .want = {"projections.ee.from", "nope"}},
+    {.name = "cli_to.cfg",
+     .text = POP "projections = ( { name = \"ee\"; from = \"exc\"; rule = \"all_to_all\";\n"
+                 "  weight = 1.0;\n  to = \"nope\"; } );\n",
+     .line = 4,
+     .want = {"projections.ee.to", "nope"}},
+    {.name = "cli_receptor.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = 1.0; receptor = \"gaba\"; } );\n",
+     .line = 3,
+     .want = {"projections.ee.receptor", "gaba"}},
+    {.name = "cli_rule.cfg",
+     .text = POP EE "  weight = 1.0; rule = \"small_world\"; } );\n",
+     .line = 3,
+     .want = {"projections.ee.rule", "small_world"}},
+    {.name = "cli_p.cfg",
+     .text = POP EE "  rule = \"fixed_probability\"; weight = 1.0; p = 1.5; } );\n",
+     .line = 3,
+     .want = {"projections.ee.p", "1.5"}},
+    {.name = "cli_dt_zero.cfg",
+     .text = POP "simulation = {\n  dt = 0.0;\n};\n",
+     .line = 3,
+     .want = {"simulation.dt"}},
+    {.name = "cli_dt_neg.cfg",
+     .text = "simulation = {\n  dt = -0.1; };\n" POP,
+     .line = 2,
+     .want = {"simulation.dt", "-0.1"}},
+    {.name = "cli_delay.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = 1.0; delay = 0.05; } );\n"
+                    "simulation = { dt = 0.1; };\n",
+     .line = 3,
+     .want = {"projections.ee.delay", "0.05"}},
+    {.name = "cli_v_reset.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10; v_th = -50.0;\n"
+             "  v_reset = -40.0; } );\n",
+     .line = 2,
+     .want = {"populations.exc.v_reset", "v_th"}},
+    {.name = "cli_dup_pop.cfg",
+     .text = "populations = (\n  { name = \"exc\"; size = 10; },\n  { name = \"exc\"; size = 5; "
+             "}\n);\n",
+     .line = 3,
+     .want = {"populations.exc", "exists already"}},
+    {.name = "cli_indegree.cfg",
+     .text = POP EE "  rule = \"fixed_indegree\"; weight = 1.0; allow_multapses = false;\n"
+                    "  k = 11; } );\n",
+     .line = 4,
+     .want = {"projections.ee.k", "11"}},
+    {.name = "cli_dist_kind.cfg",
+     .text = POP EE "  rule = \"all_to_all\";\n  weight = { dist = \"gamma\"; k = 2.0; }; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weight", "gamma"}},
+    {.name = "cli_uniform.cfg",
+     .text = POP EE "  rule = \"all_to_all\";\n"
+                    "  weight = { dist = \"uniform\"; low = 2.0; high = 1.0; }; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weight", "high"}},
+    {.name = "cli_stim_type.cfg",
+     .text = POP "stimuli = ( { name = \"s\"; target = \"exc\";\n  type = \"sine\"; } );\n",
+     .line = 3,
+     .want = {"stimuli.s.type", "sine"}},
+    {.name = "cli_trace_var.cfg",
+     .text = POP "record = { traces = ( { population = \"exc\"; neurons = [0];\n"
+                 "  variables = [\"w\"]; } ); };\n",
+     .line = 3,
+     .want = {"record.traces.[0].variables", "\"w\""}},
+    {.name = "cli_trace_index.cfg",
+     .text = POP "record = { traces = ( { population = \"exc\";\n  neurons = [0, 10]; } ); };\n",
+     .line = 3,
+     .want = {"record.traces.[0].neurons"}},
+    {.name = "cli_include.cfg",
+     .text = "populations = ( { name = \"exc\";\n  @include \"cli_inc_part.cfg\"\n} );\n",
+     .aux_name = "cli_inc_part.cfg",
+     .aux_text = "size = 10;\nmodel = \"lif\";\nv_th = \"high\";\n",
+     .file = "cli_inc_part.cfg",
+     .line = 3,
+     .want = {"populations.exc.v_th", "number"}},
+    {.name = "cli_include_syntax.cfg",
+     .text = "populations = ( { name = \"exc\";\n  @include \"cli_inc_syntax.cfg\"\n} );\n",
+     .aux_name = "cli_inc_syntax.cfg",
+     .aux_text = "size = 10;\nv_th = = -50.0;\n",
+     .file = "cli_inc_syntax.cfg",
+     .line = 2,
+     .want = {"syntax error"}},
+    {.name = "cli_set_path.cfg",
+     .text = POP,
+     .args = "--set nosuch.path=3",
+     .file = "--set",
+     .want = {"--set", "nosuch", "unknown setting"}},
+    {.name = "cli_set_key.cfg",
+     .text = POP,
+     .args = "--set populations.exc.bogus=3",
+     .file = "--set",
+     .want = {"populations.exc.bogus", "unknown setting"}},
+    {.name = "cli_set_value.cfg",
+     .text = POP,
+     .args = "--set 'populations.exc.size=[1,'",
+     .file = "--set",
+     .want = {"populations.exc.size", "cannot parse"}},
+    {.name = "cli_set_type.cfg",
+     .text = POP,
+     .args = "--set populations.exc.size=ten",
+     .file = "--set",
+     .want = {"populations.exc.size", "integer"}},
+    {.name = "cli_threads.cfg",
+     .text = POP,
+     .args = "--threads abc",
+     .file = "--threads",
+     .want = {"abc"}},
+    {.name = "cli_bogus_flag.cfg", .text = POP, .args = "--bogus", .file = "--bogus"},
+};
+
+static const char *bad_setup(const struct bad_case *c) {
+    if (c->aux_name) harness_write(c->aux_name, c->aux_text);
+    const char *path = tmp_path(c->name);
+    switch (c->kind) {
+    case BAD_TEXT:
+        harness_write(c->name, c->text);
+        break;
+    case BAD_BYTES: {
+        FILE *f = fopen(path, "wb");
+        CU_ASSERT_FATAL(f != NULL);
+        CU_ASSERT_FATAL(fwrite(c->text, 1, c->nbytes, f) == c->nbytes);
+        fclose(f);
+        break;
+    }
+    case BAD_MISSING:
+        unlink(path);
+        break;
+    case BAD_FOLDER:
+        mkdir(path, 0755);
+        break;
+    }
+    return path;
+}
+
+/* Runs one case through `check` (run_mode 0) or `run`; leaves the "apical: ..." line in errline. */
+static void expect_rejected(const struct bad_case *c, const char *path, int run_mode, char *errline,
+                            size_t n) {
+    static char out[OUT_CAP];
+    char cmd[4096], ctx[256], outdir[1024], at[256];
+    snprintf(outdir, sizeof outdir, "%s/out_%s", harness_tmpdir(), c->name);
+    if (run_mode)
+        snprintf(cmd, sizeof cmd, "run %s -o %s --quiet %s", path, outdir, c->args ? c->args : "");
+    else
+        snprintf(cmd, sizeof cmd, "check %s %s", path, c->args ? c->args : "");
+    snprintf(ctx, sizeof ctx, "%s, %s", c->name, run_mode ? "run" : "check");
+    int status = harness_apical(cmd, out, sizeof out);
+    EXPECT(status == 2, ctx, out);
+    EXPECT(strstr(out, c->file ? c->file : path) != NULL, ctx, out);
+    if (c->line > 0) {
+        snprintf(at, sizeof at, "%s:%d:", c->file ? c->file : c->name, c->line);
+        EXPECT(strstr(out, at) != NULL, ctx, out);
+    }
+    for (int k = 0; k < 3 && c->want[k]; k++)
+        EXPECT(strstr(out, c->want[k]) != NULL, ctx, out);
+    EXPECT(!sanitizer_text(out), ctx, out);
+    if (run_mode) EXPECT(!exists_in(outdir, "summary.json"), ctx, out);
+    error_line(out, errline, n);
+    EXPECT(errline[0] != '\0', ctx, out);
+}
+
+static void test_malformed_configs(void) {
+    /* Truth: the documented error contract: exit status 2 and `apical: file:line: setting.path:
+     * message` on stderr, the same from `check` and `run`, and no results from a rejected run. */
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const struct bad_case *c = &bad_cases[i];
+        const char *path = bad_setup(c);
+        char from_check[1024], from_run[1024];
+        expect_rejected(c, path, 0, from_check, sizeof from_check);
+        expect_rejected(c, path, 1, from_run, sizeof from_run);
+        EXPECT(!strcmp(from_check, from_run), c->name, from_run);
+    }
+}
+
+static void test_memory_beyond_machine(void) {
+    /* Truth: a network larger than physical memory is bad input (cli/run.c check_memory), named
+     * by the largest population's size setting, refused before anything is allocated. */
+    static char out[OUT_CAP];
+    const char *path = harness_write(
+        "cli_huge.cfg", "populations = ( { name = \"exc\"; size = 10; },\n"
+                        "  { name = \"big\";\n"
+                        "    size = 2000000000; } );\n"
+                        "projections = ( { name = \"bb\"; from = \"big\"; to = \"big\";\n"
+                        "  rule = \"fixed_probability\"; p = 0.1; weight = 1.0; } );\n");
+    char cmd[2048], outdir[1024];
+    snprintf(outdir, sizeof outdir, "%s/out_cli_huge", harness_tmpdir());
+    snprintf(cmd, sizeof cmd, "run %s -o %s --quiet", path, outdir);
+    int status = harness_apical(cmd, out, sizeof out);
+    EXPECT(status == 2, "huge, run", out);
+    EXPECT(strstr(out, path) != NULL, "huge, run", out);
+    EXPECT(strstr(out, "populations.big.size") != NULL, "huge, run", out);
+    EXPECT(!sanitizer_text(out), "huge, run", out);
+    EXPECT(!exists_in(outdir, "summary.json"), "huge, run", out);
+    /* the error names the line where the too-large size was set */
+    EXPECT(strstr(out, "cli_huge.cfg:3:") != NULL, "huge, run", out);
+
+    snprintf(cmd, sizeof cmd, "check %s", path);
+    status = harness_apical(cmd, out, sizeof out);
+    EXPECT(!sanitizer_text(out), "huge, check", out);
+    /* check refuses what run would refuse */
+    EXPECT(status == 2 && strstr(out, "populations.big.size") != NULL, "huge, check", out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * --set overrides, seen through `apical check`.
+ */
+
+#define CUBA_LIKE                                                                                  \
+    "simulation = { dt = 0.1; duration = 100.0; seed = 3; };\n"                                    \
+    "populations = (\n"                                                                            \
+    "  { name = \"exc\"; size = 160; model = \"lif\"; synapse = \"voltage\"; tau_m = 20.0;\n"      \
+    "    e_l = -60.0; v_th = -50.0; v_reset = -60.0; t_ref = 5.0; },\n"                            \
+    "  { name = \"inh\"; size = 40; model = \"lif\"; synapse = \"voltage\"; tau_m = 20.0;\n"       \
+    "    e_l = -60.0; v_th = -50.0; v_reset = -60.0; t_ref = 5.0; }\n"                             \
+    ");\n"                                                                                         \
+    "projections = (\n"                                                                            \
+    "  { name = \"ee\"; from = \"exc\"; to = \"exc\"; receptor = \"ex\";\n"                        \
+    "    rule = \"fixed_probability\"; p = 0.05; weight = 1.62; delay = 1.0; },\n"                 \
+    "  { name = \"ei\"; from = \"exc\"; to = \"inh\"; receptor = \"ex\";\n"                        \
+    "    rule = \"fixed_probability\"; p = 0.05; weight = 1.62; delay = 1.0; },\n"                 \
+    "  { name = \"ie\"; from = \"inh\"; to = \"exc\"; receptor = \"in\";\n"                        \
+    "    rule = \"fixed_probability\"; p = 0.05; weight = -9.0; delay = 1.0; },\n"                 \
+    "  { name = \"ii\"; from = \"inh\"; to = \"inh\"; receptor = \"in\";\n"                        \
+    "    rule = \"fixed_probability\"; p = 0.05; weight = -9.0; delay = 1.0; }\n"                  \
+    ");\n"                                                                                         \
+    "stimuli = (\n"                                                                                \
+    "  { name = \"drive_e\"; type = \"poisson\"; target = \"exc\"; rate = 4000.0; weight = 1.0; "  \
+    "},\n"                                                                                         \
+    "  { name = \"drive_i\"; type = \"poisson\"; target = \"inh\"; rate = 4000.0; weight = 1.0; "  \
+    "}\n"                                                                                          \
+    ");\n"
+
+static int check_cmd(const char *path, const char *sets, char *out, size_t n) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "check %s %s", path, sets);
+    return harness_apical(cmd, out, n);
+}
+
+static void test_set_sizes(void) {
+    /* Truth: --set PATH=VALUE replaces the setting PATH names, by population name or by list
+     * index ([i] or i), before validation; the unset populations keep their sizes. */
+    static char out[OUT_CAP];
+    const char *path = harness_write("cli_cuba_like.cfg", CUBA_LIKE);
+    EXPECT(check_cmd(path, "", out, sizeof out) == 0, "no --set", out);
+    EXPECT(checked_size(out, "exc") == 160 && checked_size(out, "inh") == 40, "no --set", out);
+
+    EXPECT(check_cmd(path, "--set populations.exc.size=123", out, sizeof out) == 0, "by name", out);
+    EXPECT(checked_size(out, "exc") == 123 && checked_size(out, "inh") == 40, "by name", out);
+
+    EXPECT(check_cmd(path, "--set 'populations.[0].size=7'", out, sizeof out) == 0, "[0]", out);
+    EXPECT(checked_size(out, "exc") == 7 && checked_size(out, "inh") == 40, "[0]", out);
+
+    EXPECT(check_cmd(path, "--set populations.1.size=9", out, sizeof out) == 0, "1", out);
+    EXPECT(checked_size(out, "exc") == 160 && checked_size(out, "inh") == 9, "1", out);
+
+    EXPECT(check_cmd(path, "--set populations.exc.size=11 --set populations.inh.size=12", out,
+                     sizeof out) == 0,
+           "two sets", out);
+    EXPECT(checked_size(out, "exc") == 11 && checked_size(out, "inh") == 12, "two sets", out);
+}
+
+static void test_set_dt(void) {
+    /* Truth: a number setting takes an int or a float from --set, whatever the file's type
+     * (int -> float, float -> float, and an int given for a float). */
+    static char out[OUT_CAP];
+    const char *fpath = harness_write("cli_dt_float.cfg", CUBA_LIKE);
+    const char *ipath =
+        harness_write("cli_dt_int.cfg", "simulation = { dt = 1; duration = 100.0; };\n" POP);
+    EXPECT(check_cmd(fpath, "--set simulation.dt=0.05", out, sizeof out) == 0, "float", out);
+    EXPECT(checked_dt(out) == 0.05, "float", out);
+    EXPECT(strstr(out, "(2000 steps)") != NULL, "float", out);
+
+    EXPECT(check_cmd(ipath, "", out, sizeof out) == 0, "int file", out);
+    EXPECT(checked_dt(out) == 1.0, "int file", out);
+    EXPECT(check_cmd(ipath, "--set simulation.dt=0.05", out, sizeof out) == 0, "int->float", out);
+    EXPECT(checked_dt(out) == 0.05, "int->float", out);
+
+    EXPECT(check_cmd(fpath, "--set simulation.dt=1", out, sizeof out) == 0, "int for float", out);
+    EXPECT(checked_dt(out) == 1.0, "int for float", out);
+}
+
+static void test_set_projection_weight(void) {
+    /* Truth: projections.NAME.weight reaches that projection's weight (and only it): the config
+     * hash changes, and an out-of-range value is reported under exactly that path. */
+    static char out[OUT_CAP];
+    char h0[32], h1[32], h2[32];
+    const char *path = harness_write("cli_cuba_w.cfg", CUBA_LIKE);
+    EXPECT(check_cmd(path, "", out, sizeof out) == 0, "no --set", out);
+    checked_hash(out, h0, sizeof h0);
+    EXPECT(check_cmd(path, "--set projections.ee.weight=2.0", out, sizeof out) == 0, "ee", out);
+    checked_hash(out, h1, sizeof h1);
+    EXPECT(h0[0] && h1[0] && strcmp(h0, h1) != 0, "ee hash", out);
+    EXPECT(check_cmd(path, "--set projections.ee.weight=1.62", out, sizeof out) == 0, "ee 1.62",
+           out);
+    checked_hash(out, h2, sizeof h2);
+    EXPECT(strcmp(h1, h2) != 0, "ee 1.62 vs 2.0", out);
+
+    EXPECT(check_cmd(path, "--set projections.ee.weight=1e13", out, sizeof out) == 2, "ee big",
+           out);
+    EXPECT(strstr(out, "projections.ee.weight") != NULL, "ee big", out);
+    EXPECT(check_cmd(path, "--set projections.ii.weight=1e13", out, sizeof out) == 2, "ii big",
+           out);
+    EXPECT(strstr(out, "projections.ii.weight") != NULL, "ii big", out);
+    EXPECT(check_cmd(path, "--set 'projections.[2].weight=1e13'", out, sizeof out) == 2, "[2] big",
+           out);
+    EXPECT(strstr(out, "projections.ie.weight") != NULL, "[2] big", out);
+}
+
+static void test_set_index_range(void) {
+    /* Truth: a list index names one element or none: an index past the end (even one that
+     * wraps modulo 2^32) is "no such setting", never a different element. */
+    static char out[OUT_CAP];
+    const char *path = harness_write("cli_cuba_idx.cfg", CUBA_LIKE);
+    EXPECT(check_cmd(path, "--set 'populations.[2].size=7'", out, sizeof out) == 2, "[2]", out);
+    EXPECT(strstr(out, "populations.[2].size") && strstr(out, "no such setting"), "[2]", out);
+    int status = check_cmd(path, "--set 'populations.[4294967296].size=7'", out, sizeof out);
+    /* an index beyond the list (here one that would wrap to 0 in 32 bits) is no setting */
+    EXPECT(status == 2 && strstr(out, "no such setting") != NULL, "[4294967296]", out);
+}
+
+static void test_seed_threads_without_simulation(void) {
+    /* Truth: cli/main.c usage: run and check take --seed N and --threads N, and the simulation
+     * group is optional (io/cfg.c load_simulation has defaults for all of it). */
+    static char out[OUT_CAP], out2[OUT_CAP];
+    const char *with = harness_write("cli_with_sim.cfg", CUBA_LIKE);
+    EXPECT(check_cmd(with, "--seed 5 --threads 2", out, sizeof out) == 0, "with group", out);
+    EXPECT(strstr(out, "seed 5, threads 2\n") != NULL, "with group", out);
+    const char *without = harness_write("cli_without_sim.cfg", POP);
+    EXPECT(check_cmd(without, "", out, sizeof out) == 0, "without group", out);
+    EXPECT(strstr(out, "seed 1, threads 0") != NULL, "without group", out);
+    int s1 = check_cmd(without, "--seed 5", out, sizeof out);
+    int s2 = check_cmd(without, "--threads 2", out2, sizeof out2);
+    /* --seed and --threads work without a simulation group in the config */
+    EXPECT(s1 == 0 && strstr(out, "seed 5,") && s2 == 0 && strstr(out2, "threads 2\n"),
+           "without group", out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * A whole run and its files.
+ */
+
+static void test_run_outputs(void) {
+    /* Truth: summary.json counts what spikes.csv lists: per population, the number of data
+     * lines equals the summary's spikes; every declared file exists; no .tmp is left. */
+    static char out[OUT_CAP];
+    const char *path = harness_write("cli_small.cfg", CUBA_LIKE);
+    const char *dir = tmp_path("out_small");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "run %s -o %s --quiet", path, dir);
+    int status = harness_apical(cmd, out, sizeof out);
+    EXPECT(status == 0, "small run", out);
+    EXPECT(!sanitizer_text(out), "small run", out);
+    static const char *const files[] = {"spikes.csv", "spikes.bin", "summary.json", "raster.svg",
+                                        "config.cfg"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        EXPECT(exists_in(dir, files[i]), files[i], out);
+    EXPECT(count_tmp(dir) == 0, "small run", out);
+
+    char p[2048];
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    cJSON *j = read_json(p);
+    CU_ASSERT_FATAL(j != NULL);
+    EXPECT(json_num(j, "neurons") == 200, "summary", out);
+    EXPECT(json_num(j, "duration_ms") == 100 && json_num(j, "simulated_ms") == 100, "summary", out);
+    EXPECT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "interrupted")), "summary", out);
+
+    struct csv_counts cc;
+    snprintf(p, sizeof p, "%s/spikes.csv", dir);
+    EXPECT(read_csv_counts(p, 100.0, &cc), "spikes.csv well formed", out);
+    const cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
+    EXPECT(cJSON_GetArraySize(pops) == 2, "summary populations", out);
+    static const char *const names[] = {"exc", "inh"};
+    static const double sizes[] = {160, 40};
+    double total = 0;
+    for (int i = 0; i < 2 && i < cJSON_GetArraySize(pops); i++) {
+        const cJSON *pj = cJSON_GetArrayItem(pops, i);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(pj, "name");
+        EXPECT(cJSON_IsString(name) && !strcmp(name->valuestring, names[i]), names[i], out);
+        EXPECT(json_num(pj, "neurons") == sizes[i], names[i], out);
+        double spikes = json_num(pj, "spikes");
+        EXPECT(spikes > 0, names[i], out); /* the Poisson drive makes both fire */
+        EXPECT(spikes == (double)csv_count_of(&cc, names[i]), names[i], out);
+        total += spikes;
+    }
+    EXPECT(json_num(j, "spikes") == total && total == (double)cc.lines, "total spikes", out);
+    cJSON_Delete(j);
+
+    snprintf(p, sizeof p, "%s/raster.svg", dir);
+    char *svg = harness_slurp(p, NULL);
+    EXPECT(svg && strstr(svg, "<svg") && strstr(svg, "</svg>"), "raster.svg", out);
+    free(svg);
+
+    /* the resolved config is itself a valid config for the same network */
+    char h0[32], h1[32];
+    EXPECT(check_cmd(path, "", out, sizeof out) == 0, "check original", out);
+    checked_hash(out, h0, sizeof h0);
+    snprintf(p, sizeof p, "%s/config.cfg", dir);
+    EXPECT(check_cmd(p, "", out, sizeof out) == 0, "check config.cfg", out);
+    checked_hash(out, h1, sizeof h1);
+    EXPECT(h0[0] && !strcmp(h0, h1), "config.cfg hash", out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Signals.
+ */
+
+#define LONG_RUN                                                                                   \
+    "simulation = { dt = 0.1; duration = 100000.0; };\n"                                           \
+    "populations = ( { name = \"exc\"; size = 20000; } );\n"                                       \
+    "stimuli = ( { name = \"drive\"; type = \"poisson\"; target = \"exc\"; rate = 8000.0;\n"       \
+    "              weight = 30.0; } );\n"
+
+/* Waits up to timeout_s for pid; returns its wait status, or -1 after killing it. */
+static int wait_for(pid_t pid, double timeout_s) {
+    double t0 = mono_s();
+    int st;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return st;
+        if (r < 0) return -1;
+        if (mono_s() - t0 > timeout_s) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        sleep_s(0.005);
+    }
+}
+
+/* Starts `apical run cfg -o dir` with its output in log, waits until the network is built (the
+ * handlers go in right after), lets it simulate a while, sends sig; returns the wait status. */
+static int run_and_signal(const char *cfg, const char *dir, const char *log, int sig) {
+    /* everything the child needs is ready before fork: it only redirects and execs */
+    char *argv[] = {(char *)apical_bin(), "run", (char *)cfg, "-o", (char *)dir, NULL};
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) _exit(126);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    double t0 = mono_s();
+    int built = 0;
+    while (!built && mono_s() - t0 < 10) {
+        char *text = harness_slurp(log, NULL);
+        built = text && strstr(text, "[apical] built") != NULL;
+        free(text);
+        int st;
+        if (!built && waitpid(pid, &st, WNOHANG) == pid) return st; /* ended on its own */
+        if (!built) sleep_s(0.01);
+    }
+    sleep_s(0.4);
+    kill(pid, sig);
+    return wait_for(pid, 20);
+}
+
+static void check_interrupted(int sig, int want_status) {
+    char name[64], ctx[64];
+    snprintf(name, sizeof name, "out_signal_%d", sig);
+    snprintf(ctx, sizeof ctx, "signal %d", sig);
+    const char *cfg = harness_write("cli_long.cfg", LONG_RUN);
+    char dir[1024], log[1100], p[2048];
+    snprintf(dir, sizeof dir, "%s", tmp_path(name));
+    snprintf(log, sizeof log, "%s.log", dir);
+    int st = run_and_signal(cfg, dir, log, sig);
+    char *text = harness_slurp(log, NULL);
+    const char *out = text ? text : "(no log)";
+    EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == want_status, ctx, out);
+    EXPECT(!sanitizer_text(out), ctx, out);
+
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    cJSON *j = read_json(p);
+    EXPECT(j != NULL, ctx, out);
+    double sim = json_num(j, "simulated_ms"), dur = json_num(j, "duration_ms");
+    EXPECT(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "interrupted")), ctx, out);
+    EXPECT(dur == 100000.0 && sim > 0 && sim < dur, ctx, out);
+
+    struct csv_counts cc;
+    snprintf(p, sizeof p, "%s/spikes.csv", dir);
+    EXPECT(read_csv_counts(p, sim, &cc), ctx, out);
+    const cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
+    EXPECT(json_num(cJSON_GetArrayItem(pops, 0), "spikes") == (double)csv_count_of(&cc, "exc"), ctx,
+           out);
+    EXPECT(count_tmp(dir) == 0, ctx, out);
+    cJSON_Delete(j);
+    free(text);
+}
+
+static void test_sigterm(void) {
+    /* Truth: the documented exit status 143 for SIGTERM; partial results are kept, marked
+     * interrupted, and the spike file agrees with the summary up to the interruption. */
+    check_interrupted(SIGTERM, 143);
+}
+
+static void test_sigint(void) {
+    /* Truth: the documented exit status 130 for SIGINT, with the same partial results. */
+    check_interrupted(SIGINT, 130);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * A state that stops being finite.
+ */
+
+static void test_nonfinite_state(void) {
+    /* Truth: v += p20 * (i_e + i_ext) with p20 ~ dt / c_m = 1e299 and i_ext = -1e12 pA overflows
+     * to -inf (below threshold, so no reset hides it): exit status 1, no results. */
+    static char out[OUT_CAP];
+    const char *path = harness_write(
+        "cli_nan.cfg", "simulation = { dt = 0.1; duration = 10.0; };\n"
+                       "populations = ( { name = \"exc\"; size = 10; c_m = 1e-300; } );\n"
+                       "stimuli = ( { name = \"dc\"; type = \"dc\"; target = \"exc\";\n"
+                       "              amplitude = -1e12; } );\n");
+    EXPECT(check_cmd(path, "", out, sizeof out) == 0, "nan config is valid", out);
+    const char *dir = tmp_path("out_nan");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "run %s -o %s --quiet", path, dir);
+    int status = harness_apical(cmd, out, sizeof out);
+    char line[1024];
+    error_line(out, line, sizeof line);
+    EXPECT(status == 1, "nan", out);
+    EXPECT(strstr(line, "exc") && strstr(line, "step") && strstr(line, "non-finite"), "nan", out);
+    EXPECT(!sanitizer_text(out), "nan", out);
+    EXPECT(!exists_in(dir, "summary.json"), "nan", out);
+    EXPECT(!exists_in(dir, "spikes.csv") && !exists_in(dir, "spikes.bin"), "nan", out);
+    EXPECT(count_tmp(dir) == 0, "nan", out);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The top-level commands.
+ */
+
+static void test_commands(void) {
+    /* Truth: cli/main.c usage text: 0 for --help and --version, 2 for bad input. */
+    static char out[OUT_CAP];
+    EXPECT(harness_apical("--version", out, sizeof out) == 0, "--version", out);
+    EXPECT(!strncmp(out, "apical ", 7), "--version", out);
+    EXPECT(harness_apical("--help", out, sizeof out) == 0, "--help", out);
+    EXPECT(strstr(out, "usage: apical") != NULL, "--help", out);
+    EXPECT(harness_apical("", out, sizeof out) == 2, "no args", out);
+    EXPECT(strstr(out, "usage: apical") != NULL, "no args", out);
+    EXPECT(harness_apical("frobnicate", out, sizeof out) == 2, "unknown command", out);
+    EXPECT(strstr(out, "frobnicate") != NULL, "unknown command", out);
+    const char *missing = tmp_path("cli_no_such_spikes.csv");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "plot %s -o %s", missing, tmp_path("cli_plot.svg"));
+    EXPECT(harness_apical(cmd, out, sizeof out) == 2, "plot missing", out);
+    EXPECT(strstr(out, missing) != NULL, "plot missing", out);
+    EXPECT(!exists(tmp_path("cli_plot.svg")), "plot missing", out);
+    EXPECT(harness_apical("run", out, sizeof out) == 2, "run without config", out);
+    EXPECT(harness_apical("check", out, sizeof out) == 2, "check without config", out);
+    EXPECT(!sanitizer_text(out), "commands", out);
+}
+
+static int suite_cli(void) {
+    CU_pSuite s = CU_add_suite("cli", NULL, NULL);
+    if (!s) return -1;
+    if (!CU_add_test(s, "malformed configs", test_malformed_configs) ||
+        !CU_add_test(s, "memory beyond the machine", test_memory_beyond_machine) ||
+        !CU_add_test(s, "--set sizes", test_set_sizes) ||
+        !CU_add_test(s, "--set dt", test_set_dt) ||
+        !CU_add_test(s, "--set projection weight", test_set_projection_weight) ||
+        !CU_add_test(s, "--set index range", test_set_index_range) ||
+        !CU_add_test(s, "--seed, --threads without simulation",
+                     test_seed_threads_without_simulation) ||
+        !CU_add_test(s, "run outputs", test_run_outputs) ||
+        !CU_add_test(s, "SIGTERM", test_sigterm) || !CU_add_test(s, "SIGINT", test_sigint) ||
+        !CU_add_test(s, "non-finite state", test_nonfinite_state) ||
+        !CU_add_test(s, "commands", test_commands))
+        return -1;
+    return 0;
+}
+TEST_SUITE(suite_cli)
