@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "core/net.h"
@@ -42,14 +43,28 @@ int cli_check(int argc, char **argv)
                 printf(" %s=%g%s", np->name, p->params[k], np->unit);
         }
         printf("\n");
+        for (int c = 0; p->model->max_comps && c < p->shape.ncomp; c++) {
+            printf("    compartment %-10s", p->shape.names[c]);
+            if (c > 0) printf(" parent=%s", p->shape.names[p->shape.parent[c]]);
+            for (int k = 0; k < p->model->ncparams; k++) {
+                if (c == 0 && !strcmp(p->model->cparams[k].name, "g_c")) continue;
+                printf(" %s=%g%s", p->model->cparams[k].name, p->shape.cparams[c][k],
+                       p->model->cparams[k].unit);
+            }
+            printf("\n");
+        }
     }
     printf("projections:\n");
     for (int j = 0; j < s.nprojs; j++) {
         const struct proj_spec *p = &s.projs[j];
         double n = proj_expected_count(p, s.pops[p->from].size, s.pops[p->to].size,
                                        p->from == p->to);
-        printf("  %-12s %s -> %s.%s  %s", p->name, s.pops[p->from].name, s.pops[p->to].name,
-               s.pops[p->to].model->port_names[p->port], rule_text[p->rule]);
+        const struct pop_spec *tp = &s.pops[p->to];
+        int np = tp->model->nports;
+        printf("  %-12s %s -> %s.%s%s%s  %s", p->name, s.pops[p->from].name, tp->name,
+               tp->model->max_comps ? tp->shape.names[p->port / np] : "",
+               tp->model->max_comps ? "." : "", tp->model->port_names[p->port % np],
+               rule_text[p->rule]);
         if (p->rule == CONN_FIXED_PROBABILITY) printf(" p=%g", p->p);
         if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
         printf("  ~%.0f synapses\n", n);

@@ -37,19 +37,19 @@ static char *stable_summary(const char *path)
 
 /* Truth: the same config and seed must give byte-identical spike files (CSV and binary),
  * traces and summaries (less timing) for 1, 2, 3 and 4 threads. */
-static void test_thread_determinism(void)
+static void check_thread_determinism(const char *config, const char *sets)
 {
     const char *files[] = {"spikes.csv", "spikes.bin", "traces.csv"};
     char *ref[3] = {NULL, NULL, NULL}, *ref_sum = NULL;
     size_t ref_len[3] = {0, 0, 0};
     char args[2048], out[8192], path[1200];
     for (int t = 1; t <= 4; t++) {
-        snprintf(args, sizeof args, "run %s/configs/cuba.cfg %s --threads %d -o %s/det%d",
-                 harness_root(), cuba_small_sets, t, harness_tmpdir(), t);
+        snprintf(args, sizeof args, "run %s/configs/%s %s --threads %d -o %s/det_%s%d",
+                 harness_root(), config, sets, t, harness_tmpdir(), config, t);
         int rc = harness_apical(args, out, sizeof out);
         CU_ASSERT_EQUAL_FATAL(rc, 0);
         for (int f = 0; f < 3; f++) {
-            snprintf(path, sizeof path, "%s/det%d/%s", harness_tmpdir(), t, files[f]);
+            snprintf(path, sizeof path, "%s/det_%s%d/%s", harness_tmpdir(), config, t, files[f]);
             size_t len = 0;
             char *data = harness_slurp(path, &len);
             CU_ASSERT_PTR_NOT_NULL_FATAL(data);
@@ -63,7 +63,7 @@ static void test_thread_determinism(void)
                 free(data);
             }
         }
-        snprintf(path, sizeof path, "%s/det%d/summary.json", harness_tmpdir(), t);
+        snprintf(path, sizeof path, "%s/det_%s%d/summary.json", harness_tmpdir(), config, t);
         char *sum = stable_summary(path);
         CU_ASSERT_PTR_NOT_NULL_FATAL(sum);
         if (t == 1) {
@@ -74,16 +74,26 @@ static void test_thread_determinism(void)
         }
     }
     /* and a different seed gives a different network */
-    snprintf(args, sizeof args, "run %s/configs/cuba.cfg %s --seed 2 -o %s/det_seed2",
-             harness_root(), cuba_small_sets, harness_tmpdir());
+    snprintf(args, sizeof args, "run %s/configs/%s %s --seed 2 -o %s/det_seed2_%s",
+             harness_root(), config, sets, harness_tmpdir(), config);
     CU_ASSERT_EQUAL(harness_apical(args, out, sizeof out), 0);
-    snprintf(path, sizeof path, "%s/det_seed2/spikes.csv", harness_tmpdir());
+    snprintf(path, sizeof path, "%s/det_seed2_%s/spikes.csv", harness_tmpdir(), config);
     size_t len = 0;
     char *other = harness_slurp(path, &len);
     CU_ASSERT(other && (len != ref_len[0] || memcmp(other, ref[0], len) != 0));
     free(other);
     for (int f = 0; f < 3; f++) free(ref[f]);
     free(ref_sum);
+}
+
+static void test_thread_determinism(void) { check_thread_determinism("cuba.cfg", cuba_small_sets); }
+
+/* the multi-compartment example, smaller and shorter, with its top-down window inside */
+static void test_thread_determinism_mc(void)
+{
+    check_thread_determinism("pyramidal.cfg",
+                             "--set populations.pyr.size=60 --set populations.top.size=30 "
+                             "--set simulation.duration=600.0 --quiet");
 }
 
 /* ---- in-process runs ---- */
@@ -255,6 +265,8 @@ static int suite_net(void)
     CU_pSuite s = CU_add_suite("net", NULL, NULL);
     if (!s) return -1;
     CU_add_test(s, "CUBA: identical files for 1-4 threads", test_thread_determinism);
+    CU_add_test(s, "pyramidal mc_lif: identical files for 1-4 threads",
+                test_thread_determinism_mc);
     CU_add_test(s, "Poisson input counts", test_poisson_counts);
     CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
     CU_add_test(s, "spike source from a file, relayed", test_spike_source_file);
