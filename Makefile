@@ -34,6 +34,7 @@ else
 PROG     := apical
 endif
 TESTBIN  := $(BUILD)/run_tests
+BENCHBIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all run test check debug clean format deps bench
 all: $(PROG)
@@ -45,6 +46,10 @@ $(PROG): $(LIB_OBJ) $(CLI_OBJ)
 $(TESTBIN): $(LIB_OBJ) $(TEST_OBJ)
 	@echo "  LD   $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJ)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,7 +75,7 @@ check: test
 debug:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
 
-bench: $(PROG)
+bench: $(PROG) $(BENCHBIN)
 	$(Q)sh bench/run.sh
 
 format:
@@ -79,4 +84,4 @@ format:
 clean:
 	rm -rf build build-san apical
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_SRC:%.c=$(BUILD)/%.d)

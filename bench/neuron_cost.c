@@ -1,0 +1,128 @@
+/* bench/neuron_cost: per-neuron, per-step update cost of each neuron model, measured in the
+ * same process on the same machine: lif, lif_cond and mc_lif with 1 to 4 compartments.
+ * Prints one JSON line per model with the median ns per neuron-step over alternating
+ * repetitions, and the ratio to lif. Usage: neuron_cost [neurons] [steps] [repeats] */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/soa.h"
+#include "neurons/lif.h"
+#include "neurons/mc_lif.h"
+#include "neurons/neuron.h"
+
+struct model_run {
+    const char *label;
+    const struct nrn_ops *m;
+    int ncomp;
+    double params[NRN_MAX_PARAMS];
+    struct nrn_shape shape;
+    void *derived;
+    int nstate, nports;
+    double *state[NRN_MAX_STATE], *input[NRN_MAX_PORTS];
+    int32_t *refr;
+    uint32_t *spikes;
+    double ns[64];
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+static void setup(struct model_run *r, uint32_t n)
+{
+    const struct nrn_ops *m = r->m;
+    for (int i = 0; i < m->nparams; i++) r->params[i] = m->params[i].def;
+    nrn_shape_point(&r->shape);
+    if (m->max_comps) {
+        r->shape.ncomp = r->ncomp;
+        for (int c = 0; c < r->ncomp; c++) {
+            for (int k = 0; k < m->ncparams; k++) r->shape.cparams[c][k] = m->cparams[k].def;
+            snprintf(r->shape.names[c], NRN_COMP_NAME, "c%d", c);
+            r->shape.parent[c] = c ? 0 : -1;
+        }
+    }
+    r->nstate = nrn_nstate(m, &r->shape);
+    r->nports = nrn_nports(m, &r->shape);
+    r->derived = calloc(1, m->derived_size);
+    struct err e;
+    if (m->prepare(r->params, &r->shape, 0.1, r->derived, &e)) {
+        fprintf(stderr, "prepare failed: %s\n", e.msg);
+        exit(1);
+    }
+    double s0[NRN_MAX_STATE];
+    m->initial(r->params, &r->shape, s0);
+    /* the engine's layout: one staggered block for states, one for inputs (core/soa) */
+    size_t st;
+    double *sb = soa_alloc((size_t)r->nstate, n, &st), *ib = soa_alloc((size_t)r->nports, n, &st);
+    for (int v = 0; v < r->nstate; v++) {
+        r->state[v] = sb + v * st;
+        for (uint32_t i = 0; i < n; i++) r->state[v][i] = s0[v];
+    }
+    for (int q = 0; q < r->nports; q++) r->input[q] = ib + q * st;
+    r->refr = calloc(n, sizeof *r->refr);
+    r->spikes = malloc(n * sizeof *r->spikes);
+}
+
+/* one repetition: `steps` updates of all neurons, with sparse input to keep them busy */
+static double run_once(struct model_run *r, uint32_t n, int steps)
+{
+    uint32_t bad = UINT32_MAX;
+    struct nrn_ctx c = {.derived = r->derived, .state = r->state, .refr = r->refr,
+                        .input = r->input, .i_ext = 0, .nonfinite = &bad};
+    uint64_t x = 12345;
+    double t0 = now();
+    for (int s = 0; s < steps; s++) {
+        for (uint32_t j = 0; j < n / 50; j++) { /* 2 % of neurons get an input per step */
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            r->input[(x >> 60) % r->nports][(x >> 20) % n] += 50.0;
+        }
+        r->m->update(&c, 0, n, r->spikes);
+    }
+    return (now() - t0) / ((double)n * steps) * 1e9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t n = argc > 1 ? (uint32_t)atol(argv[1]) : 100000;
+    int steps = argc > 2 ? atoi(argv[2]) : 1000;
+    int reps = argc > 3 ? atoi(argv[3]) : 7;
+    if (reps > 64) reps = 64;
+    struct model_run runs[] = {
+        {.label = "lif", .m = &lif_ops, .ncomp = 1},
+        {.label = "lif_cond", .m = NULL, .ncomp = 1},
+        {.label = "mc_lif_1", .m = &mc_lif_ops, .ncomp = 1},
+        {.label = "mc_lif_2", .m = &mc_lif_ops, .ncomp = 2},
+        {.label = "mc_lif_3", .m = &mc_lif_ops, .ncomp = 3},
+        {.label = "mc_lif_4", .m = &mc_lif_ops, .ncomp = 4},
+    };
+    const int nr = sizeof runs / sizeof runs[0];
+    runs[1].m = nrn_find("lif_cond");
+    for (int k = 0; k < nr; k++) setup(&runs[k], n);
+    for (int k = 0; k < nr; k++) run_once(&runs[k], n, steps / 10 + 1); /* warm up */
+    for (int rep = 0; rep < reps; rep++) /* alternate so drift hits every model alike */
+        for (int k = 0; k < nr; k++) runs[k].ns[rep] = run_once(&runs[k], n, steps);
+    double lif_med = 0;
+    for (int k = 0; k < nr; k++) {
+        qsort(runs[k].ns, (size_t)reps, sizeof(double), cmp);
+        double med = runs[k].ns[reps / 2];
+        if (k == 0) lif_med = med;
+        printf("{\"bench\":\"neuron_cost\",\"model\":\"%s\",\"neurons\":%u,\"steps\":%d,"
+               "\"repeats\":%d,\"ns_per_neuron_step_median\":%.3f,\"min\":%.3f,\"max\":%.3f,"
+               "\"ratio_to_lif\":%.3f}\n",
+               runs[k].label, n, steps, reps, med, runs[k].ns[0], runs[k].ns[reps - 1],
+               med / lif_med);
+    }
+    return 0;
+}
