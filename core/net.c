@@ -17,6 +17,7 @@
 
 #include "core/part.h"
 #include "core/rng.h"
+#include "core/soa.h"
 #include "synapses/dist.h"
 
 static double now_s(void)
@@ -72,8 +73,9 @@ static int alloc_pop(struct pop *p, const struct pop_spec *ps, int nparts, doubl
     p->isi_sq = calloc(n, sizeof *p->isi_sq);
     int bad = !p->derived || !p->refr || !p->spk || !p->nspk || !p->last_stamp || !p->isi_n ||
               !p->isi_sum || !p->isi_sq;
-    for (int v = 0; v < p->nstate && !bad; v++)
-        bad = !(p->state[v] = malloc(n * sizeof(double)));
+    size_t stride = 0;
+    if (!bad) bad = !(p->state_block = soa_alloc((size_t)p->nstate, n, &stride));
+    for (int v = 0; v < p->nstate && !bad; v++) p->state[v] = p->state_block + v * stride;
     if (bad) return err_set(e, ERR_NOMEM, NULL, 0, ps->name, "out of memory for the population");
     for (uint32_t i = 0; i < p->n; i++) p->last_stamp[i] = -1;
     if (p->ops->prepare) {
@@ -195,8 +197,7 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
             if (n->projs[j].tgt_pop == i && n->projs[j].max_delay > dmax)
                 dmax = n->projs[j].max_delay;
         p->nslots = dmax + 1;
-        size_t len = (size_t)p->nports * p->nslots * p->n;
-        p->ring = calloc(len ? len : 1, sizeof *p->ring);
+        p->ring = soa_alloc((size_t)p->nports * p->nslots, p->n, &p->stride);
         if (!p->ring) return err_set(e, ERR_NOMEM, NULL, 0, p->name, "out of memory for input");
     }
     n->build_s = now_s() - t0;
@@ -222,7 +223,7 @@ static void stimulate(struct net *n, int pi, int k, int64_t step, double *i_ext)
             continue;
         }
         double mu = st->rate_hz * n->dt_ms * 1e-3;
-        double *in = p->ring + ((size_t)st->port * p->nslots + slot) * p->n;
+        double *in = p->ring + ((size_t)st->port * p->nslots + slot) * p->stride;
         for (uint32_t i = b; i < en; i++) {
             struct rng r;
             rng_init(&r, n->seed, RNG_STREAM_STIM + (uint32_t)j, i, (uint32_t)step);
@@ -254,7 +255,7 @@ static void update_part(struct net *n, int k, int64_t step)
             size_t slot = (size_t)(step % p->nslots);
             double *in[NRN_MAX_PORTS];
             for (int q = 0; q < p->nports; q++)
-                in[q] = p->ring + ((size_t)q * p->nslots + slot) * p->n;
+                in[q] = p->ring + ((size_t)q * p->nslots + slot) * p->stride;
             uint32_t bad = UINT32_MAX;
             struct nrn_ctx c = {.derived = p->derived, .state = p->state, .refr = p->refr,
                                 .input = in, .i_ext = i_ext, .nonfinite = &bad};
@@ -295,7 +296,8 @@ static void deliver_part(struct net *n, int k, int64_t step)
         const struct proj *pr = &n->projs[j];
         const struct pop *src = &n->pops[pr->src_pop];
         struct pop *tgt = &n->pops[pr->tgt_pop];
-        const uint32_t ns = tgt->nslots, nt = tgt->n;
+        const uint32_t ns = tgt->nslots;
+        const size_t nt = tgt->stride;
         const uint32_t now = (uint32_t)(step % ns);
         double *port = tgt->ring + (size_t)pr->port * ns * nt;
         for (int kk = 0; kk < T; kk++) {
@@ -412,7 +414,7 @@ size_t net_bytes(const struct net *n)
     for (int i = 0; i < n->npops; i++) {
         const struct pop *p = &n->pops[i];
         b += (size_t)p->n * (8 * (size_t)p->nstate + 4 + 4 + 8 + 4 + 16);
-        b += (size_t)p->nports * p->nslots * p->n * 8;
+        b += (size_t)p->nports * p->nslots * p->stride * 8;
     }
     return b;
 }
@@ -428,7 +430,7 @@ void net_free(struct net *n)
 {
     for (int i = 0; n->pops && i < n->npops; i++) {
         struct pop *p = &n->pops[i];
-        for (int v = 0; v < NRN_MAX_STATE; v++) free(p->state[v]);
+        free(p->state_block);
         free(p->derived);
         free(p->refr);
         free(p->ring);

@@ -21,11 +21,13 @@ struct pop {
     const struct nrn_shape *shape;
     int nstate, nports; /* for the whole neuron (all compartments) */
     void *derived;
-    double *state[NRN_MAX_STATE]; /* state[v][i] */
+    double *state[NRN_MAX_STATE]; /* state[v][i], arrays of one core/soa block */
+    double *state_block;
     int32_t *refr;
     /* Input ring: nports x nslots x n. Slot (step mod nslots) holds what arrives at the end
      * of that step; nslots = max delay + 1 so no delay reaches the slot being read. */
     uint32_t nslots;
+    size_t stride; /* doubles from one (port, slot) array of the ring to the next */
     double *ring;
     /* This step's spikes: part k writes ids at spk + part_begin(k), nspk[k] of them. */
     uint32_t *spk;

@@ -7,6 +7,8 @@
 
 size_t soa_stride(size_t n)
 {
+    /* small arrays stay in cache anyway: whole cache lines only */
+    if (n < 512) return (n + 7) / 8 * 8;
     /* a multiple of 4 KiB plus 192 bytes */
     return (n + 511) / 512 * 512 + 24;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/net.h"
+#include "core/part.h"
 #include "io/cfg.h"
 #include "neurons/lif.h"
 #include "tests/harness.h"
@@ -260,6 +261,68 @@ static void test_spike_source_file(void)
     }
 }
 
+/* ---- golden raster ---- */
+
+struct golden {
+    uint64_t hash, spikes;
+};
+
+/* FNV-1a over (stamp, population, neuron) of every spike, in the engine's order */
+static int golden_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    struct golden *g = self;
+    for (int pi = 0; pi < n->npops; pi++) {
+        const struct pop *p = &n->pops[pi];
+        for (int k = 0; k < n->nthreads; k++)
+            for (uint32_t a = 0; a < p->nspk[k]; a++) {
+                uint64_t rec[3] = {(uint64_t)step + 1, (uint64_t)pi,
+                                   p->spk[part_begin(p->n, n->nthreads, k) + a]};
+                const unsigned char *b = (const unsigned char *)rec;
+                for (size_t i = 0; i < sizeof rec; i++) g->hash = (g->hash ^ b[i]) * 0x100000001b3ULL;
+                g->spikes++;
+            }
+    }
+    return 0;
+}
+
+/* Truth: tests/golden/cuba.txt, the spikes of configs/cuba.cfg (seed 1, 1 s) when the golden
+ * file was made. An optimisation must leave every spike where it was; a change that moves
+ * spikes on purpose (new dynamics, new random streams) regenerates the file and says why. */
+static void test_golden_cuba(void)
+{
+    char path[1200], *text;
+    snprintf(path, sizeof path, "%s/tests/golden/cuba.txt", harness_root());
+    text = harness_slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    unsigned long long want_spikes = 0, want_hash = 0;
+    CU_ASSERT_EQUAL_FATAL(sscanf(text, "spikes %llu fnv1a64 %llx", &want_spikes, &want_hash), 2);
+    free(text);
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
+        char tset[64];
+        snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
+        const char *sets[] = {tset};
+        struct net_spec s;
+        char *resolved = NULL;
+        struct err e = {0};
+        CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 1, &s, &resolved, &e), 0);
+        struct net n;
+        struct golden g = {0xcbf29ce484222325ULL, 0};
+        struct recorder rec = {golden_step, &g};
+        CU_ASSERT_EQUAL(net_build(&n, &s, &e), 0);
+        CU_ASSERT_EQUAL(net_run(&n, &rec, 1, NULL, &e), 0);
+        net_free(&n);
+        spec_free(&s);
+        free(resolved);
+        if (g.spikes != want_spikes || g.hash != want_hash)
+            fprintf(stderr, "\n  golden CUBA: got spikes %llu fnv1a64 %016llx\n",
+                    (unsigned long long)g.spikes, (unsigned long long)g.hash);
+        CU_ASSERT_EQUAL(g.spikes, want_spikes);
+        CU_ASSERT_EQUAL(g.hash, want_hash);
+    }
+}
+
 static int suite_net(void)
 {
     CU_pSuite s = CU_add_suite("net", NULL, NULL);
@@ -267,6 +330,7 @@ static int suite_net(void)
     CU_add_test(s, "CUBA: identical files for 1-4 threads", test_thread_determinism);
     CU_add_test(s, "pyramidal mc_lif: identical files for 1-4 threads",
                 test_thread_determinism_mc);
+    CU_add_test(s, "CUBA spikes equal the golden raster", test_golden_cuba);
     CU_add_test(s, "Poisson input counts", test_poisson_counts);
     CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
     CU_add_test(s, "spike source from a file, relayed", test_spike_source_file);
