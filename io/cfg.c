@@ -1329,6 +1329,9 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
         return rc;
     }
     int rc = 0;
+    /* a top-level sweep block describes many runs of this config (io/sweep reads and
+     * validates it); one run ignores it, and it is not part of the resolved config or its hash */
+    config_setting_remove(config_root_setting(&cfg), "sweep");
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], e);
     struct ctx c = {.file = path, .base = base, .dir = dir, .e = e, .dt = 0.1};
     if (!rc) rc = validate(&c, &cfg, spec);
