@@ -140,8 +140,11 @@ static int draw_raster(const char *spikes, const char *svg, const struct net *n,
     struct spk_table t = {0};
     int rc = spk_read(spikes, &t, e);
     if (rc) return rc;
-    /* the file knows only the ids that spiked; the network knows the true sizes */
-    for (int i = 0; i < t.npops && i < n->npops; i++) t.pop_size[i] = n->pops[i].n;
+    /* the file knows only the ids that spiked (a CSV lists populations in the order they first
+     * spike); the network knows the true sizes, by name */
+    for (int i = 0; i < t.npops; i++)
+        for (int j = 0; j < n->npops; j++)
+            if (strcmp(t.pop_names[i], n->pops[j].name) == 0) t.pop_size[i] = n->pops[j].n;
     struct svg_raster_opts o = {.t_start_ms = 0, .t_end_ms = n->step * n->dt_ms,
                                 .max_per_pop = n->spec->raster_per_pop, .bin_ms = 0,
                                 .title = title};

@@ -261,6 +261,50 @@ static void test_spike_source_file(void)
     }
 }
 
+/* Truth: summary.json's rates (spike counts over neurons and time). The raster's rate histogram
+ * drawn from a CSV, which lists populations in the order they first spike, must average to the
+ * same rate for each population. Excitatory neurons start far from threshold so that the
+ * inhibitory population is the first in the file. */
+static void test_raster_rates_from_csv(void)
+{
+    char args[1024], out[8192], path[1200];
+    snprintf(args, sizeof args,
+             "run %s/configs/cuba.cfg --set 'record.formats=[\"csv\"]' --quiet "
+             "--set populations.exc.init.v.high=-59.0 -o %s/raster_csv",
+             harness_root(), harness_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(harness_apical(args, out, sizeof out), 0);
+    snprintf(path, sizeof path, "%s/raster_csv/summary.json", harness_tmpdir());
+    char *text = harness_slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
+    double rate[2];
+    for (int i = 0; i < 2; i++)
+        rate[i] = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(pops, i), "rate_hz")->valuedouble;
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/raster_csv/raster.svg", harness_tmpdir());
+    char *svg = harness_slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(svg);
+    int found = 0;
+    for (char *q = strstr(svg, "data-rates=\""); q; q = strstr(q + 1, "data-rates=\"")) {
+        char *c = q + strlen("data-rates=\""), *stop;
+        double sum = 0;
+        int bins = 0;
+        for (double x = strtod(c, &stop); stop != c; x = strtod(c, &stop)) {
+            sum += x;
+            bins++;
+            c = stop;
+        }
+        CU_ASSERT_FATAL(bins > 0);
+        double mean = sum / bins;
+        CU_ASSERT(fabs(mean - rate[0]) < 1e-6 * rate[0] || fabs(mean - rate[1]) < 1e-6 * rate[1]);
+        found++;
+    }
+    CU_ASSERT_EQUAL(found, 2);
+    free(svg);
+}
+
 /* ---- golden raster ---- */
 
 struct golden {
@@ -331,6 +375,7 @@ static int suite_net(void)
     CU_add_test(s, "pyramidal mc_lif: identical files for 1-4 threads",
                 test_thread_determinism_mc);
     CU_add_test(s, "CUBA spikes equal the golden raster", test_golden_cuba);
+    CU_add_test(s, "raster rates from a CSV file, by population name", test_raster_rates_from_csv);
     CU_add_test(s, "Poisson input counts", test_poisson_counts);
     CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
     CU_add_test(s, "spike source from a file, relayed", test_spike_source_file);
