@@ -3,6 +3,7 @@
  * the loop over neurons vectorises. */
 #include "neurons/mc_lif.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -238,8 +239,8 @@ mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *sp
             refr[ref_id[r]]--;
         }
         for (uint32_t i = b0; i < b1; i++) {
-            /* NaN fails every comparison: one test finds both a spike and a fault */
-            if (__builtin_expect(!(v0[i] < d->v_th), 0)) {
+            /* one test finds both a spike and a fault (NaN fails both sides) */
+            if (__builtin_expect(!(v0[i] < d->v_th && v0[i] > -DBL_MAX), 0)) {
                 if (isfinite(v0[i])) {
                     spikes[nspk++] = i;
                     v0[i] = d->v_reset;
@@ -250,9 +251,15 @@ mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *sp
             }
         }
         for (int c = 1; c < n; c++) {
-            double sum = 0.0; /* stays zero unless some potential is not finite */
-            for (uint32_t i = b0; i < b1; i++) sum += 0.0 * x[c][i];
-            if (__builtin_expect(sum != 0.0, 0))
+            /* an all-ones exponent marks Inf and NaN; OR-ing integers vectorises, where a
+             * floating-point reduction would be one long chain of dependent adds */
+            uint64_t bad = 0;
+            for (uint32_t i = b0; i < b1; i++) {
+                uint64_t u;
+                memcpy(&u, &x[c][i], sizeof u);
+                bad |= (~u & 0x7ff0000000000000ULL) == 0;
+            }
+            if (__builtin_expect(bad != 0, 0))
                 for (uint32_t i = b0; i < b1; i++)
                     if (!isfinite(x[c][i]) && *cx->nonfinite > i) *cx->nonfinite = i;
         }
