@@ -8,6 +8,8 @@
 int cli_run(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_plot(int argc, char **argv);
+int cli_sweep(int argc, char **argv);      /* cli/sweep.c */
+int cli_sweep_plot(int argc, char **argv); /* cli/sweep_plot.c: apical sweep plot */
 
 /* The arguments shared by run and check. --seed and --threads become --set overrides. */
 #define CLI_MAX_SETS 256

@@ -16,6 +16,10 @@ static const char usage[] =
     "        validate the config and print the network it describes\n"
     "  plot SPIKES -o FILE.svg [--max-per-pop N] [--bin MS] [--title T] [--tmin MS] [--tmax MS]\n"
     "        draw a raster and rate histogram from a spike file (CSV or binary)\n"
+    "  sweep CONFIG [--grid PATH=VALUES]... [-o OUT] [--jobs K] [--slurm [--submit]]\n"
+    "        run the config at every point of a grid, resumably; table in OUT/results.csv\n"
+    "  sweep collect OUT | sweep plot OUT --x PATH [--y PATH] --z METRIC -o FILE.svg\n"
+    "        (see apical sweep --help and docs/sweeps.md)\n"
     "\n"
     "  apical --help | --version\n"
     "Exit status: 0 done, 1 failed while running, 2 bad input, 130/143 interrupted.\n"
@@ -51,6 +55,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cli_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 1, argv + 1);
     fprintf(stderr, "apical: unknown command \"%s\"\n%s", cmd, usage);
     return 2;
 }

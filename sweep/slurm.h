@@ -1,0 +1,35 @@
+/* sweep/slurm: a sweep as a Slurm job array. Writes OUT/sweep.sbatch (one array task per chunk
+ * of points that still needs running; each task runs `apical sweep -o OUT --task-index
+ * $SLURM_ARRAY_TASK_ID` with OMP_NUM_THREADS from SLURM_CPUS_PER_TASK), OUT/collect.sbatch (the
+ * results table, submitted with --dependency=afterany on the array) and OUT/submit.sh (both
+ * submissions), and can submit them. Knows nothing of how points run. */
+#ifndef APICAL_SWEEP_SLURM_H
+#define APICAL_SWEEP_SLURM_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "sweep/plan.h"
+
+#define SLURM_MAX_EXTRA 32
+
+struct slurm_opts {
+    const char *partition, *time, *mem, *account, *job_name; /* NULL: left out */
+    int cpus;                  /* --cpus-per-task; 0: left out (Slurm's default, 1) */
+    long chunk;                /* points per array task, >= 1 */
+    int throttle;              /* %K: at most K tasks at once; 0: no limit */
+    int retry_failed;          /* tasks also re-run failed points */
+    const char *extra[SLURM_MAX_EXTRA]; /* more #SBATCH lines ("--qos=long" or "#SBATCH ...") */
+    int nextra;
+};
+
+/* Writes the scripts for the points not yet done (and failed ones when retrying). *ntasks is
+ * the number of array tasks; 0 means nothing is left to run (no scripts are written). out and
+ * bin must be absolute. */
+int slurm_write(const struct plan *p, const char *out, const char *bin, const struct slurm_opts *o,
+                long *ntasks, struct err *e);
+
+/* Submits OUT/sweep.sbatch, then OUT/collect.sbatch after it; fills the two job ids. */
+int slurm_submit(const char *out, char *array_id, char *collect_id, size_t n, struct err *e);
+
+#endif
