@@ -1,7 +1,10 @@
 /* neurons/lif_cond: conductance-based LIF (see lif_cond.h for the equations and scheme). */
 #include "neurons/lif_cond.h"
 
+#include <float.h>
 #include <math.h>
+
+#include "neurons/vexp.h"
 
 static const struct nrn_param params[LIFC_NPARAMS] = {
     [LIFC_C_M] = {"c_m", "pF", 200.0, 0, 1e9, 1, 0, NULL, "membrane capacitance"},
@@ -61,8 +64,12 @@ static void lifc_initial(const double *p, const struct nrn_shape *shape, double 
     s0[LIFC_G_IN] = 0.0;
 }
 
-static uint32_t lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end,
-                            uint32_t *spikes)
+#define LIFC_BLOCK 256 /* neurons per pass; the block's potentials stay in L1 for the threshold */
+
+/* As lif's update: a branch-free pass that vectorises (vexp instead of libm's exp, a select
+ * for the refractory clamp), then the threshold, which also finds non-finite potentials. */
+__attribute__((target_clones("avx2", "default"))) static uint32_t
+lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
     const struct lifc_derived *d = c->derived;
     double *restrict v = c->state[LIFC_V];
@@ -72,29 +79,39 @@ static uint32_t lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t en
     double *restrict in_in = c->input[1];
     int32_t *restrict refr = c->refr;
     const double leak = d->g_l * d->e_l + d->i_e + c->i_ext;
-    const double k = -d->h / d->c_m;
+    const double k = -d->h / d->c_m, g_l = d->g_l, e_ex = d->e_ex, e_in = d->e_in;
+    const double mean_ex = d->mean_ex, mean_in = d->mean_in;
+    const double decay_ex = d->decay_ex, decay_in = d->decay_in;
     uint32_t n = 0;
-    for (uint32_t i = begin; i < end; i++) {
-        double vi = v[i];
-        if (refr[i] > 0) {
-            refr[i]--;
-        } else {
-            double gex = ge[i] * d->mean_ex, gin = gi[i] * d->mean_in;
-            double gtot = d->g_l + gex + gin;
-            double vinf = (leak + gex * d->e_ex + gin * d->e_in) / gtot;
-            vi = vinf + (vi - vinf) * exp(k * gtot);
+    for (uint32_t b0 = begin; b0 < end; b0 += LIFC_BLOCK) {
+        const uint32_t b1 = end - b0 < LIFC_BLOCK ? end : b0 + LIFC_BLOCK;
+#pragma omp simd
+        for (uint32_t i = b0; i < b1; i++) {
+            const double vi = v[i];
+            const double gex = ge[i] * mean_ex, gin = gi[i] * mean_in;
+            const double gtot = g_l + gex + gin;
+            const double vinf = (leak + gex * e_ex + gin * e_in) / gtot;
+            const double free = vinf + (vi - vinf) * vexp(k * gtot);
+            const int32_t r = refr[i];
+            v[i] = r > 0 ? vi : free;
+            refr[i] = r - (r > 0);
+            ge[i] = decay_ex * ge[i] + in_ex[i];
+            gi[i] = decay_in * gi[i] + in_in[i];
+            in_ex[i] = 0.0;
+            in_in[i] = 0.0;
         }
-        ge[i] = d->decay_ex * ge[i] + in_ex[i];
-        gi[i] = d->decay_in * gi[i] + in_in[i];
-        in_ex[i] = 0.0;
-        in_in[i] = 0.0;
-        if (__builtin_expect(!isfinite(vi), 0) && *c->nonfinite > i) *c->nonfinite = i;
-        if (vi >= d->v_th) {
-            spikes[n++] = i;
-            vi = d->v_reset;
-            refr[i] = d->ref_steps;
+        for (uint32_t i = b0; i < b1; i++) {
+            /* one test finds both a spike and a fault (NaN fails both sides) */
+            if (__builtin_expect(!(v[i] < d->v_th && v[i] > -DBL_MAX), 0)) {
+                if (isfinite(v[i])) {
+                    spikes[n++] = i;
+                    v[i] = d->v_reset;
+                    refr[i] = d->ref_steps;
+                } else if (*c->nonfinite > i) {
+                    *c->nonfinite = i;
+                }
+            }
         }
-        v[i] = vi;
     }
     return n;
 }
