@@ -100,6 +100,11 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
             in_ex[i] = 0.0;
             in_in[i] = 0.0;
         }
+        /* a block with no crossing and no fault skips the scalar pass (see lif.c) */
+        int64_t cross = 0;
+        for (uint32_t i = b0; i < b1; i++)
+            cross |= (v[i] >= d->v_th) | (v[i] != v[i]) | (v[i] < -DBL_MAX);
+        if (!cross) continue;
         for (uint32_t i = b0; i < b1; i++) {
             /* one test finds both a spike and a fault (NaN fails both sides) */
             if (__builtin_expect(!(v[i] < d->v_th && v[i] > -DBL_MAX), 0)) {

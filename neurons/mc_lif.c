@@ -238,7 +238,11 @@ mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *sp
             for (int c = 0; c < n; c++) x[c][ref_id[r]] = ref_v[r][c];
             refr[ref_id[r]]--;
         }
-        for (uint32_t i = b0; i < b1; i++) {
+        /* a block with no crossing and no fault at the soma skips the scalar pass (see lif.c) */
+        int64_t cross = 0;
+        for (uint32_t i = b0; i < b1; i++)
+            cross |= (v0[i] >= d->v_th) | (v0[i] != v0[i]) | (v0[i] < -DBL_MAX);
+        for (uint32_t i = b0; cross && i < b1; i++) {
             /* one test finds both a spike and a fault (NaN fails both sides) */
             if (__builtin_expect(!(v0[i] < d->v_th && v0[i] > -DBL_MAX), 0)) {
                 if (isfinite(v0[i])) {
