@@ -64,7 +64,7 @@ static void lifc_initial(const double *p, const struct nrn_shape *shape, double 
     s0[LIFC_G_IN] = 0.0;
 }
 
-#define LIFC_BLOCK 256 /* neurons per pass; the block's potentials stay in L1 for the threshold */
+#define LIFC_BLOCK 64 /* neurons per pass: small, so that at COBA rates most blocks have no spike */
 
 /* As lif's update: a branch-free pass that vectorises (vexp instead of libm's exp, a select
  * for the refractory clamp), then the threshold, which also finds non-finite potentials. */
