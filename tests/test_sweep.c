@@ -403,6 +403,26 @@ static void test_run_table_collect(void)
     /* another sweep in the same folder is refused */
     st = sweep_cmd(out, "sweep %s --grid projections.ee.weight=10:40:2 -o %s", cfg, dir);
     EXPECT(st == 2 && strstr(out, "different sweep"), "different sweep refused", out);
+    /* pictures: a heatmap over two paths, a line per value of the other path over one */
+    const char *svg = tmp_path("sw_heat.svg");
+    st = sweep_cmd(out, "sweep plot %s --x projections.ee.weight --y stimuli.bg.rate "
+                        "--z rate_hz,cv_isi -o %s", dir, svg);
+    char *pic = slurp_or_empty(svg);
+    int cells = 0;
+    for (char *c = pic; (c = strstr(c, "<title>")); c++) cells++;
+    EXPECT(st == 0 && cells == 8 && strstr(pic, ">rate_hz<") && strstr(pic, ">cv_isi<"),
+           "heatmap: 2 x 2 cells in two panels", out);
+    free(pic);
+    st = sweep_cmd(out, "sweep plot %s --x projections.ee.weight --z exc.rate_hz -o %s", dir, svg);
+    pic = slurp_or_empty(svg);
+    int lines = 0;
+    for (char *c = pic; (c = strstr(c, "<polyline")); c++) lines++;
+    EXPECT(st == 0 && lines == 2 && strstr(pic, "stimuli.bg.rate=9000.0"), "line plot: one line per rate", pic);
+    free(pic);
+    st = sweep_cmd(out, "sweep plot %s --x projections.ee.weight --z rate -o %s", dir, svg);
+    EXPECT(st == 2 && strstr(out, "rate_hz"), "unknown metric: the columns are listed", out);
+    st = sweep_cmd(out, "sweep plot %s --x populations.exc.size --z rate_hz -o %s", dir, svg);
+    EXPECT(st == 2 && strstr(out, "not a swept path"), "unknown path", out);
     /* apical run ignores the sweep block and runs the base point */
     st = sweep_cmd(out, "run %s -o %s --quiet", cfg, tmp_path("sw_run_base"));
     EXPECT(st == 0, "run ignores the sweep block", out);
