@@ -15,6 +15,13 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
+# make MPI=1: build-mpi/apical with mpicc, whose `sweep` shares points between ranks (sweep/mpi.c).
+ifeq ($(MPI),1)
+CC       := mpicc
+BUILD    := $(BUILD)-mpi
+CFLAGS   += -DAPICAL_MPI
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -30,7 +37,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-ifeq ($(SANITIZE),1)
+ifneq ($(filter 1,$(SANITIZE) $(MPI)),)
 PROG     := $(BUILD)/apical
 else
 PROG     := apical
@@ -84,6 +91,6 @@ format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
 
 clean:
-	rm -rf build build-san apical
+	rm -rf build build-san build-mpi build-san-mpi apical
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_SRC:%.c=$(BUILD)/%.d)

@@ -437,6 +437,19 @@ static int run_here(struct sweep_args *a, const struct plan *p, const char *out,
     return report(p, out, NULL);
 }
 
+/* Bad input found while planning: rank 0 says so and ends every rank (MPI_Abort); the other
+ * ranks wait to be ended, so the message is printed once. */
+static int plan_failed(int rank, const struct err *e)
+{
+    if (rank != 0) {
+        mpi_barrier();
+        return 2;
+    }
+    int rc = cli_report(e);
+    mpi_abort_all();
+    return rc;
+}
+
 static int sweep_main(struct sweep_args *a)
 {
     struct plan p;
@@ -450,20 +463,23 @@ static int sweep_main(struct sweep_args *a)
         out = outbuf;
     }
     int rank = mpi_rank();
+    if (mpi_size() > 1 && (a->slurm || a->task_index >= 0 || a->dry)) {
+        err_set(&e, ERR_INPUT, "", 0, "", "--slurm, --task-index and --dry-run run without MPI");
+        return plan_failed(rank, &e);
+    }
     if (a->config) {
         double t0 = exec_now();
-        /* every rank plans (cheap and deterministic); only rank 0 validates and writes */
-        if (make_plan(a, &p, &e) || (rank == 0 && plan_validate(&p, &e))) {
+        /* rank 0 plans, validates and writes the plan; the others read it from OUT afterwards */
+        if (rank == 0 && (make_plan(a, &p, &e) || plan_validate(&p, &e))) {
             plan_free(&p);
-            mpi_abort_all();
-            return cli_report(&e);
+            return plan_failed(rank, &e);
         }
         if (rank == 0 && !a->quiet)
             fprintf(stderr, "[sweep] %ld points, every one validated in %.2f s\n", p.npoints,
                     exec_now() - t0);
     }
     if (a->dry && a->config) {
-        for (long i = 0; rank == 0 && i < p.npoints; i++) {
+        for (long i = 0; i < p.npoints; i++) {
             printf("%05ld", i);
             for (int x = 0; x < p.naxes; x++) printf(" %s=%s", p.axes[x].path, plan_cell(&p, i, x));
             printf("\n");
@@ -471,41 +487,38 @@ static int sweep_main(struct sweep_args *a)
         plan_free(&p);
         return 0;
     }
-    if (rank == 0 && afile_mkdirs(out, &e)) {
-        mpi_abort_all();
-        return cli_report(&e);
-    }
     char absout[PATH_MAX];
-    if (!realpath(out, absout)) {
-        if (rank == 0) fprintf(stderr, "apical: sweep: %s: %s\n", out, strerror(errno));
-        return 2;
+    if (rank == 0 && (afile_mkdirs(out, &e) || !realpath(out, absout))) {
+        if (!e.code) err_set(&e, ERR_IO, out, 0, "", "%s", strerror(errno));
+        if (a->config) plan_free(&p);
+        return plan_failed(rank, &e);
     }
-    out = absout;
-    if (!a->config) {
-        if (plan_load(&p, out, &e)) return cli_report(&e);
-    } else if (rank == 0) {
+    if (a->config && rank == 0) {
         /* the same command again resumes; a different sweep in the same folder is refused */
+        out = absout;
         char sj[PATH_MAX + 16];
         snprintf(sj, sizeof sj, "%s/sweep.json", out);
+        int rc = 0;
         if (access(sj, F_OK) == 0) {
             struct plan old;
-            int rc = plan_load(&old, out, &e);
+            rc = plan_load(&old, out, &e);
             if (!rc) {
                 rc = plan_same(&p, &old, out, &e);
                 plan_free(&old);
             }
-            if (rc) {
-                plan_free(&p);
-                mpi_abort_all();
-                return cli_report(&e);
-            }
         }
-        if (plan_save(&p, out, &e)) {
+        if (rc || plan_save(&p, out, &e)) {
             plan_free(&p);
-            mpi_abort_all();
-            return cli_report(&e);
+            return plan_failed(rank, &e);
         }
     }
+    mpi_barrier();
+    if (rank != 0 && !realpath(out, absout)) {
+        fprintf(stderr, "apical: sweep: rank %d: %s: %s\n", rank, out, strerror(errno));
+        return 2;
+    }
+    out = absout;
+    if ((!a->config || rank != 0) && plan_load(&p, out, &e)) return cli_report(&e);
     int status;
     if (a->dry) {
         report(&p, out, NULL);
@@ -517,6 +530,7 @@ static int sweep_main(struct sweep_args *a)
                               .threads = point_threads(a, 1)};
         status = mpi_sweep(&p, out, &o, a->quiet);
         if (rank == 0 && status == 0) status = collect(out);
+        if (stop_signal) status = stop_signal == SIGTERM ? 143 : 130;
     } else {
         status = run_here(a, &p, out, bin);
     }

@@ -14,6 +14,8 @@ int mpi_rank(void);
 int mpi_size(void);
 /* Ends every rank after rank 0 found bad input (a no-op without MPI). */
 void mpi_abort_all(void);
+/* Waits for every rank (a no-op without MPI). */
+void mpi_barrier(void);
 /* Runs the plan's points over the ranks. Returns the exit status for this rank. */
 int mpi_sweep(const struct plan *p, const char *out, const struct exec_opts *o, int quiet);
 
