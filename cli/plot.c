@@ -1,5 +1,6 @@
-/* cli/plot: `apical plot SPIKES -o FILE.svg`. Reads a spike file (CSV or binary, told apart by
- * content) and draws the raster with population rates through io/svg. Owns only the flags.
+/* cli/plot: `apical plot FILE -o FILE.svg`. Reads a spike file (CSV or binary) and draws the raster
+ * with population rates, or a traces file (its header starts with t_ms; a folder means its
+ * traces.csv) and draws voltage traces, both through io/svg. Owns only the flags.
  */
 #include <errno.h>
 #include <math.h>
@@ -7,30 +8,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "io/spikes.h"
 #include "io/svg.h"
+#include "io/tracefile.h"
 
 #define DEFAULT_MAX_PER_POP 100
 
 static const char usage[] =
     "usage: apical plot SPIKES -o FILE.svg [options]\n"
-    "Draws a spike raster (top) and population rates in Hz (bottom) as SVG.\n"
+    "       apical plot TRACES -o FILE.svg [--neurons K] [--currents] [--title T] [--tmin MS]\n"
+    "                   [--tmax MS]\n"
+    "Draws a spike raster (top) and population rates in Hz (bottom) as SVG; or, from a traces\n"
+    "file, one panel per neuron with the potential of each recorded compartment.\n"
     "  SPIKES             spike file from apical run: CSV or binary, told apart by content\n"
+    "  TRACES             traces.csv from apical run (its header starts with t_ms), or the\n"
+    "                     run's folder, meaning its traces.csv\n"
     "  -o, --out FILE     the SVG to write (replaced atomically)\n"
+    "  --title T          title above the picture\n"
+    "  --tmin MS          start of the time axis (default: 0 for spikes, the first sample)\n"
+    "  --tmax MS          end of the time axis (default: the last spike or sample)\n"
+    "  -h, --help         this text\n"
+    "spikes only:\n"
     "  --max-per-pop N    neurons shown per population, an evenly spaced sample (default 100)\n"
     "  --bin MS           rate histogram bin in ms (default: about 1/100 of the window)\n"
-    "  --title T          title above the raster\n"
-    "  --tmin MS          start of the time axis (default 0)\n"
-    "  --tmax MS          end of the time axis (default: the last spike)\n"
-    "  -h, --help         this text\n";
+    "traces only:\n"
+    "  --neurons K        the first K neurons of the file (default 6)\n"
+    "  --currents         also a panel of each neuron's synaptic input (i_*, g_* columns)\n";
 
 struct plot_args {
     const char *in, *out, *title;
-    unsigned long max_per_pop;
+    unsigned long max_per_pop, neurons;
     double bin, tmin, tmax;
     int has_tmin, has_tmax;
+    const char *spikes_flag, *traces_flag; /* a flag given that belongs to one kind of input */
+    int currents;
 };
 
 static int parse_ms(const char *flag, const char *s, double *v, struct err *e) {
@@ -62,8 +76,18 @@ static int parse_flag(struct plot_args *a, const char *name, const char *val, st
         a->title = val;
         return 0;
     }
-    if (!strcmp(name, "--max-per-pop")) return parse_count(name, val, &a->max_per_pop, e);
+    if (!strcmp(name, "--max-per-pop")) {
+        a->spikes_flag = "--max-per-pop";
+        return parse_count(name, val, &a->max_per_pop, e);
+    }
+    if (!strcmp(name, "--neurons")) {
+        a->traces_flag = "--neurons";
+        return parse_count(name, val, &a->neurons, e);
+    }
+    if (!strcmp(name, "--currents"))
+        return err_set(e, ERR_INPUT, "", 0, "", "--currents takes no value, got '%s'", val);
     if (!strcmp(name, "--bin")) {
+        a->spikes_flag = "--bin";
         int rc = parse_ms(name, val, &a->bin, e);
         if (!rc && !(a->bin > 0))
             rc = err_set(e, ERR_INPUT, "", 0, "", "%s: must be positive, got '%s'", name, val);
@@ -81,8 +105,8 @@ static int parse_flag(struct plot_args *a, const char *name, const char *val, st
 }
 
 static int known(const char *name) {
-    static const char *const flags[] = {"-o",    "--out",  "--output", "--title", "--max-per-pop",
-                                        "--bin", "--tmin", "--tmax"};
+    static const char *const flags[] = {"-o",    "--out",  "--output", "--title",  "--max-per-pop",
+                                        "--bin", "--tmin", "--tmax",   "--neurons"};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (!strcmp(name, flags[i])) return 1;
     return 0;
@@ -93,9 +117,14 @@ static int parse_args(int argc, char **argv, struct plot_args *a, struct err *e)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
+        if (!strcmp(arg, "--currents")) {
+            a->currents = 1;
+            a->traces_flag = "--currents";
+            continue;
+        }
         if (arg[0] != '-' || !arg[1]) {
             if (a->in)
-                return err_set(e, ERR_INPUT, "", 0, "", "more than one spike file: '%s' and '%s'",
+                return err_set(e, ERR_INPUT, "", 0, "", "more than one input file: '%s' and '%s'",
                                a->in, arg);
             a->in = arg;
             continue;
@@ -120,7 +149,8 @@ static int parse_args(int argc, char **argv, struct plot_args *a, struct err *e)
         if (rc) return rc;
     }
     if (!a->in)
-        return err_set(e, ERR_INPUT, "", 0, "", "plot needs a spike file (see apical plot --help)");
+        return err_set(e, ERR_INPUT, "", 0, "",
+                       "plot needs a spike or traces file (see apical plot --help)");
     if (!a->out) return err_set(e, ERR_INPUT, "", 0, "", "plot needs -o FILE.svg");
     return 0;
 }
@@ -144,6 +174,60 @@ static int window(const struct plot_args *a, const struct spk_table *t, struct s
     return 0;
 }
 
+/* --tmin and --tmax default to the first and last sample. */
+static int trace_window(const struct plot_args *a, const char *path, const struct trace_table *t,
+                        struct svg_traces_opts *o, struct err *e) {
+    if (!a->has_tmin && !a->has_tmax) return 0;
+    if (!t->nrows) return err_set(e, ERR_INPUT, path, 0, "", "no samples to draw");
+    o->t_start_ms = a->has_tmin ? a->tmin : t->t_ms[0];
+    o->t_end_ms = a->has_tmax ? a->tmax : t->t_ms[t->nrows - 1];
+    if (!(o->t_end_ms > o->t_start_ms))
+        return err_set(e, ERR_INPUT, "", 0, "", "empty time window: from %g ms to %g ms (%s)",
+                       o->t_start_ms, o->t_end_ms,
+                       a->has_tmax ? "--tmax" : "the last sample; give --tmax");
+    if (o->t_start_ms > t->t_ms[t->nrows - 1] || o->t_end_ms < t->t_ms[0])
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "no samples between %g and %g ms: the traces run from %g to %g ms",
+                       o->t_start_ms, o->t_end_ms, t->t_ms[0], t->t_ms[t->nrows - 1]);
+    return 0;
+}
+
+static int plot_traces(const struct plot_args *a, const char *path, struct err *e) {
+    if (a->spikes_flag)
+        return err_set(e, ERR_INPUT, "", 0, "", "%s is for spike files; %s holds traces",
+                       a->spikes_flag, path);
+    uint32_t k = a->neurons ? (uint32_t)a->neurons : SVG_TRACES_NEURONS;
+    struct trace_table t;
+    int rc = trace_read_neurons(path, k, &t, e);
+    if (rc) return rc;
+    struct svg_traces_opts o = {.max_neurons = k, .currents = a->currents, .title = a->title};
+    rc = trace_window(a, path, &t, &o, e);
+    if (!rc) {
+        rc = svg_traces_write(a->out, &t, &o, e);
+        /* io/svg knows no file names: its complaints about the data are about this file */
+        if (rc == ERR_INPUT && !e->file[0]) snprintf(e->file, sizeof e->file, "%s", path);
+    }
+    trace_table_free(&t);
+    return rc;
+}
+
+static int plot_spikes(const struct plot_args *a, struct err *e) {
+    if (a->traces_flag)
+        return err_set(
+            e, ERR_INPUT, "", 0, "",
+            "%s is for traces files; %s is not one (its header does not start with t_ms)",
+            a->traces_flag, a->in);
+    struct spk_table t;
+    int rc = spk_read(a->in, &t, e);
+    if (rc) return rc;
+    struct svg_raster_opts o = {
+        .max_per_pop = (uint32_t)a->max_per_pop, .bin_ms = a->bin, .title = a->title};
+    rc = window(a, &t, &o, e);
+    if (!rc) rc = svg_raster_write(a->out, &t, &o, e);
+    spk_table_free(&t);
+    return rc;
+}
+
 int cli_plot(int argc, char **argv) {
     struct err e = {0};
     struct plot_args a = {.max_per_pop = DEFAULT_MAX_PER_POP};
@@ -154,12 +238,19 @@ int cli_plot(int argc, char **argv) {
     }
     if (rc) return cli_report(&e);
 
-    struct spk_table t;
-    if (spk_read(a.in, &t, &e)) return cli_report(&e);
-    struct svg_raster_opts o = {
-        .max_per_pop = (uint32_t)a.max_per_pop, .bin_ms = a.bin, .title = a.title};
-    rc = window(&a, &t, &o, &e);
-    if (!rc) rc = svg_raster_write(a.out, &t, &o, &e);
-    spk_table_free(&t);
+    /* a run's folder stands for its traces.csv */
+    struct stat st;
+    char inside[4096];
+    if (stat(a.in, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if ((size_t)snprintf(inside, sizeof inside, "%s/traces.csv", a.in) >= sizeof inside)
+            rc = err_set(&e, ERR_INPUT, a.in, 0, "", "path too long");
+        else if (stat(inside, &st) != 0)
+            rc = err_set(&e, ERR_INPUT, a.in, 0, "",
+                         "a folder without traces.csv; for a raster give its spikes.bin");
+        else
+            rc = plot_traces(&a, inside, &e);
+    } else {
+        rc = trace_sniff(a.in) ? plot_traces(&a, a.in, &e) : plot_spikes(&a, &e);
+    }
     return rc ? cli_report(&e) : 0;
 }

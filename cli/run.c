@@ -153,6 +153,18 @@ static int draw_raster(const char *spikes, const char *svg, const struct net *n,
     return rc;
 }
 
+/* traces.svg: the first neurons of traces.csv, with their synaptic input if it was recorded. */
+static int draw_traces(const char *traces, const char *svg, const char *title, struct err *e)
+{
+    struct trace_table t;
+    int rc = trace_read_neurons(traces, SVG_TRACES_NEURONS, &t, e);
+    if (rc) return rc;
+    struct svg_traces_opts o = {.currents = 1, .title = title};
+    rc = svg_traces_write(svg, &t, &o, e);
+    trace_table_free(&t);
+    return rc;
+}
+
 static void print_estimate(const struct net_spec *s, int quiet)
 {
     uint64_t neurons;
@@ -203,11 +215,13 @@ int cli_run(int argc, char **argv)
         snprintf(out, sizeof out, "%s", a.out_dir);
     else
         default_out(out, sizeof out, a.config);
-    char p_csv[1024], p_bin[1024], p_traces[1024], p_sum[1024], p_svg[1024], p_cfg[1024];
+    char p_csv[1024], p_bin[1024], p_traces[1024], p_sum[1024], p_svg[1024], p_cfg[1024],
+        p_tsvg[1024];
     if (path_in(p_csv, sizeof p_csv, out, "spikes.csv") || path_in(p_bin, sizeof p_bin, out, "spikes.bin") ||
         path_in(p_traces, sizeof p_traces, out, "traces.csv") ||
         path_in(p_sum, sizeof p_sum, out, "summary.json") ||
         path_in(p_svg, sizeof p_svg, out, "raster.svg") ||
+        path_in(p_tsvg, sizeof p_tsvg, out, "traces.svg") ||
         path_in(p_cfg, sizeof p_cfg, out, "config.cfg")) {
         err_set(&e, ERR_INPUT, NULL, 0, "-o", "output path too long");
         goto fail_spec;
@@ -272,6 +286,7 @@ int cli_run(int argc, char **argv)
     if (spec.raster && any_spikes &&
         draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, a.config, &e))
         goto fail_net;
+    if (spec.ntraces && draw_traces(p_traces, p_tsvg, a.config, &e)) goto fail_net;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     struct summary_info si = {.config_path = a.config,

@@ -1,7 +1,8 @@
-/* io/svg: the spike raster with population rates below it, written as SVG text by hand. Owns the
- * layout, the choice of neurons shown and the colours; draws whatever a spk_table holds and knows
- * nothing of the simulator. Each population's rates go into a data-rates attribute (Hz, one number
- * per bin) so scripts and tests can read the numbers the curve shows.
+/* io/svg: the spike raster with population rates below it, and voltage traces, written as SVG text
+ * by hand. Owns the layout, the choice of neurons shown and the colours; draws whatever a spk_table
+ * or trace_table holds and knows nothing of the simulator. Each population's rates go into a
+ * data-rates attribute (Hz, one number per bin), and each trace panel states its axes in data-*
+ * attributes, so scripts and tests can read the numbers a curve shows.
  */
 #include "io/svg.h"
 
@@ -152,22 +153,36 @@ static void choose_sample(struct plot *P, uint32_t max_per_pop) {
  * Drawing.
  */
 
-static void draw_time_axis(const struct plot *P, double y) {
-    FILE *fp = P->fp;
-    fprintf(fp, "<g font-size=\"11\" text-anchor=\"middle\">\n");
-    fprintf(fp, "<path d=\"M%d %.1fH%d\" stroke=\"#000\"/>\n", MARGIN_L, y, WIDTH - MARGIN_R);
-    double step = nice_step((P->t1 - P->t0) / 8);
-    double first = ceil(P->t0 / step - 1e-9);
-    for (int k = 0; k < 64; k++) {
+/* Ticks at multiples of a 1-2-5 step, about 8 over [t0, t1]; returns how many (at most max). */
+static int time_ticks(double t0, double t1, double *tick, int max) {
+    double step = nice_step((t1 - t0) / 8);
+    double first = ceil(t0 / step - 1e-9);
+    int n = 0;
+    for (int k = 0; k < max; k++) {
         double v = (first + k) * step;
-        if (v > P->t1 + step * 1e-9) break;
-        if (fabs(v) < step * 1e-9) v = 0;
-        double x = xpx(P, v);
-        fprintf(fp, "<path d=\"M%.1f %.1fv5\" stroke=\"#000\"/>", x, y);
-        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">%g</text>\n", x, y + 17, v);
+        if (v > t1 + step * 1e-9) break;
+        tick[n++] = fabs(v) < step * 1e-9 ? 0 : v;
     }
-    fprintf(fp, "<text x=\"%d\" y=\"%.1f\" font-size=\"12\">time (ms)</text>\n</g>\n",
-            (WIDTH + MARGIN_L - MARGIN_R) / 2, y + 34);
+    return n;
+}
+
+/* The time axis along y, from x0 to x1 px for t0 to t1 ms. */
+static void time_axis(FILE *fp, double t0, double t1, double x0, double x1, double y) {
+    fprintf(fp, "<g font-size=\"11\" text-anchor=\"middle\">\n");
+    fprintf(fp, "<path d=\"M%.1f %.1fH%.1f\" stroke=\"#000\"/>\n", x0, y, x1);
+    double tick[64];
+    int n = time_ticks(t0, t1, tick, 64);
+    for (int k = 0; k < n; k++) {
+        double x = x0 + (tick[k] - t0) / (t1 - t0) * (x1 - x0);
+        fprintf(fp, "<path d=\"M%.1f %.1fv5\" stroke=\"#000\"/>", x, y);
+        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">%g</text>\n", x, y + 17, tick[k]);
+    }
+    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">time (ms)</text>\n</g>\n",
+            (x0 + x1) / 2, y + 34);
+}
+
+static void draw_time_axis(const struct plot *P, double y) {
+    time_axis(P->fp, P->t0, P->t1, MARGIN_L, WIDTH - MARGIN_R, y);
 }
 
 /* One band per population, its name on the left; dots grouped into one path per population. */
@@ -415,4 +430,386 @@ int svg_raster_write(const char *path, const struct spk_table *t, const struct s
     }
     fprintf(f.fp, "</svg>\n");
     return afile_commit(&f, e);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Traces: panels stacked over one time axis; per neuron a potential panel and, if asked, an input
+ * panel below it. A column is a potential when its variable's last part is "v"; any other column
+ * (i_*, g_*) is input. Colour names the compartment, the dash the receptor.
+ */
+
+#define TR_TOP 84    /* title, subtitle, legend */
+#define TR_V_H 150   /* potential panel, px */
+#define TR_I_H 80    /* input panel */
+#define TR_PAD 14    /* between the panels of one neuron; keeps edge tick labels apart */
+#define TR_GAP 26    /* between neurons */
+#define TR_BOTTOM 50 /* time axis labels */
+#define TR_NAME 64   /* compartment names are cut to this */
+#define TR_MAX_COMPS 32
+
+/* Panels of one class share a y range, so neurons compare at a glance. */
+enum { TR_MV, TR_CURRENT, TR_CONDUCTANCE, TR_OTHER, TR_NCLASS };
+static const char *const class_label[TR_NCLASS] = {"v (mV)", "input", "input (nS)", "other"};
+
+struct tr_col {
+    int neuron;   /* index among the drawn neurons, or -1 when not drawn */
+    int cls;      /* TR_MV for a potential, else its input class */
+    int comp;     /* index into the compartment names, for the colour */
+    int receptor; /* 0 ex (solid), 1 in (dashed), 2 anything else (dotted) */
+};
+
+struct tr_neuron {
+    int first;  /* its first column, for the name */
+    int has_v;  /* potential columns */
+    int has_in; /* input columns */
+    int in_cls; /* class of its input panel: one class, or TR_OTHER when they mix */
+};
+
+struct tr_plot {
+    FILE *fp;
+    const struct trace_table *t;
+    int currents;
+    double t0, t1; /* window, ms */
+    size_t r0, r1; /* rows in the window: [r0, r1) */
+    struct tr_col *col;
+    struct tr_neuron *nrn;
+    int nneurons; /* drawn */
+    char comps[TR_MAX_COMPS][TR_NAME];
+    int ncomps;
+    int receptors; /* bit per receptor style drawn in an input panel */
+    double ylo[TR_NCLASS], yhi[TR_NCLASS], ystep[TR_NCLASS];
+};
+
+static const char *last_part(const char *var) {
+    const char *dot = strrchr(var, '.');
+    return dot ? dot + 1 : var;
+}
+
+static int input_class(const char *var) {
+    const char *v = last_part(var);
+    return !strncmp(v, "i_", 2) ? TR_CURRENT : !strncmp(v, "g_", 2) ? TR_CONDUCTANCE : TR_OTHER;
+}
+
+/* Index of var's compartment ("basal" of "basal.v"; "soma" for a plain "v"), added if new. */
+static int comp_index(struct tr_plot *P, const char *var) {
+    const char *dot = strrchr(var, '.');
+    char name[TR_NAME];
+    if (dot)
+        snprintf(name, sizeof name, "%.*s", (int)(dot - var), var);
+    else
+        snprintf(name, sizeof name, "soma");
+    int m = 0;
+    while (m < P->ncomps && strcmp(P->comps[m], name))
+        m++;
+    if (m == P->ncomps && m < TR_MAX_COMPS) memcpy(P->comps[P->ncomps++], name, sizeof name);
+    return m < TR_MAX_COMPS ? m : TR_MAX_COMPS - 1;
+}
+
+static int same_neuron(const struct trace_col *a, const struct trace_col *b) {
+    return a->id == b->id && !strcmp(a->pop, b->pop);
+}
+
+static int tr_input_shown(const struct tr_plot *P, const struct tr_neuron *n) {
+    return n->has_in && (P->currents || !n->has_v);
+}
+
+/* Groups the columns into neurons (distinct POP[ID] in the file's order), compartments and classes;
+ * columns of neurons past max_neurons are left out. */
+static int tr_classify(struct tr_plot *P, uint32_t max_neurons, struct err *e) {
+    const struct trace_table *t = P->t;
+    P->col = calloc((size_t)t->ncols + 1, sizeof *P->col);
+    P->nrn = calloc((size_t)t->ncols + 1, sizeof *P->nrn);
+    if (!P->col || !P->nrn) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    int nn = 0;
+    for (int k = 0; k < t->ncols; k++) {
+        const struct trace_col *c = &t->cols[k];
+        struct tr_col *tc = &P->col[k];
+        int j = 0;
+        while (j < nn && !same_neuron(&t->cols[P->nrn[j].first], c))
+            j++;
+        if (j == nn && (uint32_t)nn >= max_neurons) {
+            tc->neuron = -1;
+            continue;
+        }
+        if (j == nn) P->nrn[nn++] = (struct tr_neuron){.first = k, .in_cls = -1};
+        struct tr_neuron *n = &P->nrn[j];
+        tc->neuron = j;
+        tc->comp = comp_index(P, c->var);
+        if (!strcmp(last_part(c->var), "v")) {
+            tc->cls = TR_MV;
+            n->has_v = 1;
+            continue;
+        }
+        tc->cls = input_class(c->var);
+        n->has_in = 1;
+        n->in_cls = n->in_cls < 0 || n->in_cls == tc->cls ? tc->cls : TR_OTHER;
+        const char *r = strrchr(last_part(c->var), '_');
+        tc->receptor = !r ? 2 : !strcmp(r, "_ex") ? 0 : !strcmp(r, "_in") ? 1 : 2;
+    }
+    P->nneurons = nn;
+    return 0;
+}
+
+/* The class a column is drawn with: its neuron's input panel may mix classes. */
+static int tr_panel_class(const struct tr_plot *P, const struct tr_col *c) {
+    return c->cls == TR_MV ? TR_MV : P->nrn[c->neuron].in_cls;
+}
+
+/* Rows with t0 <= t <= t1; times increase strictly. */
+static void tr_rows(struct tr_plot *P) {
+    const struct trace_table *t = P->t;
+    size_t lo = 0, hi = t->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->t_ms[mid] < P->t0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    P->r0 = lo;
+    hi = t->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->t_ms[mid] <= P->t1)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    P->r1 = lo;
+}
+
+/* Per class, the range of the drawn values in the window, widened to multiples of a 1-2-5 step
+ * (about 4 of them; 2 or 3 in the lower input panels); a flat line gets +-1 around it. */
+static void tr_ranges(struct tr_plot *P) {
+    const struct trace_table *t = P->t;
+    for (int c = 0; c < TR_NCLASS; c++) {
+        P->ylo[c] = INFINITY;
+        P->yhi[c] = -INFINITY;
+    }
+    for (int k = 0; k < t->ncols; k++) {
+        const struct tr_col *tc = &P->col[k];
+        if (tc->neuron < 0 || (tc->cls != TR_MV && !tr_input_shown(P, &P->nrn[tc->neuron])))
+            continue;
+        int c = tr_panel_class(P, tc);
+        for (size_t r = P->r0; r < P->r1; r++) {
+            double v = t->v[r * (size_t)t->ncols + (size_t)k];
+            P->ylo[c] = fmin(P->ylo[c], v);
+            P->yhi[c] = fmax(P->yhi[c], v);
+        }
+    }
+    for (int c = 0; c < TR_NCLASS; c++) {
+        double lo = P->ylo[c], hi = P->yhi[c];
+        if (!(lo <= hi)) lo = hi = 0;
+        if (!(hi - lo > 1e-9 * fmax(1, fabs(lo)))) lo -= 1, hi += 1;
+        double step = nice_step((hi - lo) / (c == TR_MV ? 4 : 2.5));
+        P->ystep[c] = step;
+        P->ylo[c] = floor(lo / step) * step;
+        P->yhi[c] = ceil(hi / step) * step;
+    }
+}
+
+static double tr_x(const struct tr_plot *P, double t) {
+    return MARGIN_L + (t - P->t0) / (P->t1 - P->t0) * (WIDTH - MARGIN_L - MARGIN_R);
+}
+
+/* One column as a polyline. Within each pixel column only the first, lowest, highest and last
+ * samples are kept, in time order: the drawn envelope is exact, and a long run at a fine dt stays
+ * a few thousand points. */
+static void tr_line(const struct tr_plot *P, int k, double top, double h) {
+    const struct trace_table *t = P->t;
+    const struct tr_col *tc = &P->col[k];
+    int c = tr_panel_class(P, tc);
+    double lo = P->ylo[c], span = P->yhi[c] - lo;
+    size_t w = (size_t)t->ncols;
+    static const char *const dash[3] = {"", " stroke-dasharray=\"5 3\"",
+                                        " stroke-dasharray=\"1.5 2\""};
+    fprintf(P->fp, "<polyline class=\"trace\" data-col=\"");
+    xml_text(P->fp, t->cols[k].name);
+    fprintf(P->fp, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"%s points=\"",
+            palette[(size_t)tc->comp % NCOLOURS], tc->cls == TR_MV ? "" : dash[tc->receptor]);
+    int first = 1;
+    size_t r = P->r0;
+    while (r < P->r1) {
+        double b = floor(tr_x(P, t->t_ms[r]));
+        size_t end = r, mn = r, mx = r;
+        while (end < P->r1 && floor(tr_x(P, t->t_ms[end])) == b) {
+            double v = t->v[end * w + (size_t)k];
+            if (v < t->v[mn * w + (size_t)k]) mn = end;
+            if (v > t->v[mx * w + (size_t)k]) mx = end;
+            end++;
+        }
+        size_t keep[4] = {r, mn < mx ? mn : mx, mn < mx ? mx : mn, end - 1};
+        for (int i = 0; i < 4; i++) {
+            if (i && keep[i] == keep[i - 1]) continue;
+            size_t q = keep[i];
+            double y = top + h - (t->v[q * w + (size_t)k] - lo) / span * h;
+            fprintf(P->fp, first ? "%.1f,%.1f" : " %.1f,%.1f", tr_x(P, t->t_ms[q]), y);
+            first = 0;
+        }
+        r = end;
+    }
+    fprintf(P->fp, "\"/>\n");
+}
+
+/* A frame with the y ticks of class c, faint lines at the time ticks, and the lines of neuron j's
+ * columns of that kind. */
+static void tr_panel(const struct tr_plot *P, int j, int input, double top, double h) {
+    FILE *fp = P->fp;
+    int c = input ? P->nrn[j].in_cls : TR_MV;
+    const struct trace_col *n = &P->t->cols[P->nrn[j].first];
+    fprintf(fp, "<g class=\"panel\" data-neuron=\"");
+    xml_text(fp, n->pop);
+    fprintf(fp,
+            "[%u]\" data-kind=\"%s\" data-t0=\"%.17g\" data-t1=\"%.17g\" data-y0=\"%.17g\" "
+            "data-y1=\"%.17g\">\n",
+            n->id, input ? "input" : "v", P->t0, P->t1, P->ylo[c], P->yhi[c]);
+    fprintf(fp,
+            "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" "
+            "fill=\"none\" stroke=\"#ccc\"/>\n",
+            MARGIN_L, top, WIDTH - MARGIN_L - MARGIN_R, h);
+    double tick[64];
+    int nt = time_ticks(P->t0, P->t1, tick, 64);
+    fprintf(fp, "<path stroke=\"#eee\" d=\"");
+    for (int k = 0; k < nt; k++)
+        fprintf(fp, "M%.1f %.0fv%.0f", tr_x(P, tick[k]), top, h);
+    fprintf(fp, "\"/>\n<g font-size=\"10\" text-anchor=\"end\">\n");
+    double lo = P->ylo[c], hi = P->yhi[c], step = P->ystep[c];
+    for (int k = 0; k < 64 && lo + k * step <= hi + step * 1e-9; k++) {
+        double v = lo + k * step, y = top + h - (v - lo) / (hi - lo) * h;
+        fprintf(fp,
+                "<path d=\"M%d %.1fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.1f\">%g</text>\n",
+                MARGIN_L, y, MARGIN_L - 7, y + 3.5, fabs(v) < step * 1e-9 ? 0 : v);
+    }
+    fprintf(fp,
+            "</g>\n<text transform=\"translate(%d %.1f) rotate(-90)\" font-size=\"11\" "
+            "text-anchor=\"middle\" fill=\"#444\">%s</text>\n",
+            MARGIN_L - 50, top + h / 2, class_label[c]);
+    for (int k = 0; k < P->t->ncols; k++)
+        if (P->col[k].neuron == j && (P->col[k].cls != TR_MV) == input) tr_line(P, k, top, h);
+    fprintf(fp, "</g>\n");
+}
+
+/* Compartment colours, and the receptor dashes when an input panel is drawn. */
+static void tr_legend(const struct tr_plot *P, double y) {
+    FILE *fp = P->fp;
+    double x = MARGIN_L;
+    fprintf(fp, "<g class=\"legend\" font-size=\"11\">\n");
+    for (int m = 0; m < P->ncomps; m++) {
+        fprintf(fp,
+                "<path d=\"M%.1f %.1fh20\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"%.1f\" "
+                "y=\"%.1f\">",
+                x, y - 4, palette[(size_t)m % NCOLOURS], x + 25, y);
+        xml_text(fp, P->comps[m]);
+        fprintf(fp, "</text>\n");
+        x += 40 + 7 * strlen(P->comps[m]);
+    }
+    static const char *const rname[3] = {"ex", "in", "other"};
+    static const char *const dash[3] = {"", " stroke-dasharray=\"5 3\"",
+                                        " stroke-dasharray=\"1.5 2\""};
+    for (int r = 0; r < 3; r++) {
+        if (!(P->receptors & 1 << r)) continue;
+        fprintf(fp,
+                "<path d=\"M%.1f %.1fh20\" stroke=\"#444\"%s/><text x=\"%.1f\" y=\"%.1f\">input "
+                "%s</text>\n",
+                x + 10, y - 4, dash[r], x + 35, y, rname[r]);
+        x += 90;
+    }
+    fprintf(fp, "</g>\n");
+}
+
+static int tr_window(struct tr_plot *P, const struct svg_traces_opts *o, struct err *e) {
+    const struct trace_table *t = P->t;
+    if (isnan(o->t_start_ms) || isnan(o->t_end_ms))
+        return err_set(e, ERR_INPUT, "", 0, "", "time window must be finite");
+    if (o->t_end_ms > o->t_start_ms) {
+        P->t0 = o->t_start_ms;
+        P->t1 = o->t_end_ms;
+        if (!isfinite(P->t0) || !isfinite(P->t1))
+            return err_set(e, ERR_INPUT, "", 0, "", "time window must be finite");
+    } else if (t->nrows) {
+        P->t0 = t->t_ms[0];
+        P->t1 = t->t_ms[t->nrows - 1] > P->t0 ? t->t_ms[t->nrows - 1] : P->t0 + 1;
+    }
+    tr_rows(P);
+    if (P->r0 == P->r1) {
+        if (!t->nrows) return err_set(e, ERR_INPUT, "", 0, "", "no samples to draw");
+        return err_set(e, ERR_INPUT, "", 0, "",
+                       "no samples between %g and %g ms; the traces run from %g to %g ms", P->t0,
+                       P->t1, t->t_ms[0], t->t_ms[t->nrows - 1]);
+    }
+    return 0;
+}
+
+/* A neuron's panels and the space between them, px. */
+static double tr_neuron_h(const struct tr_plot *P, const struct tr_neuron *n) {
+    int in = tr_input_shown(P, n);
+    return (n->has_v ? TR_V_H : 0) + (in ? TR_I_H : 0) + (n->has_v && in ? TR_PAD : 0);
+}
+
+static void tr_draw(struct tr_plot *P, const struct svg_traces_opts *o) {
+    FILE *fp = P->fp;
+    double height = TR_TOP + TR_BOTTOM + (P->nneurons - 1) * TR_GAP;
+    for (int j = 0; j < P->nneurons; j++)
+        height += tr_neuron_h(P, &P->nrn[j]);
+    fprintf(fp,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+            "viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\">\n",
+            WIDTH, height, WIDTH, height);
+    fprintf(fp,
+            "<!-- apical traces: window %.17g..%.17g ms, %zu samples, %d of %zu neurons drawn; "
+            "each line keeps the first, lowest, highest and last sample per pixel column -->\n",
+            P->t0, P->t1, P->r1 - P->r0, P->nneurons, P->t->file_neurons);
+    fprintf(fp, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
+    fprintf(fp, "<text x=\"%d\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
+            (WIDTH + MARGIN_L - MARGIN_R) / 2);
+    xml_text(fp, o->title && *o->title ? o->title : "traces");
+    fprintf(fp,
+            "</text>\n<text x=\"%d\" y=\"44\" font-size=\"11\" text-anchor=\"middle\" "
+            "fill=\"#666\">%d of %zu neurons; %zu samples from %g to %g ms</text>\n",
+            (WIDTH + MARGIN_L - MARGIN_R) / 2, P->nneurons, P->t->file_neurons, P->r1 - P->r0,
+            P->t->t_ms[P->r0], P->t->t_ms[P->r1 - 1]);
+    for (int k = 0; k < P->t->ncols; k++)
+        if (P->col[k].neuron >= 0 && P->col[k].cls != TR_MV &&
+            tr_input_shown(P, &P->nrn[P->col[k].neuron]))
+            P->receptors |= 1 << P->col[k].receptor;
+    tr_legend(P, 68);
+    double top = TR_TOP;
+    for (int j = 0; j < P->nneurons; j++) {
+        const struct tr_neuron *n = &P->nrn[j];
+        double h = tr_neuron_h(P, n);
+        const struct trace_col *c = &P->t->cols[n->first];
+        fprintf(fp, "<g class=\"neuron\" data-neuron=\"");
+        xml_text(fp, c->pop);
+        fprintf(fp,
+                "[%u]\">\n<text transform=\"translate(22 %.1f) rotate(-90)\" font-size=\"13\" "
+                "font-weight=\"bold\" text-anchor=\"middle\">",
+                c->id, top + h / 2);
+        xml_text(fp, c->pop);
+        fprintf(fp, "[%u]</text>\n", c->id);
+        if (n->has_v) tr_panel(P, j, 0, top, TR_V_H);
+        if (tr_input_shown(P, n)) tr_panel(P, j, 1, top + (n->has_v ? TR_V_H + TR_PAD : 0), TR_I_H);
+        fprintf(fp, "</g>\n");
+        top += h + TR_GAP;
+    }
+    time_axis(fp, P->t0, P->t1, MARGIN_L, WIDTH - MARGIN_R, top - TR_GAP);
+    fprintf(fp, "</svg>\n");
+}
+
+int svg_traces_write(const char *path, const struct trace_table *t, const struct svg_traces_opts *o,
+                     struct err *e) {
+    if (t->ncols < 1) return err_set(e, ERR_INPUT, "", 0, "", "no trace columns to draw");
+    struct tr_plot P = {.t = t, .currents = o->currents};
+    int rc = tr_window(&P, o, e);
+    if (!rc) rc = tr_classify(&P, o->max_neurons ? o->max_neurons : SVG_TRACES_NEURONS, e);
+    struct afile f;
+    if (!rc) rc = afile_open(&f, path, e);
+    if (!rc) {
+        tr_ranges(&P);
+        P.fp = f.fp;
+        tr_draw(&P, o);
+        rc = afile_commit(&f, e);
+    }
+    free(P.col);
+    free(P.nrn);
+    return rc;
 }

@@ -1,5 +1,6 @@
-/* io/svg: pictures apical draws itself, as SVG: spike raster with population-rate histogram.
- * Knows nothing of the simulator; it draws what a spk_table holds. */
+/* io/svg: pictures apical draws itself, as SVG: spike raster with population-rate histogram, and
+ * membrane-potential traces. Knows nothing of the simulator; it draws what a spk_table or a
+ * trace_table holds. */
 #ifndef APICAL_SVG_H
 #define APICAL_SVG_H
 
@@ -7,6 +8,7 @@
 
 #include "core/err.h"
 #include "io/spikes.h"
+#include "io/tracefile.h"
 
 struct svg_raster_opts {
     double t_start_ms, t_end_ms; /* time axis; t_end_ms <= t_start_ms means "from the data" */
@@ -17,6 +19,24 @@ struct svg_raster_opts {
 
 /* Writes the raster (top) and the population rate in Hz (bottom) atomically to path. */
 int svg_raster_write(const char *path, const struct spk_table *t, const struct svg_raster_opts *o,
+                     struct err *e);
+
+#define SVG_TRACES_NEURONS 6 /* neurons drawn when the caller picks no number */
+
+struct svg_traces_opts {
+    double t_start_ms, t_end_ms; /* time axis; t_end_ms <= t_start_ms means "the whole file" */
+    uint32_t max_neurons; /* neurons drawn, in the file's order; 0 picks SVG_TRACES_NEURONS */
+    int currents;         /* also draw each neuron's synaptic input (i_*, g_* columns) */
+    const char *title;
+};
+
+/* One group of panels per neuron (POP[ID]): a panel of every column whose variable ends in "v"
+ * (mV), one line per compartment ("v" is the soma's); below it, if asked, a panel of its other
+ * columns (synaptic input). A neuron recorded with no potential gets its input panel anyway.
+ * Panels of a kind share their y axis, fitted to the samples in the window. The table must keep
+ * trace_read's invariants. A window that is not finite or holds no sample, or a table without
+ * columns, is ERR_INPUT (naming no file); the picture is written atomically to path. */
+int svg_traces_write(const char *path, const struct trace_table *t, const struct svg_traces_opts *o,
                      struct err *e);
 
 #endif
