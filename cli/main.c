@@ -15,6 +15,7 @@ static const char usage[] =
     "  check CONFIG [--set PATH=VALUE]...\n"
     "        validate the config and print the network it describes\n"
     "  plot SPIKES -o FILE.svg [--max-per-pop N] [--bin MS] [--title T] [--tmin MS] [--tmax MS]\n"
+    "  plot TRACES|DIR -o FILE.svg [--neurons K] [--currents] [--title T] [--tmin MS] [--tmax MS]\n"
     "        draw a raster and rate histogram from a spike file (CSV or binary)\n"
     "  sweep CONFIG [--grid PATH=VALUES]... [-o OUT] [--jobs K] [--slurm [--submit]]\n"
     "        run the config at every point of a grid, resumably; table in OUT/results.csv\n"
