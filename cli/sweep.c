@@ -360,7 +360,8 @@ static int run_slurm(struct sweep_args *a, const struct plan *p, const char *out
     long ntasks;
     if (slurm_write(p, out, bin, &a->so, &ntasks, &e)) return cli_report(&e);
     if (!ntasks) {
-        fprintf(stderr, "[sweep] every point is done already: nothing to submit\n");
+        fprintf(stderr, "[sweep] no point left to run: nothing to submit%s\n",
+                a->retry ? "" : " (failed points run again with --retry-failed)");
         return collect(out);
     }
     long last = (p->npoints + a->so.chunk - 1) / a->so.chunk - 1;
@@ -411,7 +412,10 @@ static int run_here(struct sweep_args *a, const struct plan *p, const char *out,
     g.write_table = 1;
     if (table_load(&g.table, p, out, &e)) return cli_report(&e);
     long *pts = malloc((size_t)p->npoints * sizeof *pts);
-    if (!pts) return cli_report(&e);
+    if (!pts) {
+        table_free(&g.table);
+        return cli_report((err_set(&e, ERR_NOMEM, "", 0, "", "out of memory"), &e));
+    }
     for (long i = 0; i < p->npoints; i++) pts[i] = i;
     o.threads = point_threads(a, a->jobs);
     if (!a->quiet)

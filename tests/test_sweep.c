@@ -461,6 +461,17 @@ static void test_failed_and_retry(void)
     EXPECT(st == 1 && attempts(dir, 1) == 2 && attempts(dir, 0) == 1, "--retry-failed", out);
     st = sweep_cmd(out, "sweep collect %s", dir);
     EXPECT(st == 1 && strstr(out, "point 1 failed (exit status 1)"), "collect reports", out);
+    /* Slurm scripts cover only what is left: here nothing, unless failed points are retried */
+    st = sweep_cmd(out, "sweep -o %s --slurm", dir);
+    EXPECT(strstr(out, "nothing to submit"), "--slurm with nothing left", out);
+    st = sweep_cmd(out, "sweep -o %s --slurm --retry-failed --partition short --mem 2G --account lab", dir);
+    snprintf(p, sizeof p, "%s/sweep.sbatch", dir);
+    char *sb = slurp_or_empty(p);
+    EXPECT(st == 0 && strstr(sb, "#SBATCH --array=1\n") && strstr(sb, "--retry-failed") &&
+               strstr(sb, "#SBATCH --partition=short\n") && strstr(sb, "#SBATCH --mem=2G\n") &&
+               strstr(sb, "#SBATCH --account=lab\n"),
+           "--slurm --retry-failed: an array of the failed point", sb);
+    free(sb);
 }
 
 /* Starts `apical sweep args...` in the background with output to log; returns its pid. */
