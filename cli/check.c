@@ -11,7 +11,8 @@
 #include "synapses/proj.h"
 
 static const char *const rule_text[] = {"all_to_all", "one_to_one", "fixed_probability",
-                                        "fixed_indegree", "fixed_outdegree", "list"};
+                                        "fixed_indegree", "fixed_outdegree", "list",
+                                        "fixed_total_number"};
 
 int cli_check(int argc, char **argv)
 {
@@ -67,6 +68,7 @@ int cli_check(int argc, char **argv)
                rule_text[p->rule]);
         if (p->rule == CONN_FIXED_PROBABILITY) printf(" p=%g", p->p);
         if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
+        if (p->rule == CONN_FIXED_TOTAL_NUMBER) printf(" n=%llu", (unsigned long long)p->n);
         printf("  ~%.0f synapses\n", n);
     }
     if (s.nstims) printf("stimuli:\n");

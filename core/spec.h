@@ -38,7 +38,7 @@ struct pop_spec {
 
 enum conn_rule {
     CONN_ALL_TO_ALL, CONN_ONE_TO_ONE, CONN_FIXED_PROBABILITY, CONN_FIXED_INDEGREE,
-    CONN_FIXED_OUTDEGREE, CONN_LIST
+    CONN_FIXED_OUTDEGREE, CONN_LIST, CONN_FIXED_TOTAL_NUMBER
 };
 
 struct proj_spec {
@@ -47,6 +47,7 @@ struct proj_spec {
     int rule;
     double p;   /* fixed_probability */
     uint32_t k; /* fixed_indegree / fixed_outdegree */
+    uint64_t n; /* fixed_total_number: synapses in all */
     int autapses, multapses;
     struct dist weight, delay; /* delay in ms */
     size_t nlist;              /* explicit list: sources, targets, optional weights and delays */

@@ -643,8 +643,10 @@ static int load_list(const struct ctx *c, const config_setting_t *root, const ch
 
 /* ---- projections ---- */
 
+/* in the order of enum conn_rule */
 static const char *const rule_names[] = {"all_to_all", "one_to_one", "fixed_probability",
-                                         "fixed_indegree", "fixed_outdegree", "list", NULL};
+                                         "fixed_indegree", "fixed_outdegree", "list",
+                                         "fixed_total_number", NULL};
 
 static int pop_ref(const struct ctx *c, const config_setting_t *g, const char *path,
                    const char *key, const struct net_spec *sp, int *out)
@@ -762,10 +764,73 @@ static int load_num_array(const struct ctx *c, const config_setting_t *g, const 
     return 0;
 }
 
+/* k, n or p of the rules that take one; the others must not have them. */
+static int load_count(const struct ctx *c, const config_setting_t *g, const char *path,
+                      struct proj_spec *pj)
+{
+    char p[PATH_LEN];
+    int rc;
+    const int rule = pj->rule;
+    if (rule == CONN_FIXED_PROBABILITY) {
+        if ((rc = get_num(c, g, path, "p", 1, 0, 1, &pj->p))) return rc;
+    } else if (config_setting_get_member(g, "p")) {
+        join(p, path, "p");
+        return fail(c, config_setting_get_member(g, "p"), p, "only for rule fixed_probability");
+    }
+    if (rule == CONN_FIXED_INDEGREE || rule == CONN_FIXED_OUTDEGREE) {
+        long long k = 0;
+        if ((rc = get_int(c, g, path, "k", 1, 0, 0x7fffffff, &k))) return rc;
+        pj->k = (uint32_t)k;
+    } else if (config_setting_get_member(g, "k")) {
+        join(p, path, "k");
+        return fail(c, config_setting_get_member(g, "k"), p,
+                    "only for rules fixed_indegree and fixed_outdegree");
+    }
+    if (rule == CONN_FIXED_TOTAL_NUMBER) {
+        long long n = 0;
+        if ((rc = get_int(c, g, path, "n", 1, 0, 4294967295LL, &n))) return rc;
+        pj->n = (uint64_t)n;
+        if (!pj->multapses) {
+            join(p, path, "allow_multapses");
+            return fail(c, config_setting_get_member(g, "allow_multapses"), p,
+                        "rule fixed_total_number draws pairs with replacement: it needs "
+                        "allow_multapses = true (as in NEST)");
+        }
+    } else if (config_setting_get_member(g, "n")) {
+        join(p, path, "n");
+        return fail(c, config_setting_get_member(g, "n"), p, "only for rule fixed_total_number");
+    }
+    return 0;
+}
+
+/* After scaling: enough candidates for k (or n) draws. */
+static int check_pool(const struct ctx *c, const config_setting_t *g, const char *path,
+                      const struct net_spec *sp, const struct proj_spec *pj)
+{
+    uint32_t nsrc = sp->pops[pj->from].size, ntgt = sp->pops[pj->to].size;
+    int self = pj->from == pj->to && !pj->autapses;
+    char p[PATH_LEN];
+    if (pj->rule == CONN_FIXED_INDEGREE || pj->rule == CONN_FIXED_OUTDEGREE) {
+        uint32_t pool = (pj->rule == CONN_FIXED_INDEGREE ? nsrc : ntgt) - (self ? 1 : 0);
+        if (pj->k > 0 && (pool == 0 || (!pj->multapses && pj->k > pool))) {
+            join(p, path, "k");
+            return fail(c, config_setting_get_member(g, "k"), p,
+                        "%u exceeds the %u distinct candidates%s", pj->k, pool,
+                        pj->multapses ? "" : " (allow_multapses is false)");
+        }
+    }
+    if (pj->rule == CONN_FIXED_TOTAL_NUMBER && pj->n > 0 && nsrc - (self ? 1 : 0) == 0) {
+        join(p, path, "n");
+        return fail(c, config_setting_get_member(g, "n"), p,
+                    "no pair to draw from: the only candidate would be an autapse");
+    }
+    return 0;
+}
+
 static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     static const char *const keys[] = {"name", "from", "to", "receptor", "compartment",
-                                       "rule", "p", "k",
+                                       "rule", "p", "k", "n",
                                        "allow_autapses", "allow_multapses", "weight", "delay",
                                        "sources", "targets", "weights", "delays", NULL};
     char path[PATH_LEN];
@@ -791,37 +856,15 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
         join(p, path, "rule");
         return fail(c, config_setting_get_member(g, "rule"), p,
                     "unknown rule \"%s\" (all_to_all, one_to_one, fixed_probability, "
-                    "fixed_indegree, fixed_outdegree, list)", rule);
+                    "fixed_indegree, fixed_outdegree, fixed_total_number, list)", rule);
     }
     pj->autapses = 1;
     pj->multapses = 1;
     if ((rc = get_bool(c, g, path, "allow_autapses", &pj->autapses)) ||
-        (rc = get_bool(c, g, path, "allow_multapses", &pj->multapses)))
+        (rc = get_bool(c, g, path, "allow_multapses", &pj->multapses)) ||
+        (rc = load_count(c, g, path, pj)))
         return rc;
     uint32_t nsrc = sp->pops[pj->from].size, ntgt = sp->pops[pj->to].size;
-    int self = pj->from == pj->to && !pj->autapses;
-    if (pj->rule == CONN_FIXED_PROBABILITY) {
-        if ((rc = get_num(c, g, path, "p", 1, 0, 1, &pj->p))) return rc;
-    } else if (config_setting_get_member(g, "p")) {
-        join(p, path, "p");
-        return fail(c, config_setting_get_member(g, "p"), p, "only for rule fixed_probability");
-    }
-    if (pj->rule == CONN_FIXED_INDEGREE || pj->rule == CONN_FIXED_OUTDEGREE) {
-        long long k = 0;
-        if ((rc = get_int(c, g, path, "k", 1, 0, 0x7fffffff, &k))) return rc;
-        pj->k = (uint32_t)k;
-        uint32_t pool = (pj->rule == CONN_FIXED_INDEGREE ? nsrc : ntgt) - (self ? 1 : 0);
-        if (k > 0 && (pool == 0 || (!pj->multapses && (uint32_t)k > pool))) {
-            join(p, path, "k");
-            return fail(c, config_setting_get_member(g, "k"), p,
-                        "%lld exceeds the %u distinct candidates%s", k, pool,
-                        pj->multapses ? "" : " (allow_multapses is false)");
-        }
-    } else if (config_setting_get_member(g, "k")) {
-        join(p, path, "k");
-        return fail(c, config_setting_get_member(g, "k"), p,
-                    "only for rules fixed_indegree and fixed_outdegree");
-    }
     static const char *const list_only[] = {"sources", "targets", "weights", "delays", NULL};
     if (pj->rule == CONN_LIST) {
         const config_setting_t *a = config_setting_get_member(g, "sources");
@@ -850,7 +893,7 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
         (rc = get_dist(c, g, path, "delay", 0, 0, 1e9, &pj->delay)))
         return rc;
     if (need_d && (rc = check_delay(c, g, path, &pj->delay))) return rc;
-    return 0;
+    return check_pool(c, g, path, sp, pj);
 }
 
 /* ---- stimuli ---- */

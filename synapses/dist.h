@@ -1,6 +1,9 @@
-/* synapses/dist: drawing weights, delays and initial values from a struct dist. */
+/* synapses/dist: drawing weights, delays and initial values from a struct dist, and the
+ * binomial counts that split a fixed total of synapses among targets. */
 #ifndef APICAL_DIST_H
 #define APICAL_DIST_H
+
+#include <stdint.h>
 
 #include "core/rng.h"
 #include "core/spec.h"
@@ -8,5 +11,9 @@
 double dist_draw(const struct dist *d, struct rng *r);
 /* The distribution's mean before clipping (for reports and estimates). */
 double dist_mean(const struct dist *d);
+
+/* Binomial(n, p), exact: inversion when n p is small, else Hormann's transformed rejection
+ * with decomposition (BTRD). Work is O(1) in n on average. */
+uint64_t dist_binomial(struct rng *r, uint64_t n, double p);
 
 #endif

@@ -1,7 +1,10 @@
 /* synapses/proj: building projections. Two passes over the same deterministic generator: the
  * first counts synapses per (source, owning part), the second fills them in. Each row of the
- * generator (a source, or a target for fixed_indegree) reseeds its own random streams, so the
- * passes agree and the result does not depend on the thread count. */
+ * generator (a source, or a target for fixed_indegree and fixed_total_number) reseeds its own
+ * random streams, so the passes agree and the result does not depend on the thread count.
+ * fixed_total_number first splits its total among the targets (a multinomial draw, made once
+ * and sequentially from its own stream) and then draws each target's sources like
+ * fixed_indegree with multapses. */
 #include "synapses/proj.h"
 
 #include <math.h>
@@ -22,6 +25,8 @@ struct gen {
     uint64_t *cursor; /* fill: next free slot per (source, part) */
     uint32_t *pick;   /* scratch: chosen indices of one row */
     uint64_t *bits;   /* scratch: membership bitmap for sampling without replacement */
+    const uint32_t *indeg; /* fixed_total_number: synapses per target */
+    uint32_t kmax;    /* the largest row: size of pick */
 };
 
 uint32_t proj_delay_steps(double delay_ms, double dt_ms)
@@ -52,9 +57,11 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Picks k of the m candidates other than `self` (self = UINT32_MAX for none), sorted; with
- * multapses independently, else distinct (Floyd's algorithm over a bitmap). */
-static void sample(struct gen *g, struct rng *r, uint32_t m, uint32_t k, uint32_t self, int multi)
+/* Picks k of the m candidates other than `self` (self = UINT32_MAX for none), sorted if sort;
+ * with multapses independently, else distinct (Floyd's algorithm over a bitmap). The order only
+ * decides which weight draw goes to which synapse, so the counting pass never sorts. */
+static void sample(struct gen *g, struct rng *r, uint32_t m, uint32_t k, uint32_t self, int multi,
+                   int sort)
 {
     uint32_t pool = self < m ? m - 1 : m;
     if (multi) {
@@ -69,13 +76,13 @@ static void sample(struct gen *g, struct rng *r, uint32_t m, uint32_t k, uint32_
         }
         for (uint32_t j = 0; j < n; j++) g->bits[g->pick[j] >> 6] = 0;
     }
-    qsort(g->pick, k, sizeof *g->pick, cmp_u32);
+    if (sort) qsort(g->pick, k, sizeof *g->pick, cmp_u32);
     if (self < m)
         for (uint32_t j = 0; j < k; j++)
             if (g->pick[j] >= self) g->pick[j]++;
 }
 
-/* One generator row: a source for every rule but fixed_indegree, where it is a target. */
+/* One generator row: a source, or a target for fixed_indegree and fixed_total_number. */
 static void gen_row(struct gen *g, uint32_t row)
 {
     const struct proj_spec *s = g->s;
@@ -107,13 +114,20 @@ static void gen_row(struct gen *g, uint32_t row)
         break;
     }
     case CONN_FIXED_OUTDEGREE:
-        sample(g, &rc, p->ntgt, s->k, self, s->multapses);
+        sample(g, &rc, p->ntgt, s->k, self, s->multapses, g->fill);
         for (uint32_t j = 0; j < s->k; j++) emit(g, row, g->pick[j], &rw);
         break;
     case CONN_FIXED_INDEGREE:
-        sample(g, &rc, p->nsrc, s->k, self, s->multapses);
+        sample(g, &rc, p->nsrc, s->k, self, s->multapses, g->fill);
         for (uint32_t j = 0; j < s->k; j++) emit(g, g->pick[j], row, &rw);
         break;
+    case CONN_FIXED_TOTAL_NUMBER: {
+        /* unsorted: a target's synapses land in (source, part) cells in draw order either way */
+        uint32_t k = g->indeg[row];
+        sample(g, &rc, p->nsrc, k, self, 1, 0);
+        for (uint32_t j = 0; j < k; j++) emit(g, g->pick[j], row, &rw);
+        break;
+    }
     }
 }
 
@@ -138,6 +152,27 @@ static void gen_list(struct gen *g)
     }
 }
 
+/* fixed_total_number: how many of the n synapses each target gets, Multinomial(n; 1/ntgt each),
+ * as successive binomials of what is left; one sequential stream, so any thread count agrees.
+ * NULL when out of memory. */
+static uint32_t *split_total(const struct proj_spec *s, int index, uint32_t ntgt, uint64_t seed,
+                             uint32_t *kmax)
+{
+    uint32_t *indeg = malloc((ntgt ? ntgt : 1) * sizeof *indeg);
+    if (!indeg) return NULL;
+    struct rng r;
+    rng_init(&r, seed, RNG_STREAM_CONN + (uint32_t)index, 0, 2);
+    uint64_t left = s->n;
+    *kmax = 0;
+    for (uint32_t t = 0; t < ntgt; t++) {
+        uint64_t c = t + 1 == ntgt ? left : dist_binomial(&r, left, 1.0 / (ntgt - t));
+        indeg[t] = (uint32_t)c; /* c <= n < 2^32, checked by io/cfg */
+        left -= c;
+        if (indeg[t] > *kmax) *kmax = indeg[t];
+    }
+    return indeg;
+}
+
 /* Runs one pass over all rows on the team; scratch is per thread. */
 static int gen_pass(struct gen *proto, int fill)
 {
@@ -150,13 +185,13 @@ static int gen_pass(struct gen *proto, int fill)
         return 0;
     }
     int bad = 0;
-    int by_target = s->rule == CONN_FIXED_INDEGREE;
+    int by_target = s->rule == CONN_FIXED_INDEGREE || s->rule == CONN_FIXED_TOTAL_NUMBER;
     uint32_t m = by_target ? p->nsrc : p->ntgt;
 #pragma omp parallel num_threads(p->nparts) reduction(| : bad)
     {
         struct gen g = *proto;
         g.fill = fill;
-        g.pick = malloc(sizeof *g.pick * (s->k ? s->k : 1));
+        g.pick = malloc(sizeof *g.pick * (g.kmax ? g.kmax : 1));
         g.bits = calloc((size_t)m / 64 + 1, sizeof *g.bits);
         if (!g.pick || !g.bits) bad = 1;
         if (!bad && by_target) {
@@ -192,7 +227,12 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
     p->row = calloc(ncells + 1, sizeof *p->row);
     if (!p->row) return err_set(e, ERR_NOMEM, NULL, 0, s->name, "out of memory for rows");
     struct gen g = {.s = s, .p = p, .index = index, .same_pop = same_pop, .seed = seed,
-                    .dt_ms = dt_ms};
+                    .dt_ms = dt_ms, .kmax = s->k};
+    uint32_t *indeg = NULL;
+    if (s->rule == CONN_FIXED_TOTAL_NUMBER) {
+        if (!(indeg = split_total(s, index, ntgt, seed, &g.kmax))) goto nomem;
+        g.indeg = indeg;
+    }
     if (gen_pass(&g, 0) != 0) goto nomem;
     for (uint64_t c = 0; c < ncells; c++) p->row[c + 1] += p->row[c];
     p->nsyn = p->row[ncells];
@@ -220,6 +260,7 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
         goto nomem;
     }
     free(cursor);
+    free(indeg);
 
     p->delay_steps = (uint16_t)proj_delay_steps(d0, dt_ms);
     p->min_delay = p->max_delay = p->delay_steps;
@@ -236,6 +277,7 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
                (p->delay ? p->nsyn * sizeof *p->delay : 0);
     return 0;
 nomem:
+    free(indeg);
     proj_free(p);
     return err_set(e, ERR_NOMEM, NULL, 0, s->name, "out of memory building the projection");
 }
@@ -258,6 +300,7 @@ double proj_expected_count(const struct proj_spec *s, uint32_t nsrc, uint32_t nt
     case CONN_FIXED_PROBABILITY: return s->p * pairs;
     case CONN_FIXED_OUTDEGREE: return (double)s->k * nsrc;
     case CONN_FIXED_INDEGREE: return (double)s->k * ntgt;
+    case CONN_FIXED_TOTAL_NUMBER: return (double)s->n;
     default: return (double)s->nlist;
     }
 }

@@ -361,6 +361,30 @@ static const struct bad_case bad_cases[] = {
      .file = "--threads",
      .want = {"abc"}},
     {.name = "cli_bogus_flag.cfg", .text = POP, .args = "--bogus", .file = "--bogus"},
+    /* fixed_total_number */
+    {.name = "cli_ftn_multapses.cfg",
+     .text = POP EE "  rule = \"fixed_total_number\"; n = 10; weight = 1.0;\n"
+                    "  allow_multapses = false; } );\n",
+     .line = 4,
+     .want = {"projections.ee.allow_multapses", "fixed_total_number"}},
+    {.name = "cli_ftn_missing.cfg",
+     .text = POP EE "  rule = \"fixed_total_number\"; weight = 1.0; } );\n",
+     .line = 2,
+     .want = {"projections.ee.n", "missing"}},
+    {.name = "cli_ftn_range.cfg",
+     .text = POP EE "  rule = \"fixed_total_number\"; weight = 1.0;\n  n = 5000000000L; } );\n",
+     .line = 4,
+     .want = {"projections.ee.n", "out of range"}},
+    {.name = "cli_ftn_n_other.cfg",
+     .text = POP EE "  rule = \"fixed_indegree\"; k = 2; weight = 1.0;\n  n = 5; } );\n",
+     .line = 4,
+     .want = {"projections.ee.n", "only for rule fixed_total_number"}},
+    {.name = "cli_ftn_self.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 1; } );\n" EE
+             "  rule = \"fixed_total_number\"; weight = 1.0; allow_autapses = false;\n"
+             "  n = 5; } );\n",
+     .line = 4,
+     .want = {"projections.ee.n", "autapse"}},
 };
 
 static const char *bad_setup(const struct bad_case *c) {

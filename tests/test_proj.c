@@ -217,12 +217,16 @@ struct syn {
     uint32_t tgt;
     float w;
     uint16_t d;
+    uint64_t at; /* position in storage: keeps the order of multapses */
 };
 
+/* by target, then storage order: multapses onto one target must keep their order, since
+ * delivery adds their weights in that order */
 static int cmp_syn(const void *a, const void *b)
 {
     const struct syn *x = a, *y = b;
-    return (x->tgt > y->tgt) - (x->tgt < y->tgt);
+    if (x->tgt != y->tgt) return (x->tgt > y->tgt) - (x->tgt < y->tgt);
+    return (x->at > y->at) - (x->at < y->at);
 }
 
 /* Truth: the synapses of each source, in target order (stable within a target), are the same
@@ -230,11 +234,12 @@ static int cmp_syn(const void *a, const void *b)
 static void test_same_network_any_parts(void)
 {
     const int rules[] = {CONN_FIXED_PROBABILITY, CONN_FIXED_INDEGREE, CONN_FIXED_OUTDEGREE,
-                         CONN_ALL_TO_ALL};
-    for (int r = 0; r < 4; r++) {
+                         CONN_ALL_TO_ALL, CONN_FIXED_TOTAL_NUMBER};
+    for (int r = 0; r < 5; r++) {
         struct proj_spec s = spec(rules[r]);
         s.p = 0.1;
         s.k = 25;
+        s.n = 30000;
         s.weight.kind = DIST_UNIFORM;
         s.weight.a = 0;
         s.weight.b = 1;
@@ -254,9 +259,7 @@ static void test_same_network_any_parts(void)
                 uint64_t start = m;
                 for (uint64_t q = p.row[(uint64_t)src * parts]; q < p.row[(uint64_t)(src + 1) * parts];
                      q++)
-                    all[m++] = (struct syn){p.tgt[q], p.w[q], p.delay[q]};
-                /* qsort is not stable; targets within one source differ except for multapses,
-                 * which this check accepts only if equal */
+                    all[m++] = (struct syn){p.tgt[q], p.w[q], p.delay[q], q};
                 qsort(all + start, m - start, sizeof *all, cmp_syn);
             }
             if (parts == 1) {
@@ -276,6 +279,109 @@ static void test_same_network_any_parts(void)
     }
 }
 
+/* The chi-square quantile for probability 1 - 1e-4 (Wilson & Hilferty's approximation). */
+static double chi2_crit(int df)
+{
+    double z = 3.719, a = 2.0 / (9.0 * df);
+    return df * pow(1 - a + z * sqrt(a), 3);
+}
+
+/* Chi-square statistic of the counts x[0..m) against Binomial(n, p), over bins of neighbouring
+ * values that each expect >= 10 (a short remainder joins the last); *df gets bins - 1. */
+static double chi2_binomial(const unsigned *x, size_t m, uint64_t n, double p, int *df)
+{
+    unsigned kmax = 0;
+    for (size_t i = 0; i < m; i++)
+        if (x[i] > kmax) kmax = x[i];
+    double *obs = calloc(kmax + 1, sizeof *obs);
+    for (size_t i = 0; i < m; i++) obs[x[i]]++;
+    double chi2 = 0, o = 0, e = 0, lo = 0, le = 0, dn = (double)n;
+    int bins = 0;
+    double mean = dn * p, sd = sqrt(dn * p * (1 - p));
+    unsigned hi = (unsigned)fmin(dn, mean + 15 * sd);
+    for (unsigned k = 0; k <= hi; k++) {
+        double pk = exp(lgamma(dn + 1) - lgamma(k + 1.0) - lgamma(dn - k + 1) + k * log(p) +
+                        (dn - k) * log1p(-p));
+        o += k <= kmax ? obs[k] : 0;
+        e += m * pk;
+        if (e >= 10) {
+            if (bins) chi2 += (lo - le) * (lo - le) / le;
+            lo = o, le = e, bins++;
+            o = e = 0;
+        }
+    }
+    for (unsigned k = hi + 1; k <= kmax; k++) o += obs[k];
+    lo += o, le += e;
+    chi2 += (lo - le) * (lo - le) / le;
+    free(obs);
+    *df = bins - 1;
+    return chi2;
+}
+
+/* Truth: NEST's fixed_total_number draws N (source, target) pairs independently and uniformly:
+ * exactly N synapses; every target's in-degree is Binomial(N, 1/n_post) and every source's
+ * out-degree Binomial(N, 1/n_pre) (chi-square below its 1 - 1e-4 quantile; mean and variance
+ * within 5 standard errors); the flags of a distinct pair of populations change nothing. */
+static void test_fixed_total_number(void)
+{
+    struct proj_spec s = spec(CONN_FIXED_TOTAL_NUMBER);
+    const uint32_t ns = 700, nt = 2000;
+    s.n = 100000;
+    struct proj p;
+    CU_ASSERT_EQUAL_FATAL(build(&p, &s, ns, nt, 0, 3), 0);
+    CU_ASSERT_EQUAL(p.nsyn, 100000);
+    CU_ASSERT_EQUAL(proj_expected_count(&s, ns, nt, 0), 100000.0);
+    unsigned *in = calloc(nt, sizeof *in), *out = calloc(ns, sizeof *out);
+    for (uint32_t a = 0; a < ns; a++)
+        for (uint64_t q = p.row[(uint64_t)a * 3]; q < p.row[(uint64_t)(a + 1) * 3]; q++) {
+            in[p.tgt[q]]++;
+            out[a]++;
+            CU_ASSERT(p.tgt[q] < nt);
+        }
+    int df;
+    double chi2 = chi2_binomial(in, nt, s.n, 1.0 / nt, &df);
+    CU_ASSERT(df >= 5 && chi2 < chi2_crit(df));
+    chi2 = chi2_binomial(out, ns, s.n, 1.0 / ns, &df);
+    CU_ASSERT(df >= 5 && chi2 < chi2_crit(df));
+    double m = 0, v = 0, mu = 100000.0 / nt, var = mu * (1 - 1.0 / nt);
+    for (uint32_t t = 0; t < nt; t++) m += in[t];
+    m /= nt;
+    for (uint32_t t = 0; t < nt; t++) v += (in[t] - m) * (in[t] - m);
+    v /= nt - 1;
+    CU_ASSERT(fabs(m - mu) < 1e-9); /* the total is exact, so is the mean */
+    CU_ASSERT(fabs(v - var) < 5 * var * sqrt(2.0 / (nt - 1)));
+    free(in);
+    free(out);
+    proj_free(&p);
+    s.n = 0;
+    CU_ASSERT_EQUAL(build(&p, &s, ns, nt, 0, 2), 0);
+    CU_ASSERT_EQUAL(p.nsyn, 0);
+    proj_free(&p);
+}
+
+/* Truth: within one population, allow_autapses = false leaves out exactly the pairs i -> i
+ * (still N synapses in all); allowed, they occur as often as any pair: N/n of them on average
+ * (Binomial(N, 1/n), within 5 sigma). */
+static void test_fixed_total_number_autapses(void)
+{
+    const uint32_t n = 300;
+    for (int aut = 0; aut < 2; aut++) {
+        struct proj_spec s = spec(CONN_FIXED_TOTAL_NUMBER);
+        s.n = 90000;
+        s.autapses = aut;
+        struct proj p;
+        CU_ASSERT_EQUAL_FATAL(build(&p, &s, n, n, 1, 2), 0);
+        CU_ASSERT_EQUAL(p.nsyn, 90000);
+        unsigned *c = pair_counts(&p);
+        double self = 0;
+        for (uint32_t a = 0; a < n; a++) self += c[(size_t)a * n + a];
+        if (!aut) CU_ASSERT_EQUAL(self, 0);
+        if (aut) CU_ASSERT(fabs(self - 90000.0 / n) < 5 * sqrt(90000.0 / n));
+        free(c);
+        proj_free(&p);
+    }
+}
+
 static int suite_proj(void)
 {
     CU_pSuite s = CU_add_suite("proj", NULL, NULL);
@@ -286,6 +392,8 @@ static int suite_proj(void)
     CU_add_test(s, "all_to_all, one_to_one, list", test_deterministic_rules);
     CU_add_test(s, "weight and delay distributions", test_weight_delay_draws);
     CU_add_test(s, "same network for any thread count", test_same_network_any_parts);
+    CU_add_test(s, "fixed_total_number", test_fixed_total_number);
+    CU_add_test(s, "fixed_total_number autapses", test_fixed_total_number_autapses);
     return 0;
 }
 TEST_SUITE(suite_proj)
