@@ -14,11 +14,13 @@
 enum dist_kind { DIST_CONST, DIST_UNIFORM, DIST_NORMAL, DIST_LOGNORMAL };
 
 /* A number drawn per element: const a; uniform [a, b); normal mean a, std b; lognormal with
- * log-mean a and log-std b. Draws outside [lo, hi] are clipped. */
+ * log-mean a and log-std b. Draws outside [lo, hi] are clipped to the nearer bound, or drawn
+ * again when redraw is set (io/cfg makes sure [lo, hi] holds enough of the distribution). */
 struct dist {
     int kind;
     double a, b;
     double lo, hi;
+    int redraw;
 };
 
 struct pop_spec {
@@ -79,6 +81,7 @@ struct net_spec {
     double dt_ms, duration_ms;
     uint64_t seed;
     int threads; /* 0: all available */
+    double scale_neurons, scale_indegree; /* already applied to sizes, counts and weights */
     unsigned long long config_hash; /* of the resolved config without simulation.threads */
     int npops, nprojs, nstims, ntraces;
     struct pop_spec *pops;

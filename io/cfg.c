@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "io/spikes.h"
+#include "synapses/dist.h"
 #include "synapses/proj.h"
 
 #define PATH_LEN 256
@@ -27,6 +28,11 @@ struct ctx {
     const char *dir; /* folder of the top-level file, for relative data paths */
     struct err *e;
     double dt;
+    double scale_n, scale_k;         /* scale.neurons, scale.indegree */
+    const config_setting_t *scale;   /* the scale group, or NULL */
+    int poisson_dc;                  /* simulation.poisson = "dc" */
+    double *comp_pa;                 /* per population: dc compensating scaled in-degrees */
+    uint32_t *size0;                 /* per population: size before scale.neurons */
 };
 
 /* ---- error helpers ---- */
@@ -182,7 +188,20 @@ static int get_bool(const struct ctx *c, const config_setting_t *g, const char *
     return 0;
 }
 
-/* A number, or a group { dist = "uniform"|"normal"|"lognormal"; ... ; min; max }. */
+/* Redrawing needs bounds that a draw falls into often enough: at least DIST_MIN_MASS. */
+static int check_mass(const struct ctx *c, const config_setting_t *s, const char *p,
+                      const struct dist *d)
+{
+    if (!d->redraw || d->kind == DIST_CONST) return 0;
+    double m = dist_mass(d);
+    if (m < DIST_MIN_MASS)
+        return fail(c, s, p, "[%g, %g] holds %.2g of the distribution, less than %g: redrawing "
+                    "would not end (use bounds = \"clip\" or wider bounds)", d->lo, d->hi, m,
+                    DIST_MIN_MASS);
+    return 0;
+}
+
+/* A number, or a group { dist = "uniform"|"normal"|"lognormal"; ... ; min; max; bounds }. */
 static int get_dist(const struct ctx *c, const config_setting_t *g, const char *path,
                     const char *key, int required, double lo, double hi, struct dist *d)
 {
@@ -191,6 +210,7 @@ static int get_dist(const struct ctx *c, const config_setting_t *g, const char *
     const config_setting_t *s = config_setting_get_member(g, key);
     d->lo = -INFINITY;
     d->hi = INFINITY;
+    d->redraw = 0;
     if (!s) return required ? fail(c, g, p, "missing (a number or a distribution)") : 0;
     if (is_number(s)) {
         d->kind = DIST_CONST;
@@ -202,8 +222,8 @@ static int get_dist(const struct ctx *c, const config_setting_t *g, const char *
     int rc = get_str(c, s, p, "dist", 1, &kind);
     if (rc) return rc;
     static const char *const k_uni[] = {"dist", "low", "high", NULL};
-    static const char *const k_norm[] = {"dist", "mean", "std", "min", "max", NULL};
-    static const char *const k_logn[] = {"dist", "mu", "sigma", "min", "max", NULL};
+    static const char *const k_norm[] = {"dist", "mean", "std", "min", "max", "bounds", NULL};
+    static const char *const k_logn[] = {"dist", "mu", "sigma", "min", "max", "bounds", NULL};
     if (!strcmp(kind, "uniform")) {
         d->kind = DIST_UNIFORM;
         if ((rc = only_keys(c, s, p, k_uni)) || (rc = get_num(c, s, p, "low", 1, lo, hi, &d->a)) ||
@@ -225,7 +245,16 @@ static int get_dist(const struct ctx *c, const config_setting_t *g, const char *
             (rc = get_num(c, s, p, "max", 0, lo, hi, &d->hi)))
             return rc;
         if (d->hi < d->lo) return fail(c, s, p, "max (%g) is below min (%g)", d->hi, d->lo);
-        return 0;
+        const char *bounds = "clip";
+        if ((rc = get_str(c, s, p, "bounds", 0, &bounds))) return rc;
+        if (strcmp(bounds, "clip") && strcmp(bounds, "redraw")) {
+            char pb[PATH_LEN];
+            join(pb, p, "bounds");
+            return fail(c, config_setting_get_member(s, "bounds"), pb,
+                        "unknown choice \"%s\" (clip, redraw)", bounds);
+        }
+        d->redraw = bounds[0] == 'r';
+        return check_mass(c, s, p, d);
     }
     char pd[PATH_LEN];
     join(pd, p, "dist");
@@ -237,7 +266,7 @@ static int get_dist(const struct ctx *c, const config_setting_t *g, const char *
 
 static int load_simulation(const struct ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
-    static const char *const keys[] = {"dt", "duration", "seed", "threads", NULL};
+    static const char *const keys[] = {"dt", "duration", "seed", "threads", "poisson", NULL};
     const config_setting_t *g = config_setting_get_member(root, "simulation");
     sp->dt_ms = 0.1;
     sp->duration_ms = 1000.0;
@@ -256,9 +285,70 @@ static int load_simulation(const struct ctx *c, const config_setting_t *root, st
         return rc;
     sp->seed = (uint64_t)seed;
     sp->threads = (int)threads;
+    const char *poisson = "trains";
+    if ((rc = get_str(c, g, "simulation", "poisson", 0, &poisson))) return rc;
+    if (strcmp(poisson, "trains") && strcmp(poisson, "dc"))
+        return fail(c, config_setting_get_member(g, "poisson"), "simulation.poisson",
+                    "unknown choice \"%s\" (trains, dc)", poisson);
+    ((struct ctx *)c)->poisson_dc = poisson[0] == 'd';
     if (sp->duration_ms / sp->dt_ms > 4e9)
         return fail(c, config_setting_get_member(g, "duration"), "simulation.duration",
                     "%g ms is more than 4e9 steps of %g ms", sp->duration_ms, sp->dt_ms);
+    return 0;
+}
+
+/* ---- scale ---- */
+
+static int find_pop(const struct net_spec *sp, const char *name);
+
+/* scale = { neurons = a; indegree = k; mean_rates = { POP = Hz; ... }; } is read here and
+ * applied where sizes (load_pop), counts and weights (load_proj, load_stim) are read. */
+static int load_scale(struct ctx *c, const config_setting_t *root, struct net_spec *sp)
+{
+    static const char *const keys[] = {"neurons", "indegree", "mean_rates", NULL};
+    const config_setting_t *g = config_setting_get_member(root, "scale");
+    c->scale_n = c->scale_k = 1;
+    c->scale = g;
+    if (g) {
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return fail(c, g, "scale", "must be a group { neurons = ...; indegree = ...; }, not %s",
+                        type_name(g));
+        int rc;
+        if ((rc = only_keys(c, g, "scale", keys)) ||
+            (rc = get_num(c, g, "scale", "neurons", 0, 0, 1000, &c->scale_n)) ||
+            (rc = get_num(c, g, "scale", "indegree", 0, 0, 1, &c->scale_k)))
+            return rc;
+        if (c->scale_n == 0 || c->scale_k == 0) {
+            const char *key = c->scale_n == 0 ? "neurons" : "indegree";
+            char p[PATH_LEN];
+            join(p, "scale", key);
+            return fail(c, config_setting_get_member(g, key), p, "0 is out of range (0, %s]",
+                        c->scale_n == 0 ? "1000" : "1");
+        }
+        const config_setting_t *mr = config_setting_get_member(g, "mean_rates");
+        if (mr && config_setting_type(mr) != CONFIG_TYPE_GROUP)
+            return fail(c, mr, "scale.mean_rates", "must be a group { POPULATION = Hz; ... }, "
+                        "not %s", type_name(mr));
+    }
+    sp->scale_neurons = c->scale_n;
+    sp->scale_indegree = c->scale_k;
+    return 0;
+}
+
+/* scale.mean_rates names populations and gives rates in Hz. */
+static int check_mean_rates(const struct ctx *c, const struct net_spec *sp)
+{
+    const config_setting_t *mr = c->scale ? config_setting_get_member(c->scale, "mean_rates") : NULL;
+    for (int i = 0; mr && i < config_setting_length(mr); i++) {
+        const config_setting_t *m = config_setting_get_elem(mr, (unsigned)i);
+        char p[PATH_LEN];
+        join(p, "scale.mean_rates", config_setting_name(m));
+        int rc = get_num(c, mr, "scale.mean_rates", config_setting_name(m), 1, 0, 1e6,
+                         &(double){0});
+        if (rc) return rc;
+        if (find_pop(sp, config_setting_name(m)) < 0)
+            return fail(c, m, p, "no population is called \"%s\"", config_setting_name(m));
+    }
     return 0;
 }
 
@@ -579,6 +669,17 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
         return fail(c, config_setting_get_member(g, "model"), p, "unknown model \"%s\" (%s)",
                     model, known);
     }
+    c->size0[idx] = ps->size;
+    if (ps->model->update && c->scale_n != 1) {
+        /* rounded half to even, like numpy's round in NEST's microcircuit example */
+        double n = rint((double)size * c->scale_n);
+        char p[PATH_LEN];
+        join(p, path, "size");
+        if (n < 1 || n > 0x7fffffff)
+            return fail(c, size_at, p, "%lld x scale.neurons %g gives %.0f neurons, outside [1, "
+                        "2147483647]", size, c->scale_n, n);
+        ps->size = (uint32_t)n;
+    }
     for (int i = 0; i < ps->model->nparams; i++) ps->params[i] = ps->model->params[i].def;
     for (int i = 0; i < config_setting_length(g); i++) {
         const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
@@ -764,6 +865,114 @@ static int load_num_array(const struct ctx *c, const config_setting_t *g, const 
     return 0;
 }
 
+/* The mean current (pA) of a train of events of weight w (pA) at r Hz is w tau r / 1000 when
+ * each event starts an exponential current of time constant tau (ms): its charge is w tau.
+ * That holds for a receptor feeding a current "i_RECEPTOR" in pA that decays with the
+ * parameter "tau_syn_RECEPTOR" (lif with synapse = "current"); -1 for any other receptor. */
+static int charge_tau(const struct pop_spec *ps, int port, double *tau)
+{
+    const struct nrn_ops *m = ps->model;
+    const char *rec = m->port_names[port % m->nports];
+    char name[NRN_COMP_NAME + 16];
+    snprintf(name, sizeof name, "i_%s", rec);
+    int v = nrn_state_index(m, name);
+    int syn = nrn_param_index(m, "synapse");
+    snprintf(name, sizeof name, "tau_syn_%s", rec);
+    int k = nrn_param_index(m, name);
+    if (port >= m->nports || v < 0 || !m->state_units || strcmp(m->state_units[v], "pA") ||
+        k < 0 || (syn >= 0 && (!m->params[syn].choices ||
+                               strcmp(m->params[syn].choices[(int)ps->params[syn]], "current"))))
+        return -1;
+    *tau = ps->params[k];
+    return 0;
+}
+
+static int need_charge(const struct ctx *c, const config_setting_t *g, const char *path,
+                       const struct pop_spec *ps, int port, const char *why, double *tau)
+{
+    if (!charge_tau(ps, port, tau)) return 0;
+    int syn = nrn_param_index(ps->model, "synapse");
+    return fail(c, g, path, "%s needs the mean current of receptor \"%s\" of population \"%s\", "
+                "which apical knows only for exponential currents (lif with synapse = "
+                "\"current\"), not for %s%s", why, ps->model->port_names[port % ps->model->nports],
+                ps->name, ps->model->name,
+                syn >= 0 && ps->model->params[syn].choices ? " with synapse = \"voltage\"" : "");
+}
+
+/* The full-scale rate of population pop, from scale.mean_rates, for the compensation of a
+ * projection or stimulus at (g, path). */
+static int mean_rate(const struct ctx *c, const config_setting_t *g, const char *path,
+                     const struct pop_spec *ps, double *hz)
+{
+    const config_setting_t *mr = c->scale ? config_setting_get_member(c->scale, "mean_rates") : NULL;
+    const config_setting_t *r = mr ? config_setting_get_member(mr, ps->name) : NULL;
+    if (!r)
+        return fail(c, g, path, "scale.indegree = %g: the compensating dc needs the full-scale "
+                    "mean rate of population \"%s\" in scale.mean_rates", c->scale_k, ps->name);
+    *hz = is_number(r) ? (config_setting_type(r) == CONFIG_TYPE_FLOAT
+                              ? config_setting_get_float(r)
+                              : (double)config_setting_get_int64(r))
+                       : NAN;
+    return 0; /* checked by check_mean_rates */
+}
+
+/* Applies scale.neurons (a) and scale.indegree (k) to a projection read at full scale: counts
+ * keep every target's in-degree times k (n * a_to * k, k_in * k, k_out * k a_to / a_from,
+ * p k / a_from, where a_x is a for neurons and 1 for spike sources), weights are divided by
+ * sqrt(k), and the target's compensating dc grows by (1 - sqrt(k)) tau w K r / 1000, the mean
+ * current those inputs lose (w the full-scale mean weight, K the full-scale in-degree, r the
+ * source's full-scale rate): van Albada, Helias & Diesmann (2015), as in NEST's microcircuit. */
+static int scale_proj(const struct ctx *c, const config_setting_t *g, const char *path,
+                      const struct net_spec *sp, struct proj_spec *pj)
+{
+    const double k = c->scale_k;
+    const struct pop_spec *src = &sp->pops[pj->from], *tgt = &sp->pops[pj->to];
+    const double a_from = src->model->update ? c->scale_n : 1, a_to = c->scale_n;
+    char p[PATH_LEN];
+    join(p, path, "rule");
+    const config_setting_t *rule_at = config_setting_get_member(g, "rule");
+    if (pj->rule == CONN_ONE_TO_ONE) return 0; /* in-degree 1 whatever the sizes */
+    if ((pj->rule == CONN_ALL_TO_ALL && (a_from != 1 || k != 1)) ||
+        (pj->rule == CONN_LIST && (a_from != 1 || a_to != 1 || k != 1)))
+        return fail(c, rule_at, p, "rule %s cannot keep its in-degrees under scale (neurons %g, "
+                    "indegree %g): use fixed_indegree, fixed_total_number, fixed_probability or "
+                    "fixed_outdegree", rule_names[pj->rule], c->scale_n, k);
+    if (pj->rule == CONN_ALL_TO_ALL || pj->rule == CONN_LIST) return 0;
+    /* the full-scale in-degree, before the counts change */
+    double full_in = proj_expected_count(pj, c->size0[pj->from], c->size0[pj->to],
+                                         pj->from == pj->to) / c->size0[pj->to];
+    if (pj->rule == CONN_FIXED_TOTAL_NUMBER) {
+        double n = rint((double)pj->n * a_to * k);
+        if (n > 4294967295.0) {
+            join(p, path, "n");
+            return fail(c, config_setting_get_member(g, "n"), p, "%.0f synapses after scaling, "
+                        "more than 4294967295", n);
+        }
+        pj->n = (uint64_t)n;
+    } else if (pj->rule == CONN_FIXED_INDEGREE) {
+        pj->k = (uint32_t)rint(pj->k * k);
+    } else if (pj->rule == CONN_FIXED_OUTDEGREE) {
+        pj->k = (uint32_t)fmin(rint(pj->k * k * a_to / a_from), 2147483647.0);
+    } else if (pj->rule == CONN_FIXED_PROBABILITY) {
+        double q = pj->p * k / a_from;
+        join(p, path, "p");
+        if (q > 1)
+            return fail(c, config_setting_get_member(g, "p"), p, "%g x scale.indegree %g / "
+                        "scale.neurons %g = %g is above 1: the in-degree cannot be kept", pj->p,
+                        k, a_from, q);
+        pj->p = q;
+    }
+    if (k == 1) return 0;
+    double tau = 0, rate = 0, w = dist_mean(&pj->weight);
+    int rc;
+    if ((rc = need_charge(c, g, path, tgt, pj->port, "scale.indegree < 1", &tau)) ||
+        (rc = mean_rate(c, g, path, src, &rate)))
+        return rc;
+    c->comp_pa[pj->to] += 1e-3 * (1 - sqrt(k)) * tau * w * full_in * rate;
+    dist_scale(&pj->weight, 1 / sqrt(k));
+    return 0;
+}
+
 /* k, n or p of the rules that take one; the others must not have them. */
 static int load_count(const struct ctx *c, const config_setting_t *g, const char *path,
                       struct proj_spec *pj)
@@ -893,10 +1102,35 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
         (rc = get_dist(c, g, path, "delay", 0, 0, 1e9, &pj->delay)))
         return rc;
     if (need_d && (rc = check_delay(c, g, path, &pj->delay))) return rc;
+    if ((c->scale_n != 1 || c->scale_k != 1) && (rc = scale_proj(c, g, path, sp, pj))) return rc;
     return check_pool(c, g, path, sp, pj);
 }
 
 /* ---- stimuli ---- */
+
+/* simulation.poisson = "dc" turns the train into its mean current. Else scale.indegree k < 1
+ * treats the train as k times fewer inputs, each sqrt(k) times stronger (rate x k, weight /
+ * sqrt(k)), and adds the lost mean current to the target's compensating dc (see scale_proj). */
+static int scale_poisson(const struct ctx *c, const config_setting_t *g, const char *path,
+                         const struct net_spec *sp, struct stim_spec *st)
+{
+    const struct pop_spec *tp = &sp->pops[st->target];
+    double tau;
+    int rc;
+    if (c->poisson_dc) {
+        if ((rc = need_charge(c, g, path, tp, st->port, "simulation.poisson = \"dc\"", &tau)))
+            return rc;
+        st->kind = STIM_DC;
+        st->amplitude_pa = 1e-3 * tau * st->weight * st->rate_hz;
+    } else if (c->scale_k != 1) {
+        const double k = c->scale_k;
+        if ((rc = need_charge(c, g, path, tp, st->port, "scale.indegree < 1", &tau))) return rc;
+        c->comp_pa[st->target] += 1e-3 * (1 - sqrt(k)) * tau * st->weight * st->rate_hz;
+        st->rate_hz *= k;
+        st->weight /= sqrt(k);
+    }
+    return 0;
+}
 
 static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
@@ -947,7 +1181,7 @@ static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, st
         return fail(c, config_setting_get_member(g, "stop"), p, "%g ms is before start (%g ms)",
                     st->stop_ms, st->start_ms);
     }
-    return 0;
+    return st->kind == STIM_POISSON ? scale_poisson(c, g, path, sp, st) : 0;
 }
 
 /* ---- record ---- */
@@ -1230,11 +1464,13 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
 
 static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
 {
-    static const char *const top[] = {"simulation", "populations", "projections", "stimuli",
-                                      "record", NULL};
+    static const char *const top[] = {"simulation", "scale", "populations", "projections",
+                                      "stimuli", "record", NULL};
     const config_setting_t *root = config_root_setting(cfg);
     int rc;
-    if ((rc = only_keys(c, root, "", top)) || (rc = load_simulation(c, root, sp))) return rc;
+    if ((rc = only_keys(c, root, "", top)) || (rc = load_simulation(c, root, sp)) ||
+        (rc = load_scale((struct ctx *)c, root, sp)))
+        return rc;
     ((struct ctx *)c)->dt = sp->dt_ms;
     const config_setting_t *pl, *jl, *sl;
     int np, nj, ns;
@@ -1245,14 +1481,18 @@ static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
     if (np > 256) return fail(c, pl, "populations", "at most 256 populations");
     sp->pops = calloc((size_t)np, sizeof *sp->pops);
     sp->projs = calloc((size_t)nj + 1, sizeof *sp->projs);
-    sp->stims = calloc((size_t)ns + 1, sizeof *sp->stims);
-    if (!sp->pops || !sp->projs || !sp->stims)
+    /* room for one compensating dc per population after the stimuli (scale.indegree) */
+    sp->stims = calloc((size_t)ns + np + 1, sizeof *sp->stims);
+    ((struct ctx *)c)->comp_pa = calloc((size_t)np + 1, sizeof *c->comp_pa);
+    ((struct ctx *)c)->size0 = calloc((size_t)np + 1, sizeof *c->size0);
+    if (!sp->pops || !sp->projs || !sp->stims || !c->comp_pa || !c->size0)
         return err_set(c->e, ERR_NOMEM, c->file, 0, "", "out of memory");
     for (int i = 0; i < np; i++) {
         rc = load_pop(c, config_setting_get_elem(pl, (unsigned)i), i, sp);
         sp->npops = i + 1; /* spec_free releases what this population allocated */
         if (rc) return rc;
     }
+    if ((rc = check_mean_rates(c, sp))) return rc;
     for (int i = 0; i < nj; i++) {
         rc = load_proj(c, config_setting_get_elem(jl, (unsigned)i), i, sp);
         sp->nprojs = i + 1;
@@ -1262,6 +1502,15 @@ static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
         rc = load_stim(c, config_setting_get_elem(sl, (unsigned)i), i, sp);
         sp->nstims = i + 1;
         if (rc) return rc;
+    }
+    for (int i = 0; i < np; i++) {
+        if (c->comp_pa[i] == 0) continue;
+        struct stim_spec *st = &sp->stims[sp->nstims++];
+        snprintf(st->name, sizeof st->name, "compensation");
+        st->kind = STIM_DC;
+        st->target = i;
+        st->amplitude_pa = c->comp_pa[i];
+        st->stop_ms = -1;
     }
     return load_record(c, root, sp);
 }
@@ -1378,6 +1627,8 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], e);
     struct ctx c = {.file = path, .base = base, .dir = dir, .e = e, .dt = 0.1};
     if (!rc) rc = validate(&c, &cfg, spec);
+    free(c.comp_pa);
+    free(c.size0);
     if (!rc) {
         *resolved = write_text(&cfg);
         /* the hash names the results, which threads do not change: hash without them */

@@ -3,15 +3,26 @@
 
 #include <math.h>
 
-double dist_draw(const struct dist *d, struct rng *r)
+/* Redrawing stops after this many tries and clips. io/cfg refuses bounds holding less than
+ * DIST_MIN_MASS of the distribution, so the cap is reached with probability below e^-100. */
+#define REDRAW_TRIES 100000
+
+static double draw_once(const struct dist *d, struct rng *r)
 {
-    double x;
     switch (d->kind) {
-    case DIST_UNIFORM: x = d->a + (d->b - d->a) * rng_uniform(r); break;
-    case DIST_NORMAL: x = d->a + d->b * rng_normal(r); break;
-    case DIST_LOGNORMAL: x = exp(d->a + d->b * rng_normal(r)); break;
+    case DIST_UNIFORM: return d->a + (d->b - d->a) * rng_uniform(r);
+    case DIST_NORMAL: return d->a + d->b * rng_normal(r);
+    case DIST_LOGNORMAL: return exp(d->a + d->b * rng_normal(r));
     default: return d->a;
     }
+}
+
+double dist_draw(const struct dist *d, struct rng *r)
+{
+    if (d->kind == DIST_CONST) return d->a;
+    double x = draw_once(d, r);
+    for (int i = 1; d->redraw && (x < d->lo || x > d->hi) && i < REDRAW_TRIES; i++)
+        x = draw_once(d, r);
     if (x < d->lo) x = d->lo;
     if (x > d->hi) x = d->hi;
     return x;
@@ -24,6 +35,48 @@ double dist_mean(const struct dist *d)
     case DIST_LOGNORMAL: return exp(d->a + 0.5 * d->b * d->b);
     default: return d->a;
     }
+}
+
+/* P(Z <= z) for a standard normal Z. */
+static double phi(double z)
+{
+    return 0.5 * erfc(-z / sqrt(2.0));
+}
+
+double dist_mass(const struct dist *d)
+{
+    double lo = d->lo, hi = d->hi;
+    switch (d->kind) {
+    case DIST_UNIFORM: {
+        if (d->b <= d->a) return d->a >= lo && d->a <= hi;
+        double a = fmax(d->a, lo), b = fmin(d->b, hi);
+        return b > a ? (b - a) / (d->b - d->a) : 0;
+    }
+    case DIST_NORMAL:
+    case DIST_LOGNORMAL: {
+        double m = d->a, s = d->b;
+        if (d->kind == DIST_LOGNORMAL) {
+            lo = lo > 0 ? log(lo) : -INFINITY;
+            hi = hi > 0 ? log(hi) : -INFINITY;
+            if (hi == -INFINITY) return 0;
+        }
+        if (s == 0) return m >= lo && m <= hi;
+        return phi((hi - m) / s) - phi((lo - m) / s);
+    }
+    default: return d->a >= lo && d->a <= hi;
+    }
+}
+
+void dist_scale(struct dist *d, double f)
+{
+    if (d->kind == DIST_LOGNORMAL) {
+        d->a += log(f);
+    } else {
+        d->a *= f;
+        d->b *= f; /* uniform: high; normal: std */
+    }
+    d->lo *= f;
+    d->hi *= f;
 }
 
 /* ---- binomial ---- */

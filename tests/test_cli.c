@@ -361,6 +361,42 @@ static const struct bad_case bad_cases[] = {
      .file = "--threads",
      .want = {"abc"}},
     {.name = "cli_bogus_flag.cfg", .text = POP, .args = "--bogus", .file = "--bogus"},
+    /* scale (docs/config.md#scale) */
+    {.name = "cli_scale_zero.cfg",
+     .text = POP "scale = {\n  neurons = 0.0; };\n",
+     .line = 3,
+     .want = {"scale.neurons", "out of range"}},
+    {.name = "cli_scale_indegree.cfg",
+     .text = POP "scale = { neurons = 0.5;\n  indegree = 1.5; };\n",
+     .line = 3,
+     .want = {"scale.indegree", "1.5"}},
+    {.name = "cli_scale_size.cfg",
+     .text = "populations = ( { name = \"exc\";\n  size = 10; } );\nscale = { neurons = 0.01; };\n",
+     .line = 2,
+     .want = {"populations.exc.size", "scale.neurons"}},
+    {.name = "cli_scale_all.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = 1.0; } );\nscale = { neurons = 0.5; };\n",
+     .line = 3,
+     .want = {"projections.ee.rule", "all_to_all"}},
+    {.name = "cli_scale_rate.cfg",
+     .text = POP EE "  rule = \"fixed_indegree\"; k = 4; weight = 1.0; } );\n"
+                    "scale = { indegree = 0.5; };\n",
+     .line = 2,
+     .want = {"projections.ee", "scale.mean_rates", "exc"}},
+    {.name = "cli_scale_rate_name.cfg",
+     .text = POP "scale = { indegree = 0.5;\n  mean_rates = {\n    inh = 3.0; }; };\n",
+     .line = 4,
+     .want = {"scale.mean_rates.inh", "inh"}},
+    {.name = "cli_scale_cond.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10; model = \"lif_cond\"; } );\n" EE
+             "  rule = \"fixed_indegree\"; k = 4; weight = 1.0; } );\n"
+             "scale = { indegree = 0.5; mean_rates = { exc = 1.0; }; };\n",
+     .line = 2,
+     .want = {"projections.ee", "lif_cond"}},
+    {.name = "cli_poisson_mode.cfg",
+     .text = POP "simulation = {\n  poisson = \"spikes\"; };\n",
+     .line = 3,
+     .want = {"simulation.poisson", "spikes"}},
     /* fixed_total_number */
     {.name = "cli_ftn_multapses.cfg",
      .text = POP EE "  rule = \"fixed_total_number\"; n = 10; weight = 1.0;\n"
@@ -385,6 +421,18 @@ static const struct bad_case bad_cases[] = {
              "  n = 5; } );\n",
      .line = 4,
      .want = {"projections.ee.n", "autapse"}},
+    /* redrawn distributions */
+    {.name = "cli_redraw_mass.cfg",
+     .text = POP EE "  rule = \"all_to_all\";\n"
+                    "  weight = { dist = \"normal\"; mean = 0.0; std = 1.0; min = 10.0; "
+                    "bounds = \"redraw\"; }; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weight", "redraw"}},
+    {.name = "cli_redraw_choice.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = { dist = \"normal\"; mean = 0.0; std = 1.0;\n"
+                    "    bounds = \"wrap\"; }; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weight.bounds", "wrap"}},
 };
 
 static const char *bad_setup(const struct bad_case *c) {

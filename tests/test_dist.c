@@ -1,5 +1,6 @@
 /* tests/test_dist: synapses/dist against closed forms: binomial draws against the exact
- * binomial probabilities (chi-square). */
+ * binomial probabilities (chi-square), redrawn and clipped normals against the truncated and
+ * censored normal, the mass inside bounds against erf, and scaling against its definition. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -76,11 +77,86 @@ static void test_binomial_chi_square(void)
     CU_ASSERT_EQUAL(dist_binomial(&r, 17, 1), 17);
 }
 
+/* Truth: a normal redrawn outside [a, b] is the truncated normal, mean
+ * (phi(a) - phi(b)) / (Phi(b) - Phi(a)) for N(0, 1); clipping instead puts the mass Phi(a)
+ * exactly on a (the censored normal). */
+static void test_redraw_and_clip(void)
+{
+    struct dist d = {.kind = DIST_NORMAL, .a = 0, .b = 1, .lo = 0.5, .hi = 3, .redraw = 1};
+    struct rng r;
+    rng_init(&r, 9, 9, 9, 9);
+    const int n = 200000;
+    double s = 0, s2 = 0;
+    int outside = 0;
+    for (int i = 0; i < n; i++) {
+        double x = dist_draw(&d, &r);
+        outside += x < 0.5 || x > 3 || x == 0.5 || x == 3;
+        s += x;
+        s2 += x * x;
+    }
+    CU_ASSERT_EQUAL(outside, 0);
+    double pdf_a = exp(-0.125) / sqrt(2 * M_PI), pdf_b = exp(-4.5) / sqrt(2 * M_PI);
+    double mass = 0.5 * (erfc(-3 / sqrt(2.0)) - erfc(-0.5 / sqrt(2.0)));
+    double mean = (pdf_a - pdf_b) / mass;
+    double var = 1 + (0.5 * pdf_a - 3 * pdf_b) / mass - mean * mean;
+    CU_ASSERT(fabs(s / n - mean) < 5 * sqrt(var / n));
+    CU_ASSERT_DOUBLE_EQUAL(dist_mass(&d), mass, 1e-12);
+
+    d.redraw = 0;
+    d.hi = INFINITY;
+    int at_lo = 0;
+    for (int i = 0; i < n; i++) at_lo += dist_draw(&d, &r) == 0.5;
+    double p_lo = 0.5 * erfc(-0.5 / sqrt(2.0)); /* Phi(0.5) */
+    CU_ASSERT(fabs((double)at_lo / n - p_lo) < 5 * sqrt(p_lo * (1 - p_lo) / n));
+}
+
+/* Truth: the mass of N(0,1) in [-1, 1] is erf(1/sqrt 2); of lognormal(0, 1) above 1 it is 1/2;
+ * of U[0, 10) in [2, 5] it is 3/10; a constant has all or nothing. */
+static void test_mass(void)
+{
+    struct dist n = {.kind = DIST_NORMAL, .a = 0, .b = 1, .lo = -1, .hi = 1};
+    CU_ASSERT_DOUBLE_EQUAL(dist_mass(&n), erf(1 / sqrt(2.0)), 1e-12);
+    struct dist l = {.kind = DIST_LOGNORMAL, .a = 0, .b = 1, .lo = 1, .hi = INFINITY};
+    CU_ASSERT_DOUBLE_EQUAL(dist_mass(&l), 0.5, 1e-12);
+    l.hi = -1;
+    CU_ASSERT_EQUAL(dist_mass(&l), 0);
+    struct dist u = {.kind = DIST_UNIFORM, .a = 0, .b = 10, .lo = 2, .hi = 5};
+    CU_ASSERT_DOUBLE_EQUAL(dist_mass(&u), 0.3, 1e-12);
+    struct dist c = {.kind = DIST_CONST, .a = 4, .lo = 5, .hi = 6};
+    CU_ASSERT_EQUAL(dist_mass(&c), 0);
+    c.a = 5.5;
+    CU_ASSERT_EQUAL(dist_mass(&c), 1);
+}
+
+/* Truth: scaling by f multiplies every value: the mean and the bounds of each shape. */
+static void test_scale(void)
+{
+    struct dist d[] = {{.kind = DIST_CONST, .a = -2},
+                       {.kind = DIST_UNIFORM, .a = 1, .b = 3, .lo = -INFINITY, .hi = INFINITY},
+                       {.kind = DIST_NORMAL, .a = -5, .b = 1, .lo = -20, .hi = 0},
+                       {.kind = DIST_LOGNORMAL, .a = 0.3, .b = 0.5, .lo = 0.1, .hi = 9}};
+    for (int i = 0; i < 4; i++) {
+        struct dist s = d[i];
+        dist_scale(&s, 2.5);
+        CU_ASSERT_DOUBLE_EQUAL(dist_mean(&s), 2.5 * dist_mean(&d[i]), 1e-12);
+        if (i >= 2) {
+            CU_ASSERT_DOUBLE_EQUAL(s.lo, 2.5 * d[i].lo, 1e-12);
+            CU_ASSERT_DOUBLE_EQUAL(s.hi, 2.5 * d[i].hi, 1e-12);
+        }
+    }
+    struct dist s = d[2];
+    dist_scale(&s, 2.5);
+    CU_ASSERT_DOUBLE_EQUAL(s.b, 2.5, 1e-12); /* the standard deviation scales too */
+}
+
 static int suite_dist(void)
 {
     CU_pSuite s = CU_add_suite("dist", NULL, NULL);
     if (!s) return -1;
     CU_add_test(s, "binomial against its probabilities", test_binomial_chi_square);
+    CU_add_test(s, "redraw and clip", test_redraw_and_clip);
+    CU_add_test(s, "mass inside bounds", test_mass);
+    CU_add_test(s, "scaling", test_scale);
     return 0;
 }
 TEST_SUITE(suite_dist)

@@ -1,11 +1,13 @@
 /* tests/test_proj: synapses/proj connectivity rules against their definitions (exact degrees,
  * binomial counts, no autapses or multapses when disallowed) and against themselves across
- * thread counts (the same synapses, only grouped differently). */
+ * thread counts (the same synapses, only grouped differently); and the config's scale group,
+ * which rescales the rules' counts and weights, against the closed forms it promises. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/part.h"
+#include "io/cfg.h"
 #include "synapses/proj.h"
 #include "tests/harness.h"
 
@@ -382,6 +384,131 @@ static void test_fixed_total_number_autapses(void)
     }
 }
 
+/* A network for the scale tests: E (lif, tau_syn_ex 0.5 ms, tau_syn_in 1 ms), I (lif), a spike
+ * source S; one projection per scalable rule, and Poisson input to E. */
+#define SCALED_NET                                                                                 \
+    "populations = (\n"                                                                           \
+    "  { name = \"E\"; size = 1000; tau_syn_ex = 0.5; tau_syn_in = 1.0; },\n"                    \
+    "  { name = \"I\"; size = 250; tau_syn_ex = 0.5; tau_syn_in = 1.0; },\n"                     \
+    "  { name = \"S\"; size = 3; model = \"spike_source\"; spike_times = ([1.0], [], []); } );\n" \
+    "projections = (\n"                                                                           \
+    "  { name = \"ee\"; from = \"E\"; to = \"E\"; rule = \"fixed_total_number\"; n = 100000;\n" \
+    "    weight = 50.0; },\n"                                                                     \
+    "  { name = \"ie\"; from = \"I\"; to = \"E\"; receptor = \"in\"; rule = \"fixed_indegree\";\n" \
+    "    k = 20; weight = { dist = \"normal\"; mean = -200.0; std = 20.0; max = 0.0; }; },\n"  \
+    "  { name = \"ei\"; from = \"E\"; to = \"I\"; rule = \"fixed_probability\"; p = 0.1;\n"  \
+    "    weight = 40.0; },\n"                                                                     \
+    "  { name = \"ii\"; from = \"I\"; to = \"I\"; receptor = \"in\"; rule = \"fixed_outdegree\";\n" \
+    "    k = 25; weight = -100.0; },\n"                                                           \
+    "  { name = \"se\"; from = \"S\"; to = \"E\"; rule = \"fixed_outdegree\"; k = 40; weight = 10.0; }\n" \
+    ");\n"                                                                                        \
+    "stimuli = ( { name = \"bg\"; type = \"poisson\"; target = \"E\"; rate = 8000.0; weight = 50.0; } );\n"
+
+static const struct proj_spec *proj_named(const struct net_spec *sp, const char *name)
+{
+    for (int j = 0; j < sp->nprojs; j++)
+        if (!strcmp(sp->projs[j].name, name)) return &sp->projs[j];
+    return NULL;
+}
+
+static double comp_dc(const struct net_spec *sp, int pop)
+{
+    double dc = 0;
+    for (int j = 0; j < sp->nstims; j++)
+        if (sp->stims[j].kind == STIM_DC && sp->stims[j].target == pop &&
+            !strcmp(sp->stims[j].name, "compensation"))
+            dc += sp->stims[j].amplitude_pa;
+    return dc;
+}
+
+/* Truth: docs/config.md#scale. With neurons a = 0.5 and indegree k = 0.25: sizes round(N a)
+ * (spike sources keep theirs); n -> round(n a k), k_in -> round(k_in k), p -> p k / a,
+ * k_out -> round(k_out k a_to / a_from) with a = 1 for a spike source; weights and Poisson
+ * weights / sqrt(k), Poisson rates x k; and per population the dc
+ * (1 - sqrt k) / 1000 x sum over inputs of tau_syn x mean weight x full in-degree x full rate
+ * (van Albada et al. 2015; NEST's adjust_weights_and_input_to_synapse_scaling), computed here
+ * by hand from the numbers in SCALED_NET. */
+static void test_scale_closed_form(void)
+{
+    const char *path = harness_write(
+        "proj_scale.cfg",
+        SCALED_NET "scale = { neurons = 0.5; indegree = 0.25;\n"
+                   "  mean_rates = { E = 3.0; I = 10.0; S = 2.0; }; };\n");
+    struct net_spec sp;
+    char *resolved = NULL;
+    struct err e = {0};
+    CU_ASSERT_EQUAL_FATAL(cfg_load(path, NULL, 0, &sp, &resolved, &e), 0);
+    CU_ASSERT_EQUAL(sp.pops[0].size, 500);
+    CU_ASSERT_EQUAL(sp.pops[1].size, 125);
+    CU_ASSERT_EQUAL(sp.pops[2].size, 3);
+    CU_ASSERT_EQUAL(proj_named(&sp, "ee")->n, 12500);
+    CU_ASSERT_EQUAL(proj_named(&sp, "ie")->k, 5);
+    CU_ASSERT_DOUBLE_EQUAL(proj_named(&sp, "ei")->p, 0.05, 1e-15);
+    CU_ASSERT_EQUAL(proj_named(&sp, "ii")->k, 6);  /* 25 x 0.25 = 6.25 */
+    CU_ASSERT_EQUAL(proj_named(&sp, "se")->k, 5);  /* 40 x 0.25 x 0.5 / 1 */
+    CU_ASSERT_DOUBLE_EQUAL(proj_named(&sp, "ee")->weight.a, 100.0, 1e-12);
+    const struct dist *wie = &proj_named(&sp, "ie")->weight;
+    CU_ASSERT_DOUBLE_EQUAL(wie->a, -400.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(wie->b, 40.0, 1e-12);
+    CU_ASSERT_EQUAL(wie->hi, 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(sp.stims[0].rate_hz, 2000.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(sp.stims[0].weight, 100.0, 1e-12);
+    /* E: ee 0.5 ms x 50 pA x 100 x 3 Hz, ie 1 ms x -200 pA x 20 x 10 Hz, se 0.5 ms x 10 pA x
+     * (40 x 3 / 1000) x 2 Hz, bg 0.5 ms x 50 pA x 8000 Hz */
+    double in_e = 0.5 * 50 * 100 * 3 + 1.0 * -200 * 20 * 10 + 0.5 * 10 * 0.12 * 2 + 0.5 * 50 * 8000;
+    /* I: ei 0.5 ms x 40 pA x (0.1 x 1000) x 3 Hz, ii 1 ms x -100 pA x 25 x 10 Hz */
+    double in_i = 0.5 * 40 * 100 * 3 + 1.0 * -100 * 25 * 10;
+    CU_ASSERT_DOUBLE_EQUAL(comp_dc(&sp, 0), 1e-3 * (1 - 0.5) * in_e, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(comp_dc(&sp, 1), 1e-3 * (1 - 0.5) * in_i, 1e-9);
+    CU_ASSERT_EQUAL(sp.scale_neurons, 0.5);
+    CU_ASSERT_EQUAL(sp.scale_indegree, 0.25);
+    spec_free(&sp);
+    free(resolved);
+
+    /* neurons only: in-degrees and weights stay, no dc; the total count follows the targets */
+    const char *sets[] = {"scale.indegree=1.0"};
+    CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 1, &sp, &resolved, &e), 0);
+    CU_ASSERT_EQUAL(proj_named(&sp, "ee")->n, 50000);
+    CU_ASSERT_EQUAL(proj_named(&sp, "ie")->k, 20);
+    CU_ASSERT_DOUBLE_EQUAL(proj_named(&sp, "ee")->weight.a, 50.0, 0);
+    CU_ASSERT_EQUAL(sp.nstims, 1);
+    spec_free(&sp);
+    free(resolved);
+}
+
+/* Truth: the same network with scale = 1 is the network without a scale group (same spec
+ * numbers), and simulation.poisson = "dc" replaces a Poisson input by its mean current
+ * rate x weight x tau_syn / 1000 (NEST's dc_input_compensating_poisson). */
+static void test_scale_identity_and_poisson_dc(void)
+{
+    const char *plain = harness_write("proj_plain.cfg", SCALED_NET);
+    const char *one = harness_write("proj_one.cfg",
+                                    SCALED_NET "scale = { neurons = 1.0; indegree = 1.0; };\n");
+    struct net_spec a, b;
+    char *ra = NULL, *rb = NULL;
+    struct err e = {0};
+    CU_ASSERT_EQUAL_FATAL(cfg_load(plain, NULL, 0, &a, &ra, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(cfg_load(one, NULL, 0, &b, &rb, &e), 0);
+    CU_ASSERT_EQUAL(a.pops[0].size, b.pops[0].size);
+    CU_ASSERT_EQUAL(a.nstims, b.nstims);
+    for (int j = 0; j < a.nprojs; j++) {
+        CU_ASSERT_EQUAL(a.projs[j].n, b.projs[j].n);
+        CU_ASSERT_EQUAL(a.projs[j].k, b.projs[j].k);
+        CU_ASSERT_EQUAL(a.projs[j].p, b.projs[j].p);
+        CU_ASSERT_EQUAL(a.projs[j].weight.a, b.projs[j].weight.a);
+    }
+    spec_free(&b);
+    free(rb);
+    const char *sets[] = {"simulation.poisson=dc"};
+    CU_ASSERT_EQUAL_FATAL(cfg_load(plain, sets, 1, &b, &rb, &e), 0);
+    CU_ASSERT_EQUAL(b.stims[0].kind, STIM_DC);
+    CU_ASSERT_DOUBLE_EQUAL(b.stims[0].amplitude_pa, 8000 * 50 * 0.5 / 1000, 1e-12);
+    spec_free(&a);
+    spec_free(&b);
+    free(ra);
+    free(rb);
+}
+
 static int suite_proj(void)
 {
     CU_pSuite s = CU_add_suite("proj", NULL, NULL);
@@ -394,6 +521,8 @@ static int suite_proj(void)
     CU_add_test(s, "same network for any thread count", test_same_network_any_parts);
     CU_add_test(s, "fixed_total_number", test_fixed_total_number);
     CU_add_test(s, "fixed_total_number autapses", test_fixed_total_number_autapses);
+    CU_add_test(s, "scale: counts, weights, compensating dc", test_scale_closed_form);
+    CU_add_test(s, "scale 1 and poisson as dc", test_scale_identity_and_poisson_dc);
     return 0;
 }
 TEST_SUITE(suite_proj)
