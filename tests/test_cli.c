@@ -886,6 +886,33 @@ static void test_commands(void) {
     EXPECT(!sanitizer_text(out), "commands", out);
 }
 
+static void test_microcircuit(void) {
+    /* Truth: Potjans & Diesmann (2014) Table 5 and NEST's example: 77 169 neurons and, from the
+     * connection probabilities, 298 880 968 synapses at full scale; at 5 % of neurons and
+     * in-degrees every population fires (the background and the compensating dc drive them). */
+    static char out[OUT_CAP];
+    char cfg[1024], cmd[4096];
+    snprintf(cfg, sizeof cfg, "%s/configs/microcircuit.cfg", harness_root());
+    EXPECT(check_cmd(cfg, "", out, sizeof out) == 0, "check", out);
+    EXPECT(strstr(out, "total: 77169 neurons, ~298880968 synapses") != NULL, "check", out);
+    EXPECT(check_cmd(cfg, "--set simulation.poisson=dc", out, sizeof out) == 0, "dc", out);
+    EXPECT(strstr(out, "bg_L23e      dc 561.974 pA -> L23e") != NULL, "dc", out);
+    const char *dir = tmp_path("out_mc");
+    snprintf(cmd, sizeof cmd, "run %s -o %s --quiet --set scale.neurons=0.05 "
+             "--set scale.indegree=0.05 --set simulation.duration=200 --set record.raster=false",
+             cfg, dir);
+    EXPECT(harness_apical(cmd, out, sizeof out) == 0, "run 5 %", out);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    cJSON *j = read_json(p);
+    CU_ASSERT_FATAL(j != NULL);
+    const cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
+    EXPECT(cJSON_GetArraySize(pops) == 8, "summary", out);
+    for (int i = 0; i < cJSON_GetArraySize(pops); i++)
+        EXPECT(json_num(cJSON_GetArrayItem(pops, i), "rate_hz") > 0.1, "rates", out);
+    cJSON_Delete(j);
+}
+
 static int suite_cli(void) {
     CU_pSuite s = CU_add_suite("cli", NULL, NULL);
     if (!s) return -1;
@@ -895,6 +922,7 @@ static int suite_cli(void) {
         !CU_add_test(s, "--set dt", test_set_dt) ||
         !CU_add_test(s, "--set projection weight", test_set_projection_weight) ||
         !CU_add_test(s, "--set index range", test_set_index_range) ||
+        !CU_add_test(s, "microcircuit", test_microcircuit) ||
         !CU_add_test(s, "--seed, --threads without simulation",
                      test_seed_threads_without_simulation) ||
         !CU_add_test(s, "run outputs", test_run_outputs) ||
