@@ -21,11 +21,23 @@
 
 #define PATH_LEN 256
 
+/* Settings that a --set created or changed, each with its command-line argument. An error about
+ * one of them, or about anything inside it, names that --set instead of a file and line. */
+struct set_origin {
+    const config_setting_t *s;
+    const char *arg; /* "PATH=VALUE" as given */
+};
+struct set_log {
+    struct set_origin *v;
+    int n, cap;
+};
+
 /* Validation context: the top-level file name, for settings that carry none. */
 struct ctx {
     const char *file;
     const char *base; /* the top-level file's name as libconfig knows it */
     const char *dir; /* folder of the top-level file, for relative data paths */
+    const struct set_log *sets;
     struct err *e;
     double dt;
     double scale_n, scale_k;         /* scale.neurons, scale.indegree */
@@ -47,12 +59,33 @@ static const char *display_file(const char *dir, const char *base, const char *t
     return buf;
 }
 
+/* The latest --set that made s or one of its enclosing groups, or NULL. */
+static const struct set_origin *set_origin(const struct ctx *c, const config_setting_t *s)
+{
+    for (const config_setting_t *x = s; c->sets && x; x = config_setting_parent(x))
+        for (int i = c->sets->n - 1; i >= 0; i--)
+            if (c->sets->v[i].s == x) return &c->sets->v[i];
+    return NULL;
+}
+
+/* Where s comes from: "--set PATH=VALUE", or its file (the config itself for the root). */
 static const char *where_file(const struct ctx *c, const config_setting_t *s)
 {
     static _Thread_local char buf[1024];
-    if (s && config_setting_source_line(s) == 0) return "--set";
+    const struct set_origin *o = set_origin(c, s);
+    if (o) {
+        snprintf(buf, sizeof buf, "--set %s", o->arg);
+        return buf;
+    }
+    if (s && !config_setting_parent(s)) return c->file;
+    if (s && config_setting_source_line(s) == 0) return "--set"; /* made by --set, not logged */
     const char *f = s ? config_setting_source_file(s) : NULL;
     return display_file(c->dir, c->base, c->file, f, buf, sizeof buf);
+}
+
+static int where_line(const struct ctx *c, const config_setting_t *s)
+{
+    return s && !set_origin(c, s) ? (int)config_setting_source_line(s) : 0;
 }
 
 static int fail(const struct ctx *c, const config_setting_t *s, const char *path, const char *fmt,
@@ -65,8 +98,7 @@ static int fail(const struct ctx *c, const config_setting_t *s, const char *path
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    int line = s ? (int)config_setting_source_line(s) : 0;
-    return err_set(c->e, ERR_INPUT, where_file(c, s), line, path, "%s", msg);
+    return err_set(c->e, ERR_INPUT, where_file(c, s), where_line(c, s), path, "%s", msg);
 }
 
 static void join(char *out, const char *base, const char *key)
@@ -656,7 +688,7 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
     ps->size = (uint32_t)size;
     const config_setting_t *size_at = config_setting_get_member(g, "size");
     snprintf(ps->size_file, sizeof ps->size_file, "%.255s", where_file(c, size_at));
-    ps->size_line = (int)config_setting_source_line(size_at);
+    ps->size_line = where_line(c, size_at);
     nrn_shape_point(&ps->shape);
     ps->model = nrn_find(model);
     if (!ps->model) {
@@ -748,6 +780,12 @@ static int load_list(const struct ctx *c, const config_setting_t *root, const ch
 static const char *const rule_names[] = {"all_to_all", "one_to_one", "fixed_probability",
                                          "fixed_indegree", "fixed_outdegree", "list",
                                          "fixed_total_number", NULL};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
 
 static int pop_ref(const struct ctx *c, const config_setting_t *g, const char *path,
                    const char *key, const struct net_spec *sp, int *out)
@@ -865,6 +903,36 @@ static int load_num_array(const struct ctx *c, const config_setting_t *g, const 
     return 0;
 }
 
+/* A receptor that feeds a conductance (state "g_RECEPTOR" in nS, as in lif_cond) takes only
+ * weights >= 0: a negative conductance has no physical meaning and can drive the membrane to
+ * infinity. */
+static int feeds_conductance(const struct pop_spec *ps, int port)
+{
+    const struct nrn_ops *m = ps->model;
+    char name[NRN_COMP_NAME + 8];
+    snprintf(name, sizeof name, "g_%s", m->port_names[port % m->nports]);
+    int v = nrn_state_index(m, name);
+    return v >= 0 && m->state_units && !strcmp(m->state_units[v], "nS");
+}
+
+static int nonneg_weight(const struct ctx *c, const config_setting_t *g, const char *path,
+                         const struct pop_spec *tgt, int port, const struct dist *w)
+{
+    if (!feeds_conductance(tgt, port)) return 0;
+    char p[PATH_LEN];
+    join(p, path, "weight");
+    const config_setting_t *at = config_setting_get_member(g, "weight");
+    const char *rec = tgt->model->port_names[port % tgt->model->nports];
+    if ((w->kind == DIST_CONST || w->kind == DIST_UNIFORM) && w->a < 0)
+        return fail(c, at, p, "%g nS is negative: receptor \"%s\" of %s is a conductance, its "
+                    "weights must be >= 0", w->a, rec, tgt->model->name);
+    if (w->kind == DIST_NORMAL && w->lo < 0)
+        return fail(c, at, p, "can draw negative values: receptor \"%s\" of %s is a "
+                    "conductance, its weights must be >= 0 (add min = 0.0)", rec,
+                    tgt->model->name);
+    return 0;
+}
+
 /* The mean current (pA) of a train of events of weight w (pA) at r Hz is w tau r / 1000 when
  * each event starts an exponential current of time constant tau (ms): its charge is w tau.
  * That holds for a receptor feeding a current "i_RECEPTOR" in pA that decays with the
@@ -970,6 +1038,55 @@ static int scale_proj(const struct ctx *c, const config_setting_t *g, const char
         return rc;
     c->comp_pa[pj->to] += 1e-3 * (1 - sqrt(k)) * tau * w * full_in * rate;
     dist_scale(&pj->weight, 1 / sqrt(k));
+    return 0;
+}
+
+/* A list's entries against allow_autapses and allow_multapses. */
+static int list_flags(const struct ctx *c, const config_setting_t *g, const char *path,
+                      const struct proj_spec *pj)
+{
+    char p[PATH_LEN];
+    join(p, path, "sources");
+    const config_setting_t *at = config_setting_get_member(g, "sources");
+    if (pj->from == pj->to && !pj->autapses)
+        for (size_t j = 0; j < pj->nlist; j++)
+            if (pj->list_src[j] == pj->list_tgt[j])
+                return fail(c, at, p, "entry %zu connects %u to itself and allow_autapses is "
+                            "false", j, pj->list_src[j]);
+    if (pj->multapses || pj->nlist < 2) return 0;
+    uint64_t *key = malloc(pj->nlist * sizeof *key);
+    if (!key) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
+    for (size_t j = 0; j < pj->nlist; j++)
+        key[j] = (uint64_t)pj->list_src[j] << 32 | pj->list_tgt[j];
+    qsort(key, pj->nlist, sizeof *key, cmp_u64);
+    int rc = 0;
+    for (size_t j = 1; j < pj->nlist && !rc; j++) {
+        if (key[j] != key[j - 1]) continue;
+        uint32_t s = (uint32_t)(key[j] >> 32), t = (uint32_t)key[j];
+        size_t first = SIZE_MAX, second = SIZE_MAX;
+        for (size_t i = 0; i < pj->nlist && second == SIZE_MAX; i++)
+            if (pj->list_src[i] == s && pj->list_tgt[i] == t) {
+                if (first == SIZE_MAX) first = i;
+                else second = i;
+            }
+        rc = fail(c, at, p, "entries %zu and %zu both connect %u to %u and allow_multapses is "
+                  "false", first, second, s, t);
+    }
+    free(key);
+    return rc;
+}
+
+/* A list's delays: each at least one step and at most PROJ_MAX_DELAY_STEPS steps. */
+static int list_delays(const struct ctx *c, const config_setting_t *g, const char *path,
+                       const struct proj_spec *pj)
+{
+    char p[PATH_LEN];
+    join(p, path, "delays");
+    for (size_t j = 0; pj->list_d && j < pj->nlist; j++)
+        if (floor(pj->list_d[j] / c->dt + 0.5) > PROJ_MAX_DELAY_STEPS)
+            return fail(c, config_setting_get_member(g, "delays"), p, "entry %zu (%g ms) is "
+                        "longer than %g ms (%d steps of %g ms)", j, pj->list_d[j],
+                        PROJ_MAX_DELAY_STEPS * c->dt, PROJ_MAX_DELAY_STEPS, c->dt);
     return 0;
 }
 
@@ -1085,7 +1202,8 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
             (rc = load_index_array(c, g, path, "targets", ntgt, pj->nlist, &pj->list_tgt)) ||
             (rc = load_num_array(c, g, path, "weights", pj->nlist, -INFINITY, &pj->list_w)) ||
             (rc = load_num_array(c, g, path, "delays", pj->nlist, c->dt * (1 - 1e-9),
-                                 &pj->list_d)))
+                                 &pj->list_d)) ||
+            (rc = list_delays(c, g, path, pj)) || (rc = list_flags(c, g, path, pj)))
             return rc;
     } else {
         for (const char *const *k = list_only; *k; k++)
@@ -1102,6 +1220,16 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
         (rc = get_dist(c, g, path, "delay", 0, 0, 1e9, &pj->delay)))
         return rc;
     if (need_d && (rc = check_delay(c, g, path, &pj->delay))) return rc;
+    const struct pop_spec *tgt = &sp->pops[pj->to];
+    if (need_w && (rc = nonneg_weight(c, g, path, tgt, pj->port, &pj->weight))) return rc;
+    for (size_t j = 0; pj->list_w && j < pj->nlist && feeds_conductance(tgt, pj->port); j++)
+        if (pj->list_w[j] < 0) {
+            join(p, path, "weights");
+            return fail(c, config_setting_get_member(g, "weights"), p, "entry %zu (%g nS) is "
+                        "negative: receptor \"%s\" of %s is a conductance, its weights must be "
+                        ">= 0", j, pj->list_w[j],
+                        tgt->model->port_names[pj->port % tgt->model->nports], tgt->model->name);
+        }
     if ((c->scale_n != 1 || c->scale_k != 1) && (rc = scale_proj(c, g, path, sp, pj))) return rc;
     return check_pool(c, g, path, sp, pj);
 }
@@ -1155,7 +1283,9 @@ static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, st
             (rc = pop_ref(c, g, path, "target", sp, &st->target)) ||
             (rc = port_ref(c, g, path, &sp->pops[st->target], &st->port)) ||
             (rc = get_num(c, g, path, "rate", 1, 0, 1e9, &st->rate_hz)) ||
-            (rc = get_num(c, g, path, "weight", 1, -1e12, 1e12, &st->weight)))
+            (rc = get_num(c, g, path, "weight", 1, -1e12, 1e12, &st->weight)) ||
+            (rc = nonneg_weight(c, g, path, &sp->pops[st->target], st->port,
+                                &(struct dist){.kind = DIST_CONST, .a = st->weight})))
             return rc;
     } else if (!strcmp(type, "dc")) {
         st->kind = STIM_DC;
@@ -1164,7 +1294,8 @@ static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, st
             (rc = get_num(c, g, path, "amplitude", 1, -1e12, 1e12, &st->amplitude_pa)))
             return rc;
         if (!sp->pops[st->target].model->update)
-            return fail(c, g, path, "population \"%s\" is a spike source and takes no current",
+            return fail(c, config_setting_get_member(g, "target"), path,
+                        "population \"%s\" is a spike source and takes no current",
                         sp->pops[st->target].name);
     } else {
         join(p, path, "type");
@@ -1349,7 +1480,34 @@ static long index_of(const char *tok, int len)
     return idx >= 0 && idx < len ? idx : -2;
 }
 
-static config_setting_t *walk(config_setting_t *root, char *path, char **last)
+static int log_add(struct set_log *log, const config_setting_t *s, const char *arg)
+{
+    if (log->n == log->cap) {
+        int cap = log->cap ? 2 * log->cap : 16;
+        struct set_origin *v = realloc(log->v, (size_t)cap * sizeof *v);
+        if (!v) return -1;
+        log->v = v;
+        log->cap = cap;
+    }
+    log->v[log->n++] = (struct set_origin){s, arg};
+    return 0;
+}
+
+/* Drops the entries for gone and everything inside it, before gone is removed. */
+static void log_forget(struct set_log *log, const config_setting_t *gone)
+{
+    int w = 0;
+    for (int i = 0; i < log->n; i++) {
+        const config_setting_t *x = log->v[i].s;
+        while (x && x != gone) x = config_setting_parent(x);
+        if (!x) log->v[w++] = log->v[i];
+    }
+    log->n = w;
+}
+
+/* Groups it has to create on the way are logged as made by arg. */
+static config_setting_t *walk(config_setting_t *root, char *path, char **last,
+                              struct set_log *log, const char *arg)
 {
     config_setting_t *cur = root;
     char *save = NULL, *tok = strtok_r(path, ".", &save), *next;
@@ -1360,7 +1518,9 @@ static config_setting_t *walk(config_setting_t *root, char *path, char **last)
             child = config_setting_get_member(cur, tok);
             /* an optional group (e.g. simulation) may be absent: create it; whatever does not
              * belong there is then caught by validation as an unknown setting */
-            if (!child) child = config_setting_add(cur, tok, CONFIG_TYPE_GROUP);
+            if (!child && (child = config_setting_add(cur, tok, CONFIG_TYPE_GROUP)) &&
+                log_add(log, child, arg))
+                return NULL;
         } else if (t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) {
             long idx = index_of(tok, config_setting_length(cur));
             if (idx == -2) return NULL;
@@ -1381,9 +1541,11 @@ static config_setting_t *walk(config_setting_t *root, char *path, char **last)
     return cur;
 }
 
-static int apply_set(config_t *cfg, const char *set, struct err *e)
+static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct err *e)
 {
     const char *eq = strchr(set, '=');
+    char from[PATH_LEN + 16];
+    snprintf(from, sizeof from, "--set %s", set);
     if (!eq || eq == set)
         return err_set(e, ERR_INPUT, "--set", 0, set, "expected PATH=VALUE");
     char path[PATH_LEN], shown[PATH_LEN];
@@ -1397,7 +1559,7 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
     config_init(&tmp);
     size_t vlen = strlen(eq + 1) + 32;
     char *text = malloc(vlen);
-    if (!text) return err_set(e, ERR_NOMEM, "--set", 0, shown, "out of memory");
+    if (!text) return err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
     snprintf(text, vlen, "v = %s;", eq + 1);
     int ok = config_read_string(&tmp, text) == CONFIG_TRUE;
     if (!ok && !strpbrk(eq + 1, "\"\\;{}()[]")) {
@@ -1409,14 +1571,14 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
     free(text);
     if (!ok || !eq[1]) {
         config_destroy(&tmp);
-        return err_set(e, ERR_INPUT, "--set", 0, shown, "cannot parse the value \"%s\"", eq + 1);
+        return err_set(e, ERR_INPUT, from, 0, shown, "cannot parse the value \"%s\"", eq + 1);
     }
     const config_setting_t *val = config_lookup(&tmp, "v");
     char *last = NULL;
-    config_setting_t *parent = walk(config_root_setting(cfg), path, &last);
+    config_setting_t *parent = walk(config_root_setting(cfg), path, &last, log, set);
     int rc = 0;
     if (!parent || !last) {
-        rc = err_set(e, ERR_INPUT, "--set", 0, shown, "no such setting in the config");
+        rc = err_set(e, ERR_INPUT, from, 0, shown, "no such setting in the config");
     } else if (config_setting_type(parent) == CONFIG_TYPE_GROUP) {
         config_setting_t *old = config_setting_get_member(parent, last);
         int type = config_setting_type(val);
@@ -1430,11 +1592,16 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
         if (old && config_setting_type(old) == type && type <= CONFIG_TYPE_BOOL) {
             fresh = old;
         } else {
-            if (old) config_setting_remove(parent, last);
+            if (old) {
+                log_forget(log, old);
+                config_setting_remove(parent, last);
+            }
             fresh = config_setting_add(parent, last, type);
         }
         if (!fresh)
-            rc = err_set(e, ERR_INPUT, "--set", 0, shown, "cannot set this setting");
+            rc = err_set(e, ERR_INPUT, from, 0, shown, "cannot set this setting");
+        else if (log_add(log, fresh, set))
+            rc = err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
         else if (type == CONFIG_TYPE_FLOAT && config_setting_type(val) != CONFIG_TYPE_FLOAT)
             config_setting_set_float(fresh, (double)config_setting_get_int64(val));
         else
@@ -1444,8 +1611,10 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
         config_setting_t *el = idx >= 0 ? config_setting_get_elem(parent, (unsigned)idx) : NULL;
         if (!el || config_setting_type(el) > CONFIG_TYPE_BOOL ||
             config_setting_type(val) > CONFIG_TYPE_BOOL)
-            rc = err_set(e, ERR_INPUT, "--set", 0, shown,
+            rc = err_set(e, ERR_INPUT, from, 0, shown,
                          "only a scalar element of an array or list can be set");
+        else if (log_add(log, el, set))
+            rc = err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
         else if (config_setting_type(el) == CONFIG_TYPE_FLOAT && is_number(val))
             config_setting_set_float(el, config_setting_type(val) == CONFIG_TYPE_FLOAT
                                              ? config_setting_get_float(val)
@@ -1453,7 +1622,7 @@ static int apply_set(config_t *cfg, const char *set, struct err *e)
         else if (config_setting_type(el) == config_setting_type(val))
             copy_setting(el, val);
         else
-            rc = err_set(e, ERR_INPUT, "--set", 0, shown, "must be %s like the other elements",
+            rc = err_set(e, ERR_INPUT, from, 0, shown, "must be %s like the other elements",
                          type_name(el));
     }
     config_destroy(&tmp);
@@ -1624,11 +1793,13 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     /* a top-level sweep block describes many runs of this config (io/sweep reads and
      * validates it); one run ignores it, and it is not part of the resolved config or its hash */
     config_setting_remove(config_root_setting(&cfg), "sweep");
-    for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], e);
-    struct ctx c = {.file = path, .base = base, .dir = dir, .e = e, .dt = 0.1};
+    struct set_log log = {0};
+    for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], &log, e);
+    struct ctx c = {.file = path, .base = base, .dir = dir, .sets = &log, .e = e, .dt = 0.1};
     if (!rc) rc = validate(&c, &cfg, spec);
     free(c.comp_pa);
     free(c.size0);
+    free(log.v);
     if (!rc) {
         *resolved = write_text(&cfg);
         /* the hash names the results, which threads do not change: hash without them */

@@ -421,6 +421,45 @@ static const struct bad_case bad_cases[] = {
              "  n = 5; } );\n",
      .line = 4,
      .want = {"projections.ee.n", "autapse"}},
+    /* list: delays beyond the ring, and the allow_* flags */
+    {.name = "cli_list_delay.cfg",
+     .text = POP EE "  rule = \"list\"; sources = [0]; targets = [1]; weights = [1.0];\n"
+                    "  delays = [7000.0]; } );\n",
+     .line = 4,
+     .want = {"projections.ee.delays", "entry 0", "65535"}},
+    {.name = "cli_list_autapse.cfg",
+     .text = POP EE "  rule = \"list\"; weight = 1.0; allow_autapses = false;\n"
+                    "  sources = [0, 3]; targets = [1, 3]; } );\n",
+     .line = 4,
+     .want = {"projections.ee.sources", "entry 1", "allow_autapses"}},
+    {.name = "cli_list_multapse.cfg",
+     .text = POP EE "  rule = \"list\"; weight = 1.0; allow_multapses = false;\n"
+                    "  sources = [0, 2, 0]; targets = [1, 1, 1]; } );\n",
+     .line = 4,
+     .want = {"projections.ee.sources", "entries 0 and 2", "allow_multapses"}},
+    /* weights onto conductances */
+    {.name = "cli_cond_weight.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10; model = \"lif_cond\"; } );\n" EE
+             "  rule = \"all_to_all\";\n  weight = -1.0; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weight", "conductance", ">= 0"}},
+    {.name = "cli_cond_normal.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10; model = \"lif_cond\"; } );\n" EE
+             "  rule = \"all_to_all\"; receptor = \"in\";\n"
+             "  weight = { dist = \"normal\"; mean = 2.0; std = 1.0; }; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weight", "min = 0.0"}},
+    {.name = "cli_cond_list.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10; model = \"lif_cond\"; } );\n" EE
+             "  rule = \"list\"; sources = [0, 1]; targets = [1, 2];\n  weights = [1.0, -0.5]; } );\n",
+     .line = 4,
+     .want = {"projections.ee.weights", "entry 1", "conductance"}},
+    {.name = "cli_cond_poisson.cfg",
+     .text = "populations = ( { name = \"exc\"; size = 10; model = \"lif_cond\"; } );\n"
+             "stimuli = ( { name = \"s\"; type = \"poisson\"; target = \"exc\"; rate = 10.0;\n"
+             "  weight = -2.0; } );\n",
+     .line = 3,
+     .want = {"stimuli.s.weight", "conductance"}},
     /* redrawn distributions */
     {.name = "cli_redraw_mass.cfg",
      .text = POP EE "  rule = \"all_to_all\";\n"
@@ -433,6 +472,17 @@ static const struct bad_case bad_cases[] = {
                     "    bounds = \"wrap\"; }; } );\n",
      .line = 4,
      .want = {"projections.ee.weight.bounds", "wrap"}},
+    /* settings changed by --set are reported as the --set, not by the file's line */
+    {.name = "cli_set_inplace.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = 1.0;\n  delay = 1.5; } );\n",
+     .args = "--set projections.ee.delay=0.05",
+     .file = "--set projections.ee.delay=0.05",
+     .want = {"projections.ee.delay", "shorter than one step"}},
+    {.name = "cli_set_group.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = 1.0; } );\n",
+     .args = "--set 'projections.[0].weight={dist=\"normal\"; mean=1.0; std=-2.0;}'",
+     .file = "--set projections.[0].weight={dist=\"normal\"; mean=1.0; std=-2.0;}",
+     .want = {"projections.ee.weight.std", "-2"}},
 };
 
 static const char *bad_setup(const struct bad_case *c) {
@@ -886,6 +936,36 @@ static void test_commands(void) {
     EXPECT(!sanitizer_text(out), "commands", out);
 }
 
+static void test_set_origin(void) {
+    /* Truth: docs/config.md "Validation and errors": a setting that --set changed is reported as
+     * that --set (even when it was changed in place, keeping the file's line), anything else by
+     * its file and line; a config without populations names the config, not --set. */
+    static char out[OUT_CAP];
+    const char *path = harness_write(
+        "cli_origin.cfg", POP EE "  rule = \"all_to_all\"; weight = 1.0;\n  delay = 1.5; } );\n");
+    EXPECT(check_cmd(path, "--set projections.ee.delay=0.05", out, sizeof out) == 2, "in place",
+           out);
+    EXPECT(strstr(out, "apical: --set projections.ee.delay=0.05: projections.ee.delay: ") != NULL,
+           "in place", out);
+    EXPECT(strstr(out, "cli_origin.cfg:") == NULL, "in place", out);
+    /* the file's own mistake keeps its line while other --set are given */
+    EXPECT(check_cmd(path, "--set projections.ee.weight=2.0 --set projections.ee.delay=0.01 "
+                           "--set projections.ee.delay=1.5 --set 'projections.ee.rule=\"nope\"'",
+                     out, sizeof out) == 2,
+           "rule", out);
+    EXPECT(strstr(out, "--set projections.ee.rule=\"nope\": projections.ee.rule: ") != NULL,
+           "rule", out);
+    const char *bad = harness_write("cli_origin_bad.cfg",
+                                    POP EE "  rule = \"all_to_all\"; weight = 1.0;\n  delay = 0.01; } );\n");
+    EXPECT(check_cmd(bad, "--set projections.ee.weight=2.0", out, sizeof out) == 2, "file", out);
+    EXPECT(strstr(out, "cli_origin_bad.cfg:4: projections.ee.delay: ") != NULL, "file", out);
+    const char *none = harness_write("cli_no_pops.cfg", "simulation = { dt = 0.1; };\n");
+    EXPECT(check_cmd(none, "", out, sizeof out) == 2, "no populations", out);
+    char want[1200];
+    snprintf(want, sizeof want, "apical: %s: populations: missing", none);
+    EXPECT(strstr(out, want) != NULL && strstr(out, "--set") == NULL, "no populations", out);
+}
+
 static void test_microcircuit(void) {
     /* Truth: Potjans & Diesmann (2014) Table 5 and NEST's example: 77 169 neurons and, from the
      * connection probabilities, 298 880 968 synapses at full scale; at 5 % of neurons and
@@ -922,6 +1002,7 @@ static int suite_cli(void) {
         !CU_add_test(s, "--set dt", test_set_dt) ||
         !CU_add_test(s, "--set projection weight", test_set_projection_weight) ||
         !CU_add_test(s, "--set index range", test_set_index_range) ||
+        !CU_add_test(s, "--set origin in errors", test_set_origin) ||
         !CU_add_test(s, "microcircuit", test_microcircuit) ||
         !CU_add_test(s, "--seed, --threads without simulation",
                      test_seed_threads_without_simulation) ||
