@@ -848,6 +848,7 @@ static int check_delay(const struct ctx *c, const config_setting_t *g, const cha
             return fail(c, s, p, "low (%g ms) is shorter than one step (dt = %g ms)", d->a, c->dt);
         if (d->lo < c->dt) d->lo = c->dt;
         if (d->hi > dmax) d->hi = dmax;
+        return check_mass(c, s, p, d); /* again, within the bounds just narrowed */
     }
     return 0;
 }

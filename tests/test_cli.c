@@ -467,6 +467,11 @@ static const struct bad_case bad_cases[] = {
                     "bounds = \"redraw\"; }; } );\n",
      .line = 4,
      .want = {"projections.ee.weight", "redraw"}},
+    {.name = "cli_redraw_delay.cfg",
+     .text = POP EE "  rule = \"all_to_all\"; weight = 1.0;\n"
+                    "  delay = { dist = \"normal\"; mean = 0.01; std = 0.001; bounds = \"redraw\"; }; } );\n",
+     .line = 4,
+     .want = {"projections.ee.delay", "redraw"}},
     {.name = "cli_redraw_choice.cfg",
      .text = POP EE "  rule = \"all_to_all\"; weight = { dist = \"normal\"; mean = 0.0; std = 1.0;\n"
                     "    bounds = \"wrap\"; }; } );\n",
@@ -600,9 +605,9 @@ static void test_memory_beyond_machine(void) {
     "    rule = \"fixed_probability\"; p = 0.05; weight = -9.0; delay = 1.0; }\n"                  \
     ");\n"                                                                                         \
     "stimuli = (\n"                                                                                \
-    "  { name = \"drive_e\"; type = \"poisson\"; target = \"exc\"; rate = 4000.0; weight = 1.0; "  \
+    "  { name = \"drive_e\"; type = \"poisson\"; target = \"exc\"; rate = 6000.0; weight = 1.0; "  \
     "},\n"                                                                                         \
-    "  { name = \"drive_i\"; type = \"poisson\"; target = \"inh\"; rate = 4000.0; weight = 1.0; "  \
+    "  { name = \"drive_i\"; type = \"poisson\"; target = \"inh\"; rate = 6000.0; weight = 1.0; "  \
     "}\n"                                                                                          \
     ");\n"
 
