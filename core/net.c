@@ -174,7 +174,10 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     n->projs = calloc((size_t)(s->nprojs ? s->nprojs : 1), sizeof *n->projs);
     n->ctr = calloc((size_t)T, sizeof *n->ctr);
     n->pop_spikes = calloc((size_t)s->npops * T, sizeof *n->pop_spikes);
-    if (!n->pops || !n->projs || !n->ctr || !n->pop_spikes)
+    n->pois = calloc((size_t)(s->nstims ? s->nstims : 1), sizeof *n->pois);
+    for (int j = 0; n->pois && j < s->nstims; j++)
+        rng_poisson_prepare(&n->pois[j], s->stims[j].rate_hz * s->dt_ms * 1e-3);
+    if (!n->pops || !n->projs || !n->ctr || !n->pop_spikes || !n->pois)
         return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
     int rc;
     for (int i = 0; i < s->npops; i++) {
@@ -222,13 +225,14 @@ static void stimulate(struct net *n, int pi, int k, int64_t step, double *i_ext)
             *i_ext += st->amplitude_pa;
             continue;
         }
-        double mu = st->rate_hz * n->dt_ms * 1e-3;
         double *in = p->ring + ((size_t)st->port * p->nslots + slot) * p->stride;
-        for (uint32_t i = b; i < en; i++) {
-            struct rng r;
-            rng_init(&r, n->seed, RNG_STREAM_STIM + (uint32_t)j, i, (uint32_t)step);
-            uint32_t c = rng_poisson(&r, mu);
-            if (c) in[i] += c * st->weight;
+        uint32_t cnt[256];
+        for (uint32_t i0 = b; i0 < en; i0 += 256) {
+            uint32_t i1 = en - i0 < 256 ? en : i0 + 256;
+            rng_poisson_run(&n->pois[j], n->seed, RNG_STREAM_STIM + (uint32_t)j, (uint32_t)step,
+                            i0, i1, cnt);
+            for (uint32_t i = i0; i < i1; i++)
+                if (cnt[i - i0]) in[i] += cnt[i - i0] * st->weight;
         }
     }
 }
@@ -450,5 +454,6 @@ void net_free(struct net *n)
     free(n->projs);
     free(n->ctr);
     free(n->pop_spikes);
+    free(n->pois);
     memset(n, 0, sizeof *n);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/rng.h"
 #include "core/spec.h"
 #include "neurons/neuron.h"
 #include "synapses/proj.h"
@@ -67,6 +68,7 @@ struct net {
     const struct net_spec *spec;
     struct net_counters *ctr;      /* per thread */
     uint64_t *pop_spikes;          /* npops x nthreads */
+    struct rng_poisson_table *pois; /* per stimulus (Poisson ones used) */
     double build_s, sim_s;
     int interrupted;
     /* set by a thread that met NaN/Inf; reported after the step */

@@ -30,6 +30,21 @@ double rng_normal(struct rng *r);
 /* Poisson with mean mu >= 0: multiplication below 10, transformed rejection (PTRS) above. */
 uint32_t rng_poisson(struct rng *r, double mu);
 
+/* Poisson counts for a run of ids at one step, the fast way for stimuli: the inverse of a
+ * tabulated CDF applied to one 53-bit uniform per id, two ids per Philox block (block id / 2 of
+ * the stream, counter index 0x80000000 so it meets no rng_init draw). An id's count depends
+ * only on (seed, stream, id, step), not on the run it is drawn in. Means of 10 and above fall
+ * back to rng_poisson with rng_init(seed, stream, id, step). */
+#define RNG_POISSON_TABLE 64
+struct rng_poisson_table {
+    double mu;
+    int n;                          /* entries of cdf; 0 for the fallback */
+    double cdf[RNG_POISSON_TABLE];  /* P(K <= k) */
+};
+void rng_poisson_prepare(struct rng_poisson_table *t, double mu);
+void rng_poisson_run(const struct rng_poisson_table *t, uint64_t seed, uint32_t stream,
+                     uint32_t step, uint32_t id0, uint32_t id1, uint32_t *count);
+
 /* The raw block function, exposed for tests against published known-answer vectors. */
 void rng_philox(const uint32_t key[2], const uint32_t ctr[4], uint32_t out[4]);
 
