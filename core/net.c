@@ -27,6 +27,30 @@ static double now_s(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+/* A delay no synapse of the projection exceeds, in ms (six standard deviations for the
+ * unbounded distributions, within the distribution's bounds and the longest storable delay). */
+static double delay_upper(const struct proj_spec *p, double dt_ms)
+{
+    const struct dist *d = &p->delay;
+    double u;
+    if (p->rule == CONN_LIST && p->list_d) {
+        u = 0;
+        for (size_t i = 0; i < p->nlist; i++)
+            if (p->list_d[i] > u) u = p->list_d[i];
+    } else {
+        switch (d->kind) {
+        case DIST_CONST: u = d->a; break;
+        case DIST_UNIFORM: u = d->b; break;
+        case DIST_NORMAL: u = d->a + 6 * d->b; break;
+        case DIST_LOGNORMAL: u = exp(d->a + 6 * d->b); break;
+        default: u = d->hi;
+        }
+        if (d->kind != DIST_CONST && u > d->hi) u = d->hi;
+    }
+    double cap = PROJ_MAX_DELAY_STEPS * dt_ms;
+    return isfinite(u) && u < cap ? u : cap;
+}
+
 void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses, double *bytes)
 {
     uint64_t nn = 0;
@@ -34,18 +58,25 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
     for (int i = 0; i < s->npops; i++) {
         const struct pop_spec *p = &s->pops[i];
         nn += p->size;
-        /* state, ISI statistics, refractory count, spikes; rings counted below */
+        /* state, ISI statistics, refractory count, spikes */
         b += (double)p->size * (8.0 * nrn_nstate(p->model, &p->shape) + 8 + 4 + 16 + 4 + 4);
+        /* the input ring: every port, as many slots as the longest incoming delay */
+        double dmax = 0;
+        for (int j = 0; j < s->nprojs; j++)
+            if (s->projs[j].to == i && delay_upper(&s->projs[j], s->dt_ms) > dmax)
+                dmax = delay_upper(&s->projs[j], s->dt_ms);
+        b += 8.0 * p->size * nrn_nports(p->model, &p->shape) * (floor(dmax / s->dt_ms + 0.5) + 1);
     }
     for (int j = 0; j < s->nprojs; j++) {
         const struct proj_spec *p = &s->projs[j];
         double c = proj_expected_count(p, s->pops[p->from].size, s->pops[p->to].size,
                                        p->from == p->to);
         syn += c;
-        b += c * (p->delay.kind == DIST_CONST ? 8.0 : 10.0);
-        double dmax = p->delay.kind == DIST_CONST ? p->delay.a : p->delay.hi;
-        if (!isfinite(dmax) || dmax > 100) dmax = 100;
-        b += 8.0 * s->pops[p->to].size * (dmax / s->dt_ms + 2);
+        /* target; weight and delay only when they vary (synapses/proj); row offsets */
+        int list = p->rule == CONN_LIST;
+        b += c * (4.0 + ((list ? p->list_w != NULL : p->weight.kind != DIST_CONST) ? 4 : 0) +
+                  ((list ? p->list_d != NULL : p->delay.kind != DIST_CONST) ? 2 : 0));
+        b += 8.0 * s->pops[p->from].size * (s->threads > 0 ? s->threads : 1);
     }
     *neurons = nn;
     *synapses = syn;
@@ -314,12 +345,17 @@ static void deliver_part(struct net *n, int k, int64_t step)
                     uint32_t slot = now + pr->delay_steps;
                     if (slot >= ns) slot -= ns;
                     double *buf = port + (size_t)slot * nt;
-                    for (uint64_t q = lo; q < hi; q++) buf[pr->tgt[q]] += pr->w[q];
+                    if (pr->w) {
+                        for (uint64_t q = lo; q < hi; q++) buf[pr->tgt[q]] += pr->w[q];
+                    } else {
+                        const double w = pr->w_const;
+                        for (uint64_t q = lo; q < hi; q++) buf[pr->tgt[q]] += w;
+                    }
                 } else {
                     for (uint64_t q = lo; q < hi; q++) {
                         uint32_t slot = now + pr->delay[q];
                         if (slot >= ns) slot -= ns;
-                        port[(size_t)slot * nt + pr->tgt[q]] += pr->w[q];
+                        port[(size_t)slot * nt + pr->tgt[q]] += proj_weight(pr, q);
                     }
                 }
             }

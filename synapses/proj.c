@@ -47,7 +47,7 @@ static void emit(struct gen *g, uint32_t src, uint32_t tgt, struct rng *rw)
     }
     uint64_t at = g->cursor[cell]++;
     p->tgt[at] = tgt;
-    p->w[at] = (float)dist_draw(&g->s->weight, rw);
+    if (p->w) p->w[at] = (float)dist_draw(&g->s->weight, rw);
     if (p->delay) p->delay[at] = (uint16_t)proj_delay_steps(dist_draw(&g->s->delay, rw), g->dt_ms);
 }
 
@@ -146,7 +146,7 @@ static void gen_list(struct gen *g)
         }
         uint64_t at = g->cursor[cell]++;
         p->tgt[at] = tgt;
-        p->w[at] = (float)(s->list_w ? s->list_w[i] : dist_draw(&s->weight, &rw));
+        if (p->w) p->w[at] = (float)(s->list_w ? s->list_w[i] : dist_draw(&s->weight, &rw));
         double d = s->list_d ? s->list_d[i] : dist_draw(&s->delay, &rw);
         if (p->delay) p->delay[at] = (uint16_t)proj_delay_steps(d, g->dt_ms);
     }
@@ -244,12 +244,20 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
         for (size_t i = 1; i < s->nlist; i++)
             if (proj_delay_steps(s->list_d[i], dt_ms) != proj_delay_steps(d0, dt_ms)) uniform = 0;
     }
+    /* a constant weight is stored once (drawing a constant consumes no random numbers, so the
+     * network is the same either way) */
+    int same_w = s->rule == CONN_LIST && s->list_w ? 1 : s->weight.kind == DIST_CONST;
+    float w0 = (float)(s->rule == CONN_LIST && s->list_w ? (s->nlist ? s->list_w[0] : 0.0)
+                                                          : s->weight.a);
+    if (s->rule == CONN_LIST && s->list_w)
+        for (size_t i = 1; i < s->nlist && same_w; i++) same_w = (float)s->list_w[i] == w0;
     size_t n = p->nsyn ? (size_t)p->nsyn : 1;
     p->tgt = malloc(n * sizeof *p->tgt);
-    p->w = malloc(n * sizeof *p->w);
+    p->w_const = w0;
+    if (!same_w) p->w = malloc(n * sizeof *p->w);
     uint64_t *cursor = malloc((ncells + 1) * sizeof *cursor);
     if (!uniform) p->delay = malloc(n * sizeof *p->delay);
-    if (!p->tgt || !p->w || !cursor || (!uniform && !p->delay)) {
+    if (!p->tgt || (!same_w && !p->w) || !cursor || (!uniform && !p->delay)) {
         free(cursor);
         goto nomem;
     }
@@ -273,8 +281,8 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
         }
         if (p->nsyn == 0) p->min_delay = p->max_delay = 1;
     }
-    p->bytes = (ncells + 1) * sizeof *p->row + p->nsyn * (sizeof *p->tgt + sizeof *p->w) +
-               (p->delay ? p->nsyn * sizeof *p->delay : 0);
+    p->bytes = (ncells + 1) * sizeof *p->row + p->nsyn * sizeof *p->tgt +
+               (p->w ? p->nsyn * sizeof *p->w : 0) + (p->delay ? p->nsyn * sizeof *p->delay : 0);
     return 0;
 nomem:
     free(indeg);

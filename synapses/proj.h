@@ -1,7 +1,8 @@
 /* synapses/proj: one projection's synapses, stored as compressed sparse rows by source and,
  * within a source, grouped by the thread that owns the target, so that thread k delivering a
- * spike touches only its own targets (no atomics). Per synapse: 32-bit target, 32-bit float
- * weight, and a 16-bit delay only when delays vary within the projection. */
+ * spike touches only its own targets (no atomics). Per synapse: 32-bit target, a 32-bit float
+ * weight only when weights vary within the projection, and a 16-bit delay only when delays
+ * vary. */
 #ifndef APICAL_PROJ_H
 #define APICAL_PROJ_H
 
@@ -19,7 +20,8 @@ struct proj {
     int nparts;
     uint64_t *row;    /* nsrc*nparts + 1: synapses of (source s, part k) start at row[s*nparts+k] */
     uint32_t *tgt;
-    float *w;
+    float *w;         /* per-synapse weight, or NULL when all equal w_const */
+    float w_const;
     uint16_t *delay;  /* per-synapse delay in steps, or NULL when all equal delay_steps */
     uint16_t delay_steps, min_delay, max_delay;
     uint64_t nsyn;
@@ -32,6 +34,12 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
                uint32_t ntgt, int same_pop, double dt_ms, uint64_t seed, int nparts,
                struct err *e);
 void proj_free(struct proj *p);
+
+/* The weight of synapse q. */
+static inline float proj_weight(const struct proj *p, uint64_t q)
+{
+    return p->w ? p->w[q] : p->w_const;
+}
 
 /* Converts a delay in ms to whole steps (rounded, at least 1). */
 uint32_t proj_delay_steps(double delay_ms, double dt_ms);

@@ -171,8 +171,45 @@ static void test_deterministic_rules(void)
     /* source 2 has the two synapses onto 0, in list order */
     uint64_t q = p.row[2 * 2];
     CU_ASSERT_EQUAL(p.tgt[q], 0);
-    CU_ASSERT_EQUAL(p.w[q], -1.0f);
-    CU_ASSERT_EQUAL(p.w[q + 1], 2.0f);
+    CU_ASSERT_EQUAL(proj_weight(&p, q), -1.0f);
+    CU_ASSERT_EQUAL(proj_weight(&p, q + 1), 2.0f);
+    proj_free(&p);
+}
+
+/* Truth: the allocator's byte count. A constant weight (or a list of equal weights) is stored
+ * once: 4 bytes of target per synapse plus the row offsets; a varying one adds 4 bytes. */
+static void test_constant_weight_storage(void)
+{
+    struct proj_spec s = spec(CONN_FIXED_INDEGREE);
+    s.k = 20;
+    struct proj p;
+    CU_ASSERT_EQUAL_FATAL(build(&p, &s, 100, 100, 0, 2), 0);
+    CU_ASSERT_PTR_NULL(p.w);
+    CU_ASSERT_PTR_NULL(p.delay);
+    size_t rows = (100 * 2 + 1) * sizeof(uint64_t);
+    CU_ASSERT_EQUAL(p.bytes, rows + p.nsyn * 4);
+    for (uint64_t q = 0; q < p.nsyn; q++) CU_ASSERT_EQUAL(proj_weight(&p, q), (float)s.weight.a);
+    proj_free(&p);
+    s.weight.kind = DIST_UNIFORM;
+    s.weight.a = 1.0;
+    s.weight.b = 2.0;
+    s.weight.lo = -1e300;
+    s.weight.hi = 1e300;
+    CU_ASSERT_EQUAL_FATAL(build(&p, &s, 100, 100, 0, 2), 0);
+    CU_ASSERT_PTR_NOT_NULL(p.w);
+    CU_ASSERT_EQUAL(p.bytes, rows + p.nsyn * 8);
+    proj_free(&p);
+    /* a list whose weights are all equal */
+    struct proj_spec l = spec(CONN_LIST);
+    uint32_t src[] = {0, 1, 2}, tgt[] = {2, 0, 1};
+    double w[] = {1.5, 1.5, 1.5};
+    l.nlist = 3;
+    l.list_src = src;
+    l.list_tgt = tgt;
+    l.list_w = w;
+    CU_ASSERT_EQUAL_FATAL(build(&p, &l, 3, 3, 0, 2), 0);
+    CU_ASSERT_PTR_NULL(p.w);
+    CU_ASSERT_EQUAL(proj_weight(&p, 1), 1.5f);
     proj_free(&p);
 }
 
@@ -194,9 +231,9 @@ static void test_weight_delay_draws(void)
     struct proj p;
     CU_ASSERT_EQUAL_FATAL(build(&p, &s, 500, 500, 0, 2), 0);
     double m = 0, v = 0;
-    for (uint64_t q = 0; q < p.nsyn; q++) m += p.w[q];
+    for (uint64_t q = 0; q < p.nsyn; q++) m += proj_weight(&p, q);
     m /= p.nsyn;
-    for (uint64_t q = 0; q < p.nsyn; q++) v += (p.w[q] - m) * (p.w[q] - m);
+    for (uint64_t q = 0; q < p.nsyn; q++) v += (proj_weight(&p, q) - m) * (proj_weight(&p, q) - m);
     v /= p.nsyn;
     CU_ASSERT(fabs(m - 87.8) < 5 * 8.78 / sqrt(p.nsyn));
     CU_ASSERT(fabs(sqrt(v) - 8.78) < 0.05 * 8.78);
@@ -261,7 +298,7 @@ static void test_same_network_any_parts(void)
                 uint64_t start = m;
                 for (uint64_t q = p.row[(uint64_t)src * parts]; q < p.row[(uint64_t)(src + 1) * parts];
                      q++)
-                    all[m++] = (struct syn){p.tgt[q], p.w[q], p.delay[q], q};
+                    all[m++] = (struct syn){p.tgt[q], proj_weight(&p, q), p.delay[q], q};
                 qsort(all + start, m - start, sizeof *all, cmp_syn);
             }
             if (parts == 1) {
@@ -518,6 +555,7 @@ static int suite_proj(void)
     CU_add_test(s, "fixed_probability", test_fixed_probability);
     CU_add_test(s, "all_to_all, one_to_one, list", test_deterministic_rules);
     CU_add_test(s, "weight and delay distributions", test_weight_delay_draws);
+    CU_add_test(s, "a constant weight is stored once", test_constant_weight_storage);
     CU_add_test(s, "same network for any thread count", test_same_network_any_parts);
     CU_add_test(s, "fixed_total_number", test_fixed_total_number);
     CU_add_test(s, "fixed_total_number autapses", test_fixed_total_number_autapses);
