@@ -34,6 +34,7 @@ void rng_init(struct rng *r, uint64_t seed, uint32_t stream, uint32_t id, uint32
     r->ctr[2] = id;
     r->ctr[3] = stream;
     r->avail = 0;
+    r->has_spare = 0;
 }
 
 uint32_t rng_u32(struct rng *r)
@@ -60,8 +61,16 @@ uint32_t rng_below(struct rng *r, uint32_t n)
 
 double rng_normal(struct rng *r)
 {
+    if (r->has_spare) {
+        r->has_spare = 0;
+        return r->spare;
+    }
     double u = rng_uniform(r), v = rng_uniform(r);
-    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+    double rad = sqrt(-2.0 * log(u)), s, c;
+    sincos(6.283185307179586 * v, &s, &c);
+    r->spare = rad * s;
+    r->has_spare = 1;
+    return rad * c;
 }
 
 static uint32_t poisson_ptrs(struct rng *r, double mu)

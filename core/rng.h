@@ -18,6 +18,8 @@ struct rng {
     uint32_t ctr[4]; /* index, step, id, stream */
     uint32_t buf[4];
     int avail;
+    int has_spare; /* rng_normal's second Box-Muller value is waiting */
+    double spare;
 };
 
 void rng_init(struct rng *r, uint64_t seed, uint32_t stream, uint32_t id, uint32_t step);
@@ -26,6 +28,7 @@ uint32_t rng_u32(struct rng *r);
 double rng_uniform(struct rng *r);
 /* Uniform integer in [0, n), n >= 1. */
 uint32_t rng_below(struct rng *r, uint32_t n);
+/* Standard normal: Box-Muller, both values of a pair used in turn. */
 double rng_normal(struct rng *r);
 /* Poisson with mean mu >= 0: multiplication below 10, transformed rejection (PTRS) above. */
 uint32_t rng_poisson(struct rng *r, double mu);

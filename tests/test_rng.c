@@ -58,6 +58,15 @@ static void test_uniform_normal_moments(void)
     CU_ASSERT(fabs(v - 1.0 / 12) < 5 * sqrt(1.0 / 180 / n));
     CU_ASSERT(fabs(g / n) < 5 / sqrt(n));
     CU_ASSERT(fabs(g2 / n - 1) < 5 * sqrt(2.0 / n));
+    /* the two values of a Box-Muller pair are independent: successive draws uncorrelated */
+    rng_init(&r, 5, 6, 7, 8);
+    double prev = rng_normal(&r), c = 0;
+    for (int i = 0; i < n; i++) {
+        double z = rng_normal(&r);
+        c += prev * z;
+        prev = z;
+    }
+    CU_ASSERT(fabs(c / n) < 5 / sqrt(n));
     for (uint32_t k = 1; k < 50; k += 7) {
         rng_init(&r, 9, 9, k, 0);
         for (int i = 0; i < 1000; i++) CU_ASSERT(rng_below(&r, k) < k);
