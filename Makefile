@@ -4,8 +4,10 @@ BUILD    ?= build
 OPT      ?= -O3 -march=x86-64-v2
 CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -fopenmp -Wall -Wextra -Werror -MMD -MP -I.
 # FP operations never trap here, so loops with selects vectorise; no rounding changes.
-CFLAGS   += -fno-trapping-math
-LDLIBS   += -lconfig -lcjson -lm
+# No fused multiply-adds: every clone of a function (AVX2, AVX-512) and every machine then
+# rounds the same way, and results stay bit-identical.
+CFLAGS   += -fno-trapping-math -ffp-contract=off
+LDLIBS   += -lconfig -lcjson -lz -lm
 LDFLAGS  += -fopenmp
 
 ifeq ($(SANITIZE),1)
@@ -28,7 +30,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard core/*.c neurons/*.c synapses/*.c io/*.c sweep/*.c)
+LIB_SRC  := $(wildcard core/*.c neurons/*.c synapses/*.c io/*.c sweep/*.c learning/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC:= $(wildcard bench/*.c)
