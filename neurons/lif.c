@@ -1,8 +1,9 @@
 /* neurons/lif: exact integration of the current-based LIF (see lif.h for the equations). */
 #include "neurons/lif.h"
 
-#include <float.h>
 #include <math.h>
+
+#include "neurons/threshold.h"
 
 static const char *const syn_choices[] = {"current", "voltage", NULL};
 
@@ -65,11 +66,9 @@ static void lif_initial(const double *p, const struct nrn_shape *shape, double *
 
 #define LIF_BLOCK 256 /* neurons per pass; the block's potentials stay in L1 for the threshold */
 
-/* Two passes per block: the propagator step for every neuron as one branch-free loop that
- * vectorises (a refractory neuron keeps its potential by a select, not a branch) and notes
- * whether any potential crossed threshold or stopped being finite (NaN fails both sides of
- * the test); then, only in such a block, the scalar pass that finds those neurons: at a few Hz
- * most blocks have none. The AVX2 clone does the same roundings in the same order (no FMA),
+/* Per block: the propagator step for every neuron as one branch-free loop that vectorises (a
+ * refractory neuron keeps its potential by a select, not a branch), then the spike test
+ * (neurons/threshold.h). The AVX2 clone does the same roundings in the same order (no FMA),
  * so results do not depend on the machine. */
 __attribute__((target_clones("avx2", "default"))) static uint32_t
 lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
@@ -83,7 +82,8 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
     int32_t *restrict refr = c->refr;
     const double drive = d->p20 * (d->i_e + c->i_ext);
     const double e_l = d->e_l, p22 = d->p22, p21_ex = d->p21_ex, p21_in = d->p21_in;
-    const double p11_ex = d->p11_ex, p11_in = d->p11_in, v_th = d->v_th;
+    const double p11_ex = d->p11_ex, p11_in = d->p11_in;
+    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIF_BLOCK) {
         const uint32_t b1 = end - b0 < LIF_BLOCK ? end : b0 + LIF_BLOCK;
@@ -99,22 +99,7 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
             in_ex[i] = 0.0;
             in_in[i] = 0.0;
         }
-        /* a separate loop: folded into the one above, the reduction stops it vectorising */
-        int64_t cross = 0;
-        for (uint32_t i = b0; i < b1; i++)
-            cross |= (v[i] >= v_th) | (v[i] != v[i]) | (v[i] < -DBL_MAX);
-        if (!cross) continue;
-        for (uint32_t i = b0; i < b1; i++) {
-            if (__builtin_expect(!(v[i] < v_th && v[i] > -DBL_MAX), 0)) {
-                if (isfinite(v[i])) {
-                    spikes[n++] = i;
-                    v[i] = d->v_reset;
-                    refr[i] = d->ref_steps;
-                } else if (*c->nonfinite > i) {
-                    *c->nonfinite = i;
-                }
-            }
-        }
+        n = nrn_threshold(v, refr, b0, b1, &reset, spikes, n, c->nonfinite);
     }
     return n;
 }

@@ -1,9 +1,9 @@
 /* neurons/lif_cond: conductance-based LIF (see lif_cond.h for the equations and scheme). */
 #include "neurons/lif_cond.h"
 
-#include <float.h>
 #include <math.h>
 
+#include "neurons/threshold.h"
 #include "neurons/vexp.h"
 
 static const struct nrn_param params[LIFC_NPARAMS] = {
@@ -82,6 +82,7 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
     const double k = -d->h / d->c_m, g_l = d->g_l, e_ex = d->e_ex, e_in = d->e_in;
     const double mean_ex = d->mean_ex, mean_in = d->mean_in;
     const double decay_ex = d->decay_ex, decay_in = d->decay_in;
+    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIFC_BLOCK) {
         const uint32_t b1 = end - b0 < LIFC_BLOCK ? end : b0 + LIFC_BLOCK;
@@ -100,23 +101,7 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
             in_ex[i] = 0.0;
             in_in[i] = 0.0;
         }
-        /* a block with no crossing and no fault skips the scalar pass (see lif.c) */
-        int64_t cross = 0;
-        for (uint32_t i = b0; i < b1; i++)
-            cross |= (v[i] >= d->v_th) | (v[i] != v[i]) | (v[i] < -DBL_MAX);
-        if (!cross) continue;
-        for (uint32_t i = b0; i < b1; i++) {
-            /* one test finds both a spike and a fault (NaN fails both sides) */
-            if (__builtin_expect(!(v[i] < d->v_th && v[i] > -DBL_MAX), 0)) {
-                if (isfinite(v[i])) {
-                    spikes[n++] = i;
-                    v[i] = d->v_reset;
-                    refr[i] = d->ref_steps;
-                } else if (*c->nonfinite > i) {
-                    *c->nonfinite = i;
-                }
-            }
-        }
+        n = nrn_threshold(v, refr, b0, b1, &reset, spikes, n, c->nonfinite);
     }
     return n;
 }
