@@ -11,10 +11,10 @@ static const struct surr_shape shapes[SURR_NKINDS] = {
      "z < 0: 1 / (1 - z); z >= 0: 2 - 1 / (1 + z)", "SuperSpike (Zenke & Ganguli 2018)", 2.0, 1.0,
      1.0},
     {SURR_PIECEWISE_LINEAR, "piecewise_linear", "max(0, 1 - |z|)",
-     "0 below -1; (1 + z)^2 / 2 to 0; 1 - (1 - z)^2 / 2 to 1; 1 above", "e-prop (Bellec et al. 2020)",
-     1.0, 0.1, 0.3},
-    {SURR_ARCTAN, "arctan", "1 / (1 + z^2)", "atan(z) + pi / 2", "ATan (Fang et al. 2021)", M_PI, 1.0,
-     1.0},
+     "0 below -1; (1 + z)^2 / 2 to 0; 1 - (1 - z)^2 / 2 to 1; 1 above",
+     "e-prop (Bellec et al. 2020)", 1.0, 0.1, 0.3},
+    {SURR_ARCTAN, "arctan", "1 / (1 + z^2)", "atan(z) + pi / 2", "ATan (Fang et al. 2021)", M_PI,
+     1.0, 1.0},
     {SURR_LOGISTIC, "logistic", "4 sigma(z) (1 - sigma(z)), sigma(z) = 1 / (1 + exp(-z))",
      "4 sigma(z)", "derivative of a logistic (e.g. Neftci et al. 2019)", 4.0, 1.0, 1.0},
 };
@@ -131,7 +131,7 @@ double surr_step(const struct surr *s, double x)
 
 /* One loop per shape, so each is a plain loop the vectoriser sees. */
 #define SURR_LOOP(fn, scale)                                                                       \
-    for (size_t i = 0; i < n; i++) out[i] = (scale) * fn(b * (u[i] - theta))
+    for (size_t i = 0; i < n; i++) out[i] = (scale)*fn(b * (u[i] - theta))
 
 void surr_psi_n(const struct surr *s, size_t n, const double *u, double theta, double *out)
 {

@@ -4,8 +4,8 @@
  *
  * Every shape is one peak-1 bump f(z) of the scaled distance to threshold z = beta * (u - theta):
  *
- *   psi(u)  = gamma * f(beta * (u - theta))            (the surrogate derivative, psi(theta) = gamma)
- *   step(u) = (gamma / beta) * F(beta * (u - theta))   (F' = f, F(-inf) = 0: d step/du = psi exactly)
+ *   psi(u)  = gamma * f(beta * (u - theta))           the surrogate derivative; psi(theta) = gamma
+ *   step(u) = (gamma / beta) * F(beta * (u - theta))  F' = f, F(-inf) = 0: d step / du = psi
  *
  * step rises from 0 to gamma * mass / beta, where mass = F(+inf) is the area under f; with
  * gamma = beta / mass (surr_unit_gamma) it is a smooth unit step, the `soft` spike whose exact
@@ -17,7 +17,13 @@
 
 #include "core/err.h"
 
-enum surr_kind { SURR_FAST_SIGMOID, SURR_PIECEWISE_LINEAR, SURR_ARCTAN, SURR_LOGISTIC, SURR_NKINDS };
+enum surr_kind {
+    SURR_FAST_SIGMOID,
+    SURR_PIECEWISE_LINEAR,
+    SURR_ARCTAN,
+    SURR_LOGISTIC,
+    SURR_NKINDS
+};
 
 /* One row of the table. */
 struct surr_shape {
