@@ -131,7 +131,7 @@ double surr_step(const struct surr *s, double x)
 
 /* One loop per shape, so each is a plain loop the vectoriser sees. */
 #define SURR_LOOP(fn, scale)                                                                       \
-    for (size_t i = 0; i < n; i++) out[i] = (scale)*fn(b * (u[i] - theta))
+    for (size_t i = 0; i < n; i++) out[i] = fn(b * (u[i] - theta)) * (scale)
 
 void surr_psi_n(const struct surr *s, size_t n, const double *u, double theta, double *out)
 {
