@@ -83,7 +83,8 @@ int64_t enc_latency_step(const struct enc_latency *p, double x, uint32_t nsteps)
 
 int enc_latency(const struct enc_latency *p, const float *x, struct enc_spikes *s, struct err *e)
 {
-    int rc = check_features(x, s->nin, e);
+    int rc = enc_latency_check(p, "", e);
+    if (!rc) rc = check_features(x, s->nin, e);
     if (rc) return rc;
     uint32_t n = 0;
     for (uint32_t j = 0; j < s->nin; j++) {
@@ -114,7 +115,9 @@ int enc_poisson_check(const struct enc_poisson *p, const char *path, struct err 
 int enc_poisson(const struct enc_poisson *p, uint32_t key, const float *x, struct enc_spikes *s,
                 struct err *e)
 {
-    int rc = check_features(x, s->nin, e);
+    /* checked here too: a NaN rate would never end the gap loop */
+    int rc = enc_poisson_check(p, "", e);
+    if (!rc) rc = check_features(x, s->nin, e);
     if (rc) return rc;
     const double scale = p->rate_max * p->dt * 1e-3;
     uint32_t n = 0;

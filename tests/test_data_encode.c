@@ -193,6 +193,10 @@ static void test_current_and_errors(void)
     p.rate_max = 2000;
     CU_ASSERT_EQUAL(enc_poisson_check(&p, "", &e), ERR_INPUT);
     CU_ASSERT(strstr(e.msg, "one spike per step") != NULL);
+    float good[3] = {0.1f, 0.5f, 0.2f};
+    p.rate_max = NAN; /* refused by the encoder itself, not only by the check */
+    CU_ASSERT_EQUAL(enc_poisson(&p, 0, good, &s, &e), ERR_INPUT);
+    CU_ASSERT_EQUAL(enc_latency(&l, good, &s, &e), ERR_INPUT); /* thr = 1 */
     enc_spikes_free(&s);
     CU_ASSERT_EQUAL(enc_spikes_init(&s, 0, 10, &e), ERR_INPUT);
 }
