@@ -1,5 +1,6 @@
 /* bench/neuron_cost: per-neuron, per-step update cost of each neuron model, measured in the
- * same process on the same machine: lif, lif_cond and mc_lif with 1 to 4 compartments.
+ * same process on the same machine: lif, lif_cond and mc_lif with 1 to 4 compartments (and 3
+ * with conductance synapses).
  * Prints one JSON line per model with the median ns per neuron-step over alternating
  * repetitions, and the ratio to lif. Without arguments it measures 10 000 neurons (state in
  * cache) and 100 000 (state streamed from memory). Usage: neuron_cost [neurons [steps [repeats]]] */
@@ -18,6 +19,7 @@ struct model_run {
     const char *label;
     const struct nrn_ops *m;
     int ncomp;
+    const char *synapse; /* a value of the model's "synapse" choice, or NULL for its default */
     double params[NRN_MAX_PARAMS];
     struct nrn_shape shape;
     void *derived;
@@ -39,6 +41,9 @@ static void setup(struct model_run *r, uint32_t n)
 {
     const struct nrn_ops *m = r->m;
     for (int i = 0; i < m->nparams; i++) r->params[i] = m->params[i].def;
+    int syn = r->synapse ? nrn_param_index(m, "synapse") : -1;
+    for (int k = 0; syn >= 0 && m->params[syn].choices[k]; k++)
+        if (!strcmp(m->params[syn].choices[k], r->synapse)) r->params[syn] = k;
     nrn_shape_point(&r->shape);
     if (m->max_comps) {
         r->shape.ncomp = r->ncomp;
@@ -120,6 +125,7 @@ static void measure(uint32_t n, int steps, int reps)
         {.label = "mc_lif_2", .m = &mc_lif_ops, .ncomp = 2},
         {.label = "mc_lif_3", .m = &mc_lif_ops, .ncomp = 3},
         {.label = "mc_lif_4", .m = &mc_lif_ops, .ncomp = 4},
+        {.label = "mc_lif_3_cond", .m = &mc_lif_ops, .ncomp = 3, .synapse = "conductance"},
     };
     const int nr = sizeof runs / sizeof runs[0];
     runs[1].m = nrn_find("lif_cond");

@@ -913,6 +913,13 @@ static int feeds_conductance(const struct pop_spec *ps, int port)
     char name[NRN_COMP_NAME + 8];
     snprintf(name, sizeof name, "g_%s", m->port_names[port % m->nports]);
     int v = nrn_state_index(m, name);
+    /* -- mc_lif conductance mode (neurons/mc_lif.h): a model whose "synapse" choice is
+     * "conductance" feeds a conductance from every receptor -- */
+    int syn = nrn_param_index(m, "synapse");
+    if (syn >= 0 && m->params[syn].choices &&
+        !strcmp(m->params[syn].choices[(int)ps->params[syn]], "conductance"))
+        return 1;
+    /* -- end mc_lif conductance mode -- */
     return v >= 0 && m->state_units && !strcmp(m->state_units[v], "nS");
 }
 

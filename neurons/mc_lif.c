@@ -1,6 +1,6 @@
-/* neurons/mc_lif: exact integration of the multi-compartment LIF (see mc_lif.h). The update
- * is specialised per compartment count so that the small matrix-vector products unroll and
- * the loop over neurons vectorises. */
+/* neurons/mc_lif: the multi-compartment LIF (see mc_lif.h for the equations and both schemes).
+ * The update is specialised per compartment count and synapse type so that the small
+ * matrix-vector products unroll and the loop over neurons vectorises. */
 #include "neurons/mc_lif.h"
 
 #include <float.h>
@@ -10,10 +10,15 @@
 
 #include "neurons/expm.h"
 
+static const char *const syn_choices[] = {"current", "conductance", NULL};
+
 static const struct nrn_param params[MC_NPARAMS] = {
     [MC_V_TH] = {"v_th", "mV", -50.0, -1e4, 1e4, 0, 0, NULL, "somatic spike threshold"},
     [MC_V_RESET] = {"v_reset", "mV", -65.0, -1e4, 1e4, 0, 0, NULL, "somatic reset potential"},
     [MC_T_REF] = {"t_ref", "ms", 2.0, 0, 1e6, 0, 0, NULL, "somatic refractory period"},
+    [MC_SYNAPSE] = {"synapse", "", 0, 0, 1, 0, 0, syn_choices,
+                    "\"current\": weights in pA onto exponential currents; \"conductance\": "
+                    "weights in nS onto exponential conductances"},
 };
 
 static const struct nrn_param cparams[MC_NCPARAMS] = {
@@ -22,9 +27,15 @@ static const struct nrn_param cparams[MC_NCPARAMS] = {
     [MC_E_L] = {"e_l", "mV", -70.0, -1e4, 1e4, 0, 0, NULL, "leak reversal potential"},
     [MC_G_C] = {"g_c", "nS", 10.0, 0, 1e9, 0, 0, NULL,
                 "coupling conductance to the parent compartment (ignored for the soma)"},
-    [MC_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, 0, 1e9, 1, 0, NULL, "excitatory current decay"},
-    [MC_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, 0, 1e9, 1, 0, NULL, "inhibitory current decay"},
+    [MC_TAU_SYN_EX] = {"tau_syn_ex", "ms", 2.0, 0, 1e9, 1, 0, NULL,
+                       "excitatory current (or conductance) decay"},
+    [MC_TAU_SYN_IN] = {"tau_syn_in", "ms", 2.0, 0, 1e9, 1, 0, NULL,
+                       "inhibitory current (or conductance) decay"},
     [MC_I_E] = {"i_e", "pA", 0.0, -1e9, 1e9, 0, 0, NULL, "constant bias current"},
+    [MC_E_EX] = {"e_ex", "mV", 0.0, -1e4, 1e4, 0, 0, NULL,
+                 "excitatory reversal potential (synapse = \"conductance\" only)"},
+    [MC_E_IN] = {"e_in", "mV", -80.0, -1e4, 1e4, 0, 0, NULL,
+                 "inhibitory reversal potential (synapse = \"conductance\" only)"},
 };
 
 static const char *const state_names[] = {"v", "i_ex", "i_in"};
@@ -35,16 +46,28 @@ static const char *const port_names[] = {"ex", "in"};
 #define NX (3 * NC)
 
 /* One propagator: v_c <- sum_j pv[c][j] x_j + q[c] + qs[c] i_stim, with x = (v, i_ex, i_in)
- * stacked by kind (x_j for j < n are the potentials, then n excitatory, then n inhibitory). */
+ * stacked by kind (x_j for j < n are the potentials, then n excitatory, then n inhibitory).
+ * Conductance mode uses only the potentials' block pv[c][j < n] and adds sum_j qu[c][j] u_j,
+ * the response to a constant current u_j (pA) into compartment j over the step. */
 struct mc_prop {
     double pv[NC][NX];
     double q[NC], qs[NC];
+    double qu[NC][NC];
+};
+
+/* Conductance mode's predictor: the total current into compartment c at potentials v is
+ * i0[c] + sum_d lv[c][d] v_d + (synaptic), its conductance g0[c] + (synaptic); half[c] is
+ * dt / (2 c_m). Conductances enter as their step means, g * mean_x[c]. */
+struct mc_cond {
+    double lv[NC][NC], i0[NC], g0[NC], half[NC];
+    double e_ex[NC], e_in[NC], mean_ex[NC], mean_in[NC];
 };
 
 struct mc_derived {
-    int n;
+    int n, cond;
     struct mc_prop free, clamped;
-    double dex[NC], din[NC]; /* current decay per step */
+    double dex[NC], din[NC]; /* current (or conductance) decay per step */
+    struct mc_cond c;
     double v_th, v_reset;
     int32_t ref_steps;
 };
@@ -78,12 +101,15 @@ static void system_matrix(const struct nrn_shape *s, double *a, double *b, doubl
     }
 }
 
-/* Propagator of the affine system over h: exponentiate [[A h, b h, bs h], [0, 0, 0]]. */
+/* Propagator of the affine system over h: exponentiate [[A h, b h, bs h, U h], [0, 0, 0, 0]],
+ * where U, one unit-current column per compartment, is there only in conductance mode (so
+ * that current mode's propagator is the same to the bit as before that mode existed). */
 static int propagator(const struct nrn_shape *s, double h, int clamp, struct mc_prop *out,
                       struct mc_derived *d)
 {
-    const int n = s->ncomp, m = 3 * n, k = m + 2;
-    double a[NX * NX], b[NX], bs[NX], big[(NX + 2) * (NX + 2)], e[(NX + 2) * (NX + 2)];
+    const int n = s->ncomp, m = 3 * n, nu = d->cond ? n : 0, k = m + 2 + nu;
+    double a[NX * NX], b[NX], bs[NX], big[(NX + 2 + NC) * (NX + 2 + NC)],
+        e[(NX + 2 + NC) * (NX + 2 + NC)];
     system_matrix(s, a, b, bs, clamp);
     memset(big, 0, sizeof big);
     for (int i = 0; i < m; i++) {
@@ -91,12 +117,15 @@ static int propagator(const struct nrn_shape *s, double h, int clamp, struct mc_
         big[i * k + m] = b[i] * h;
         big[i * k + m + 1] = bs[i] * h;
     }
+    /* a current into compartment j enters as a[j][n + j] does (1/c_m; 0 on the clamped soma) */
+    for (int j = 0; j < nu; j++) big[j * k + m + 2 + j] = a[j * m + n + j] * h;
     if (expm(k, big, e, NULL) != 0) return -1;
     memset(out, 0, sizeof *out);
     for (int c = 0; c < n; c++) {
         for (int j = 0; j < m; j++) out->pv[c][j] = e[c * k + j];
         out->q[c] = e[c * k + m];
         out->qs[c] = e[c * k + m + 1];
+        for (int j = 0; j < nu; j++) out->qu[c][j] = e[c * k + m + 2 + j];
     }
     if (!clamp)
         for (int c = 0; c < n; c++) {
@@ -104,6 +133,27 @@ static int propagator(const struct nrn_shape *s, double h, int clamp, struct mc_
             d->din[c] = e[(2 * n + c) * k + 2 * n + c];
         }
     return 0;
+}
+
+/* The predictor's constants: row c of the free system's potential block times c_m,c, which
+ * gives the passive current into c, and the step means of the decaying conductances. */
+static void cond_constants(const struct nrn_shape *s, double h, struct mc_derived *d)
+{
+    const int n = s->ncomp, m = 3 * n;
+    double a[NX * NX], b[NX], bs[NX];
+    system_matrix(s, a, b, bs, 0);
+    struct mc_cond *k = &d->c;
+    for (int c = 0; c < n; c++) {
+        const double *p = s->cparams[c], cm = p[MC_C_M];
+        for (int j = 0; j < n; j++) k->lv[c][j] = a[c * m + j] * cm;
+        k->i0[c] = p[MC_G_L] * p[MC_E_L] + p[MC_I_E];
+        k->g0[c] = -k->lv[c][c];
+        k->half[c] = 0.5 * h / cm;
+        k->e_ex[c] = p[MC_E_EX];
+        k->e_in[c] = p[MC_E_IN];
+        k->mean_ex[c] = -p[MC_TAU_SYN_EX] / h * expm1(-h / p[MC_TAU_SYN_EX]);
+        k->mean_in[c] = -p[MC_TAU_SYN_IN] / h * expm1(-h / p[MC_TAU_SYN_IN]);
+    }
 }
 
 static int mc_prepare(const double *p, const struct nrn_shape *s, double h, void *out,
@@ -116,6 +166,7 @@ static int mc_prepare(const double *p, const struct nrn_shape *s, double h, void
     if (s->ncomp < 1 || s->ncomp > NC)
         return err_set(e, ERR_INPUT, NULL, 0, "compartments", "needs 1 to %d compartments", NC);
     d->n = s->ncomp;
+    d->cond = p[MC_SYNAPSE] == MC_SYN_CONDUCTANCE;
     if (propagator(s, h, 0, &d->free, d) || propagator(s, h, 1, &d->clamped, d))
         return err_set(e, ERR_INPUT, NULL, 0, "compartments",
                        "the propagator cannot be computed accurately (ill-conditioned system: "
@@ -124,6 +175,8 @@ static int mc_prepare(const double *p, const struct nrn_shape *s, double h, void
     memset(d->clamped.pv[0], 0, sizeof d->clamped.pv[0]);
     d->clamped.pv[0][0] = 1.0;
     d->clamped.q[0] = d->clamped.qs[0] = 0.0;
+    memset(d->clamped.qu[0], 0, sizeof d->clamped.qu[0]);
+    if (d->cond) cond_constants(s, h, d);
     d->v_th = p[MC_V_TH];
     d->v_reset = p[MC_V_RESET];
     d->ref_steps = (int32_t)lround(p[MC_T_REF] / h);
@@ -173,12 +226,58 @@ static void mc_initial(const double *p, const struct nrn_shape *s, double *s0)
  * L1 from one pass to the next; measured, 64 beats 256 by 1.25x (bench/neuron_cost). */
 #define MC_BLOCK 64
 
-/* One block in passes. (1) The few refractory neurons take their soma-clamped step into a side
- * buffer. (2) Every neuron takes the free step: with n known at compile time the loops over
- * compartments unroll completely and the loop over neurons vectorises, each neuron's sums
- * taken in the same order as a scalar loop would. (3) The refractory neurons get their clamped
- * potentials back; then threshold, reset and the non-finite check. Computing the free step for
- * refractory neurons too is cheaper than a per-neuron branch in the hot loop. */
+/* Pass (3) of both updates: the refractory neurons get their clamped potentials back; then
+ * threshold, reset and the non-finite check. Returns the new spike count. */
+static inline __attribute__((always_inline)) uint32_t
+mc_finish_block(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_t b1,
+                int nref, const uint32_t *ref_id, double (*ref_v)[NC], uint32_t *spikes,
+                uint32_t nspk, const int n)
+{
+    const struct mc_derived *d = cx->derived;
+    int32_t *refr = cx->refr;
+    double *v0 = x[0];
+    for (int r = 0; r < nref; r++) {
+        for (int c = 0; c < n; c++) x[c][ref_id[r]] = ref_v[r][c];
+        refr[ref_id[r]]--;
+    }
+    /* a block with no crossing and no fault at the soma skips the scalar pass (see lif.c) */
+    int64_t cross = 0;
+    for (uint32_t i = b0; i < b1; i++)
+        cross |= (v0[i] >= d->v_th) | (v0[i] != v0[i]) | (v0[i] < -DBL_MAX);
+    for (uint32_t i = b0; cross && i < b1; i++) {
+        /* one test finds both a spike and a fault (NaN fails both sides) */
+        if (__builtin_expect(!(v0[i] < d->v_th && v0[i] > -DBL_MAX), 0)) {
+            if (isfinite(v0[i])) {
+                spikes[nspk++] = i;
+                v0[i] = d->v_reset;
+                refr[i] = d->ref_steps;
+            } else if (*cx->nonfinite > i) {
+                *cx->nonfinite = i;
+            }
+        }
+    }
+    for (int c = 1; c < n; c++) {
+        /* an all-ones exponent marks Inf and NaN; OR-ing integers vectorises, where a
+         * floating-point reduction would be one long chain of dependent adds */
+        uint64_t bad = 0;
+        for (uint32_t i = b0; i < b1; i++) {
+            uint64_t u;
+            memcpy(&u, &x[c][i], sizeof u);
+            bad |= (~u & 0x7ff0000000000000ULL) == 0;
+        }
+        if (__builtin_expect(bad != 0, 0))
+            for (uint32_t i = b0; i < b1; i++)
+                if (!isfinite(x[c][i]) && *cx->nonfinite > i) *cx->nonfinite = i;
+    }
+    return nspk;
+}
+
+/* Current mode, one block in passes. (1) The few refractory neurons take their soma-clamped
+ * step into a side buffer. (2) Every neuron takes the free step: with n known at compile time
+ * the loops over compartments unroll completely and the loop over neurons vectorises, each
+ * neuron's sums taken in the same order as a scalar loop would. (3) mc_finish_block.
+ * Computing the free step for refractory neurons too is cheaper than a per-neuron branch in
+ * the hot loop. */
 static inline __attribute__((always_inline)) uint32_t
 mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *spikes, const int n)
 {
@@ -201,7 +300,6 @@ mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *sp
         decay[n + c] = d->din[c];
     }
     int32_t *refr = cx->refr;
-    double *v0 = x[0];
     uint32_t nspk = 0, ref_id[MC_BLOCK];
     double ref_v[MC_BLOCK][NC];
     for (uint32_t b0 = begin; b0 < end; b0 += MC_BLOCK) {
@@ -234,49 +332,147 @@ mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *sp
                 in[c][i] = 0.0;
             }
         }
-        for (int r = 0; r < nref; r++) {
-            for (int c = 0; c < n; c++) x[c][ref_id[r]] = ref_v[r][c];
-            refr[ref_id[r]]--;
-        }
-        /* a block with no crossing and no fault at the soma skips the scalar pass (see lif.c) */
-        int64_t cross = 0;
-        for (uint32_t i = b0; i < b1; i++)
-            cross |= (v0[i] >= d->v_th) | (v0[i] != v0[i]) | (v0[i] < -DBL_MAX);
-        for (uint32_t i = b0; cross && i < b1; i++) {
-            /* one test finds both a spike and a fault (NaN fails both sides) */
-            if (__builtin_expect(!(v0[i] < d->v_th && v0[i] > -DBL_MAX), 0)) {
-                if (isfinite(v0[i])) {
-                    spikes[nspk++] = i;
-                    v0[i] = d->v_reset;
-                    refr[i] = d->ref_steps;
-                } else if (*cx->nonfinite > i) {
-                    *cx->nonfinite = i;
-                }
-            }
-        }
-        for (int c = 1; c < n; c++) {
-            /* an all-ones exponent marks Inf and NaN; OR-ing integers vectorises, where a
-             * floating-point reduction would be one long chain of dependent adds */
-            uint64_t bad = 0;
-            for (uint32_t i = b0; i < b1; i++) {
-                uint64_t u;
-                memcpy(&u, &x[c][i], sizeof u);
-                bad |= (~u & 0x7ff0000000000000ULL) == 0;
-            }
-            if (__builtin_expect(bad != 0, 0))
-                for (uint32_t i = b0; i < b1; i++)
-                    if (!isfinite(x[c][i]) && *cx->nonfinite > i) *cx->nonfinite = i;
-        }
+        nspk = mc_finish_block(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n);
     }
     return nspk;
 }
 
-/* A 4-wide clone for AVX2 machines, chosen at load time. Without FMA the two clones do the
- * same roundings in the same order, so results do not depend on which one runs. */
+/* Conductance mode: the synaptic current (pA) that compartment c receives over the step, from
+ * its potential v, its step-mean conductances ge, gi and f, the passive current into it at the
+ * step's start (leak, coupling, bias and stimulus). The potential is predicted at mid-step by
+ * a half step of this compartment alone (neighbours held), which relaxes v towards its
+ * instantaneous equilibrium v_inf = v + F/G (F, G the total current and conductance at v) by
+ * the factor r(z) = 1 / (1 + z + z^2/2), z = dt G / (2 c_m), in place of e^{-z}:
+ *   v* = v_inf + (v - v_inf) r(z) = v + (dt / 2c_m) F (1 + z/2) / (1 + z + z^2/2),
+ * and the current is ge (e_ex - v*) + gi (e_in - v*). r(z) = e^{-z} + O(z^2) is all that second
+ * order needs; with 0 < r <= 1 v* lies between v and v_inf, at rest (F = 0) v* = v, and it
+ * costs one division where vexp cost the conductance mode 2.5x its time (bench/neuron_cost). */
+static inline __attribute__((always_inline)) double
+mc_cond_current(double e_ex, double e_in, double half, double g0, double f, double v, double ge,
+                double gi)
+{
+    const double z = half * (g0 + ge + gi);
+    const double fv = f + ge * (e_ex - v) + gi * (e_in - v);
+    const double vs = v + half * fv * (1.0 + 0.5 * z) / (1.0 + z * (1.0 + 0.5 * z));
+    return ge * (e_ex - vs) + gi * (e_in - vs);
+}
+
+/* Conductance mode, in passes over a block like mc_update_n, but each pass a loop over
+ * neurons inside a loop over compartments, with the block's intermediate rows in small
+ * buffers: (1) every neuron's synaptic currents u from the predictor; (1b) the refractory
+ * neurons' clamped step; (2) every neuron's free step, v <- P v + q + qs i_stim + Qu u, then
+ * the conductances' decay and input; (3) mc_finish_block. (Written as one `omp simd` loop
+ * with per-neuron arrays, as mc_update_n is, GCC 12 did not vectorise it for n > 1.) */
+static inline __attribute__((always_inline)) uint32_t
+mc_update_cond_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *spikes,
+                 const int n)
+{
+    const struct mc_derived *d = cx->derived;
+    const struct mc_prop *f = &d->free, *cl = &d->clamped;
+    const struct mc_cond *k = &d->c;
+    double *x[3 * NC], *in[2 * NC];
+    for (int c = 0; c < n; c++) {
+        x[c] = cx->state[c * MC_NSTATE + MC_V];
+        x[n + c] = cx->state[c * MC_NSTATE + MC_I_EX];
+        x[2 * n + c] = cx->state[c * MC_NSTATE + MC_I_IN];
+        in[c] = cx->input[2 * c];
+        in[n + c] = cx->input[2 * c + 1];
+    }
+    /* local copies, which the stores below cannot alias */
+    double drive[NC], drive_cl[NC], pv[NC][NC], qu[NC][NC], decay[2 * NC], mean[2 * NC];
+    double lv[NC][NC], i0[NC], e_ex[NC], e_in[NC], half[NC], g0[NC];
+    for (int c = 0; c < n; c++) {
+        drive[c] = f->q[c] + f->qs[c] * cx->i_ext;
+        drive_cl[c] = cl->q[c] + cl->qs[c] * cx->i_ext;
+        for (int j = 0; j < n; j++) {
+            pv[c][j] = f->pv[c][j];
+            qu[c][j] = f->qu[c][j];
+            lv[c][j] = k->lv[c][j];
+        }
+        decay[c] = d->dex[c];
+        decay[n + c] = d->din[c];
+        mean[c] = k->mean_ex[c];
+        mean[n + c] = k->mean_in[c];
+        i0[c] = k->i0[c] + (c == 0 ? cx->i_ext : 0.0);
+        e_ex[c] = k->e_ex[c];
+        e_in[c] = k->e_in[c];
+        half[c] = k->half[c];
+        g0[c] = k->g0[c];
+    }
+    int32_t *refr = cx->refr;
+    uint32_t nspk = 0, ref_id[MC_BLOCK];
+    double ref_v[MC_BLOCK][NC], ub[NC][MC_BLOCK], vb[NC][MC_BLOCK];
+    for (uint32_t b0 = begin; b0 < end; b0 += MC_BLOCK) {
+        const uint32_t b1 = end - b0 < MC_BLOCK ? end : b0 + MC_BLOCK, nb = b1 - b0;
+        for (int c = 0; c < n; c++) {
+            const double *ge = x[n + c] + b0, *gi = x[2 * n + c] + b0;
+            for (uint32_t i = 0; i < nb; i++) {
+                double fc = i0[c];
+#pragma GCC unroll 9
+                for (int j = 0; j < n; j++) fc += lv[c][j] * x[j][b0 + i];
+                ub[c][i] = mc_cond_current(e_ex[c], e_in[c], half[c], g0[c], fc, x[c][b0 + i],
+                                           mean[c] * ge[i], mean[n + c] * gi[i]);
+            }
+        }
+        int nref = 0;
+        for (uint32_t i = b0; i < b1; i++) {
+            if (refr[i] <= 0) continue;
+            for (int c = 0; c < n; c++) {
+                double s = drive_cl[c];
+                for (int j = 0; j < n; j++) s += cl->pv[c][j] * x[j][i];
+                for (int j = 0; j < n; j++) s += cl->qu[c][j] * ub[j][i - b0];
+                ref_v[nref][c] = s;
+            }
+            ref_id[nref++] = i;
+        }
+        for (int c = 0; c < n; c++)
+            for (uint32_t i = 0; i < nb; i++) {
+                double s = drive[c];
+#pragma GCC unroll 9
+                for (int j = 0; j < n; j++) s += pv[c][j] * x[j][b0 + i];
+#pragma GCC unroll 9
+                for (int j = 0; j < n; j++) s += qu[c][j] * ub[j][i];
+                vb[c][i] = s;
+            }
+        for (int c = 0; c < n; c++) memcpy(x[c] + b0, vb[c], nb * sizeof(double));
+        for (int c = 0; c < 2 * n; c++) {
+            double *g = x[n + c] + b0, *q = in[c] + b0;
+            for (uint32_t i = 0; i < nb; i++) {
+                g[i] = decay[c] * g[i] + q[i];
+                q[i] = 0.0;
+            }
+        }
+        nspk = mc_finish_block(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n);
+    }
+    return nspk;
+}
+
+/* 4-wide clones for AVX2 machines, chosen at load time. Without FMA the two clones do the
+ * same roundings in the same order, so results do not depend on which one runs. Conductance
+ * mode is a function of its own: inlined into mc_update, it made current mode's n = 2 case
+ * 1.5x slower (bench/neuron_cost). */
+__attribute__((target_clones("avx2", "default"), noinline)) static uint32_t
+mc_update_cond(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
+{
+    switch (((const struct mc_derived *)c->derived)->n) {
+    case 1: return mc_update_cond_n(c, begin, end, spikes, 1);
+    case 2: return mc_update_cond_n(c, begin, end, spikes, 2);
+    case 3: return mc_update_cond_n(c, begin, end, spikes, 3);
+    case 4: return mc_update_cond_n(c, begin, end, spikes, 4);
+    case 5: return mc_update_cond_n(c, begin, end, spikes, 5);
+    case 6: return mc_update_cond_n(c, begin, end, spikes, 6);
+    case 7: return mc_update_cond_n(c, begin, end, spikes, 7);
+    case 8: return mc_update_cond_n(c, begin, end, spikes, 8);
+    default: return mc_update_cond_n(c, begin, end, spikes, 9);
+    }
+}
+
 __attribute__((target_clones("avx2", "default"))) static uint32_t
 mc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
-    switch (((const struct mc_derived *)c->derived)->n) {
+    const struct mc_derived *d = c->derived;
+    if (d->cond) return mc_update_cond(c, begin, end, spikes);
+    switch (d->n) {
     case 1: return mc_update_n(c, begin, end, spikes, 1);
     case 2: return mc_update_n(c, begin, end, spikes, 2);
     case 3: return mc_update_n(c, begin, end, spikes, 3);
