@@ -70,7 +70,7 @@ static void lif_initial(const double *p, const struct nrn_shape *shape, double *
  * refractory neuron keeps its potential by a select, not a branch), then the spike test
  * (neurons/threshold.h). The AVX2 clone does the same roundings in the same order (no FMA),
  * so results do not depend on the machine. */
-__attribute__((target_clones("avx2", "default"))) static uint32_t
+__attribute__((target_clones("avx512f", "avx2", "default"))) static uint32_t
 lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
     const struct lif_derived *d = c->derived;

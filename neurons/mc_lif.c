@@ -467,7 +467,7 @@ mc_update_cond(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *
     }
 }
 
-__attribute__((target_clones("avx2", "default"))) static uint32_t
+__attribute__((target_clones("avx512f", "avx2", "default"))) static uint32_t
 mc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
     const struct mc_derived *d = c->derived;
