@@ -3,12 +3,12 @@
  * matrix-vector products unroll and the loop over neurons vectorises. */
 #include "neurons/mc_lif.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "neurons/expm.h"
+#include "neurons/threshold.h"
 
 static const char *const syn_choices[] = {"current", "conductance", NULL};
 
@@ -235,27 +235,12 @@ mc_finish_block(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_
 {
     const struct mc_derived *d = cx->derived;
     int32_t *refr = cx->refr;
-    double *v0 = x[0];
     for (int r = 0; r < nref; r++) {
         for (int c = 0; c < n; c++) x[c][ref_id[r]] = ref_v[r][c];
         refr[ref_id[r]]--;
     }
-    /* a block with no crossing and no fault at the soma skips the scalar pass (see lif.c) */
-    int64_t cross = 0;
-    for (uint32_t i = b0; i < b1; i++)
-        cross |= (v0[i] >= d->v_th) | (v0[i] != v0[i]) | (v0[i] < -DBL_MAX);
-    for (uint32_t i = b0; cross && i < b1; i++) {
-        /* one test finds both a spike and a fault (NaN fails both sides) */
-        if (__builtin_expect(!(v0[i] < d->v_th && v0[i] > -DBL_MAX), 0)) {
-            if (isfinite(v0[i])) {
-                spikes[nspk++] = i;
-                v0[i] = d->v_reset;
-                refr[i] = d->ref_steps;
-            } else if (*cx->nonfinite > i) {
-                *cx->nonfinite = i;
-            }
-        }
-    }
+    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
+    nspk = nrn_threshold(x[0], refr, b0, b1, &reset, spikes, nspk, cx->nonfinite);
     for (int c = 1; c < n; c++) {
         /* an all-ones exponent marks Inf and NaN; OR-ing integers vectorises, where a
          * floating-point reduction would be one long chain of dependent adds */
