@@ -5,6 +5,7 @@
 
 #include <CUnit/CUnit.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef int (*harness_suite_fn)(void);
 void harness_add(const char *name, harness_suite_fn fn);
@@ -22,5 +23,14 @@ int harness_apical(const char *args, char *out, size_t outn);
 char *harness_slurp(const char *path, size_t *len);
 /* Root of the source tree ($APICAL_ROOT, else "."). */
 const char *harness_root(void);
+
+/* In-process run: writes text to name, loads it with the --set overrides, builds the network
+ * and runs it with one recorder calling on_step(self, ...) after every step (none if on_step
+ * is NULL). Prints the config or run error to stderr; returns 0 or the error code. */
+struct net;
+struct err;
+int harness_run_net(const char *name, const char *text, const char *const *sets, int nsets,
+                    int (*on_step)(void *, const struct net *, int64_t, struct err *),
+                    void *self);
 
 #endif

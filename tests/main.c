@@ -11,6 +11,9 @@
 
 #include "tests/harness.h"
 
+#include "core/net.h"
+#include "io/cfg.h"
+
 #define MAX_SUITES 64
 static struct {
     const char *name;
@@ -147,4 +150,27 @@ int main(int argc, char **argv)
         return 1;
     }
     return fails ? 1 : 0;
+}
+
+int harness_run_net(const char *name, const char *text, const char *const *sets, int nsets,
+                    int (*on_step)(void *, const struct net *, int64_t, struct err *),
+                    void *self)
+{
+    const char *path = harness_write(name, text);
+    struct net_spec s;
+    char *resolved = NULL;
+    struct err e = {0};
+    if (cfg_load(path, sets, nsets, &s, &resolved, &e)) {
+        fprintf(stderr, "cfg: %s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
+        return -1;
+    }
+    struct net n;
+    int rc = net_build(&n, &s, &e);
+    struct recorder rec = {on_step, self};
+    if (!rc) rc = net_run(&n, &rec, on_step ? 1 : 0, NULL, &e);
+    if (rc) fprintf(stderr, "run: %s: %s\n", e.path, e.msg);
+    net_free(&n);
+    spec_free(&s);
+    free(resolved);
+    return rc;
 }

@@ -116,22 +116,7 @@ static int vrec_step(void *self, const struct net *n, int64_t step, struct err *
 
 static int run_text(const char *text, const char *const *sets, int nsets, struct vrec *r)
 {
-    const char *path = harness_write("lif_net.cfg", text);
-    struct net_spec s;
-    char *resolved = NULL;
-    struct err e = {0};
-    if (cfg_load(path, sets, nsets, &s, &resolved, &e)) {
-        fprintf(stderr, "cfg: %s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
-        return -1;
-    }
-    struct net n;
-    int rc = net_build(&n, &s, &e);
-    struct recorder rec = {vrec_step, r};
-    if (!rc) rc = net_run(&n, &rec, 1, NULL, &e);
-    net_free(&n);
-    spec_free(&s);
-    free(resolved);
-    return rc;
+    return harness_run_net("lif_net.cfg", text, sets, nsets, vrec_step, r);
 }
 
 static const char psc_cfg[] =

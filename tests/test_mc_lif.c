@@ -35,23 +35,7 @@ static int rec_all_step(void *self, const struct net *n, int64_t step, struct er
 
 static int run_mc(const char *text, const char *const *sets, int nsets, struct rec_all *r)
 {
-    const char *path = harness_write("mc.cfg", text);
-    struct net_spec s;
-    char *resolved = NULL;
-    struct err e = {0};
-    if (cfg_load(path, sets, nsets, &s, &resolved, &e)) {
-        fprintf(stderr, "cfg: %s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
-        return -1;
-    }
-    struct net n;
-    int rc = net_build(&n, &s, &e);
-    struct recorder rec = {rec_all_step, r};
-    if (!rc) rc = net_run(&n, &rec, 1, NULL, &e);
-    if (rc) fprintf(stderr, "run: %s: %s\n", e.path, e.msg);
-    net_free(&n);
-    spec_free(&s);
-    free(resolved);
-    return rc;
+    return harness_run_net("mc.cfg", text, sets, nsets, rec_all_step, r);
 }
 
 /* soma (200 pF, 10 nS, -70 mV) and dendrite (100 pF, 5 nS, -65 mV), coupled by 20 nS, with a

@@ -103,25 +103,10 @@ typedef int (*step_fn)(void *, const struct net *, int64_t, struct err *);
 
 static int run_cfg(const char *text, step_fn fn, void *self, int threads)
 {
-    const char *path = harness_write("net.cfg", text);
     char tset[64];
     snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
     const char *sets[] = {tset};
-    struct net_spec s;
-    char *resolved = NULL;
-    struct err e = {0};
-    if (cfg_load(path, sets, 1, &s, &resolved, &e)) {
-        fprintf(stderr, "cfg: %s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
-        return -1;
-    }
-    struct net n;
-    int rc = net_build(&n, &s, &e);
-    struct recorder rec = {fn, self};
-    if (!rc) rc = net_run(&n, &rec, fn ? 1 : 0, NULL, &e);
-    net_free(&n);
-    spec_free(&s);
-    free(resolved);
-    return rc;
+    return harness_run_net("net.cfg", text, sets, 1, fn, self);
 }
 
 /* Poisson input onto a non-decaying, never-firing lif: i_ex counts the input events. */
