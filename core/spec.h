@@ -55,6 +55,7 @@ struct proj_spec {
     size_t nlist;              /* explicit list: sources, targets, optional weights and delays */
     uint32_t *list_src, *list_tgt;
     double *list_w, *list_d;
+    char feedback[16]; /* training configs: "symmetric", "random", "direct", "learned"; or "" */
 };
 
 enum stim_kind { STIM_POISSON, STIM_DC };

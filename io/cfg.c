@@ -33,7 +33,7 @@ struct set_log {
 };
 
 /* Validation context: the top-level file name, for settings that carry none. */
-struct ctx {
+struct cfg_ctx {
     const char *file;
     const char *base; /* the top-level file's name as libconfig knows it */
     const char *dir; /* folder of the top-level file, for relative data paths */
@@ -45,6 +45,7 @@ struct ctx {
     int poisson_dc;                  /* simulation.poisson = "dc" */
     double *comp_pa;                 /* per population: dc compensating scaled in-degrees */
     uint32_t *size0;                 /* per population: size before scale.neurons */
+    const struct cfg_ext *ext;       /* blocks another module reads (training), or NULL */
 };
 
 /* ---- error helpers ---- */
@@ -60,7 +61,7 @@ static const char *display_file(const char *dir, const char *base, const char *t
 }
 
 /* The latest --set that made s or one of its enclosing groups, or NULL. */
-static const struct set_origin *set_origin(const struct ctx *c, const config_setting_t *s)
+static const struct set_origin *set_origin(const struct cfg_ctx *c, const config_setting_t *s)
 {
     for (const config_setting_t *x = s; c->sets && x; x = config_setting_parent(x))
         for (int i = c->sets->n - 1; i >= 0; i--)
@@ -69,7 +70,7 @@ static const struct set_origin *set_origin(const struct ctx *c, const config_set
 }
 
 /* Where s comes from: "--set PATH=VALUE", or its file (the config itself for the root). */
-static const char *where_file(const struct ctx *c, const config_setting_t *s)
+static const char *where_file(const struct cfg_ctx *c, const config_setting_t *s)
 {
     static _Thread_local char buf[1024];
     const struct set_origin *o = set_origin(c, s);
@@ -83,14 +84,14 @@ static const char *where_file(const struct ctx *c, const config_setting_t *s)
     return display_file(c->dir, c->base, c->file, f, buf, sizeof buf);
 }
 
-static int where_line(const struct ctx *c, const config_setting_t *s)
+static int where_line(const struct cfg_ctx *c, const config_setting_t *s)
 {
     return s && !set_origin(c, s) ? (int)config_setting_source_line(s) : 0;
 }
 
-static int fail(const struct ctx *c, const config_setting_t *s, const char *path, const char *fmt,
+static int fail(const struct cfg_ctx *c, const config_setting_t *s, const char *path, const char *fmt,
                 ...) __attribute__((format(printf, 4, 5)));
-static int fail(const struct ctx *c, const config_setting_t *s, const char *path, const char *fmt,
+static int fail(const struct cfg_ctx *c, const config_setting_t *s, const char *path, const char *fmt,
                 ...)
 {
     char msg[512];
@@ -140,7 +141,7 @@ static int is_number(const config_setting_t *s)
 }
 
 /* Every member of group g must be one of the NULL-terminated names in allowed. */
-static int only_keys(const struct ctx *c, const config_setting_t *g, const char *path,
+static int only_keys(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                      const char *const *allowed)
 {
     for (int i = 0; i < config_setting_length(g); i++) {
@@ -162,7 +163,7 @@ static int only_keys(const struct ctx *c, const config_setting_t *g, const char 
 }
 
 /* A number (int or float) member of g; missing is fine when !required (out keeps its value). */
-static int get_num(const struct ctx *c, const config_setting_t *g, const char *path,
+static int get_num(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                    const char *key, int required, double lo, double hi, double *out)
 {
     char p[PATH_LEN];
@@ -178,7 +179,7 @@ static int get_num(const struct ctx *c, const config_setting_t *g, const char *p
     return 0;
 }
 
-static int get_int(const struct ctx *c, const config_setting_t *g, const char *path,
+static int get_int(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                    const char *key, int required, long long lo, long long hi, long long *out)
 {
     char p[PATH_LEN];
@@ -194,7 +195,7 @@ static int get_int(const struct ctx *c, const config_setting_t *g, const char *p
     return 0;
 }
 
-static int get_str(const struct ctx *c, const config_setting_t *g, const char *path,
+static int get_str(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                    const char *key, int required, const char **out)
 {
     char p[PATH_LEN];
@@ -207,7 +208,7 @@ static int get_str(const struct ctx *c, const config_setting_t *g, const char *p
     return 0;
 }
 
-static int get_bool(const struct ctx *c, const config_setting_t *g, const char *path,
+static int get_bool(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                     const char *key, int *out)
 {
     char p[PATH_LEN];
@@ -221,7 +222,7 @@ static int get_bool(const struct ctx *c, const config_setting_t *g, const char *
 }
 
 /* Redrawing needs bounds that a draw falls into often enough: at least DIST_MIN_MASS. */
-static int check_mass(const struct ctx *c, const config_setting_t *s, const char *p,
+static int check_mass(const struct cfg_ctx *c, const config_setting_t *s, const char *p,
                       const struct dist *d)
 {
     if (!d->redraw || d->kind == DIST_CONST) return 0;
@@ -234,7 +235,7 @@ static int check_mass(const struct ctx *c, const config_setting_t *s, const char
 }
 
 /* A number, or a group { dist = "uniform"|"normal"|"lognormal"; ... ; min; max; bounds }. */
-static int get_dist(const struct ctx *c, const config_setting_t *g, const char *path,
+static int get_dist(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                     const char *key, int required, double lo, double hi, struct dist *d)
 {
     char p[PATH_LEN];
@@ -296,7 +297,7 @@ static int get_dist(const struct ctx *c, const config_setting_t *g, const char *
 
 /* ---- simulation ---- */
 
-static int load_simulation(const struct ctx *c, const config_setting_t *root, struct net_spec *sp)
+static int load_simulation(const struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
     static const char *const keys[] = {"dt", "duration", "seed", "threads", "poisson", NULL};
     const config_setting_t *g = config_setting_get_member(root, "simulation");
@@ -322,7 +323,7 @@ static int load_simulation(const struct ctx *c, const config_setting_t *root, st
     if (strcmp(poisson, "trains") && strcmp(poisson, "dc"))
         return fail(c, config_setting_get_member(g, "poisson"), "simulation.poisson",
                     "unknown choice \"%s\" (trains, dc)", poisson);
-    ((struct ctx *)c)->poisson_dc = poisson[0] == 'd';
+    ((struct cfg_ctx *)c)->poisson_dc = poisson[0] == 'd';
     if (sp->duration_ms / sp->dt_ms > 4e9)
         return fail(c, config_setting_get_member(g, "duration"), "simulation.duration",
                     "%g ms is more than 4e9 steps of %g ms", sp->duration_ms, sp->dt_ms);
@@ -335,7 +336,7 @@ static int find_pop(const struct net_spec *sp, const char *name);
 
 /* scale = { neurons = a; indegree = k; mean_rates = { POP = Hz; ... }; } is read here and
  * applied where sizes (load_pop), counts and weights (load_proj, load_stim) are read. */
-static int load_scale(struct ctx *c, const config_setting_t *root, struct net_spec *sp)
+static int load_scale(struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
     static const char *const keys[] = {"neurons", "indegree", "mean_rates", NULL};
     const config_setting_t *g = config_setting_get_member(root, "scale");
@@ -368,7 +369,7 @@ static int load_scale(struct ctx *c, const config_setting_t *root, struct net_sp
 }
 
 /* scale.mean_rates names populations and gives rates in Hz. */
-static int check_mean_rates(const struct ctx *c, const struct net_spec *sp)
+static int check_mean_rates(const struct cfg_ctx *c, const struct net_spec *sp)
 {
     const config_setting_t *mr = c->scale ? config_setting_get_member(c->scale, "mean_rates") : NULL;
     for (int i = 0; mr && i < config_setting_length(mr); i++) {
@@ -412,7 +413,7 @@ static void elem_path(char *out, const char *list, const config_setting_t *el, i
         snprintf(out, PATH_LEN, "%s.[%d]", list, i);
 }
 
-static int load_param(const struct ctx *c, const config_setting_t *m, const char *p,
+static int load_param(const struct cfg_ctx *c, const config_setting_t *m, const char *p,
                       const struct nrn_param *np, double *out)
 {
     if (np->choices) {
@@ -438,7 +439,7 @@ static int load_param(const struct ctx *c, const config_setting_t *m, const char
 }
 
 /* init = { VAR = number or distribution; ... } for compartment comp's variables. */
-static int load_init(const struct ctx *c, const config_setting_t *g, const char *path,
+static int load_init(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                      struct pop_spec *ps, int comp)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -458,7 +459,7 @@ static int load_init(const struct ctx *c, const config_setting_t *g, const char 
     return 0;
 }
 
-static char *resolve_data_path(const struct ctx *c, const char *f)
+static char *resolve_data_path(const struct cfg_ctx *c, const char *f)
 {
     size_t n = strlen(c->dir) + strlen(f) + 2;
     char *out = malloc(n);
@@ -471,12 +472,13 @@ static char *resolve_data_path(const struct ctx *c, const char *f)
 }
 
 /* spike_times = ( [t, ...], ... ) one array per neuron, or spike_file = "x.csv". */
-static int load_source(const struct ctx *c, const config_setting_t *g, const char *path,
+static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                        struct pop_spec *ps, double duration)
 {
     const config_setting_t *st = config_setting_get_member(g, "spike_times");
     const config_setting_t *sf = config_setting_get_member(g, "spike_file");
     char p[PATH_LEN];
+    if (!st && !sf && c->ext) return 0; /* a training input: the encoder makes its spikes */
     if (!!st == !!sf)
         return fail(c, g, path, "a spike_source needs exactly one of spike_times, spike_file");
     ps->src_offset = calloc((size_t)ps->size + 1, sizeof *ps->src_offset);
@@ -567,7 +569,7 @@ static int load_source(const struct ctx *c, const config_setting_t *g, const cha
 /* compartments = ( { name = "soma"; c_m = ...; }, { name = "apical"; parent = "soma"; ... } ):
  * the first is the soma; the others hang from a parent (default the soma) and must form a
  * tree rooted at the soma. */
-static int load_compartments(const struct ctx *c, const config_setting_t *g, const char *path,
+static int load_compartments(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                              struct pop_spec *ps)
 {
     const struct nrn_ops *m = ps->model;
@@ -661,7 +663,7 @@ static int load_compartments(const struct ctx *c, const config_setting_t *g, con
     return 0;
 }
 
-static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
+static int load_pop(const struct cfg_ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     char path[PATH_LEN];
     elem_path(path, "populations", g, idx);
@@ -760,7 +762,7 @@ static int load_pop(const struct ctx *c, const config_setting_t *g, int idx, str
     return 0;
 }
 
-static int load_list(const struct ctx *c, const config_setting_t *root, const char *key,
+static int load_list(const struct cfg_ctx *c, const config_setting_t *root, const char *key,
                      int required, const config_setting_t **out, int *n)
 {
     const config_setting_t *l = config_setting_get_member(root, key);
@@ -787,7 +789,7 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int pop_ref(const struct ctx *c, const config_setting_t *g, const char *path,
+static int pop_ref(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                    const char *key, const struct net_spec *sp, int *out)
 {
     const char *name = NULL;
@@ -803,7 +805,7 @@ static int pop_ref(const struct ctx *c, const config_setting_t *g, const char *p
 }
 
 /* receptor (default "ex") and, for compartmental targets, compartment (default the soma). */
-static int port_ref(const struct ctx *c, const config_setting_t *g, const char *path,
+static int port_ref(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                     const struct pop_spec *tgt, int *out)
 {
     const char *rec = "ex", *comp = NULL;
@@ -832,7 +834,7 @@ static int port_ref(const struct ctx *c, const config_setting_t *g, const char *
 }
 
 /* Delays in ms must reach at least one step; drawn ones are clipped to [dt, max]. */
-static int check_delay(const struct ctx *c, const config_setting_t *g, const char *path,
+static int check_delay(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                        struct dist *d)
 {
     char p[PATH_LEN];
@@ -853,7 +855,7 @@ static int check_delay(const struct ctx *c, const config_setting_t *g, const cha
     return 0;
 }
 
-static int load_index_array(const struct ctx *c, const config_setting_t *g, const char *path,
+static int load_index_array(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                             const char *key, uint32_t bound, size_t n, uint32_t **out)
 {
     char p[PATH_LEN];
@@ -878,7 +880,7 @@ static int load_index_array(const struct ctx *c, const config_setting_t *g, cons
     return 0;
 }
 
-static int load_num_array(const struct ctx *c, const config_setting_t *g, const char *path,
+static int load_num_array(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                           const char *key, size_t n, double lo, double **out)
 {
     char p[PATH_LEN];
@@ -923,7 +925,7 @@ static int feeds_conductance(const struct pop_spec *ps, int port)
     return v >= 0 && m->state_units && !strcmp(m->state_units[v], "nS");
 }
 
-static int nonneg_weight(const struct ctx *c, const config_setting_t *g, const char *path,
+static int nonneg_weight(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                          const struct pop_spec *tgt, int port, const struct dist *w)
 {
     if (!feeds_conductance(tgt, port)) return 0;
@@ -963,7 +965,7 @@ static int charge_tau(const struct pop_spec *ps, int port, double *tau)
     return 0;
 }
 
-static int need_charge(const struct ctx *c, const config_setting_t *g, const char *path,
+static int need_charge(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                        const struct pop_spec *ps, int port, const char *why, double *tau)
 {
     if (!charge_tau(ps, port, tau)) return 0;
@@ -977,7 +979,7 @@ static int need_charge(const struct ctx *c, const config_setting_t *g, const cha
 
 /* The full-scale rate of population pop, from scale.mean_rates, for the compensation of a
  * projection or stimulus at (g, path). */
-static int mean_rate(const struct ctx *c, const config_setting_t *g, const char *path,
+static int mean_rate(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                      const struct pop_spec *ps, double *hz)
 {
     const config_setting_t *mr = c->scale ? config_setting_get_member(c->scale, "mean_rates") : NULL;
@@ -998,7 +1000,7 @@ static int mean_rate(const struct ctx *c, const config_setting_t *g, const char 
  * sqrt(k), and the target's compensating dc grows by (1 - sqrt(k)) tau w K r / 1000, the mean
  * current those inputs lose (w the full-scale mean weight, K the full-scale in-degree, r the
  * source's full-scale rate): van Albada, Helias & Diesmann (2015), as in NEST's microcircuit. */
-static int scale_proj(const struct ctx *c, const config_setting_t *g, const char *path,
+static int scale_proj(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                       const struct net_spec *sp, struct proj_spec *pj)
 {
     const double k = c->scale_k;
@@ -1050,7 +1052,7 @@ static int scale_proj(const struct ctx *c, const config_setting_t *g, const char
 }
 
 /* A list's entries against allow_autapses and allow_multapses. */
-static int list_flags(const struct ctx *c, const config_setting_t *g, const char *path,
+static int list_flags(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                       const struct proj_spec *pj)
 {
     char p[PATH_LEN];
@@ -1085,7 +1087,7 @@ static int list_flags(const struct ctx *c, const config_setting_t *g, const char
 }
 
 /* A list's delays: each at least one step and at most PROJ_MAX_DELAY_STEPS steps. */
-static int list_delays(const struct ctx *c, const config_setting_t *g, const char *path,
+static int list_delays(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                        const struct proj_spec *pj)
 {
     char p[PATH_LEN];
@@ -1099,7 +1101,7 @@ static int list_delays(const struct ctx *c, const config_setting_t *g, const cha
 }
 
 /* k, n or p of the rules that take one; the others must not have them. */
-static int load_count(const struct ctx *c, const config_setting_t *g, const char *path,
+static int load_count(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                       struct proj_spec *pj)
 {
     char p[PATH_LEN];
@@ -1138,7 +1140,7 @@ static int load_count(const struct ctx *c, const config_setting_t *g, const char
 }
 
 /* After scaling: enough candidates for k (or n) draws. */
-static int check_pool(const struct ctx *c, const config_setting_t *g, const char *path,
+static int check_pool(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                       const struct net_spec *sp, const struct proj_spec *pj)
 {
     uint32_t nsrc = sp->pops[pj->from].size, ntgt = sp->pops[pj->to].size;
@@ -1161,14 +1163,21 @@ static int check_pool(const struct ctx *c, const config_setting_t *g, const char
     return 0;
 }
 
-static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
+static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     static const char *const keys[] = {"name", "from", "to", "receptor", "compartment",
                                        "rule", "p", "k", "n",
                                        "allow_autapses", "allow_multapses", "weight", "delay",
-                                       "sources", "targets", "weights", "delays", NULL};
+                                       "sources", "targets", "weights", "delays",
+                                       "feedback", NULL};
     char path[PATH_LEN];
     elem_path(path, "projections", g, idx);
+    if (!c->ext && config_setting_get_member(g, "feedback")) {
+        char p[PATH_LEN];
+        join(p, path, "feedback");
+        return fail(c, config_setting_get_member(g, "feedback"), p,
+                    "feedback projections belong to training configs (apical train)");
+    }
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return fail(c, g, path, "must be a group { from = ...; to = ...; rule = ...; }");
     struct proj_spec *pj = &sp->projs[idx];
@@ -1220,7 +1229,11 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
                 return fail(c, config_setting_get_member(g, *k), p, "only for rule list");
             }
     }
-    int need_w = pj->rule != CONN_LIST || !pj->list_w;
+    const char *fb = NULL;
+    if ((rc = get_str(c, g, path, "feedback", 0, &fb))) return rc;
+    if (fb) snprintf(pj->feedback, sizeof pj->feedback, "%.15s", fb);
+    /* symmetric feedback reads the forward weights; the others draw from weight */
+    int need_w = (pj->rule != CONN_LIST || !pj->list_w) && !fb;
     int need_d = pj->rule != CONN_LIST || !pj->list_d;
     pj->delay.kind = DIST_CONST;
     pj->delay.a = c->dt;
@@ -1247,7 +1260,7 @@ static int load_proj(const struct ctx *c, const config_setting_t *g, int idx, st
 /* simulation.poisson = "dc" turns the train into its mean current. Else scale.indegree k < 1
  * treats the train as k times fewer inputs, each sqrt(k) times stronger (rate x k, weight /
  * sqrt(k)), and adds the lost mean current to the target's compensating dc (see scale_proj). */
-static int scale_poisson(const struct ctx *c, const config_setting_t *g, const char *path,
+static int scale_poisson(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                          const struct net_spec *sp, struct stim_spec *st)
 {
     const struct pop_spec *tp = &sp->pops[st->target];
@@ -1268,7 +1281,7 @@ static int scale_poisson(const struct ctx *c, const config_setting_t *g, const c
     return 0;
 }
 
-static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
+static int load_stim(const struct cfg_ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     static const char *const k_poisson[] = {"name", "type", "target", "receptor", "compartment", "rate",
                                             "weight", "start", "stop", NULL};
@@ -1325,7 +1338,7 @@ static int load_stim(const struct ctx *c, const config_setting_t *g, int idx, st
 
 /* ---- record ---- */
 
-static int load_traces(const struct ctx *c, const config_setting_t *l, struct net_spec *sp)
+static int load_traces(const struct cfg_ctx *c, const config_setting_t *l, struct net_spec *sp)
 {
     static const char *const keys[] = {"population", "neurons", "variables", "interval", NULL};
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
@@ -1386,7 +1399,7 @@ static int load_traces(const struct ctx *c, const config_setting_t *l, struct ne
     return 0;
 }
 
-static int load_record(const struct ctx *c, const config_setting_t *root, struct net_spec *sp)
+static int load_record(const struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
     static const char *const keys[] = {"spikes", "formats", "raster", "traces", NULL};
     for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
@@ -1639,16 +1652,17 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
 
 /* ---- the whole file ---- */
 
-static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
+static int validate(const struct cfg_ctx *c, config_t *cfg, struct net_spec *sp)
 {
-    static const char *const top[] = {"simulation", "scale", "populations", "projections",
-                                      "stimuli", "record", NULL};
+    const char *top[16] = {"simulation", "scale", "populations", "projections", "stimuli",
+                           "record"};
+    for (int k = 0, t = 6; c->ext && c->ext->blocks[k] && t < 15; k++) top[t++] = c->ext->blocks[k];
     const config_setting_t *root = config_root_setting(cfg);
     int rc;
     if ((rc = only_keys(c, root, "", top)) || (rc = load_simulation(c, root, sp)) ||
-        (rc = load_scale((struct ctx *)c, root, sp)))
+        (rc = load_scale((struct cfg_ctx *)c, root, sp)))
         return rc;
-    ((struct ctx *)c)->dt = sp->dt_ms;
+    ((struct cfg_ctx *)c)->dt = sp->dt_ms;
     const config_setting_t *pl, *jl, *sl;
     int np, nj, ns;
     if ((rc = load_list(c, root, "populations", 1, &pl, &np)) ||
@@ -1660,8 +1674,8 @@ static int validate(const struct ctx *c, config_t *cfg, struct net_spec *sp)
     sp->projs = calloc((size_t)nj + 1, sizeof *sp->projs);
     /* room for one compensating dc per population after the stimuli (scale.indegree) */
     sp->stims = calloc((size_t)ns + np + 1, sizeof *sp->stims);
-    ((struct ctx *)c)->comp_pa = calloc((size_t)np + 1, sizeof *c->comp_pa);
-    ((struct ctx *)c)->size0 = calloc((size_t)np + 1, sizeof *c->size0);
+    ((struct cfg_ctx *)c)->comp_pa = calloc((size_t)np + 1, sizeof *c->comp_pa);
+    ((struct cfg_ctx *)c)->size0 = calloc((size_t)np + 1, sizeof *c->size0);
     if (!sp->pops || !sp->projs || !sp->stims || !c->comp_pa || !c->size0)
         return err_set(c->e, ERR_NOMEM, c->file, 0, "", "out of memory");
     for (int i = 0; i < np; i++) {
@@ -1739,6 +1753,12 @@ static char *write_text(config_t *cfg)
 int cfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
              char **resolved, struct err *e)
 {
+    return cfg_load_ext(path, sets, nsets, NULL, spec, resolved, e);
+}
+
+int cfg_load_ext(const char *path, const char *const *sets, int nsets, const struct cfg_ext *ext,
+                 struct net_spec *spec, char **resolved, struct err *e)
+{
     memset(spec, 0, sizeof *spec);
     *resolved = NULL;
     struct stat st;
@@ -1803,8 +1823,10 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     config_setting_remove(config_root_setting(&cfg), "sweep");
     struct set_log log = {0};
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], &log, e);
-    struct ctx c = {.file = path, .base = base, .dir = dir, .sets = &log, .e = e, .dt = 0.1};
+    struct cfg_ctx c = {.file = path, .base = base, .dir = dir, .sets = &log, .e = e, .dt = 0.1,
+                        .ext = ext};
     if (!rc) rc = validate(&c, &cfg, spec);
+    if (!rc && ext) rc = ext->read(ext->self, &c, config_root_setting(&cfg), spec);
     free(c.comp_pa);
     free(c.size0);
     free(log.v);
@@ -1823,3 +1845,71 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
     if (rc) spec_free(spec);
     return rc;
 }
+
+/* ---- readers for other modules' blocks (io/cfg.h, cfg_ext) ---- */
+
+int cfg_rd_fail(const struct cfg_ctx *c, const config_setting_t *s, const char *path,
+                const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fail(c, s, path, "%s", msg);
+}
+
+int cfg_rd_keys(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                const char *const *allowed)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, path, "must be a group { ... }, not %s", type_name(g));
+    return only_keys(c, g, path, allowed);
+}
+
+int cfg_rd_num(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+               const char *key, int required, double lo, double hi, double *out)
+{
+    return get_num(c, g, path, key, required, lo, hi, out);
+}
+
+int cfg_rd_int(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+               const char *key, int required, long long lo, long long hi, long long *out)
+{
+    return get_int(c, g, path, key, required, lo, hi, out);
+}
+
+int cfg_rd_str(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+               const char *key, int required, const char **out)
+{
+    return get_str(c, g, path, key, required, out);
+}
+
+int cfg_rd_bool(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                const char *key, int *out)
+{
+    return get_bool(c, g, path, key, out);
+}
+
+int cfg_rd_choice(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                  const char *key, const char *const *choices, int *out)
+{
+    const char *v = NULL;
+    int rc = get_str(c, g, path, key, 0, &v);
+    if (rc || !v) return rc;
+    char known[256] = "";
+    for (int k = 0; choices[k]; k++) {
+        if (!strcmp(v, choices[k])) {
+            *out = k;
+            return 0;
+        }
+        strncat(known, choices[k], sizeof known - strlen(known) - 3);
+        if (choices[k + 1]) strncat(known, ", ", sizeof known - strlen(known) - 1);
+    }
+    char p[PATH_LEN];
+    join(p, path, key);
+    return fail(c, config_setting_get_member(g, key), p, "unknown choice \"%s\" (%s)", v, known);
+}
+
+const char *cfg_rd_file(const struct cfg_ctx *c) { return c->file; }
+const char *cfg_rd_dir(const struct cfg_ctx *c) { return c->dir; }

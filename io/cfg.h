@@ -12,6 +12,44 @@
 int cfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
              char **resolved, struct err *e);
 
+/* A config with top-level blocks that another module reads (the training blocks of
+ * io/cfg_learn): the named blocks pass the check for unknown settings, a spike_source may
+ * come without spike times (its spikes come from an encoder), projections may carry
+ * `feedback`, and read() is called with the validated config before cfg_load_ext returns, so
+ * its errors name file, line and setting like every other (io/cfg_read.h has the readers). */
+struct cfg_ctx;
+typedef struct config_setting_t config_setting_t;
+struct cfg_ext {
+    const char *const *blocks; /* NULL-terminated, at most 9 */
+    int (*read)(void *self, const struct cfg_ctx *c, const config_setting_t *root,
+                const struct net_spec *spec);
+    void *self;
+};
+int cfg_load_ext(const char *path, const char *const *sets, int nsets, const struct cfg_ext *ext,
+                 struct net_spec *spec, char **resolved, struct err *e);
+
+/* Checked readers for cfg_ext.read, with cfg's messages ("missing (a number is required)",
+ * "%g is out of range [lo, hi]", "unknown setting (allowed here: ...)"); each returns 0 or
+ * ERR_INPUT naming the file, line and path.key. Missing optional settings leave *out alone. */
+int cfg_rd_fail(const struct cfg_ctx *c, const config_setting_t *s, const char *path,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int cfg_rd_keys(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                const char *const *allowed);
+int cfg_rd_num(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+               const char *key, int required, double lo, double hi, double *out);
+int cfg_rd_int(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+               const char *key, int required, long long lo, long long hi, long long *out);
+int cfg_rd_str(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+               const char *key, int required, const char **out);
+int cfg_rd_bool(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                const char *key, int *out);
+/* A string member that must be one of choices (NULL-terminated); *out gets its index. */
+int cfg_rd_choice(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                  const char *key, const char *const *choices, int *out);
+/* The config's file name and folder (for relative data paths). */
+const char *cfg_rd_file(const struct cfg_ctx *c);
+const char *cfg_rd_dir(const struct cfg_ctx *c);
+
 /* 64-bit FNV-1a of a text (the config hash in summaries). */
 unsigned long long cfg_hash(const char *text);
 

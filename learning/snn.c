@@ -1,0 +1,664 @@
+/* learning/snn: the layered training network (see snn.h for the equations). */
+#include "learning/snn.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "neurons/expm.h"
+#include "neurons/mc_lif.h"
+#include "synapses/dist.h"
+
+/* ---- inputs ---- */
+
+int snn_input_reserve(struct snn_input *in, uint32_t cap, struct err *e)
+{
+    if (cap <= in->cap) return 0;
+    uint32_t *t = realloc(in->t, sizeof *t * cap);
+    if (t) in->t = t;
+    uint32_t *j = realloc(in->j, sizeof *j * cap);
+    if (j) in->j = j;
+    double *v = realloc(in->v, sizeof *v * cap);
+    if (v) in->v = v;
+    if (!t || !j || !v) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory (input events)");
+    in->cap = cap;
+    return 0;
+}
+
+void snn_input_free(struct snn_input *in)
+{
+    free(in->t);
+    free(in->j);
+    free(in->v);
+    memset(in, 0, sizeof *in);
+}
+
+/* ---- compiling the layers ---- */
+
+static int bad(const struct snn_opts *o, struct err *e, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int bad(const struct snn_opts *o, struct err *e, const char *path, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return err_set(e, ERR_INPUT, o->file ? o->file : "", 0, path, "%s", msg);
+}
+
+static int fb_mode(const char *s)
+{
+    if (!s) return SNN_FB_NONE;
+    if (!strcmp(s, "symmetric")) return SNN_FB_SYMMETRIC;
+    if (!strcmp(s, "random")) return SNN_FB_RANDOM;
+    if (!strcmp(s, "direct")) return SNN_FB_DIRECT;
+    if (!strcmp(s, "learned")) return SNN_FB_LEARNED;
+    return -1;
+}
+
+/* Compartments joined to the soma by non-zero couplings: comp[] lists them, soma first;
+ * slot[c] is c's place or -1. */
+static int coupled(const struct nrn_shape *sh, int *comp, int *slot)
+{
+    int n = 0;
+    for (int c = 0; c < sh->ncomp; c++) slot[c] = -1;
+    slot[0] = 0;
+    comp[n++] = 0;
+    for (int grew = 1; grew;) {
+        grew = 0;
+        for (int c = 1; c < sh->ncomp; c++) {
+            int p = sh->parent[c];
+            if (slot[c] >= 0 || slot[p] < 0 || sh->cparams[c][MC_G_C] <= 0) continue;
+            slot[c] = n;
+            comp[n++] = c;
+            grew = 1;
+        }
+    }
+    return n;
+}
+
+/* The layer's propagator: the coupled tree's potentials relative to rest and the input
+ * compartment's current, exactly over one step. */
+static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int cin, double dt,
+                          uint32_t T, const struct snn_opts *o, const char *path, struct err *e)
+{
+    const struct nrn_shape *sh = &ps->shape;
+    int comp[NRN_MAX_COMPS], slot[NRN_MAX_COMPS];
+    int nc = coupled(sh, comp, slot);
+    if (slot[cin] < 0)
+        return bad(o, e, path, "compartment \"%s\" of %s is not coupled to the soma (g_c = 0 on "
+                   "the way): its input could never reach the spike", sh->names[cin], ps->name);
+    const int D = nc + 1, I = nc;
+    double a[SNN_MAX_D * SNN_MAX_D] = {0};
+    for (int k = 0; k < nc; k++) {
+        int c = comp[k];
+        const double *p = sh->cparams[c];
+        double gsum = p[MC_G_L];
+        for (int m = 0; m < nc; m++) {
+            int d = comp[m];
+            double g = 0;
+            if (c > 0 && sh->parent[c] == d) g = p[MC_G_C];
+            if (d > 0 && sh->parent[d] == c) g = sh->cparams[d][MC_G_C];
+            if (d == c || g == 0) continue;
+            a[k * D + m] += g / p[MC_C_M];
+            gsum += g;
+        }
+        a[k * D + k] = -gsum / p[MC_C_M];
+    }
+    a[slot[cin] * D + I] = 1.0 / sh->cparams[cin][MC_C_M];
+    a[I * D + I] = -1.0 / sh->cparams[cin][MC_TAU_SYN_EX];
+    for (int i = 0; i < D * D; i++) a[i] *= dt;
+    if (expm(D, a, L->P, NULL) != 0)
+        return bad(o, e, path, "the compartments of %s give no trustworthy propagator", ps->name);
+    L->D = D;
+    for (int r = 0; r < D; r++) L->q[r] = L->P[r * D + I];
+    /* kgain: sum over the presentation of the soma's response to a unit input */
+    double x[SNN_MAX_D], y[SNN_MAX_D];
+    memcpy(x, L->q, sizeof x);
+    L->kgain = 0;
+    for (uint32_t n = 0; n < T; n++) {
+        L->kgain += x[0];
+        for (int r = 0; r < D; r++) {
+            y[r] = 0;
+            for (int c = 0; c < D; c++) y[r] += L->P[r * D + c] * x[c];
+        }
+        memcpy(x, y, sizeof x);
+    }
+    double rest[NRN_MAX_STATE];
+    ps->model->initial(ps->params, sh, rest);
+    L->theta = ps->params[MC_V_TH] - rest[MC_V];
+    L->reset = ps->params[MC_V_RESET] - rest[MC_V];
+    return 0;
+}
+
+/* The forward projection into population p (not a feedback one), or -1; *count gets how many. */
+static int forward_into(const struct net_spec *s, const struct snn_opts *o, int p, int *count)
+{
+    int found = -1;
+    *count = 0;
+    for (int k = 0; k < s->nprojs; k++)
+        if (s->projs[k].to == p && !o->fb_mode[k]) {
+            found = k;
+            (*count)++;
+        }
+    return found;
+}
+
+static int forward_from(const struct net_spec *s, const struct snn_opts *o, int p, int *count)
+{
+    int found = -1;
+    *count = 0;
+    for (int k = 0; k < s->nprojs; k++)
+        if (s->projs[k].from == p && !o->fb_mode[k]) {
+            found = k;
+            (*count)++;
+        }
+    return found;
+}
+
+static int check_neuron(const struct pop_spec *ps, const struct snn_opts *o, struct err *e)
+{
+    char path[SPEC_NAME + 32];
+    snprintf(path, sizeof path, "populations.%s", ps->name);
+    if (ps->model != &mc_lif_ops)
+        return bad(o, e, path, "model %s: training layers are mc_lif populations",
+                   ps->model->name);
+    if (ps->params[MC_SYNAPSE] != MC_SYN_CURRENT)
+        return bad(o, e, path, "synapse = \"conductance\": training needs current synapses "
+                   "(weights change sign while learning)");
+    if (ps->params[MC_T_REF] != 0)
+        return bad(o, e, path, "t_ref = %g ms: training layers have no refractory period "
+                   "(set t_ref = 0.0)", ps->params[MC_T_REF]);
+    return 0;
+}
+
+/* Follows the forward chain from the single spike source to the readout. */
+static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts *o, struct err *e)
+{
+    int src = -1;
+    for (int p = 0; p < s->npops; p++) {
+        if (strcmp(s->pops[p].model->name, "spike_source")) continue;
+        if (src >= 0)
+            return bad(o, e, "populations", "two inputs (%s, %s): a training network has one "
+                       "spike_source, the input layer", s->pops[src].name, s->pops[p].name);
+        src = p;
+    }
+    if (src < 0)
+        return bad(o, e, "populations", "no spike_source: the input layer is a spike_source "
+                   "population whose spikes come from the encoder");
+    n->nin = s->pops[src].size;
+    int cur = src, cnt;
+    char path[SPEC_NAME + 32];
+    for (;;) {
+        int k = forward_from(s, o, cur, &cnt);
+        if (cnt == 0) break;
+        const struct proj_spec *pj = &s->projs[k];
+        snprintf(path, sizeof path, "projections.%s", pj->name);
+        if (cnt > 1)
+            return bad(o, e, path, "%s feeds %d layers forward: training layers form one chain "
+                       "(mark feedback projections with feedback = ...)", s->pops[cur].name,
+                       cnt);
+        if (n->nlayers == SNN_MAX_LAYERS)
+            return bad(o, e, path, "more than %d layers", SNN_MAX_LAYERS);
+        int in;
+        forward_into(s, o, pj->to, &in);
+        if (in > 1)
+            return bad(o, e, path, "%s has %d forward inputs: a layer takes only the one below",
+                       s->pops[pj->to].name, in);
+        if (pj->rule != CONN_ALL_TO_ALL)
+            return bad(o, e, path, "rule: forward projections of a training network are "
+                       "all_to_all (weights become zero where they are not needed)");
+        const struct pop_spec *ps = &s->pops[pj->to];
+        int rc = check_neuron(ps, o, e);
+        if (rc) return rc;
+        const struct nrn_ops *m = ps->model;
+        if (pj->port % m->nports != 0) /* receptor 0 is "ex" */
+            return bad(o, e, path, "receptor: a learned weight changes sign; use receptor "
+                       "\"ex\" (its tau_syn_ex applies to both signs)");
+        struct snn_layer *L = &n->L[n->nlayers];
+        snprintf(L->name, sizeof L->name, "%s", ps->name);
+        L->pop = pj->to;
+        L->n = ps->size;
+        L->n_in = s->pops[cur].size;
+        L->proj = k;
+        L->fb_proj = -1;
+        L->fb_src = -1;
+        rc = layer_dynamics(L, ps, pj->port / m->nports, n->dt, n->T, o, path, e);
+        if (rc) return rc;
+        n->nlayers++;
+        for (int l = 0; l < n->nlayers - 1; l++)
+            if (n->L[l].pop == pj->to)
+                return bad(o, e, path, "the forward chain returns to %s", ps->name);
+        cur = pj->to;
+    }
+    if (n->nlayers < 1)
+        return bad(o, e, "projections", "nothing is fed by the input %s", s->pops[src].name);
+    for (int p = 0; p < s->npops; p++) {
+        int used = p == src;
+        for (int l = 0; l < n->nlayers; l++) used |= n->L[l].pop == p;
+        if (!used)
+            return bad(o, e, "populations", "%s is not in the forward chain from %s",
+                       s->pops[p].name, s->pops[src].name);
+    }
+    for (int l = 0; l < n->nlayers; l++) {
+        n->L[l].spiking = l < n->nlayers - 1;
+        if (n->L[l].spiking && !(n->L[l].theta > 0))
+            return bad(o, e, "populations", "%s: v_th must lie above the resting potential",
+                       n->L[l].name);
+    }
+    n->nout = n->L[n->nlayers - 1].n;
+    return 0;
+}
+
+static int layer_of(const struct snn *n, int pop)
+{
+    for (int l = 0; l < n->nlayers; l++)
+        if (n->L[l].pop == pop) return l;
+    return -1;
+}
+
+static int feedback(struct snn *n, const struct net_spec *s, const struct snn_opts *o,
+                    struct err *e)
+{
+    char path[SPEC_NAME + 32];
+    for (int k = 0; k < s->nprojs; k++) {
+        int mode = fb_mode(o->fb_mode[k]);
+        if (mode == SNN_FB_NONE) continue;
+        const struct proj_spec *pj = &s->projs[k];
+        snprintf(path, sizeof path, "projections.%s.feedback", pj->name);
+        if (mode < 0)
+            return bad(o, e, path, "unknown mode \"%s\" (symmetric, random, direct, learned)",
+                       o->fb_mode[k]);
+        int to = layer_of(n, pj->to), from = layer_of(n, pj->from);
+        if (to < 0 || from < 0 || to >= n->nlayers - 1)
+            return bad(o, e, path, "feedback runs from a layer to a hidden layer below it");
+        if (mode == SNN_FB_DIRECT && from != n->nlayers - 1)
+            return bad(o, e, path, "direct feedback comes from the readout %s, not %s",
+                       n->L[n->nlayers - 1].name, n->L[from].name);
+        if (mode != SNN_FB_DIRECT && from != to + 1)
+            return bad(o, e, path, "%s feedback comes from the layer just above (%s), not %s "
+                       "(or use direct)", o->fb_mode[k], n->L[to + 1].name, n->L[from].name);
+        struct snn_layer *L = &n->L[to];
+        if (L->fb_proj >= 0)
+            return bad(o, e, path, "%s already gets feedback from projection %s", L->name,
+                       s->projs[L->fb_proj].name);
+        const struct pop_spec *ps = &s->pops[pj->to];
+        int c = pj->port / ps->model->nports, comp[NRN_MAX_COMPS], slot[NRN_MAX_COMPS];
+        coupled(&ps->shape, comp, slot);
+        if (slot[c] >= 0)
+            return bad(o, e, path, "compartment \"%s\" of %s is coupled to the soma: the error "
+                       "needs a segregated apical compartment (g_c = 0 on its way to the soma)",
+                       ps->shape.names[c], ps->name);
+        if (pj->rule != CONN_ALL_TO_ALL)
+            return bad(o, e, path, "feedback projections are all_to_all");
+        if (mode != SNN_FB_SYMMETRIC && pj->weight.kind == DIST_CONST && pj->weight.a == 0)
+            return bad(o, e, path, "%s feedback needs a weight distribution to draw from",
+                       o->fb_mode[k]);
+        L->fb = mode;
+        L->fb_proj = k;
+        L->fb_src = from;
+    }
+    return 0;
+}
+
+static void draw_weights(double *w, uint32_t rows, uint32_t cols, const struct dist *d,
+                         uint64_t seed, int proj)
+{
+    for (uint32_t j = 0; j < rows; j++) {
+        struct rng r;
+        rng_init(&r, seed, SNN_STREAM + (uint32_t)proj, j, 0);
+        for (uint32_t i = 0; i < cols; i++) w[(size_t)j * cols + i] = dist_draw(d, &r);
+    }
+}
+
+int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o, struct err *e)
+{
+    *out = NULL;
+    struct snn *n = calloc(1, sizeof *n);
+    if (!n) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    n->T = o->T;
+    n->dt = s->dt_ms;
+    n->soft = o->soft;
+    n->surr = o->surr;
+    n->loss = o->loss;
+    n->mse_target = o->mse_target;
+    n->rate_target_hz = o->rate_target_hz;
+    n->rate_strength = o->rate_strength;
+    int rc = chain(n, s, o, e);
+    if (!rc) rc = feedback(n, s, o, e);
+    if (rc) {
+        free(n);
+        return rc;
+    }
+    size_t off = 0;
+    for (int l = 0; l < n->nlayers; l++) {
+        n->L[l].w_off = off;
+        off += (size_t)n->L[l].n_in * n->L[l].n;
+    }
+    n->nforward = off;
+    for (int l = 0; l < n->nlayers; l++) {
+        struct snn_layer *L = &n->L[l];
+        if (L->fb == SNN_FB_NONE || L->fb == SNN_FB_SYMMETRIC) continue;
+        L->b_off = off;
+        off += (size_t)L->n * n->L[L->fb_src].n;
+    }
+    n->nparams = off;
+    n->params = malloc(sizeof *n->params * (off ? off : 1));
+    if (!n->params) {
+        free(n);
+        return err_set(e, ERR_NOMEM, "", 0, "", "out of memory (weights)");
+    }
+    for (int l = 0; l < n->nlayers; l++) {
+        struct snn_layer *L = &n->L[l];
+        draw_weights(n->params + L->w_off, L->n_in, L->n, &s->projs[L->proj].weight, s->seed,
+                     L->proj);
+        if (L->fb != SNN_FB_NONE && L->fb != SNN_FB_SYMMETRIC)
+            draw_weights(n->params + L->b_off, L->n, n->L[L->fb_src].n,
+                         &s->projs[L->fb_proj].weight, s->seed, L->fb_proj);
+    }
+    *out = n;
+    return 0;
+}
+
+void snn_destroy(struct snn *n)
+{
+    if (!n) return;
+    free(n->params);
+    free(n);
+}
+
+/* ---- one sample ---- */
+
+struct snn_lwork {
+    double *U, *S, *C, *G, *X, *Dl; /* T x n: potential, spike, input, q^T mu, ext, delta */
+    double *z, *zn;                 /* D x n */
+    double *reg;                    /* n: the regulariser's dLoss/ds */
+    struct snn_input ev;            /* this layer's output spikes, by step */
+};
+
+struct snn_work {
+    int nlayers;
+    struct snn_lwork L[SNN_MAX_LAYERS];
+    double *wt;  /* scratch: a transposed weight matrix */
+    double *tmp; /* scratch: max n */
+};
+
+struct snn_work *snn_work_create(const struct snn *n)
+{
+    struct snn_work *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->nlayers = n->nlayers;
+    size_t maxw = 0, maxn = 0;
+    int ok = 1;
+    for (int l = 0; l < n->nlayers; l++) {
+        const struct snn_layer *L = &n->L[l];
+        struct snn_lwork *lw = &w->L[l];
+        size_t tn = (size_t)n->T * L->n;
+        double **arr[] = {&lw->U, &lw->S, &lw->C, &lw->G, &lw->X, &lw->Dl};
+        for (size_t k = 0; k < sizeof arr / sizeof *arr; k++)
+            ok &= (*arr[k] = calloc(tn ? tn : 1, sizeof(double))) != NULL;
+        ok &= (lw->z = calloc((size_t)L->D * L->n, sizeof(double))) != NULL;
+        ok &= (lw->zn = calloc((size_t)L->D * L->n, sizeof(double))) != NULL;
+        ok &= (lw->reg = calloc(L->n, sizeof(double))) != NULL;
+        ok &= snn_input_reserve(&lw->ev, (uint32_t)(tn ? tn : 1), NULL) == 0;
+        if ((size_t)L->n_in * L->n > maxw) maxw = (size_t)L->n_in * L->n;
+        if (L->n > maxn) maxn = L->n;
+        if (L->n_in > maxn) maxn = L->n_in;
+    }
+    ok &= (w->wt = calloc(maxw ? maxw : 1, sizeof(double))) != NULL;
+    ok &= (w->tmp = calloc(maxn + 1, sizeof(double))) != NULL;
+    if (!ok) {
+        snn_work_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+void snn_work_destroy(struct snn_work *w)
+{
+    if (!w) return;
+    for (int l = 0; l < w->nlayers; l++) {
+        struct snn_lwork *lw = &w->L[l];
+        free(lw->U), free(lw->S), free(lw->C), free(lw->G), free(lw->X), free(lw->Dl);
+        free(lw->z), free(lw->zn), free(lw->reg);
+        snn_input_free(&lw->ev);
+    }
+    free(w->wt);
+    free(w->tmp);
+    free(w);
+}
+
+const double *snn_work_u(const struct snn_work *w, int l) { return w->L[l].U; }
+const double *snn_work_s(const struct snn_work *w, int l) { return w->L[l].S; }
+
+/* Input current of every step: C[t] = sum over events (t, j, v) of v W[j]. */
+static void gather(const struct snn *n, const struct snn_layer *L, const struct snn_input *ev,
+                   double *C)
+{
+    const uint32_t m = L->n;
+    const double *W = n->params + L->w_off;
+    memset(C, 0, sizeof(double) * n->T * m);
+    for (uint32_t k = 0; k < ev->n; k++) {
+        double *c = C + (size_t)ev->t[k] * m;
+        const double *w = W + (size_t)ev->j[k] * m;
+        const double v = ev->v[k];
+        for (uint32_t i = 0; i < m; i++) c[i] += v * w[i];
+    }
+}
+
+static void layer_forward(const struct snn *n, const struct snn_layer *L, struct snn_lwork *lw)
+{
+    const uint32_t m = L->n;
+    const int D = L->D;
+    memset(lw->z, 0, sizeof(double) * D * m); /* every sample starts at rest */
+    lw->ev.n = 0;
+    for (uint32_t t = 0; t < n->T; t++) {
+        const double *c = lw->C + (size_t)t * m;
+        for (int r = 0; r < D; r++) {
+            double *zn = lw->zn + (size_t)r * m;
+            const double qr = L->q[r];
+            for (uint32_t i = 0; i < m; i++) zn[i] = qr * c[i];
+            for (int k = 0; k < D; k++) {
+                const double p = L->P[r * D + k];
+                if (p == 0) continue;
+                const double *z = lw->z + (size_t)k * m;
+                for (uint32_t i = 0; i < m; i++) zn[i] += p * z[i];
+            }
+        }
+        double *u = lw->U + (size_t)t * m, *s = lw->S + (size_t)t * m, *v = lw->zn;
+        memcpy(u, v, sizeof(double) * m);
+        if (L->spiking) {
+            if (n->soft)
+                surr_step_n(&n->surr, m, u, L->theta, s);
+            else
+                for (uint32_t i = 0; i < m; i++) s[i] = u[i] >= L->theta ? 1.0 : 0.0;
+            for (uint32_t i = 0; i < m; i++) {
+                v[i] += s[i] * (L->reset - u[i]);
+                if (s[i] != 0) {
+                    uint32_t k = lw->ev.n++;
+                    lw->ev.t[k] = t;
+                    lw->ev.j[k] = i;
+                    lw->ev.v[k] = s[i];
+                }
+            }
+        }
+        double *sw = lw->z;
+        lw->z = lw->zn;
+        lw->zn = sw;
+    }
+}
+
+/* Per-step loss of the readout and its gradient dLoss/dy(t) into X (already divided by T). */
+static double readout_loss(const struct snn *n, struct snn_lwork *lw, int label, int *pred,
+                           double *sum)
+{
+    const uint32_t K = n->nout, T = n->T;
+    double loss = 0;
+    for (uint32_t k = 0; k < K; k++) sum[k] = 0;
+    for (uint32_t t = 0; t < T; t++) {
+        const double *y = lw->U + (size_t)t * K;
+        double *d = lw->X + (size_t)t * K;
+        for (uint32_t k = 0; k < K; k++) sum[k] += y[k];
+        if (n->loss == SNN_LOSS_CE) {
+            double mx = y[0], z = 0;
+            for (uint32_t k = 1; k < K; k++) mx = y[k] > mx ? y[k] : mx;
+            for (uint32_t k = 0; k < K; k++) z += exp(y[k] - mx);
+            loss += (log(z) + mx - y[label]) / T;
+            for (uint32_t k = 0; k < K; k++)
+                d[k] = (exp(y[k] - mx) / z - (k == (uint32_t)label)) / T;
+        } else {
+            for (uint32_t k = 0; k < K; k++) {
+                double r = y[k] - (k == (uint32_t)label ? n->mse_target : 0.0);
+                loss += 0.5 * r * r / T;
+                d[k] = r / T;
+            }
+        }
+    }
+    int best = 0;
+    for (uint32_t k = 1; k < K; k++)
+        if (sum[k] > sum[best]) best = (int)k;
+    *pred = best;
+    return loss;
+}
+
+void snn_forward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
+                 struct snn_result *r)
+{
+    memset(r, 0, sizeof *r);
+    const struct snn_input *ev = in;
+    for (int l = 0; l < n->nlayers; l++) {
+        const struct snn_layer *L = &n->L[l];
+        struct snn_lwork *lw = &w->L[l];
+        gather(n, L, ev, lw->C);
+        layer_forward(n, L, lw);
+        ev = &lw->ev;
+        if (!L->spiking) continue;
+        /* the firing-rate regulariser: strength x mean over units of (rate - target)^2 */
+        double cnt = 0, to_hz = 1000.0 / (n->T * n->dt);
+        for (uint32_t k = 0; k < lw->ev.n; k++) cnt += lw->ev.v[k];
+        r->spikes[l] = cnt;
+        memset(lw->reg, 0, sizeof(double) * L->n);
+        if (n->rate_strength > 0) {
+            double *rate = w->tmp;
+            memset(rate, 0, sizeof(double) * L->n);
+            for (uint32_t k = 0; k < lw->ev.n; k++) rate[lw->ev.j[k]] += lw->ev.v[k] * to_hz;
+            for (uint32_t i = 0; i < L->n; i++) {
+                double d = rate[i] - n->rate_target_hz;
+                r->loss += n->rate_strength * d * d / L->n;
+                lw->reg[i] = n->rate_strength * 2 * d / L->n * to_hz;
+            }
+        }
+    }
+    struct snn_lwork *top = &w->L[n->nlayers - 1];
+    r->loss += readout_loss(n, top, label, &r->pred, w->tmp);
+}
+
+/* ext[t][j] += f * sum_i M[j][i] v[t][i], M rows of length m (j < rows), via its transpose so
+ * that the inner loop runs along j. */
+static void back_project(const struct snn *n, double *wt, const double *M, uint32_t rows,
+                         uint32_t m, double f, const double *v, double *ext)
+{
+    for (uint32_t j = 0; j < rows; j++)
+        for (uint32_t i = 0; i < m; i++) wt[(size_t)i * rows + j] = f * M[(size_t)j * m + i];
+    for (uint32_t t = 0; t < n->T; t++) {
+        const double *vt = v + (size_t)t * m;
+        double *x = ext + (size_t)t * rows;
+        for (uint32_t i = 0; i < m; i++) {
+            const double g = vt[i];
+            if (g == 0) continue;
+            const double *col = wt + (size_t)i * rows;
+            for (uint32_t j = 0; j < rows; j++) x[j] += g * col[j];
+        }
+    }
+}
+
+/* The adjoint of one layer, t = T-1 .. 0, given X = dLoss/ds (or the apical potential a, for
+ * the apical rule): fills G = q^T mu and, for the apical rule, Dl = a psi. */
+static void layer_backward(const struct snn *n, const struct snn_layer *L, struct snn_lwork *lw,
+                           int rule, double *psi)
+{
+    const uint32_t m = L->n;
+    const int D = L->D;
+    double *mu = lw->z, *nu = lw->zn;
+    memset(mu, 0, sizeof(double) * D * m);
+    for (uint32_t tt = n->T; tt-- > 0;) {
+        /* nu = P^T mu(t+1) */
+        for (int k = 0; k < D; k++) {
+            double *o = nu + (size_t)k * m;
+            memset(o, 0, sizeof(double) * m);
+            for (int r = 0; r < D; r++) {
+                const double p = L->P[r * D + k];
+                if (p == 0) continue;
+                const double *x = mu + (size_t)r * m;
+                for (uint32_t i = 0; i < m; i++) o[i] += p * x[i];
+            }
+        }
+        const double *u = lw->U + (size_t)tt * m, *s = lw->S + (size_t)tt * m;
+        const double *x = lw->X + (size_t)tt * m;
+        double *ms = nu, *dl = lw->Dl + (size_t)tt * m;
+        if (!L->spiking) {
+            for (uint32_t i = 0; i < m; i++) {
+                ms[i] += x[i];
+                dl[i] = x[i];
+            }
+        } else {
+            surr_psi_n(&n->surr, m, u, L->theta, psi);
+            if (rule == SNN_BPTT)
+                for (uint32_t i = 0; i < m; i++) {
+                    double ds = x[i] + lw->reg[i] + ms[i] * (L->reset - u[i]);
+                    ms[i] = ms[i] * (1 - s[i]) + ds * psi[i];
+                }
+            else
+                for (uint32_t i = 0; i < m; i++) {
+                    dl[i] = (x[i] + lw->reg[i]) * psi[i];
+                    ms[i] += dl[i];
+                }
+        }
+        double *g = lw->G + (size_t)tt * m;
+        for (uint32_t i = 0; i < m; i++) g[i] = 0;
+        for (int r = 0; r < D; r++) {
+            const double qr = L->q[r];
+            const double *y = nu + (size_t)r * m;
+            for (uint32_t i = 0; i < m; i++) g[i] += qr * y[i];
+        }
+        double *sw = mu;
+        mu = nu;
+        nu = sw;
+    }
+}
+
+void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
+                  int rule, double scale, double *grad)
+{
+    (void)label; /* the readout's dLoss/dy was left in its X by snn_forward */
+    for (int l = 0; l < n->nlayers - 1; l++)
+        memset(w->L[l].X, 0, sizeof(double) * n->T * n->L[l].n);
+    for (int l = n->nlayers - 1; l >= 0; l--) {
+        const struct snn_layer *L = &n->L[l];
+        struct snn_lwork *lw = &w->L[l];
+        if (rule == SNN_APICAL && l < n->nlayers - 1 && L->fb != SNN_FB_NONE) {
+            const struct snn_layer *A = &n->L[L->fb_src];
+            const double *B = L->fb == SNN_FB_SYMMETRIC ? n->params + A->w_off
+                                                        : n->params + L->b_off;
+            /* symmetric: W of the layer above is n x A->n in [i][k] order, as B is */
+            back_project(n, w->wt, B, L->n, A->n, A->kgain, w->L[L->fb_src].Dl, lw->X);
+        }
+        layer_backward(n, L, lw, rule, w->tmp);
+        /* weights: sum over input events (t, j, v) of v G[t] into row j */
+        const struct snn_input *ev = l ? &w->L[l - 1].ev : in;
+        double *gw = grad + L->w_off;
+        const uint32_t m = L->n;
+        for (uint32_t k = 0; k < ev->n; k++) {
+            const double v = scale * ev->v[k];
+            const double *g = lw->G + (size_t)ev->t[k] * m;
+            double *row = gw + (size_t)ev->j[k] * m;
+            for (uint32_t i = 0; i < m; i++) row[i] += v * g[i];
+        }
+        if (rule == SNN_BPTT && l > 0)
+            back_project(n, w->wt, n->params + L->w_off, L->n_in, m, 1.0, lw->G, w->L[l - 1].X);
+    }
+}

@@ -1,0 +1,136 @@
+/* learning/snn: a layered spiking network compiled from the engine's populations and
+ * projections, simulated one sample at a time for training: the forward pass, the loss on the
+ * readout, and two backward passes that give a weight update: the local apical rule and exact
+ * surrogate-gradient BPTT. Owns the weights; knows nothing of data sets, optimizers or files.
+ *
+ * Layers. Layer 0 takes the input (spike source population); every layer l >= 0 is an mc_lif
+ * population fed all-to-all by layer l - 1 (layer -1 = the input) on one compartment; the last
+ * layer is the readout, a non-spiking leaky integrator (its somatic potential y). A layer's
+ * state relative to rest is z = (potentials of the compartments coupled to the soma, the input
+ * compartment's synaptic current), linear between spikes, so one step is exact:
+ *
+ *     z~(t) = P z(t-1) + q c(t),   c(t) = sum_j W_ji s_j(t)   (the step's input, pA),
+ *     u(t)  = z~_soma(t),          s(t) = H(u - theta) (or the soft step),
+ *     z(t)  = z~(t) with z_soma = z~_soma + s (r - z~_soma)   (reset to r),
+ *
+ * P = exp(A dt) of the mc_lif tree and its current, q its column for the current, theta and r
+ * the threshold and reset relative to the soma's rest. Layers see each other's spikes in the
+ * same step (no transmission delay), so with one step the network is a perceptron.
+ *
+ * Loss: per step, softmax cross-entropy of the readout potentials y(t) (or 1/2 |y - y*|^2 with
+ * y* = mse_target at the label), averaged over the steps; the prediction is argmax sum_t y(t).
+ * delta(t) = dLoss/dy(t) is the teacher signal.
+ *
+ * Apical rule (docs/learning.md): dW_ji = -lr sum_t a_i(t) psi(u_i(t)) e_j(t), where e_j is j's
+ * spike train through the layer's own PSP kernel K(n) = e_soma^T P^n q (no reset) and a_i is
+ * the apical potential: delta for the readout (psi = 1), B delta_above for a hidden layer, with
+ * delta_above = a psi of the layer above (or the readout's delta; `direct`: always the
+ * readout's). B = kgain W^T (`symmetric`; kgain = sum_{n<T} K_above(n), the area of the upper
+ * layer's PSP in steps, so that a = dLoss/ds for slowly varying errors) or a fixed or learned
+ * matrix scaled alike. The sum over t is evaluated backwards, m(t) = e_soma g(t) + P^T m(t+1),
+ * sum_t g(t) e_j(t) = sum_{t_j} q^T m(t_j): the same numbers as a forward trace, at
+ * O(T n + spikes x fan-out) instead of O(T x inputs x n). BPTT runs the exact adjoint of the
+ * forward pass (resets included) with psi for dH/du. */
+#ifndef APICAL_SNN_H
+#define APICAL_SNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/spec.h"
+#include "learning/surrogate.h"
+
+#define SNN_MAX_LAYERS 8
+#define SNN_MAX_D 10 /* 9 compartments + 1 current */
+/* Philox streams of the initial forward and feedback weights (+ projection index). */
+#define SNN_STREAM 0x01000300u
+
+enum snn_feedback { SNN_FB_NONE, SNN_FB_SYMMETRIC, SNN_FB_RANDOM, SNN_FB_DIRECT, SNN_FB_LEARNED };
+enum snn_loss { SNN_LOSS_CE, SNN_LOSS_MSE };
+enum snn_rule { SNN_APICAL, SNN_BPTT };
+
+struct snn_layer {
+    char name[SPEC_NAME];
+    int pop;           /* population index in the spec */
+    uint32_t n, n_in;  /* units, and units of the layer below (or inputs) */
+    int spiking;       /* 0: the readout */
+    int D;             /* state size: coupled compartments + 1 current (index D - 1) */
+    double P[SNN_MAX_D * SNN_MAX_D], q[SNN_MAX_D];
+    double theta, reset; /* relative to the soma's rest, mV */
+    double kgain;        /* sum_{n < T} of the PSP kernel (mV per pA, times steps) */
+    int proj;            /* forward projection in the spec */
+    size_t w_off;        /* W: n_in x n, W[j * n + i] is j -> i (rows by presynaptic unit) */
+    /* feedback onto this layer's apical compartment (hidden layers) */
+    int fb, fb_proj, fb_src; /* mode, projection, source layer */
+    size_t b_off;            /* B: n x n_src, B[i * n_src + k] is k -> i (random/direct/learned) */
+};
+
+struct snn {
+    int nlayers;
+    struct snn_layer L[SNN_MAX_LAYERS];
+    uint32_t nin, nout, T;
+    double dt;
+    int soft;          /* spikes are the surrogate's smooth unit step */
+    struct surr surr;
+    int loss;
+    double mse_target;
+    double rate_target_hz, rate_strength; /* firing-rate regulariser on hidden layers */
+    size_t nparams, nforward; /* all weights; the first nforward are the forward ones */
+    double *params;
+};
+
+/* One input event: unit j carries value v in step t (1 for a spike; pA/unit-weight for a
+ * current). Events are sorted by step. */
+struct snn_input {
+    uint32_t n, cap;
+    uint32_t *t, *j;
+    double *v;
+};
+int snn_input_reserve(struct snn_input *in, uint32_t cap, struct err *e);
+void snn_input_free(struct snn_input *in);
+
+/* The settings snn takes from the learning config. */
+struct snn_opts {
+    uint32_t T;
+    int soft;
+    struct surr surr;
+    int loss;
+    double mse_target;
+    double rate_target_hz, rate_strength;
+    const char *fb_mode[256]; /* per projection: NULL, "symmetric", "random", "direct", "learned" */
+    const char *file;         /* the config, for errors */
+};
+
+/* Compiles the spec's layers. ERR_INPUT (naming the config and the setting) when the layers
+ * do not form a chain input -> ... -> readout of mc_lif populations with all_to_all forward
+ * projections, when a feedback projection does not fit its mode, or when a neuron setting has
+ * no meaning here (refractory period, conductance synapses). Weights come from each
+ * projection's weight distribution, a pure function of the seed. */
+int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o, struct err *e);
+void snn_destroy(struct snn *n);
+
+/* Per-thread workspace for one sample. */
+struct snn_work;
+struct snn_work *snn_work_create(const struct snn *n);
+void snn_work_destroy(struct snn_work *w);
+
+struct snn_result {
+    double loss;
+    int pred;
+    double spikes[SNN_MAX_LAYERS]; /* per layer (spiking ones), this sample */
+};
+
+/* Forward pass from rest (the state is reset first: samples never share state). */
+void snn_forward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
+                 struct snn_result *r);
+/* After snn_forward: layer l's somatic potentials relative to rest (before reset) and spikes
+ * (for the readout: its potentials), T x n row-major; for tests and monitors. */
+const double *snn_work_u(const struct snn_work *w, int l);
+const double *snn_work_s(const struct snn_work *w, int l);
+/* After snn_forward: adds scale x the gradient estimate of rule to grad (nforward values, the
+ * forward weights' layout). */
+void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
+                  int rule, double scale, double *grad);
+
+#endif
