@@ -1,0 +1,294 @@
+/* io/curves: training curves, written as SVG text by hand. Owns the layout, the colours and the
+ * ticks; io/svg and sweep/plot keep their helpers static, so the few this needs (XML escaping,
+ * 1-2-5 ticks) are small copies here. A series keeps its colour by its index in the panel, so a
+ * picture redrawn every epoch does not recolour when a series starts or stops having data. */
+#include "io/curves.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "io/afile.h"
+
+/* Layout, px. */
+#define WIDTH 860
+#define ML 76  /* y tick labels and the y label */
+#define MR 190 /* legend */
+#define PW (WIDTH - ML - MR)
+#define TOP 44  /* picture title */
+#define HEAD 26 /* panel title */
+#define PH 200  /* plot area of a panel */
+#define GAP 18
+#define BOTTOM 50 /* x tick labels and "epoch" */
+#define MAX_TICKS 64
+
+static const char *const palette[CURVES_MAX_SERIES] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#8c6d31", "#e7969c", "#637939", "#000000", "#aec7e8"};
+
+/* What one panel maps: data ranges to its plot area, whose top edge is at `top` px. */
+struct axes {
+    double x0, x1, y0, y1, top;
+};
+
+/* Text for XML: markup characters as entities, control characters as '?'. */
+static void xml_text(FILE *fp, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", fp);
+            break;
+        case '<':
+            fputs("&lt;", fp);
+            break;
+        case '>':
+            fputs("&gt;", fp);
+            break;
+        case '"':
+            fputs("&quot;", fp);
+            break;
+        case '\'':
+            fputs("&apos;", fp);
+            break;
+        default:
+            fputc(*p < 0x20 || *p == 0x7f ? '?' : (int)*p, fp);
+        }
+    }
+}
+
+/* 1, 2 or 5 times a power of ten, near x > 0. */
+static double nice_step(double x) {
+    double p = pow(10, floor(log10(x)));
+    double f = x / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
+/* Multiples of a 1-2-5 step of at least min_step in [lo, hi], about `want` of them. */
+static int ticks(double lo, double hi, int want, double min_step, double *t) {
+    double step = fmax(min_step, nice_step((hi - lo) / want));
+    int n = 0;
+    for (double k = ceil(lo / step - 1e-9); n < MAX_TICKS && k * step <= hi + step * 1e-9; k++)
+        t[n++] = fabs(k * step) < step * 1e-9 ? 0 : k * step;
+    return n;
+}
+
+static double xval(const double *x, int i) {
+    return x ? x[i] : i + 1;
+}
+
+static double xpx(const struct axes *A, double v) {
+    return ML + (v - A->x0) / (A->x1 - A->x0) * PW;
+}
+
+/* Values outside a fixed range land on its edge; a fitted range holds every value. */
+static double ypx(const struct axes *A, double v) {
+    v = fmin(fmax(v, A->y0), A->y1);
+    return A->top + PH - (v - A->y0) / (A->y1 - A->y0) * PH;
+}
+
+static int has_data(const double *y, int n) {
+    for (int i = 0; i < n; i++)
+        if (isfinite(y[i])) return 1;
+    return 0;
+}
+
+static int check(const double *x, int n, const struct curves_panel *p, int np, struct err *e) {
+    if (n < 1) return err_set(e, ERR_INPUT, "", 0, "", "no points to draw (n = %d)", n);
+    if (np < 1 || !p) return err_set(e, ERR_INPUT, "", 0, "", "no panels to draw");
+    for (int i = 0; x && i < n; i++)
+        if (!isfinite(x[i])) return err_set(e, ERR_INPUT, "", 0, "", "x[%d] is not finite", i);
+    int any = 0;
+    for (int k = 0; k < np; k++) {
+        if (p[k].nseries < 0 || p[k].nseries > CURVES_MAX_SERIES)
+            return err_set(e, ERR_INPUT, "", 0, "", "panel %d: %d series (at most %d)", k,
+                           p[k].nseries, CURVES_MAX_SERIES);
+        if (!isfinite(p[k].ymin) || !isfinite(p[k].ymax))
+            return err_set(e, ERR_INPUT, "", 0, "", "panel %d: y range is not finite", k);
+        for (int j = 0; j < p[k].nseries; j++)
+            if (!p[k].s[j].y)
+                return err_set(e, ERR_INPUT, "", 0, "", "panel %d: series %d has no values", k, j);
+        any |= p[k].nseries > 0;
+    }
+    return any ? 0 : err_set(e, ERR_INPUT, "", 0, "", "no series in any panel");
+}
+
+/* The panel's y range: fixed, or from its finite values; a flat one is widened around it. */
+static void y_range(const struct curves_panel *P, int n, struct axes *A) {
+    if (P->ymin < P->ymax) {
+        A->y0 = P->ymin, A->y1 = P->ymax;
+        return;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (int j = 0; j < P->nseries; j++)
+        for (int i = 0; i < n; i++)
+            if (isfinite(P->s[j].y[i])) lo = fmin(lo, P->s[j].y[i]), hi = fmax(hi, P->s[j].y[i]);
+    if (!(lo <= hi)) lo = 0, hi = 1;
+    if (hi == lo) {
+        double d = lo ? fabs(lo) * 0.1 : 1;
+        lo -= d, hi += d;
+    }
+    A->y0 = lo, A->y1 = hi;
+}
+
+/* One polyline per run of finite values, then a marker on every point (a run of one point has
+ * a line that draws nothing, and its marker). */
+static void draw_series(FILE *fp, const struct axes *A, const double *x, int n,
+                        const struct curves_series *s, int j) {
+    fprintf(fp, "<g class=\"series\" data-name=\"");
+    if (s->name)
+        xml_text(fp, s->name);
+    else
+        fprintf(fp, "series %d", j + 1);
+    fprintf(fp, "\" stroke=\"%s\" fill=\"%s\">\n", palette[j], palette[j]);
+    int open = 0;
+    for (int i = 0; i <= n; i++) {
+        if (i == n || !isfinite(s->y[i])) {
+            if (open) fputs("\"/>\n", fp);
+            open = 0;
+            continue;
+        }
+        fprintf(fp,
+                open ? " %.2f,%.2f"
+                     : "<polyline class=\"curve\" fill=\"none\" stroke-width=\"1.5\" "
+                       "points=\"%.2f,%.2f",
+                xpx(A, xval(x, i)), ypx(A, s->y[i]));
+        open = 1;
+    }
+    fprintf(fp, "<g class=\"markers\" stroke=\"none\">\n");
+    for (int i = 0; i < n; i++)
+        if (isfinite(s->y[i]))
+            fprintf(fp, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.1f\"/>\n", xpx(A, xval(x, i)),
+                    ypx(A, s->y[i]), n > 200 ? 1.2 : 2.5);
+    fprintf(fp, "</g>\n</g>\n");
+}
+
+/* Swatches beside the plot area, for the series that have data. */
+static void draw_legend(FILE *fp, const struct curves_panel *P, int n, double top) {
+    int shown = 0;
+    for (int j = 0; j < P->nseries; j++)
+        shown += has_data(P->s[j].y, n);
+    double pitch = fmin(16, (PH - 8.0) / (shown ? shown : 1)), x = ML + PW + 16, y = top + 12;
+    fprintf(fp, "<g class=\"legend\" font-size=\"11\">\n");
+    for (int j = 0; j < P->nseries; j++) {
+        if (!has_data(P->s[j].y, n)) continue;
+        fprintf(fp,
+                "<path d=\"M%.1f %.1fh22\" stroke=\"%s\" stroke-width=\"1.5\"/><circle "
+                "cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">",
+                x, y, palette[j], x + 11, y, palette[j], x + 28, y + 4);
+        if (P->s[j].name)
+            xml_text(fp, P->s[j].name);
+        else
+            fprintf(fp, "series %d", j + 1);
+        fprintf(fp, "</text>\n");
+        y += pitch;
+    }
+    fprintf(fp, "</g>\n");
+}
+
+/* Frame, grid at the ticks, y tick labels, y label, the series, the legend; a note when a fixed
+ * range put values on its edge. */
+static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes *A,
+                       const double *x, int n) {
+    double top = A->top, t[MAX_TICKS];
+    fprintf(fp,
+            "<g class=\"panel\" data-x0=\"%.17g\" data-x1=\"%.17g\" data-y0=\"%.17g\" "
+            "data-y1=\"%.17g\">\n",
+            A->x0, A->x1, A->y0, A->y1);
+    if (P->title) {
+        fprintf(fp, "<text x=\"%d\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">", ML,
+                top - 8);
+        xml_text(fp, P->title);
+        fprintf(fp, "</text>\n");
+    }
+    fprintf(fp,
+            "<rect class=\"frame\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
+            "stroke=\"#999\"/>\n<path stroke=\"#eee\" d=\"",
+            ML, top, PW, PH);
+    int nx = ticks(A->x0, A->x1, 8, 1, t);
+    for (int k = 0; k < nx; k++)
+        fprintf(fp, "M%.2f %.1fv%d", xpx(A, t[k]), top, PH);
+    int ny = ticks(A->y0, A->y1, 5, 0, t);
+    for (int k = 0; k < ny; k++)
+        fprintf(fp, "M%d %.2fh%d", ML, ypx(A, t[k]), PW);
+    fprintf(fp, "\"/>\n<g class=\"yticks\" font-size=\"10\" text-anchor=\"end\">\n");
+    for (int k = 0; k < ny; k++)
+        fprintf(fp,
+                "<path d=\"M%d %.2fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.2f\">%g</text>\n",
+                ML, ypx(A, t[k]), ML - 7, ypx(A, t[k]) + 3.5, t[k]);
+    fprintf(fp, "</g>\n");
+    if (P->ylabel) {
+        fprintf(fp,
+                "<text transform=\"translate(%d %.1f) rotate(-90)\" font-size=\"11\" "
+                "text-anchor=\"middle\" fill=\"#444\">",
+                18, top + PH / 2.0);
+        xml_text(fp, P->ylabel);
+        fprintf(fp, "</text>\n");
+    }
+    int outside = 0, any = 0;
+    for (int j = 0; j < P->nseries; j++) {
+        if (!has_data(P->s[j].y, n)) continue;
+        any = 1;
+        draw_series(fp, A, x, n, &P->s[j], j);
+        for (int i = 0; i < n; i++)
+            outside += P->s[j].y[i] < A->y0 || P->s[j].y[i] > A->y1;
+    }
+    draw_legend(fp, P, n, top);
+    if (!any || outside)
+        fprintf(fp,
+                "<text class=\"note\" x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" "
+                "fill=\"#a00\">",
+                ML + PW, top - 8);
+    if (!any)
+        fprintf(fp, "no data yet</text>\n");
+    else if (outside)
+        fprintf(fp, "%d value%s outside %g..%g drawn at the edge</text>\n", outside,
+                outside == 1 ? "" : "s", A->y0, A->y1);
+    fprintf(fp, "</g>\n");
+}
+
+static void draw_xaxis(FILE *fp, const struct axes *A, double y) {
+    double t[MAX_TICKS];
+    int nx = ticks(A->x0, A->x1, 8, 1, t);
+    fprintf(fp, "<g class=\"xaxis\" font-size=\"10\" text-anchor=\"middle\">\n");
+    for (int k = 0; k < nx; k++)
+        fprintf(
+            fp,
+            "<path d=\"M%.2f %.1fv4\" stroke=\"#000\"/><text x=\"%.2f\" y=\"%.1f\">%.0f</text>\n",
+            xpx(A, t[k]), y, xpx(A, t[k]), y + 15, t[k]);
+    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">epoch</text>\n</g>\n", ML + PW / 2.0,
+            y + 34);
+}
+
+int curves_write(const char *path, const char *title, const double *x, int n,
+                 const struct curves_panel *p, int npanels, struct err *e) {
+    int rc = check(x, n, p, npanels, e);
+    if (rc) return rc;
+    struct axes A = {.x0 = INFINITY, .x1 = -INFINITY};
+    for (int i = 0; i < n; i++)
+        A.x0 = fmin(A.x0, xval(x, i)), A.x1 = fmax(A.x1, xval(x, i));
+    if (A.x1 == A.x0) A.x0 -= 0.5, A.x1 += 0.5;
+    int shown = 0;
+    for (int k = 0; k < npanels; k++)
+        shown += p[k].nseries > 0;
+    double height = TOP + shown * (HEAD + PH + GAP) - GAP + BOTTOM;
+    struct afile f;
+    if ((rc = afile_open(&f, path, e))) return rc;
+    FILE *fp = f.fp;
+    fprintf(fp,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+            "viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
+            "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
+            WIDTH, height, WIDTH, height, ML + PW / 2.0);
+    xml_text(fp, title ? title : "training");
+    fprintf(fp, "</text>\n");
+    A.top = TOP + HEAD;
+    for (int k = 0; k < npanels; k++) {
+        if (!p[k].nseries) continue;
+        y_range(&p[k], n, &A);
+        draw_panel(fp, &p[k], &A, x, n);
+        A.top += PH + GAP + HEAD;
+    }
+    draw_xaxis(fp, &A, A.top - GAP - HEAD);
+    fprintf(fp, "</svg>\n");
+    return afile_commit(&f, e);
+}
