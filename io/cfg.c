@@ -1836,6 +1836,11 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
         config_setting_t *sim = config_lookup(&cfg, "simulation");
         if (sim && config_setting_get_member(sim, "threads"))
             config_setting_remove(sim, "threads");
+        for (int k = 0; ext && ext->unhashed && ext->unhashed[k]; k++) {
+            config_setting_t *u = config_lookup(&cfg, ext->unhashed[k]);
+            if (u && config_setting_parent(u))
+                config_setting_remove(config_setting_parent(u), config_setting_name(u));
+        }
         char *hashed = write_text(&cfg);
         if (!*resolved || !hashed) rc = err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
         else spec->config_hash = cfg_hash(hashed);

@@ -24,6 +24,7 @@ struct cfg_ext {
     int (*read)(void *self, const struct cfg_ctx *c, const config_setting_t *root,
                 const struct net_spec *spec);
     void *self;
+    const char *const *unhashed; /* NULL-terminated setting paths left out of the config hash */
 };
 int cfg_load_ext(const char *path, const char *const *sets, int nsets, const struct cfg_ext *ext,
                  struct net_spec *spec, char **resolved, struct err *e);

@@ -1,0 +1,220 @@
+/* io/cfg_learn: the learning, data and encoder blocks of a training config. */
+#include "io/cfg_learn.h"
+
+#include <libconfig.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "io/cfg.h"
+#include "learning/data.h"
+#include "learning/data_encode.h"
+#include "learning/surrogate.h"
+
+static int optimizer(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
+{
+    static const char *const keys[] = {"type", "lr", "momentum", "nesterov", "beta1", "beta2",
+                                       "eps", "weight_decay", "clip", NULL};
+    static const char *const types[] = {"sgd", "adam", NULL};
+    const char *p = "learning.optimizer";
+    int type = OPTIM_ADAM, rc;
+    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "type", types, &type)))
+        return rc;
+    struct optim_cfg *o = &ls->opt;
+    optim_cfg_default(o, type);
+    int nest = 0;
+    if ((rc = cfg_rd_num(c, g, p, "lr", 0, 1e-12, 1e6, &o->lr)) ||
+        (rc = cfg_rd_num(c, g, p, "momentum", 0, 0, 0.999999, &o->momentum)) ||
+        (rc = cfg_rd_bool(c, g, p, "nesterov", &nest)) ||
+        (rc = cfg_rd_num(c, g, p, "beta1", 0, 0, 0.999999, &o->beta1)) ||
+        (rc = cfg_rd_num(c, g, p, "beta2", 0, 0, 0.999999999, &o->beta2)) ||
+        (rc = cfg_rd_num(c, g, p, "eps", 0, 1e-300, 1, &o->eps)) ||
+        (rc = cfg_rd_num(c, g, p, "weight_decay", 0, 0, 1e6, &o->weight_decay)) ||
+        (rc = cfg_rd_num(c, g, p, "clip", 0, 0, 1e300, &o->clip)))
+        return rc;
+    o->nesterov = nest;
+    if (nest && o->momentum <= 0)
+        return cfg_rd_fail(c, config_setting_get_member(g, "nesterov"), "learning.optimizer.nesterov",
+                           "nesterov needs momentum > 0");
+    if (type == OPTIM_ADAM && config_setting_get_member(g, "momentum"))
+        return cfg_rd_fail(c, config_setting_get_member(g, "momentum"), "learning.optimizer.momentum",
+                           "for sgd; adam's moments are beta1 and beta2");
+    return 0;
+}
+
+static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
+{
+    static const char *const keys[] = {"rule", "spike", "surrogate", "loss", "mse_target",
+                                       "optimizer", "rate_reg", "feedback_decay", "batch", "reset_grad",
+                                       "epochs", "align", "align_batches", NULL};
+    static const char *const rules[] = {"apical", "bptt", NULL};
+    static const char *const spikes[] = {"hard", "soft", NULL};
+    static const char *const losses[] = {"softmax_ce", "mse", NULL};
+    static const char *const resets[] = {"detach", "full", NULL};
+    const char *p = "learning";
+    int rc;
+    long long batch = 32, epochs = 10, alignb = 4;
+    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "rule", rules, &ls->rule)) ||
+        (rc = cfg_rd_choice(c, g, p, "spike", spikes, &ls->soft)) ||
+        (rc = cfg_rd_choice(c, g, p, "loss", losses, &ls->loss)) ||
+        (rc = cfg_rd_choice(c, g, p, "reset_grad", resets, &ls->reset_grad)) ||
+        (rc = cfg_rd_num(c, g, p, "mse_target", 0, -1e4, 1e4, &ls->mse_target)) ||
+        (rc = cfg_rd_num(c, g, p, "feedback_decay", 0, 0, 1, &ls->feedback_decay)) ||
+        (rc = cfg_rd_int(c, g, p, "batch", 0, 1, 1 << 20, &batch)) ||
+        (rc = cfg_rd_int(c, g, p, "epochs", 0, 0, 1 << 20, &epochs)) ||
+        (rc = cfg_rd_bool(c, g, p, "align", &ls->align)) ||
+        (rc = cfg_rd_int(c, g, p, "align_batches", 0, 1, 1 << 20, &alignb)))
+        return rc;
+    if (!config_setting_get_member(g, "rule"))
+        return cfg_rd_fail(c, g, "learning.rule", "missing (\"apical\" or \"bptt\")");
+    ls->batch = (uint32_t)batch;
+    ls->epochs = (uint32_t)epochs;
+    ls->align_batches = (uint32_t)alignb;
+    const config_setting_t *s = config_setting_get_member(g, "surrogate");
+    if (s) {
+        static const char *const sk[] = {"shape", "beta", "gamma", NULL};
+        const char *shape = NULL;
+        if ((rc = cfg_rd_keys(c, s, "learning.surrogate", sk)) ||
+            (rc = cfg_rd_str(c, s, "learning.surrogate", "shape", 0, &shape)) ||
+            (rc = cfg_rd_num(c, s, "learning.surrogate", "beta", 0, 1e-9, 1e9, &ls->surr_beta)) ||
+            (rc = cfg_rd_num(c, s, "learning.surrogate", "gamma", 0, 1e-9, 1e9, &ls->surr_gamma)))
+            return rc;
+        if (shape) {
+            struct surr tmp;
+            struct err e2 = {0};
+            if (surr_init(&tmp, shape, NAN, NAN, "", &e2) != 0)
+                return cfg_rd_fail(c, config_setting_get_member(s, "shape"),
+                                   "learning.surrogate.shape", "%s", e2.msg);
+            snprintf(ls->surr_shape, sizeof ls->surr_shape, "%s", shape);
+        }
+        if (ls->soft && config_setting_get_member(s, "gamma"))
+            return cfg_rd_fail(c, config_setting_get_member(s, "gamma"), "learning.surrogate.gamma",
+                               "spike = \"soft\" sets gamma = beta / mass (a unit step): leave "
+                               "gamma out");
+    }
+    const config_setting_t *o = config_setting_get_member(g, "optimizer");
+    optim_cfg_default(&ls->opt, OPTIM_ADAM);
+    if (o && (rc = optimizer(c, o, ls))) return rc;
+    const config_setting_t *r = config_setting_get_member(g, "rate_reg");
+    if (r) {
+        static const char *const rk[] = {"target", "strength", NULL};
+        if ((rc = cfg_rd_keys(c, r, "learning.rate_reg", rk)) ||
+            (rc = cfg_rd_num(c, r, "learning.rate_reg", "target", 0, 0, 1e4, &ls->rate_target_hz)) ||
+            (rc = cfg_rd_num(c, r, "learning.rate_reg", "strength", 0, 0, 1e6, &ls->rate_strength)))
+            return rc;
+    }
+    return 0;
+}
+
+static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
+{
+    static const char *const keys[] = {"set", "dir", "seed", "train", "test", NULL};
+    static const char *const sets[] = {"fashion-mnist", "yinyang", "xor", NULL};
+    const char *p = "data", *dir = NULL;
+    long long seed = 42, ntr = 0, nte = 0;
+    int rc;
+    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "set", sets, &ls->set)) ||
+        (rc = cfg_rd_str(c, g, p, "dir", 0, &dir)) ||
+        (rc = cfg_rd_int(c, g, p, "seed", 0, 0, INT64_MAX, &seed)) ||
+        (rc = cfg_rd_int(c, g, p, "train", 0, 0, 1 << 30, &ntr)) ||
+        (rc = cfg_rd_int(c, g, p, "test", 0, 0, 1 << 30, &nte)))
+        return rc;
+    if (!config_setting_get_member(g, "set"))
+        return cfg_rd_fail(c, g, "data.set", "missing (\"fashion-mnist\", \"yinyang\" or \"xor\")");
+    if (dir && ls->set != LSPEC_FMNIST)
+        return cfg_rd_fail(c, config_setting_get_member(g, "dir"), "data.dir",
+                           "only for set = \"fashion-mnist\"");
+    if (dir && dir[0] != '/')
+        snprintf(ls->dir, sizeof ls->dir, "%s/%s", cfg_rd_dir(c), dir);
+    else
+        snprintf(ls->dir, sizeof ls->dir, "%s", dir ? dir : DATA_FMNIST_DIR);
+    ls->data_seed = (uint64_t)seed;
+    ls->n_train = (uint32_t)ntr;
+    ls->n_test = (uint32_t)nte;
+    return 0;
+}
+
+static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
+{
+    static const char *const keys[] = {"type", "mode", "tau", "thr", "rate_max", "gain", "offset",
+                                       NULL};
+    static const char *const types[] = {"latency", "poisson", "current", NULL};
+    static const char *const modes[] = {"log", "linear", NULL};
+    const char *p = "encoder";
+    int rc;
+    ls->tau = 20.0;
+    ls->thr = 0.2;
+    ls->rate_max = 100.0;
+    ls->gain = 1.0;
+    ls->offset = 0.0;
+    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "type", types, &ls->enc)) ||
+        (rc = cfg_rd_choice(c, g, p, "mode", modes, &ls->lat_mode)) ||
+        (rc = cfg_rd_num(c, g, p, "tau", 0, 1e-6, 1e6, &ls->tau)) ||
+        (rc = cfg_rd_num(c, g, p, "thr", 0, 0, 0.999999, &ls->thr)) ||
+        (rc = cfg_rd_num(c, g, p, "rate_max", 0, 0, 1e6, &ls->rate_max)) ||
+        (rc = cfg_rd_num(c, g, p, "gain", 0, -1e9, 1e9, &ls->gain)) ||
+        (rc = cfg_rd_num(c, g, p, "offset", 0, -1e9, 1e9, &ls->offset)))
+        return rc;
+    if (!config_setting_get_member(g, "type"))
+        return cfg_rd_fail(c, g, "encoder.type", "missing (\"latency\", \"poisson\" or \"current\")");
+    static const char *const only[3][4] = {{"mode", "tau", "thr", NULL},
+                                           {"rate_max", NULL},
+                                           {"gain", "offset", NULL}};
+    for (int t = 0; t < 3; t++) {
+        if (t == ls->enc) continue;
+        for (int k = 0; only[t][k]; k++) {
+            const config_setting_t *m = config_setting_get_member(g, only[t][k]);
+            if (!m) continue;
+            char path[64];
+            snprintf(path, sizeof path, "encoder.%s", only[t][k]);
+            return cfg_rd_fail(c, m, path, "only for type = \"%s\"", types[t]);
+        }
+    }
+    return 0;
+}
+
+struct reader {
+    struct learn_spec *ls;
+};
+
+static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting_t *root,
+                       const struct net_spec *s)
+{
+    struct learn_spec *ls = ((struct reader *)self)->ls;
+    const config_setting_t *l = config_setting_get_member(root, "learning");
+    const config_setting_t *d = config_setting_get_member(root, "data");
+    const config_setting_t *en = config_setting_get_member(root, "encoder");
+    if (!l)
+        return cfg_rd_fail(c, root, "learning", "missing: not a training config (a network to "
+                           "simulate runs with apical run)");
+    if (!d) return cfg_rd_fail(c, root, "data", "missing: which data set to train on");
+    if (!en) return cfg_rd_fail(c, root, "encoder", "missing: how samples become input");
+    int rc;
+    if ((rc = learning(c, l, ls)) || (rc = data(c, d, ls)) || (rc = encoder(c, en, ls))) return rc;
+    double steps = s->duration_ms / s->dt_ms;
+    if (steps < 1 || fabs(steps - nearbyint(steps)) > 1e-9 * steps)
+        return cfg_rd_fail(c, config_setting_get_member(root, "simulation"),
+                           "simulation.duration", "a presentation is a whole number of steps dt");
+    if (ls->enc == LSPEC_POISSON && ls->rate_max * s->dt_ms > 1000.0)
+        return cfg_rd_fail(c, config_setting_get_member(en, "rate_max"), "encoder.rate_max",
+                           "%g Hz at dt = %g ms: at most one spike per step (rate_max dt <= 1000)",
+                           ls->rate_max, s->dt_ms);
+    return 0;
+}
+
+int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
+              struct learn_spec *ls, char **resolved, struct err *e)
+{
+    static const char *const blocks[] = {"learning", "data", "encoder", NULL};
+    memset(ls, 0, sizeof *ls);
+    ls->surr_beta = NAN;
+    ls->surr_gamma = NAN;
+    snprintf(ls->surr_shape, sizeof ls->surr_shape, "fast_sigmoid");
+    ls->mse_target = 10.0;
+    ls->rate_target_hz = 10.0;
+    struct reader r = {.ls = ls};
+    /* training longer (a larger learning.epochs) resumes the same run */
+    static const char *const unhashed[] = {"learning.epochs", NULL};
+    struct cfg_ext x = {.blocks = blocks, .read = read_blocks, .self = &r, .unhashed = unhashed};
+    return cfg_load_ext(path, sets, nsets, &x, spec, resolved, e);
+}
