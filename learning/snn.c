@@ -323,6 +323,7 @@ int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts
     n->T = o->T;
     n->dt = s->dt_ms;
     n->soft = o->soft;
+    n->detach_reset = o->detach_reset;
     n->surr = o->surr;
     n->loss = o->loss;
     n->mse_target = o->mse_target;
@@ -607,9 +608,11 @@ static void layer_backward(const struct snn *n, const struct snn_layer *L, struc
             }
         } else {
             surr_psi_n(&n->surr, m, u, L->theta, psi);
+            /* detached: the reset's s is held constant (no psi path through the reset) */
+            const double keep = n->detach_reset ? 0.0 : 1.0;
             if (rule == SNN_BPTT)
                 for (uint32_t i = 0; i < m; i++) {
-                    double ds = x[i] + lw->reg[i] + ms[i] * (L->reset - u[i]);
+                    double ds = x[i] + lw->reg[i] + keep * ms[i] * (L->reset - u[i]);
                     ms[i] = ms[i] * (1 - s[i]) + ds * psi[i];
                 }
             else
