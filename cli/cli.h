@@ -10,6 +10,8 @@ int cli_check(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 int cli_sweep(int argc, char **argv);      /* cli/sweep.c */
 int cli_sweep_plot(int argc, char **argv); /* cli/sweep_plot.c: apical sweep plot */
+int cli_train(int argc, char **argv);      /* cli/train.c */
+int cli_eval(int argc, char **argv);       /* cli/train.c */
 
 /* The arguments shared by run and check. --seed and --threads become --set overrides. */
 #define CLI_MAX_SETS 256

@@ -57,6 +57,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cli_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "train")) return cli_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     fprintf(stderr, "apical: unknown command \"%s\"\n%s", cmd, usage);
     return 2;
 }

@@ -1,0 +1,179 @@
+/* cli/train: `apical train` and `apical eval` (learning/train does the work). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "learning/train.h"
+
+/* The only mutable file-scope state: what a signal handler may touch. */
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static const char usage_train[] =
+    "usage: apical train CONFIG [-o DIR] [--set PATH=VALUE]... [--seed N] [--threads N]\n"
+    "                    [--epochs N] [--align] [--resume] [--quiet]\n"
+    "  trains the network of a training config (learning, data and encoder blocks; see\n"
+    "  docs/learning.md); writes DIR/training.csv, curves.svg, summary.json and\n"
+    "  checkpoint.bin after every epoch (DIR defaults to out/CONFIG-NAME).\n"
+    "  --resume continues from DIR/checkpoint.bin; SIGINT/SIGTERM write one before exiting.\n";
+
+static const char usage_eval[] =
+    "usage: apical eval CONFIG --weights CHECKPOINT [--set PATH=VALUE]... [--threads N]\n"
+    "                   [--train]\n"
+    "  loss and accuracy of the checkpoint's weights on the test split (--train: the\n"
+    "  training split); prints one JSON line.\n";
+
+struct targs {
+    const char *config, *out_dir, *weights;
+    const char *sets[CLI_MAX_SETS];
+    int nsets, quiet, resume, threads, use_train;
+    char extra[3][64];
+};
+
+static int bad_arg(const char *usage, const char *msg, const char *arg)
+{
+    fprintf(stderr, "apical: %s%s%s\n%s", msg, arg ? " " : "", arg ? arg : "", usage);
+    return 2;
+}
+
+static int parse_count(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || *end || end == v || x < lo || x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse(int argc, char **argv, int train, struct targs *a)
+{
+    const char *usage = train ? usage_train : usage_eval;
+    memset(a, 0, sizeof *a);
+    int nextra = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        long x;
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            fputs(usage, stdout);
+            return -1;
+        } else if (!strcmp(s, "--set")) {
+            if (!val) return bad_arg(usage, "missing value after", s);
+            if (a->nsets >= CLI_MAX_SETS - 3) return bad_arg(usage, "too many --set", NULL);
+            a->sets[a->nsets++] = val, i++;
+        } else if (!strcmp(s, "--seed") || (train && !strcmp(s, "--epochs"))) {
+            if (!val || parse_count(val, 0, 1L << 30, &x))
+                return bad_arg(usage, "needs an integer >= 0:", s);
+            snprintf(a->extra[nextra], sizeof a->extra[0], "%s=%ld",
+                     !strcmp(s, "--seed") ? "simulation.seed" : "learning.epochs", x);
+            a->sets[a->nsets++] = a->extra[nextra++], i++;
+        } else if (!strcmp(s, "--threads")) {
+            if (!val || parse_count(val, 0, 1024, &x))
+                return bad_arg(usage, "--threads needs an integer in [0, 1024]:", val);
+            a->threads = (int)x, i++;
+        } else if (train && !strcmp(s, "-o")) {
+            if (!val) return bad_arg(usage, "missing value after", s);
+            a->out_dir = val, i++;
+        } else if (train && !strcmp(s, "--align")) {
+            snprintf(a->extra[nextra], sizeof a->extra[0], "learning.align=true");
+            a->sets[a->nsets++] = a->extra[nextra++];
+        } else if (train && !strcmp(s, "--resume")) {
+            a->resume = 1;
+        } else if (train && !strcmp(s, "--quiet")) {
+            a->quiet = 1;
+        } else if (!train && !strcmp(s, "--weights")) {
+            if (!val) return bad_arg(usage, "missing value after", s);
+            a->weights = val, i++;
+        } else if (!train && !strcmp(s, "--train")) {
+            a->use_train = 1;
+        } else if (s[0] == '-' && s[1]) {
+            return bad_arg(usage, "unknown option", s);
+        } else if (!a->config) {
+            a->config = s;
+        } else {
+            return bad_arg(usage, "unexpected argument", s);
+        }
+        if (nextra > 3) return bad_arg(usage, "repeated option", s);
+    }
+    if (!a->config) return bad_arg(usage, "missing CONFIG", NULL);
+    if (!train && !a->weights) return bad_arg(usage, "missing --weights CHECKPOINT", NULL);
+    return 0;
+}
+
+int cli_train(int argc, char **argv)
+{
+    struct targs a;
+    int rc = parse(argc, argv, 1, &a);
+    if (rc) return rc < 0 ? 0 : rc;
+    char out[1024];
+    if (a.out_dir) {
+        snprintf(out, sizeof out, "%s", a.out_dir);
+    } else {
+        const char *base = strrchr(a.config, '/');
+        base = base ? base + 1 : a.config;
+        const char *dot = strrchr(base, '.');
+        int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+        snprintf(out, sizeof out, "out/%.*s", len, base);
+    }
+    struct train_opts o = {.threads = a.threads, .quiet = a.quiet, .stop = &stop_signal};
+    struct train *t = NULL;
+    struct err e = {0};
+    if ((rc = train_open(&t, a.config, a.sets, a.nsets, &o, &e))) {
+        train_close(t);
+        return cli_report(&e);
+    }
+    if (!a.quiet) {
+        const struct snn *n = train_net(t);
+        printf("apical train %s: %u inputs", a.config, n->nin);
+        for (int l = 0; l < n->nlayers; l++)
+            printf(" -> %s %u%s", n->L[l].name, n->L[l].n, n->L[l].spiking ? "" : " (readout)");
+        printf(", %u steps of %g ms, rule %s, %zu weights -> %s/\n", n->T, n->dt,
+               train_spec(t)->rule == LSPEC_APICAL ? "apical" : "bptt", n->nforward, out);
+        fflush(stdout);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    rc = train_run(t, out, a.resume, &e);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    train_close(t);
+    if (rc == ERR_INTERRUPTED) {
+        char buf[2048];
+        err_format(&e, buf, sizeof buf);
+        fprintf(stderr, "apical: %s\n", buf);
+        return stop_signal == SIGTERM ? 143 : 130;
+    }
+    if (rc == ERR_NONFINITE) {
+        cli_report(&e);
+        return 1;
+    }
+    return rc ? cli_report(&e) : 0;
+}
+
+int cli_eval(int argc, char **argv)
+{
+    struct targs a;
+    int rc = parse(argc, argv, 0, &a);
+    if (rc) return rc < 0 ? 0 : rc;
+    struct train_opts o = {.threads = a.threads, .quiet = 1};
+    struct train *t = NULL;
+    struct err e = {0};
+    double loss = 0, acc = 0;
+    if ((rc = train_open(&t, a.config, a.sets, a.nsets, &o, &e)) ||
+        (rc = train_load_weights(t, a.weights, &e)) ||
+        (rc = train_eval(t, a.use_train, &loss, &acc, &e))) {
+        train_close(t);
+        return cli_report(&e);
+    }
+    printf("{\"config\": \"%s\", \"weights\": \"%s\", \"split\": \"%s\", \"loss\": %.6f, "
+           "\"accuracy\": %.2f}\n", a.config, a.weights, a.use_train ? "train" : "test", loss, acc);
+    train_close(t);
+    return 0;
+}

@@ -1,0 +1,634 @@
+/* learning/train: the training loop (see train.h). */
+#include "learning/train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/rng.h"
+#include "io/afile.h"
+#include "io/cfg_learn.h"
+#include "learning/data_encode.h"
+#include "learning/data_yinyang.h"
+#include "learning/train_out.h"
+
+struct tthread {
+    struct snn_work *w;
+    struct snn_input in;
+    struct enc_spikes es;
+};
+
+struct train {
+    char config[1024];
+    struct net_spec spec;
+    struct learn_spec ls;
+    char *resolved;
+    struct snn *net;
+    struct optim opt;
+    struct data_set *train, *test;
+    int nthreads, quiet;
+    const volatile sig_atomic_t *stop;
+    struct tthread *th;
+    double *cgrad;    /* TRAIN_CHUNKS x nforward */
+    double *grad, *grad2, *wold;
+    double *s_loss, *s_spk; /* per sample of a batch: loss, spikes per layer */
+    int *s_ok;
+    uint32_t *perm;
+    struct train_epoch *hist;
+    uint32_t nhist;
+    /* where a resumed run picks up */
+    uint32_t epoch, next_batch;
+    double part_loss, part_ok, part_n, part_spk[SNN_MAX_LAYERS], part_cos[SNN_MAX_LAYERS],
+        part_ncos, part_sec;
+};
+
+const struct snn *train_net(const struct train *t) { return t->net; }
+const struct learn_spec *train_spec(const struct train *t) { return &t->ls; }
+const struct train_epoch *train_history(const struct train *t, uint32_t *n)
+{
+    *n = t->nhist;
+    return t->hist;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* ---- data ---- */
+
+/* XOR on (x1, x2, 1 - x1, 1 - x2): label x1 xor x2; train cycles the four points. */
+static int xor_set(uint32_t n, struct data_set **out, struct err *e)
+{
+    struct data_set *d = data_create(n, 4, 2);
+    if (!d) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        int a = i & 1, b = (i >> 1) & 1;
+        float *x = d->x + (size_t)i * 4;
+        x[0] = (float)a, x[1] = (float)b, x[2] = (float)(1 - a), x[3] = (float)(1 - b);
+        d->y[i] = (uint8_t)(a ^ b);
+    }
+    snprintf(d->name, sizeof d->name, "xor");
+    *out = d;
+    return 0;
+}
+
+static int truncate_set(struct data_set *d, uint32_t n)
+{
+    if (n && n < d->n) d->n = n;
+    return 0;
+}
+
+static int load_data(struct train *t, struct err *e)
+{
+    const struct learn_spec *ls = &t->ls;
+    int rc = 0;
+    switch (ls->set) {
+    case LSPEC_FMNIST:
+        rc = data_fmnist_load(ls->dir, DATA_TRAIN, &t->train, e);
+        if (!rc) rc = data_fmnist_load(ls->dir, DATA_TEST, &t->test, e);
+        if (!rc) truncate_set(t->train, ls->n_train), truncate_set(t->test, ls->n_test);
+        break;
+    case LSPEC_YINYANG:
+        rc = yy_generate(ls->data_seed, DATA_TRAIN, ls->n_train, YY_R_SMALL, YY_R_BIG, &t->train, e);
+        if (!rc)
+            rc = yy_generate(ls->data_seed, DATA_TEST, ls->n_test, YY_R_SMALL, YY_R_BIG, &t->test, e);
+        break;
+    default:
+        rc = xor_set(ls->n_train ? ls->n_train : 64, &t->train, e);
+        if (!rc) rc = xor_set(4, &t->test, e);
+    }
+    if (rc) return rc;
+    if (t->train->nin != t->net->nin)
+        return err_set(e, ERR_INPUT, t->config, 0, "populations",
+                       "the input layer has %u units, the data (%s) %u features per sample",
+                       t->net->nin, t->train->name, t->train->nin);
+    if (t->train->nclass != t->net->nout)
+        return err_set(e, ERR_INPUT, t->config, 0, "populations",
+                       "the readout %s has %u units, the data (%s) %u classes",
+                       t->net->L[t->net->nlayers - 1].name, t->net->nout, t->train->name,
+                       t->train->nclass);
+    return 0;
+}
+
+/* ---- encoding ---- */
+
+static int encode(const struct train *t, struct tthread *th, const float *x, uint32_t key,
+                  struct err *e)
+{
+    const struct learn_spec *ls = &t->ls;
+    const uint32_t nin = t->net->nin, T = t->net->T;
+    struct snn_input *in = &th->in;
+    in->n = 0;
+    if (ls->enc == LSPEC_CURRENT) {
+        for (uint32_t s = 0; s < T; s++)
+            for (uint32_t j = 0; j < nin; j++) {
+                double v = ls->offset + ls->gain * x[j];
+                if (v == 0) continue;
+                in->t[in->n] = s, in->j[in->n] = j, in->v[in->n++] = v;
+            }
+        return 0;
+    }
+    int rc;
+    if (ls->enc == LSPEC_LATENCY) {
+        struct enc_latency p = {.mode = ls->lat_mode, .tau = ls->tau, .thr = ls->thr,
+                                .dt = t->net->dt};
+        rc = enc_latency(&p, x, &th->es, e);
+    } else {
+        struct enc_poisson p = {.rate_max = ls->rate_max, .dt = t->net->dt, .seed = t->spec.seed};
+        rc = enc_poisson(&p, key, x, &th->es, e);
+    }
+    if (rc) return rc;
+    for (uint32_t s = 0; s < T; s++)
+        for (uint32_t k = th->es.off[s]; k < th->es.off[s + 1]; k++)
+            in->t[in->n] = s, in->j[in->n] = th->es.unit[k], in->v[in->n++] = 1.0;
+    return 0;
+}
+
+/* ---- opening ---- */
+
+static int make_threads(struct train *t, struct err *e)
+{
+    t->th = calloc((size_t)t->nthreads, sizeof *t->th);
+    if (!t->th) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    for (int k = 0; k < t->nthreads; k++) {
+        struct tthread *th = &t->th[k];
+        th->w = snn_work_create(t->net);
+        if (!th->w) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory (workspaces)");
+        int rc = snn_input_reserve(&th->in, t->net->nin * t->net->T, e);
+        if (!rc) rc = enc_spikes_init(&th->es, t->net->nin, t->net->T, e);
+        if (rc) return rc;
+    }
+    const size_t nf = t->net->nforward;
+    uint32_t b = t->ls.batch;
+    t->cgrad = malloc(sizeof(double) * nf * TRAIN_CHUNKS);
+    t->grad = malloc(sizeof(double) * nf);
+    t->grad2 = malloc(sizeof(double) * nf);
+    t->wold = malloc(sizeof(double) * t->net->nparams);
+    t->s_loss = malloc(sizeof(double) * b);
+    t->s_spk = malloc(sizeof(double) * b * SNN_MAX_LAYERS);
+    t->s_ok = malloc(sizeof(int) * b);
+    t->perm = malloc(sizeof(uint32_t) * t->train->n);
+    if (!t->cgrad || !t->grad || !t->grad2 || !t->wold || !t->s_loss || !t->s_spk || !t->s_ok ||
+        !t->perm)
+        return err_set(e, ERR_NOMEM, "", 0, "", "out of memory (gradients)");
+    return 0;
+}
+
+static int check_rule(const struct train *t, struct err *e)
+{
+    const struct snn *n = t->net;
+    if (t->ls.rule != LSPEC_APICAL && !t->ls.align) return 0;
+    for (int l = 0; l < n->nlayers - 1; l++)
+        if (n->L[l].fb == SNN_FB_NONE)
+            return err_set(e, ERR_INPUT, t->config, 0, "projections",
+                           "%s: hidden layer %s gets no feedback projection (add one from the "
+                           "layer above, or from the readout with feedback = \"direct\", onto its "
+                           "apical compartment)",
+                           t->ls.rule == LSPEC_APICAL ? "learning.rule = \"apical\""
+                                                       : "learning.align = true",
+                           n->L[l].name);
+    return 0;
+}
+
+int train_open(struct train **out, const char *config, const char *const *sets, int nsets,
+               const struct train_opts *o, struct err *e)
+{
+    *out = NULL;
+    struct train *t = calloc(1, sizeof *t);
+    if (!t) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    snprintf(t->config, sizeof t->config, "%s", config);
+    t->quiet = o->quiet;
+    t->stop = o->stop;
+    int rc = lcfg_load(config, sets, nsets, &t->spec, &t->ls, &t->resolved, e);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    *out = t;
+    struct snn_opts so = {0};
+    so.T = (uint32_t)lround(t->spec.duration_ms / t->spec.dt_ms);
+    so.soft = t->ls.soft;
+    so.detach_reset = !t->ls.reset_grad;
+    rc = surr_init(&so.surr, t->ls.surr_shape, t->ls.surr_beta, t->ls.soft ? NAN : t->ls.surr_gamma,
+                   "learning.surrogate", e);
+    if (rc) return err_set(e, rc, config, 0, e->path, "%s", e->msg);
+    if (t->ls.soft) so.surr.gamma = surr_unit_gamma(so.surr.shape, so.surr.beta);
+    so.loss = t->ls.loss;
+    so.mse_target = t->ls.mse_target;
+    so.rate_target_hz = t->ls.rate_target_hz;
+    so.rate_strength = t->ls.rate_strength;
+    for (int k = 0; k < t->spec.nprojs && k < 256; k++)
+        so.fb_mode[k] = t->spec.projs[k].feedback[0] ? t->spec.projs[k].feedback : NULL;
+    so.file = config;
+    if ((rc = snn_create(&t->net, &t->spec, &so, e)) || (rc = check_rule(t, e)) ||
+        (rc = load_data(t, e)))
+        return rc;
+    if (t->train->n < 1 || t->test->n < 1)
+        return err_set(e, ERR_INPUT, config, 0, "data", "no samples to train or test on");
+    if ((rc = optim_init(&t->opt, &t->ls.opt, t->net->nforward, e))) {
+        if (rc == ERR_INPUT) snprintf(e->file, sizeof e->file, "%s", config);
+        return rc;
+    }
+    int nth = o->threads > 0 ? o->threads : t->spec.threads > 0 ? t->spec.threads
+                                                                 : omp_get_max_threads();
+    t->nthreads = nth < 1 ? 1 : nth;
+    return make_threads(t, e);
+}
+
+void train_close(struct train *t)
+{
+    if (!t) return;
+    for (int k = 0; t->th && k < t->nthreads; k++) {
+        snn_work_destroy(t->th[k].w);
+        snn_input_free(&t->th[k].in);
+        enc_spikes_free(&t->th[k].es);
+    }
+    free(t->th);
+    free(t->cgrad), free(t->grad), free(t->grad2), free(t->wold);
+    free(t->s_loss), free(t->s_spk), free(t->s_ok), free(t->perm);
+    free(t->hist);
+    optim_free(&t->opt);
+    data_destroy(t->train);
+    data_destroy(t->test);
+    snn_destroy(t->net);
+    free(t->resolved);
+    spec_free(&t->spec);
+    free(t);
+}
+
+/* ---- one mini-batch ---- */
+
+/* Gradient of rule over samples idx[0 .. bs) into out (mean over the batch), per-sample loss,
+ * correctness and spikes into t->s_*. Chunk c holds samples [c bs / nc, (c + 1) bs / nc) and
+ * is summed in sample order; chunks are summed in chunk order: no thread count enters. */
+static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_t key0, int rule,
+                      int learn, double *out, struct err *e)
+{
+    const struct snn *n = t->net;
+    const size_t nf = n->nforward;
+    const int nc = (int)(bs < TRAIN_CHUNKS ? bs : TRAIN_CHUNKS);
+    const struct data_set *d = learn ? t->train : t->test;
+    int fail = 0;
+    struct err ferr = {0};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(t->nthreads)
+    for (int c = 0; c < nc; c++) {
+        struct tthread *th = &t->th[omp_get_thread_num()];
+        double *g = out ? t->cgrad + (size_t)c * nf : NULL;
+        if (g) memset(g, 0, sizeof(double) * nf);
+        uint32_t b0 = (uint32_t)((uint64_t)c * bs / nc), b1 = (uint32_t)((uint64_t)(c + 1) * bs / nc);
+        for (uint32_t b = b0; b < b1; b++) {
+            uint32_t i = idx[b];
+            struct err le = {0};
+            if (encode(t, th, d->x + (size_t)i * d->nin, key0 + i, &le) != 0) {
+#pragma omp critical(train_fail)
+                if (!fail) fail = 1, ferr = le;
+                continue;
+            }
+            struct snn_result r;
+            snn_forward(n, th->w, &th->in, d->y[i], &r);
+            if (g) snn_backward(n, th->w, &th->in, d->y[i], rule, 1.0 / bs, g);
+            t->s_loss[b] = r.loss;
+            t->s_ok[b] = r.pred == d->y[i];
+            for (int l = 0; l < n->nlayers; l++) t->s_spk[(size_t)b * SNN_MAX_LAYERS + l] = r.spikes[l];
+        }
+    }
+    if (fail) {
+        *e = ferr;
+        return ERR_INPUT;
+    }
+    if (!out) return 0;
+#pragma omp parallel for schedule(static) num_threads(t->nthreads)
+    for (size_t k = 0; k < nf; k++) {
+        double s = 0;
+        for (int c = 0; c < nc; c++) s += t->cgrad[(size_t)c * nf + k];
+        out[k] = s;
+    }
+    return 0;
+}
+
+static double cosine(const double *a, const double *b, size_t n)
+{
+    double ab = 0, aa = 0, bb = 0;
+    for (size_t k = 0; k < n; k++) ab += a[k] * b[k], aa += a[k] * a[k], bb += b[k] * b[k];
+    return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : NAN;
+}
+
+/* Learned feedback: B takes its forward partner's change, then decays. */
+static void learn_feedback(struct train *t)
+{
+    struct snn *n = t->net;
+    for (int l = 0; l < n->nlayers - 1; l++) {
+        const struct snn_layer *L = &n->L[l];
+        if (L->fb != SNN_FB_LEARNED) continue;
+        const struct snn_layer *A = &n->L[L->fb_src];
+        double *B = n->params + L->b_off;
+        const double *W = n->params + A->w_off, *W0 = t->wold + A->w_off;
+        const double keep = 1 - t->ls.feedback_decay;
+        for (size_t k = 0; k < (size_t)L->n * A->n; k++) B[k] = keep * (B[k] + (W[k] - W0[k]));
+    }
+}
+
+/* The first layer (in chain order) whose weights are not all finite, or -1. */
+static int nonfinite_layer(const struct snn *n)
+{
+    for (int l = 0; l < n->nlayers; l++) {
+        const double *w = n->params + n->L[l].w_off;
+        for (size_t k = 0; k < (size_t)n->L[l].n_in * n->L[l].n; k++)
+            if (!isfinite(w[k])) return l;
+    }
+    return -1;
+}
+
+/* ---- evaluation ---- */
+
+static int eval_set(struct train *t, int use_train, double *loss, double *acc, struct err *e)
+{
+    const struct data_set *d = use_train ? t->train : t->test;
+    double ls = 0, ok = 0;
+    uint32_t bs = t->ls.batch;
+    uint32_t *idx = malloc(sizeof *idx * bs);
+    if (!idx) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    struct data_set *keep = t->test;
+    t->test = (struct data_set *)d; /* batch_grad reads the test set when not learning */
+    int rc = 0;
+    for (uint32_t b0 = 0; b0 < d->n && !rc; b0 += bs) {
+        uint32_t m = d->n - b0 < bs ? d->n - b0 : bs;
+        for (uint32_t k = 0; k < m; k++) idx[k] = b0 + k;
+        rc = batch_grad(t, idx, m, 0x80000000u, 0, 0, NULL, e);
+        for (uint32_t k = 0; k < m && !rc; k++) ls += t->s_loss[k], ok += t->s_ok[k];
+    }
+    t->test = keep;
+    free(idx);
+    *loss = ls / d->n;
+    *acc = 100.0 * ok / d->n;
+    return rc;
+}
+
+int train_eval(struct train *t, int use_train, double *loss, double *acc, struct err *e)
+{
+    return eval_set(t, use_train, loss, acc, e);
+}
+
+/* ---- checkpoints ---- */
+
+#define CK_MAGIC "APICALCK"
+#define CK_VERSION 1u
+
+struct ck_head {
+    char magic[8];
+    uint32_t version, nlayers;
+    uint64_t config_hash, nparams, nforward;
+    uint32_t epoch, next_batch, nhist, pad;
+    double part[6 + 2 * SNN_MAX_LAYERS];
+};
+
+static int ck_write(const struct train *t, const char *path, struct err *e)
+{
+    struct afile f;
+    int rc = afile_open(&f, path, e);
+    if (rc) return rc;
+    struct ck_head h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, CK_MAGIC, 8);
+    h.version = CK_VERSION;
+    h.nlayers = (uint32_t)t->net->nlayers;
+    h.config_hash = t->spec.config_hash;
+    h.nparams = t->net->nparams;
+    h.nforward = t->net->nforward;
+    h.epoch = t->epoch;
+    h.next_batch = t->next_batch;
+    h.nhist = t->nhist;
+    double *p = h.part;
+    p[0] = t->part_loss, p[1] = t->part_ok, p[2] = t->part_n, p[3] = t->part_ncos,
+    p[4] = t->part_sec;
+    for (int l = 0; l < SNN_MAX_LAYERS; l++) p[6 + l] = t->part_spk[l],
+                                             p[6 + SNN_MAX_LAYERS + l] = t->part_cos[l];
+    int ok = fwrite(&h, sizeof h, 1, f.fp) == 1 &&
+             fwrite(t->net->params, sizeof(double), t->net->nparams, f.fp) == t->net->nparams &&
+             optim_state_write(&t->opt, f.fp) == 0 &&
+             fwrite(t->hist, sizeof *t->hist, t->nhist, f.fp) == t->nhist;
+    if (!ok) {
+        afile_abort(&f);
+        return err_set(e, ERR_IO, path, 0, "", "cannot write the checkpoint: %s", strerror(errno));
+    }
+    return afile_commit(&f, e);
+}
+
+/* Reads a checkpoint; with full, also the optimizer state, history and position. */
+static int ck_read(struct train *t, const char *path, int full, struct err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(e, ERR_INPUT, path, 0, "", "cannot open the checkpoint: %s",
+                           strerror(errno));
+    struct ck_head h;
+    int rc = 0;
+    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, CK_MAGIC, 8) != 0)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "not an apical checkpoint");
+    else if (h.version != CK_VERSION)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "checkpoint version %u (this apical reads %u)",
+                     h.version, CK_VERSION);
+    else if (h.nparams != t->net->nparams || h.nforward != t->net->nforward ||
+             h.nlayers != (uint32_t)t->net->nlayers)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "the checkpoint holds %llu weights in %u layers, "
+                     "this config's network %zu in %d", (unsigned long long)h.nparams, h.nlayers,
+                     t->net->nparams, t->net->nlayers);
+    else if (full && h.config_hash != t->spec.config_hash)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "the checkpoint comes from another config "
+                     "(hash %016llx, this one %016llx): resume needs the same config and --set",
+                     (unsigned long long)h.config_hash, (unsigned long long)t->spec.config_hash);
+    double *params = rc ? NULL : malloc(sizeof(double) * (h.nparams ? h.nparams : 1));
+    if (!rc && !params) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    if (!rc && fread(params, sizeof(double), h.nparams, f) != h.nparams)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (weights)");
+    struct train_epoch *hist = NULL;
+    if (!rc && full) {
+        hist = malloc(sizeof *hist * (h.nhist + 1));
+        if (!hist) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+        else if (optim_state_read(&t->opt, f) != 0 ||
+                 fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
+            rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (optimizer state or "
+                         "history)");
+    }
+    if (!rc && fgetc(f) != EOF) rc = err_set(e, ERR_INPUT, path, 0, "", "bytes after the end of "
+                                             "the checkpoint");
+    for (size_t k = 0; !rc && k < h.nparams; k++)
+        if (!isfinite(params[k]))
+            rc = err_set(e, ERR_INPUT, path, 0, "", "weight %zu is not finite", k);
+    fclose(f);
+    if (rc) {
+        free(params), free(hist);
+        return rc;
+    }
+    memcpy(t->net->params, params, sizeof(double) * h.nparams);
+    free(params);
+    if (full) {
+        free(t->hist);
+        t->hist = hist;
+        t->nhist = h.nhist;
+        t->epoch = h.epoch;
+        t->next_batch = h.next_batch;
+        const double *p = h.part;
+        t->part_loss = p[0], t->part_ok = p[1], t->part_n = p[2], t->part_ncos = p[3],
+        t->part_sec = p[4];
+        for (int l = 0; l < SNN_MAX_LAYERS; l++) t->part_spk[l] = p[6 + l],
+                                                 t->part_cos[l] = p[6 + SNN_MAX_LAYERS + l];
+    }
+    return 0;
+}
+
+int train_load_weights(struct train *t, const char *path, struct err *e)
+{
+    return ck_read(t, path, 0, e);
+}
+
+/* ---- epochs ---- */
+
+static void shuffle(uint32_t *perm, uint32_t n, uint64_t seed, uint32_t epoch)
+{
+    struct rng r;
+    rng_init(&r, seed, TRAIN_STREAM, epoch, 0);
+    for (uint32_t i = 0; i < n; i++) perm[i] = i;
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = rng_below(&r, i);
+        uint32_t x = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = x;
+    }
+}
+
+static void reset_partial(struct train *t)
+{
+    t->part_loss = t->part_ok = t->part_n = t->part_ncos = t->part_sec = 0;
+    memset(t->part_spk, 0, sizeof t->part_spk);
+    memset(t->part_cos, 0, sizeof t->part_cos);
+}
+
+/* One mini-batch: gradient, alignment, optimizer, learned feedback, checks. */
+static int step(struct train *t, uint32_t epoch, uint32_t b, uint32_t nb, struct err *e)
+{
+    struct snn *n = t->net;
+    const uint32_t N = t->train->n, bs0 = t->ls.batch;
+    const uint32_t *idx = t->perm + (size_t)b * bs0;
+    uint32_t bs = b == nb - 1 ? N - b * bs0 : bs0;
+    const uint32_t key0 = epoch * N;
+    int rule = t->ls.rule == LSPEC_APICAL ? SNN_APICAL : SNN_BPTT;
+    int rc = batch_grad(t, idx, bs, key0, rule, 1, t->grad, e);
+    if (rc) return rc;
+    for (uint32_t k = 0; k < bs; k++) {
+        t->part_loss += t->s_loss[k];
+        t->part_ok += t->s_ok[k];
+        for (int l = 0; l < n->nlayers; l++)
+            t->part_spk[l] += t->s_spk[(size_t)k * SNN_MAX_LAYERS + l];
+    }
+    t->part_n += bs;
+    if (t->ls.align && b < t->ls.align_batches) {
+        rc = batch_grad(t, idx, bs, key0, rule == SNN_APICAL ? SNN_BPTT : SNN_APICAL, 1, t->grad2,
+                        e);
+        if (rc) return rc;
+        for (int l = 0; l < n->nlayers; l++) {
+            size_t len = (size_t)n->L[l].n_in * n->L[l].n;
+            t->part_cos[l] += cosine(t->grad + n->L[l].w_off, t->grad2 + n->L[l].w_off, len);
+        }
+        t->part_ncos += 1;
+    }
+    memcpy(t->wold, n->params, sizeof(double) * n->nparams);
+    optim_step(&t->opt, n->params, t->grad);
+    learn_feedback(t);
+    int bad = nonfinite_layer(n);
+    if (bad >= 0) {
+        memcpy(n->params, t->wold, sizeof(double) * n->nparams);
+        return err_set(e, ERR_NONFINITE, t->config, 0, "", "epoch %u, mini-batch %u: the weights "
+                       "into layer %s became NaN or infinite (try a smaller learning.optimizer.lr"
+                       " or clip); checkpoint.bin keeps the last good state", epoch + 1, b + 1,
+                       n->L[bad].name);
+    }
+    return 0;
+}
+
+static void print_epoch(const struct train *t, const struct train_epoch *h)
+{
+    const struct snn *n = t->net;
+    printf("epoch %u/%u  loss %.4f  train %.2f %%  test %.2f %% (loss %.4f)", h->epoch,
+           t->ls.epochs, h->loss, h->acc, h->test_acc, h->test_loss);
+    for (int l = 0; l < n->nlayers - 1; l++) printf("  %s %.1f Hz", n->L[l].name, h->rate_hz[l]);
+    if (t->ls.align) {
+        printf("  cos");
+        for (int l = 0; l < n->nlayers; l++) printf(" %s %.3f", n->L[l].name, h->cos[l]);
+    }
+    printf("  %.2f s\n", h->seconds);
+    fflush(stdout);
+}
+
+int train_run(struct train *t, const char *out_dir, int resume, struct err *e)
+{
+    char ck[1100];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", out_dir);
+    int rc = afile_mkdirs(out_dir, e);
+    if (rc) return rc;
+    if (resume) {
+        if ((rc = ck_read(t, ck, 1, e))) return rc;
+        if (!t->quiet)
+            printf("resuming %s at epoch %u, mini-batch %u\n", ck, t->epoch + 1, t->next_batch + 1);
+    } else {
+        reset_partial(t);
+        t->epoch = t->next_batch = 0;
+    }
+    struct snn *n = t->net;
+    const uint32_t N = t->train->n, nb = (N + t->ls.batch - 1) / t->ls.batch;
+    const double to_hz = 1000.0 / (n->T * n->dt);
+    struct train_epoch *grown = realloc(t->hist, sizeof *t->hist * (t->ls.epochs + 1));
+    if (!grown) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    t->hist = grown;
+    for (; t->epoch < t->ls.epochs; t->epoch++) {
+        double t0 = now_s();
+        shuffle(t->perm, N, t->spec.seed, t->epoch);
+        for (uint32_t b = t->next_batch; b < nb; b++) {
+            if ((rc = step(t, t->epoch, b, nb, e))) return rc;
+            t->next_batch = b + 1;
+            if (t->stop && *t->stop && b + 1 < nb) {
+                t->part_sec += now_s() - t0;
+                int wr = ck_write(t, ck, e);
+                return wr ? wr : err_set(e, ERR_INTERRUPTED, "", 0, "", "interrupted at epoch %u, "
+                                         "mini-batch %u: %s holds the state to resume from",
+                                         t->epoch + 1, b + 1, ck);
+            }
+        }
+        struct train_epoch h;
+        memset(&h, 0, sizeof h);
+        h.epoch = t->epoch + 1;
+        h.loss = t->part_loss / t->part_n;
+        h.acc = 100.0 * t->part_ok / t->part_n;
+        for (int l = 0; l < SNN_MAX_LAYERS; l++) {
+            h.rate_hz[l] = l < n->nlayers - 1 ? t->part_spk[l] / t->part_n / n->L[l].n * to_hz : NAN;
+            h.cos[l] = t->ls.align && t->part_ncos > 0 && l < n->nlayers ? t->part_cos[l] / t->part_ncos
+                                                                         : NAN;
+        }
+        if ((rc = eval_set(t, 0, &h.test_loss, &h.test_acc, e))) return rc;
+        h.seconds = t->part_sec + now_s() - t0;
+        t->hist[t->nhist++] = h;
+        t->next_batch = 0;
+        reset_partial(t);
+        uint32_t done = t->epoch;
+        t->epoch++; /* the checkpoint says where to go on */
+        rc = ck_write(t, ck, e);
+        if (!rc) rc = tout_write(out_dir, t->config, &t->spec, &t->ls, n, t->hist, t->nhist,
+                                 t->nthreads, e);
+        t->epoch = done;
+        if (rc) return rc;
+        if (!t->quiet) print_epoch(t, &h);
+        if (t->stop && *t->stop) {
+            t->epoch++;
+            return err_set(e, ERR_INTERRUPTED, "", 0, "", "interrupted after epoch %u: %s holds "
+                           "the state to resume from", h.epoch, ck);
+        }
+    }
+    return 0;
+}

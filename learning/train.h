@@ -1,0 +1,64 @@
+/* learning/train: training and evaluating a learning/snn network on a data set: epochs of
+ * shuffled mini-batches, samples spread over OpenMP threads in fixed chunks whose gradients are
+ * summed in a fixed order (the same bits for any thread count), the optimizer, learned
+ * feedback, alignment with BPTT, NaN checks, and checkpoints (weights, optimizer state and the
+ * history, written atomically; resuming continues bit-identically). The per-epoch outputs are
+ * learning/train_out's. */
+#ifndef APICAL_TRAIN_H
+#define APICAL_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/spec.h"
+#include "learning/data.h"
+#include "learning/lspec.h"
+#include "learning/optim.h"
+#include "learning/snn.h"
+
+/* Philox stream of the epoch shuffles (+ nothing: the epoch is the id). */
+#define TRAIN_STREAM 0x01000400u
+/* A mini-batch is cut into this many chunks (fewer for small batches), whatever the threads. */
+#define TRAIN_CHUNKS 8
+
+struct train_epoch {
+    uint32_t epoch;                  /* 1-based */
+    double loss, acc;                /* over the epoch's training samples, as they were trained */
+    double test_loss, test_acc;      /* after the epoch */
+    double rate_hz[SNN_MAX_LAYERS];  /* mean rate of each spiking layer on the training samples */
+    double cos[SNN_MAX_LAYERS];      /* apical update vs BPTT gradient per layer (NaN: not asked) */
+    double seconds;                  /* training and evaluation */
+};
+
+struct train_opts {
+    int threads;                          /* 0: simulation.threads or all */
+    int quiet;
+    const volatile sig_atomic_t *stop;    /* checked after every mini-batch */
+};
+
+struct train;
+
+/* Loads the config (io/cfg_learn), the data and the network. */
+int train_open(struct train **out, const char *config, const char *const *sets, int nsets,
+               const struct train_opts *o, struct err *e);
+void train_close(struct train *t);
+
+/* Trains until learning.epochs, writing OUT/training.csv, curves.svg, summary.json and
+ * checkpoint.bin after every epoch. With resume, starts from OUT/checkpoint.bin (which must come
+ * from the same config). Returns 0, ERR_INTERRUPTED (a checkpoint of the state after the last
+ * finished mini-batch was written), ERR_NONFINITE (a weight became NaN or infinite: the message
+ * names the layer and epoch; checkpoint.bin keeps the last good state) or another error. */
+int train_run(struct train *t, const char *out_dir, int resume, struct err *e);
+
+/* Loads the weights of a checkpoint (shapes must match this config's network). */
+int train_load_weights(struct train *t, const char *path, struct err *e);
+/* Loss and accuracy (%) on the test split (the training split with use_train). */
+int train_eval(struct train *t, int use_train, double *loss, double *acc, struct err *e);
+
+/* For tests and outputs. */
+const struct snn *train_net(const struct train *t);
+const struct learn_spec *train_spec(const struct train *t);
+const struct train_epoch *train_history(const struct train *t, uint32_t *n);
+
+#endif

@@ -1,0 +1,18 @@
+/* learning/train_out: what a training run leaves in its folder after every epoch:
+ * training.csv (one row per epoch), curves.svg (loss, accuracy, alignment) and summary.json
+ * (the effective settings, echoed so none is silently ignored, and the history), each written
+ * atomically. Knows nothing of how the numbers were obtained. */
+#ifndef APICAL_TRAIN_OUT_H
+#define APICAL_TRAIN_OUT_H
+
+#include "core/err.h"
+#include "core/spec.h"
+#include "learning/lspec.h"
+#include "learning/snn.h"
+#include "learning/train.h"
+
+int tout_write(const char *dir, const char *config, const struct net_spec *s,
+               const struct learn_spec *ls, const struct snn *n, const struct train_epoch *h,
+               uint32_t nh, int threads, struct err *e);
+
+#endif
