@@ -10,12 +10,12 @@
 #include "core/rng.h"
 #include "neurons/expm.h"
 #include "neurons/mc_lif.h"
+#include "neurons/vexp.h"
 #include "synapses/dist.h"
 
 /* ---- inputs ---- */
 
-int snn_input_reserve(struct snn_input *in, uint32_t cap, struct err *e)
-{
+int snn_input_reserve(struct snn_input *in, uint32_t cap, struct err *e) {
     if (cap <= in->cap) return 0;
     uint32_t *t = realloc(in->t, sizeof *t * cap);
     if (t) in->t = t;
@@ -28,8 +28,7 @@ int snn_input_reserve(struct snn_input *in, uint32_t cap, struct err *e)
     return 0;
 }
 
-void snn_input_free(struct snn_input *in)
-{
+void snn_input_free(struct snn_input *in) {
     free(in->t);
     free(in->j);
     free(in->v);
@@ -40,8 +39,7 @@ void snn_input_free(struct snn_input *in)
 
 static int bad(const struct snn_opts *o, struct err *e, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int bad(const struct snn_opts *o, struct err *e, const char *path, const char *fmt, ...)
-{
+static int bad(const struct snn_opts *o, struct err *e, const char *path, const char *fmt, ...) {
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
@@ -50,8 +48,7 @@ static int bad(const struct snn_opts *o, struct err *e, const char *path, const 
     return err_set(e, ERR_INPUT, o->file ? o->file : "", 0, path, "%s", msg);
 }
 
-static int fb_mode(const char *s)
-{
+static int fb_mode(const char *s) {
     if (!s) return SNN_FB_NONE;
     if (!strcmp(s, "symmetric")) return SNN_FB_SYMMETRIC;
     if (!strcmp(s, "random")) return SNN_FB_RANDOM;
@@ -62,10 +59,10 @@ static int fb_mode(const char *s)
 
 /* Compartments joined to the soma by non-zero couplings: comp[] lists them, soma first;
  * slot[c] is c's place or -1. */
-static int coupled(const struct nrn_shape *sh, int *comp, int *slot)
-{
+static int coupled(const struct nrn_shape *sh, int *comp, int *slot) {
     int n = 0;
-    for (int c = 0; c < sh->ncomp; c++) slot[c] = -1;
+    for (int c = 0; c < sh->ncomp; c++)
+        slot[c] = -1;
     slot[0] = 0;
     comp[n++] = 0;
     for (int grew = 1; grew;) {
@@ -84,14 +81,15 @@ static int coupled(const struct nrn_shape *sh, int *comp, int *slot)
 /* The layer's propagator: the coupled tree's potentials relative to rest and the input
  * compartment's current, exactly over one step. */
 static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int cin, double dt,
-                          uint32_t T, const struct snn_opts *o, const char *path, struct err *e)
-{
+                          uint32_t T, const struct snn_opts *o, const char *path, struct err *e) {
     const struct nrn_shape *sh = &ps->shape;
     int comp[NRN_MAX_COMPS], slot[NRN_MAX_COMPS];
     int nc = coupled(sh, comp, slot);
     if (slot[cin] < 0)
-        return bad(o, e, path, "compartment \"%s\" of %s is not coupled to the soma (g_c = 0 on "
-                   "the way): its input could never reach the spike", sh->names[cin], ps->name);
+        return bad(o, e, path,
+                   "compartment \"%s\" of %s is not coupled to the soma (g_c = 0 on "
+                   "the way): its input could never reach the spike",
+                   sh->names[cin], ps->name);
     const int D = nc + 1, I = nc;
     double a[SNN_MAX_D * SNN_MAX_D] = {0};
     for (int k = 0; k < nc; k++) {
@@ -111,11 +109,13 @@ static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int ci
     }
     a[slot[cin] * D + I] = 1.0 / sh->cparams[cin][MC_C_M];
     a[I * D + I] = -1.0 / sh->cparams[cin][MC_TAU_SYN_EX];
-    for (int i = 0; i < D * D; i++) a[i] *= dt;
+    for (int i = 0; i < D * D; i++)
+        a[i] *= dt;
     if (expm(D, a, L->P, NULL) != 0)
         return bad(o, e, path, "the compartments of %s give no trustworthy propagator", ps->name);
     L->D = D;
-    for (int r = 0; r < D; r++) L->q[r] = L->P[r * D + I];
+    for (int r = 0; r < D; r++)
+        L->q[r] = L->P[r * D + I];
     /* kgain: sum over the presentation of the soma's response to a unit input */
     double x[SNN_MAX_D], y[SNN_MAX_D];
     memcpy(x, L->q, sizeof x);
@@ -124,7 +124,8 @@ static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int ci
         L->kgain += x[0];
         for (int r = 0; r < D; r++) {
             y[r] = 0;
-            for (int c = 0; c < D; c++) y[r] += L->P[r * D + c] * x[c];
+            for (int c = 0; c < D; c++)
+                y[r] += L->P[r * D + c] * x[c];
         }
         memcpy(x, y, sizeof x);
     }
@@ -136,8 +137,7 @@ static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int ci
 }
 
 /* The forward projection into population p (not a feedback one), or -1; *count gets how many. */
-static int forward_into(const struct net_spec *s, const struct snn_opts *o, int p, int *count)
-{
+static int forward_into(const struct net_spec *s, const struct snn_opts *o, int p, int *count) {
     int found = -1;
     *count = 0;
     for (int k = 0; k < s->nprojs; k++)
@@ -148,8 +148,7 @@ static int forward_into(const struct net_spec *s, const struct snn_opts *o, int 
     return found;
 }
 
-static int forward_from(const struct net_spec *s, const struct snn_opts *o, int p, int *count)
-{
+static int forward_from(const struct net_spec *s, const struct snn_opts *o, int p, int *count) {
     int found = -1;
     *count = 0;
     for (int k = 0; k < s->nprojs; k++)
@@ -160,35 +159,38 @@ static int forward_from(const struct net_spec *s, const struct snn_opts *o, int 
     return found;
 }
 
-static int check_neuron(const struct pop_spec *ps, const struct snn_opts *o, struct err *e)
-{
+static int check_neuron(const struct pop_spec *ps, const struct snn_opts *o, struct err *e) {
     char path[SPEC_NAME + 32];
     snprintf(path, sizeof path, "populations.%s", ps->name);
     if (ps->model != &mc_lif_ops)
-        return bad(o, e, path, "model %s: training layers are mc_lif populations",
-                   ps->model->name);
+        return bad(o, e, path, "model %s: training layers are mc_lif populations", ps->model->name);
     if (ps->params[MC_SYNAPSE] != MC_SYN_CURRENT)
-        return bad(o, e, path, "synapse = \"conductance\": training needs current synapses "
+        return bad(o, e, path,
+                   "synapse = \"conductance\": training needs current synapses "
                    "(weights change sign while learning)");
     if (ps->params[MC_T_REF] != 0)
-        return bad(o, e, path, "t_ref = %g ms: training layers have no refractory period "
-                   "(set t_ref = 0.0)", ps->params[MC_T_REF]);
+        return bad(o, e, path,
+                   "t_ref = %g ms: training layers have no refractory period "
+                   "(set t_ref = 0.0)",
+                   ps->params[MC_T_REF]);
     return 0;
 }
 
 /* Follows the forward chain from the single spike source to the readout. */
-static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts *o, struct err *e)
-{
+static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts *o, struct err *e) {
     int src = -1;
     for (int p = 0; p < s->npops; p++) {
         if (strcmp(s->pops[p].model->name, "spike_source")) continue;
         if (src >= 0)
-            return bad(o, e, "populations", "two inputs (%s, %s): a training network has one "
-                       "spike_source, the input layer", s->pops[src].name, s->pops[p].name);
+            return bad(o, e, "populations",
+                       "two inputs (%s, %s): a training network has one "
+                       "spike_source, the input layer",
+                       s->pops[src].name, s->pops[p].name);
         src = p;
     }
     if (src < 0)
-        return bad(o, e, "populations", "no spike_source: the input layer is a spike_source "
+        return bad(o, e, "populations",
+                   "no spike_source: the input layer is a spike_source "
                    "population whose spikes come from the encoder");
     n->nin = s->pops[src].size;
     int cur = src, cnt;
@@ -199,9 +201,10 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
         const struct proj_spec *pj = &s->projs[k];
         snprintf(path, sizeof path, "projections.%s", pj->name);
         if (cnt > 1)
-            return bad(o, e, path, "%s feeds %d layers forward: training layers form one chain "
-                       "(mark feedback projections with feedback = ...)", s->pops[cur].name,
-                       cnt);
+            return bad(o, e, path,
+                       "%s feeds %d layers forward: training layers form one chain "
+                       "(mark feedback projections with feedback = ...)",
+                       s->pops[cur].name, cnt);
         if (n->nlayers == SNN_MAX_LAYERS)
             return bad(o, e, path, "more than %d layers", SNN_MAX_LAYERS);
         int in;
@@ -210,14 +213,16 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
             return bad(o, e, path, "%s has %d forward inputs: a layer takes only the one below",
                        s->pops[pj->to].name, in);
         if (pj->rule != CONN_ALL_TO_ALL)
-            return bad(o, e, path, "rule: forward projections of a training network are "
+            return bad(o, e, path,
+                       "rule: forward projections of a training network are "
                        "all_to_all (weights become zero where they are not needed)");
         const struct pop_spec *ps = &s->pops[pj->to];
         int rc = check_neuron(ps, o, e);
         if (rc) return rc;
         const struct nrn_ops *m = ps->model;
         if (pj->port % m->nports != 0) /* receptor 0 is "ex" */
-            return bad(o, e, path, "receptor: a learned weight changes sign; use receptor "
+            return bad(o, e, path,
+                       "receptor: a learned weight changes sign; use receptor "
                        "\"ex\" (its tau_syn_ex applies to both signs)");
         struct snn_layer *L = &n->L[n->nlayers];
         snprintf(L->name, sizeof L->name, "%s", ps->name);
@@ -239,7 +244,8 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
         return bad(o, e, "projections", "nothing is fed by the input %s", s->pops[src].name);
     for (int p = 0; p < s->npops; p++) {
         int used = p == src;
-        for (int l = 0; l < n->nlayers; l++) used |= n->L[l].pop == p;
+        for (int l = 0; l < n->nlayers; l++)
+            used |= n->L[l].pop == p;
         if (!used)
             return bad(o, e, "populations", "%s is not in the forward chain from %s",
                        s->pops[p].name, s->pops[src].name);
@@ -254,16 +260,14 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
     return 0;
 }
 
-static int layer_of(const struct snn *n, int pop)
-{
+static int layer_of(const struct snn *n, int pop) {
     for (int l = 0; l < n->nlayers; l++)
         if (n->L[l].pop == pop) return l;
     return -1;
 }
 
 static int feedback(struct snn *n, const struct net_spec *s, const struct snn_opts *o,
-                    struct err *e)
-{
+                    struct err *e) {
     char path[SPEC_NAME + 32];
     for (int k = 0; k < s->nprojs; k++) {
         int mode = fb_mode(o->fb_mode[k]);
@@ -280,8 +284,10 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
             return bad(o, e, path, "direct feedback comes from the readout %s, not %s",
                        n->L[n->nlayers - 1].name, n->L[from].name);
         if (mode != SNN_FB_DIRECT && from != to + 1)
-            return bad(o, e, path, "%s feedback comes from the layer just above (%s), not %s "
-                       "(or use direct)", o->fb_mode[k], n->L[to + 1].name, n->L[from].name);
+            return bad(o, e, path,
+                       "%s feedback comes from the layer just above (%s), not %s "
+                       "(or use direct)",
+                       o->fb_mode[k], n->L[to + 1].name, n->L[from].name);
         struct snn_layer *L = &n->L[to];
         if (L->fb_proj >= 0)
             return bad(o, e, path, "%s already gets feedback from projection %s", L->name,
@@ -290,7 +296,8 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
         int c = pj->port / ps->model->nports, comp[NRN_MAX_COMPS], slot[NRN_MAX_COMPS];
         coupled(&ps->shape, comp, slot);
         if (slot[c] >= 0)
-            return bad(o, e, path, "compartment \"%s\" of %s is coupled to the soma: the error "
+            return bad(o, e, path,
+                       "compartment \"%s\" of %s is coupled to the soma: the error "
                        "needs a segregated apical compartment (g_c = 0 on its way to the soma)",
                        ps->shape.names[c], ps->name);
         if (pj->rule != CONN_ALL_TO_ALL)
@@ -306,17 +313,17 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
 }
 
 static void draw_weights(double *w, uint32_t rows, uint32_t cols, const struct dist *d,
-                         uint64_t seed, int proj)
-{
+                         uint64_t seed, int proj) {
     for (uint32_t j = 0; j < rows; j++) {
         struct rng r;
         rng_init(&r, seed, SNN_STREAM + (uint32_t)proj, j, 0);
-        for (uint32_t i = 0; i < cols; i++) w[(size_t)j * cols + i] = dist_draw(d, &r);
+        for (uint32_t i = 0; i < cols; i++)
+            w[(size_t)j * cols + i] = dist_draw(d, &r);
     }
 }
 
-int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o, struct err *e)
-{
+int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o,
+               struct err *e) {
     *out = NULL;
     struct snn *n = calloc(1, sizeof *n);
     if (!n) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
@@ -365,8 +372,7 @@ int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts
     return 0;
 }
 
-void snn_destroy(struct snn *n)
-{
+void snn_destroy(struct snn *n) {
     if (!n) return;
     free(n->params);
     free(n);
@@ -375,21 +381,21 @@ void snn_destroy(struct snn *n)
 /* ---- one sample ---- */
 
 struct snn_lwork {
-    double *U, *S, *C, *G, *X, *Dl; /* T x n: potential, spike, input, q^T mu, ext, delta */
-    double *z, *zn;                 /* D x n */
-    double *reg;                    /* n: the regulariser's dLoss/ds */
-    struct snn_input ev;            /* this layer's output spikes, by step */
+    double *U, *S, *G, *X, *Dl; /* T x n: potential, spike, q^T mu, ext, delta */
+    double *z, *zn;             /* D x n */
+    double *reg;                /* n: the regulariser's dLoss/ds */
+    struct snn_input ev;        /* this layer's output spikes, by step */
 };
 
 struct snn_work {
     int nlayers;
     struct snn_lwork L[SNN_MAX_LAYERS];
-    double *wt;  /* scratch: a transposed weight matrix */
-    double *tmp; /* scratch: max n */
+    double *wt;   /* scratch: a transposed weight matrix */
+    double *tmp;  /* scratch: max n */
+    uint32_t *nz; /* scratch: max n */
 };
 
-struct snn_work *snn_work_create(const struct snn *n)
-{
+struct snn_work *snn_work_create(const struct snn *n) {
     struct snn_work *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->nlayers = n->nlayers;
@@ -399,19 +405,20 @@ struct snn_work *snn_work_create(const struct snn *n)
         const struct snn_layer *L = &n->L[l];
         struct snn_lwork *lw = &w->L[l];
         size_t tn = (size_t)n->T * L->n;
-        double **arr[] = {&lw->U, &lw->S, &lw->C, &lw->G, &lw->X, &lw->Dl};
+        double **arr[] = {&lw->U, &lw->S, &lw->G, &lw->X, &lw->Dl};
         for (size_t k = 0; k < sizeof arr / sizeof *arr; k++)
             ok &= (*arr[k] = calloc(tn ? tn : 1, sizeof(double))) != NULL;
         ok &= (lw->z = calloc((size_t)L->D * L->n, sizeof(double))) != NULL;
         ok &= (lw->zn = calloc((size_t)L->D * L->n, sizeof(double))) != NULL;
         ok &= (lw->reg = calloc(L->n, sizeof(double))) != NULL;
-        ok &= snn_input_reserve(&lw->ev, (uint32_t)(tn ? tn : 1), NULL) == 0;
+        ok &= snn_input_reserve(&lw->ev, (uint32_t)tn + 1, NULL) == 0; /* + the spare slot */
         if ((size_t)L->n_in * L->n > maxw) maxw = (size_t)L->n_in * L->n;
         if (L->n > maxn) maxn = L->n;
         if (L->n_in > maxn) maxn = L->n_in;
     }
     ok &= (w->wt = calloc(maxw ? maxw : 1, sizeof(double))) != NULL;
     ok &= (w->tmp = calloc(maxn + 1, sizeof(double))) != NULL;
+    ok &= (w->nz = calloc(maxn + 1, sizeof(uint32_t))) != NULL;
     if (!ok) {
         snn_work_destroy(w);
         return NULL;
@@ -419,73 +426,116 @@ struct snn_work *snn_work_create(const struct snn *n)
     return w;
 }
 
-void snn_work_destroy(struct snn_work *w)
-{
+void snn_work_destroy(struct snn_work *w) {
     if (!w) return;
     for (int l = 0; l < w->nlayers; l++) {
         struct snn_lwork *lw = &w->L[l];
-        free(lw->U), free(lw->S), free(lw->C), free(lw->G), free(lw->X), free(lw->Dl);
+        free(lw->U), free(lw->S), free(lw->G), free(lw->X), free(lw->Dl);
         free(lw->z), free(lw->zn), free(lw->reg);
         snn_input_free(&lw->ev);
     }
     free(w->wt);
     free(w->tmp);
+    free(w->nz);
     free(w);
 }
 
-const double *snn_work_u(const struct snn_work *w, int l) { return w->L[l].U; }
-const double *snn_work_s(const struct snn_work *w, int l) { return w->L[l].S; }
+const double *snn_work_u(const struct snn_work *w, int l) {
+    return w->L[l].U;
+}
+const double *snn_work_s(const struct snn_work *w, int l) {
+    return w->L[l].S;
+}
 
-/* Input current of every step: C[t] = sum over events (t, j, v) of v W[j]. */
-static void gather(const struct snn *n, const struct snn_layer *L, const struct snn_input *ev,
-                   double *C)
-{
-    const uint32_t m = L->n;
-    const double *W = n->params + L->w_off;
-    memset(C, 0, sizeof(double) * n->T * m);
-    for (uint32_t k = 0; k < ev->n; k++) {
-        double *c = C + (size_t)ev->t[k] * m;
-        const double *w = W + (size_t)ev->j[k] * m;
-        const double v = ev->v[k];
-        for (uint32_t i = 0; i < m; i++) c[i] += v * w[i];
+/* The hot loops are compiled for AVX-512, AVX2 and plain x86-64 and picked at load time; all are
+ * elementwise with the same operation order, so every clone gives the same bits. */
+#define SNN_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/* y[i] += v x[i] */
+SNN_HOT static void axpy(uint32_t m, double v, const double *restrict x, double *restrict y) {
+    for (uint32_t i = 0; i < m; i++)
+        y[i] += v * x[i];
+}
+
+/* zn = P z + q c for m units (D rows of m each). Specialised for small D so the unit loop is the
+ * only loop left and vectorises; the sum runs q, then k = 0 .. D-1, in every variant. */
+static inline __attribute__((always_inline)) void step_d(const int D, const double *Pm,
+                                                         const double *qv, const double *restrict z,
+                                                         const double *restrict c,
+                                                         double *restrict zn, uint32_t m) {
+    double P[SNN_MAX_D * SNN_MAX_D], q[SNN_MAX_D];
+    memcpy(P, Pm, sizeof(double) * D * D);
+    memcpy(q, qv, sizeof(double) * D);
+    for (uint32_t i = 0; i < m; i++)
+        for (int r = 0; r < D; r++) {
+            double a = q[r] * c[i];
+            for (int k = 0; k < D; k++)
+                a += P[r * D + k] * z[(size_t)k * m + i];
+            zn[(size_t)r * m + i] = a;
+        }
+}
+
+SNN_HOT static void step_all(int D, const double *P, const double *q, const double *z,
+                             const double *c, double *zn, uint32_t m) {
+    switch (D) {
+    case 2:
+        step_d(2, P, q, z, c, zn, m);
+        break;
+    case 3:
+        step_d(3, P, q, z, c, zn, m);
+        break;
+    default:
+        step_d(D, P, q, z, c, zn, m);
+        break;
     }
 }
 
-static void layer_forward(const struct snn *n, const struct snn_layer *L, struct snn_lwork *lw)
-{
+SNN_HOT static void threshold(uint32_t m, const double *restrict u, double theta,
+                              double *restrict s) {
+    for (uint32_t i = 0; i < m; i++)
+        s[i] = u[i] >= theta ? 1.0 : 0.0;
+}
+
+/* the soma after a spike s: v + s (r - u), so a soft spike moves it part of the way */
+SNN_HOT static void reset(uint32_t m, const double *restrict u, const double *restrict s, double r,
+                          double *restrict v) {
+    for (uint32_t i = 0; i < m; i++)
+        v[i] += s[i] * (r - u[i]);
+}
+
+/* One layer from rest: each step's input c(t) = sum over the input events of that step of
+ * v W[j] (gathered as the steps come, events are sorted by step), then the exact step and the
+ * spikes. c is scratch of m. */
+static void layer_forward(const struct snn *n, const struct snn_layer *L, struct snn_lwork *lw,
+                          const struct snn_input *in, double *c) {
     const uint32_t m = L->n;
     const int D = L->D;
+    const double *W = n->params + L->w_off;
     memset(lw->z, 0, sizeof(double) * D * m); /* every sample starts at rest */
     lw->ev.n = 0;
+    uint32_t k = 0;
     for (uint32_t t = 0; t < n->T; t++) {
-        const double *c = lw->C + (size_t)t * m;
-        for (int r = 0; r < D; r++) {
-            double *zn = lw->zn + (size_t)r * m;
-            const double qr = L->q[r];
-            for (uint32_t i = 0; i < m; i++) zn[i] = qr * c[i];
-            for (int k = 0; k < D; k++) {
-                const double p = L->P[r * D + k];
-                if (p == 0) continue;
-                const double *z = lw->z + (size_t)k * m;
-                for (uint32_t i = 0; i < m; i++) zn[i] += p * z[i];
-            }
-        }
+        memset(c, 0, sizeof(double) * m);
+        for (; k < in->n && in->t[k] == t; k++)
+            axpy(m, in->v[k], W + (size_t)in->j[k] * m, c);
+        step_all(D, L->P, L->q, lw->z, c, lw->zn, m);
         double *u = lw->U + (size_t)t * m, *s = lw->S + (size_t)t * m, *v = lw->zn;
         memcpy(u, v, sizeof(double) * m);
         if (L->spiking) {
             if (n->soft)
                 surr_step_n(&n->surr, m, u, L->theta, s);
             else
-                for (uint32_t i = 0; i < m; i++) s[i] = u[i] >= L->theta ? 1.0 : 0.0;
+                threshold(m, u, L->theta, s);
+            reset(m, u, s, L->reset, v);
+            /* every unit writes its slot, a spike keeps it: no branch per unit */
+            uint32_t ne = lw->ev.n;
             for (uint32_t i = 0; i < m; i++) {
-                v[i] += s[i] * (L->reset - u[i]);
-                if (s[i] != 0) {
-                    uint32_t k = lw->ev.n++;
-                    lw->ev.t[k] = t;
-                    lw->ev.j[k] = i;
-                    lw->ev.v[k] = s[i];
-                }
+                lw->ev.t[ne] = t;
+                lw->ev.j[ne] = i;
+                lw->ev.v[ne] = s[i];
+                ne += s[i] != 0;
             }
+            lw->ev.n = ne;
         }
         double *sw = lw->z;
         lw->z = lw->zn;
@@ -494,23 +544,28 @@ static void layer_forward(const struct snn *n, const struct snn_layer *L, struct
 }
 
 /* Per-step loss of the readout and its gradient dLoss/dy(t) into X (already divided by T). */
-static double readout_loss(const struct snn *n, struct snn_lwork *lw, int label, int *pred,
-                           double *sum)
-{
+SNN_HOT static double readout_loss(const struct snn *n, struct snn_lwork *lw, int label, int *pred,
+                                   double *sum) {
     const uint32_t K = n->nout, T = n->T;
     double loss = 0;
-    for (uint32_t k = 0; k < K; k++) sum[k] = 0;
+    for (uint32_t k = 0; k < K; k++)
+        sum[k] = 0;
     for (uint32_t t = 0; t < T; t++) {
         const double *y = lw->U + (size_t)t * K;
         double *d = lw->X + (size_t)t * K;
-        for (uint32_t k = 0; k < K; k++) sum[k] += y[k];
+        for (uint32_t k = 0; k < K; k++)
+            sum[k] += y[k];
         if (n->loss == SNN_LOSS_CE) {
             double mx = y[0], z = 0;
-            for (uint32_t k = 1; k < K; k++) mx = y[k] > mx ? y[k] : mx;
-            for (uint32_t k = 0; k < K; k++) z += exp(y[k] - mx);
+            for (uint32_t k = 1; k < K; k++)
+                mx = y[k] > mx ? y[k] : mx;
+            for (uint32_t k = 0; k < K; k++)
+                d[k] = vexp(y[k] - mx);
+            for (uint32_t k = 0; k < K; k++)
+                z += d[k];
             loss += (log(z) + mx - y[label]) / T;
             for (uint32_t k = 0; k < K; k++)
-                d[k] = (exp(y[k] - mx) / z - (k == (uint32_t)label)) / T;
+                d[k] = (d[k] / z - (k == (uint32_t)label)) / T;
         } else {
             for (uint32_t k = 0; k < K; k++) {
                 double r = y[k] - (k == (uint32_t)label ? n->mse_target : 0.0);
@@ -527,26 +582,26 @@ static double readout_loss(const struct snn *n, struct snn_lwork *lw, int label,
 }
 
 void snn_forward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
-                 struct snn_result *r)
-{
+                 struct snn_result *r) {
     memset(r, 0, sizeof *r);
     const struct snn_input *ev = in;
     for (int l = 0; l < n->nlayers; l++) {
         const struct snn_layer *L = &n->L[l];
         struct snn_lwork *lw = &w->L[l];
-        gather(n, L, ev, lw->C);
-        layer_forward(n, L, lw);
+        layer_forward(n, L, lw, ev, w->tmp);
         ev = &lw->ev;
         if (!L->spiking) continue;
         /* the firing-rate regulariser: strength x mean over units of (rate - target)^2 */
         double cnt = 0, to_hz = 1000.0 / (n->T * n->dt);
-        for (uint32_t k = 0; k < lw->ev.n; k++) cnt += lw->ev.v[k];
+        for (uint32_t k = 0; k < lw->ev.n; k++)
+            cnt += lw->ev.v[k];
         r->spikes[l] = cnt;
         memset(lw->reg, 0, sizeof(double) * L->n);
         if (n->rate_strength > 0) {
             double *rate = w->tmp;
             memset(rate, 0, sizeof(double) * L->n);
-            for (uint32_t k = 0; k < lw->ev.n; k++) rate[lw->ev.j[k]] += lw->ev.v[k] * to_hz;
+            for (uint32_t k = 0; k < lw->ev.n; k++)
+                rate[lw->ev.j[k]] += lw->ev.v[k] * to_hz;
             for (uint32_t i = 0; i < L->n; i++) {
                 double d = rate[i] - n->rate_target_hz;
                 r->loss += n->rate_strength * d * d / L->n;
@@ -558,76 +613,118 @@ void snn_forward(const struct snn *n, struct snn_work *w, const struct snn_input
     r->loss += readout_loss(n, top, label, &r->pred, w->tmp);
 }
 
-/* ext[t][j] += f * sum_i M[j][i] v[t][i], M rows of length m (j < rows), via its transpose so
- * that the inner loop runs along j. */
-static void back_project(const struct snn *n, double *wt, const double *M, uint32_t rows,
-                         uint32_t m, double f, const double *v, double *ext)
-{
+/* ext[t][j] += f * sum_i M[j][i] v[t][i] (i ascending), M rows of length m (j < rows), via its
+ * transpose so that the inner loop runs along j; four terms of i per pass over ext[t]. */
+SNN_HOT static void back_project(const struct snn *n, double *restrict wt, const double *M,
+                                 uint32_t rows, uint32_t m, double f, const double *v,
+                                 double *restrict ext, uint32_t *nz) {
     for (uint32_t j = 0; j < rows; j++)
-        for (uint32_t i = 0; i < m; i++) wt[(size_t)i * rows + j] = f * M[(size_t)j * m + i];
+        for (uint32_t i = 0; i < m; i++)
+            wt[(size_t)i * rows + j] = f * M[(size_t)j * m + i];
     for (uint32_t t = 0; t < n->T; t++) {
         const double *vt = v + (size_t)t * m;
-        double *x = ext + (size_t)t * rows;
-        for (uint32_t i = 0; i < m; i++) {
-            const double g = vt[i];
-            if (g == 0) continue;
-            const double *col = wt + (size_t)i * rows;
-            for (uint32_t j = 0; j < rows; j++) x[j] += g * col[j];
+        double *restrict x = ext + (size_t)t * rows;
+        uint32_t cnt = 0;
+        for (uint32_t i = 0; i < m; i++)
+            if (vt[i] != 0) nz[cnt++] = i;
+        uint32_t k = 0;
+        for (; k + 4 <= cnt; k += 4) {
+            const double g0 = vt[nz[k]], g1 = vt[nz[k + 1]], g2 = vt[nz[k + 2]], g3 = vt[nz[k + 3]];
+            const double *c0 = wt + (size_t)nz[k] * rows, *c1 = wt + (size_t)nz[k + 1] * rows,
+                         *c2 = wt + (size_t)nz[k + 2] * rows, *c3 = wt + (size_t)nz[k + 3] * rows;
+            for (uint32_t j = 0; j < rows; j++) {
+                double a = x[j];
+                a += g0 * c0[j];
+                a += g1 * c1[j];
+                a += g2 * c2[j];
+                a += g3 * c3[j];
+                x[j] = a;
+            }
         }
+        for (; k < cnt; k++)
+            axpy(rows, vt[nz[k]], wt + (size_t)nz[k] * rows, x);
     }
+}
+
+/* One step of the adjoint for m units: nu = P^T mu, then the spike's terms (mode 0: readout,
+ * 1: apical rule, 2: BPTT, keep = 1 differentiates the reset), then g = q^T nu. */
+static inline __attribute__((always_inline)) void
+adj_d(const int D, const double *Pm, const double *qv, const int mode, double keep, double reset,
+      const double *restrict mu, double *restrict nu, const double *restrict u,
+      const double *restrict s, const double *restrict x, const double *restrict reg,
+      const double *restrict psi, double *restrict dl, double *restrict g, uint32_t m) {
+    double P[SNN_MAX_D * SNN_MAX_D], q[SNN_MAX_D];
+    memcpy(P, Pm, sizeof(double) * D * D);
+    memcpy(q, qv, sizeof(double) * D);
+    for (uint32_t i = 0; i < m; i++) {
+        double o[SNN_MAX_D] = {0};
+        for (int k = 0; k < D; k++) {
+            double a = 0;
+            for (int r = 0; r < D; r++)
+                a += P[r * D + k] * mu[(size_t)r * m + i];
+            o[k] = a;
+        }
+        if (mode == 0) {
+            o[0] += x[i];
+            dl[i] = x[i];
+        } else if (mode == 1) {
+            double d = (x[i] + reg[i]) * psi[i];
+            dl[i] = d;
+            o[0] += d;
+        } else {
+            double ds = x[i] + reg[i] + keep * o[0] * (reset - u[i]);
+            o[0] = o[0] * (1 - s[i]) + ds * psi[i];
+        }
+        double a = 0;
+        for (int r = 0; r < D; r++) {
+            nu[(size_t)r * m + i] = o[r];
+            a += q[r] * o[r];
+        }
+        g[i] = a;
+    }
+}
+
+SNN_HOT static void adj_step(int D, const double *P, const double *q, int mode, double keep,
+                             double reset, const double *mu, double *nu, const double *u,
+                             const double *s, const double *x, const double *reg, const double *psi,
+                             double *dl, double *g, uint32_t m) {
+    /* D and the mode as constants: each case is one branch-free loop the vectoriser takes */
+#define ADJ(d, md) adj_d(d, P, q, md, keep, reset, mu, nu, u, s, x, reg, psi, dl, g, m)
+#define ADJ_MODES(d) (mode == 0 ? ADJ(d, 0) : mode == 1 ? ADJ(d, 1) : ADJ(d, 2))
+    switch (D) {
+    case 1:
+        ADJ_MODES(1);
+        break;
+    case 2:
+        ADJ_MODES(2);
+        break;
+    case 3:
+        ADJ_MODES(3);
+        break;
+    default:
+        ADJ_MODES(D);
+        break;
+    }
+#undef ADJ_MODES
+#undef ADJ
 }
 
 /* The adjoint of one layer, t = T-1 .. 0, given X = dLoss/ds (or the apical potential a, for
  * the apical rule): fills G = q^T mu and, for the apical rule, Dl = a psi. */
 static void layer_backward(const struct snn *n, const struct snn_layer *L, struct snn_lwork *lw,
-                           int rule, double *psi)
-{
+                           int rule, double *psi) {
     const uint32_t m = L->n;
     const int D = L->D;
+    const int mode = !L->spiking ? 0 : rule == SNN_BPTT ? 2 : 1;
+    /* detached: the reset's s is held constant (no psi path through the reset) */
+    const double keep = n->detach_reset ? 0.0 : 1.0;
     double *mu = lw->z, *nu = lw->zn;
     memset(mu, 0, sizeof(double) * D * m);
     for (uint32_t tt = n->T; tt-- > 0;) {
-        /* nu = P^T mu(t+1) */
-        for (int k = 0; k < D; k++) {
-            double *o = nu + (size_t)k * m;
-            memset(o, 0, sizeof(double) * m);
-            for (int r = 0; r < D; r++) {
-                const double p = L->P[r * D + k];
-                if (p == 0) continue;
-                const double *x = mu + (size_t)r * m;
-                for (uint32_t i = 0; i < m; i++) o[i] += p * x[i];
-            }
-        }
-        const double *u = lw->U + (size_t)tt * m, *s = lw->S + (size_t)tt * m;
-        const double *x = lw->X + (size_t)tt * m;
-        double *ms = nu, *dl = lw->Dl + (size_t)tt * m;
-        if (!L->spiking) {
-            for (uint32_t i = 0; i < m; i++) {
-                ms[i] += x[i];
-                dl[i] = x[i];
-            }
-        } else {
-            surr_psi_n(&n->surr, m, u, L->theta, psi);
-            /* detached: the reset's s is held constant (no psi path through the reset) */
-            const double keep = n->detach_reset ? 0.0 : 1.0;
-            if (rule == SNN_BPTT)
-                for (uint32_t i = 0; i < m; i++) {
-                    double ds = x[i] + lw->reg[i] + keep * ms[i] * (L->reset - u[i]);
-                    ms[i] = ms[i] * (1 - s[i]) + ds * psi[i];
-                }
-            else
-                for (uint32_t i = 0; i < m; i++) {
-                    dl[i] = (x[i] + lw->reg[i]) * psi[i];
-                    ms[i] += dl[i];
-                }
-        }
-        double *g = lw->G + (size_t)tt * m;
-        for (uint32_t i = 0; i < m; i++) g[i] = 0;
-        for (int r = 0; r < D; r++) {
-            const double qr = L->q[r];
-            const double *y = nu + (size_t)r * m;
-            for (uint32_t i = 0; i < m; i++) g[i] += qr * y[i];
-        }
+        const size_t o = (size_t)tt * m;
+        if (mode) surr_psi_n(&n->surr, m, lw->U + o, L->theta, psi);
+        adj_step(D, L->P, L->q, mode, keep, L->reset, mu, nu, lw->U + o, lw->S + o, lw->X + o,
+                 lw->reg, psi, lw->Dl + o, lw->G + o, m);
         double *sw = mu;
         mu = nu;
         nu = sw;
@@ -635,8 +732,7 @@ static void layer_backward(const struct snn *n, const struct snn_layer *L, struc
 }
 
 void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
-                  int rule, double scale, double *grad)
-{
+                  int rule, double scale, double *grad) {
     (void)label; /* the readout's dLoss/dy was left in its X by snn_forward */
     for (int l = 0; l < n->nlayers - 1; l++)
         memset(w->L[l].X, 0, sizeof(double) * n->T * n->L[l].n);
@@ -645,23 +741,20 @@ void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_inpu
         struct snn_lwork *lw = &w->L[l];
         if (rule == SNN_APICAL && l < n->nlayers - 1 && L->fb != SNN_FB_NONE) {
             const struct snn_layer *A = &n->L[L->fb_src];
-            const double *B = L->fb == SNN_FB_SYMMETRIC ? n->params + A->w_off
-                                                        : n->params + L->b_off;
+            const double *B =
+                L->fb == SNN_FB_SYMMETRIC ? n->params + A->w_off : n->params + L->b_off;
             /* symmetric: W of the layer above is n x A->n in [i][k] order, as B is */
-            back_project(n, w->wt, B, L->n, A->n, A->kgain, w->L[L->fb_src].Dl, lw->X);
+            back_project(n, w->wt, B, L->n, A->n, A->kgain, w->L[L->fb_src].Dl, lw->X, w->nz);
         }
         layer_backward(n, L, lw, rule, w->tmp);
         /* weights: sum over input events (t, j, v) of v G[t] into row j */
         const struct snn_input *ev = l ? &w->L[l - 1].ev : in;
         double *gw = grad + L->w_off;
         const uint32_t m = L->n;
-        for (uint32_t k = 0; k < ev->n; k++) {
-            const double v = scale * ev->v[k];
-            const double *g = lw->G + (size_t)ev->t[k] * m;
-            double *row = gw + (size_t)ev->j[k] * m;
-            for (uint32_t i = 0; i < m; i++) row[i] += v * g[i];
-        }
+        for (uint32_t k = 0; k < ev->n; k++)
+            axpy(m, scale * ev->v[k], lw->G + (size_t)ev->t[k] * m, gw + (size_t)ev->j[k] * m);
         if (rule == SNN_BPTT && l > 0)
-            back_project(n, w->wt, n->params + L->w_off, L->n_in, m, 1.0, lw->G, w->L[l - 1].X);
+            back_project(n, w->wt, n->params + L->w_off, L->n_in, m, 1.0, lw->G, w->L[l - 1].X,
+                         w->nz);
     }
 }

@@ -19,80 +19,89 @@ static const struct surr_shape shapes[SURR_NKINDS] = {
      "4 sigma(z)", "derivative of a logistic (e.g. Neftci et al. 2019)", 4.0, 1.0, 1.0},
 };
 
-const struct surr_shape *surr_shapes(int *n)
-{
+const struct surr_shape *surr_shapes(int *n) {
     if (n) *n = SURR_NKINDS;
     return shapes;
 }
 
-const struct surr_shape *surr_find(const char *name)
-{
+const struct surr_shape *surr_find(const char *name) {
     for (int k = 0; k < SURR_NKINDS; k++)
         if (name && strcmp(name, shapes[k].name) == 0) return &shapes[k];
     return NULL;
 }
 
 /* exp(-|z|) keeps the logistic finite for any z (no exp overflow to inf / inf). */
-static inline double f_logistic(double z)
-{
+static inline double f_logistic(double z) {
     double e = exp(-fabs(z));
     return 4.0 * e / ((1.0 + e) * (1.0 + e));
 }
 
-static inline double F_logistic(double z)
-{
+static inline double F_logistic(double z) {
     double e = exp(-fabs(z));
     return z >= 0 ? 4.0 / (1.0 + e) : 4.0 * e / (1.0 + e);
 }
 
-static inline double f_fast(double z)
-{
+static inline double f_fast(double z) {
     double a = 1.0 + fabs(z);
     return 1.0 / (a * a);
 }
 
-static inline double F_fast(double z) { return z < 0 ? 1.0 / (1.0 - z) : 2.0 - 1.0 / (1.0 + z); }
+static inline double F_fast(double z) {
+    return z < 0 ? 1.0 / (1.0 - z) : 2.0 - 1.0 / (1.0 + z);
+}
 
-static inline double f_pwl(double z) { return fmax(0.0, 1.0 - fabs(z)); }
+static inline double f_pwl(double z) {
+    return fmax(0.0, 1.0 - fabs(z));
+}
 
-static inline double F_pwl(double z)
-{
+static inline double F_pwl(double z) {
     if (z <= -1.0) return 0.0;
     if (z <= 0.0) return 0.5 * (1.0 + z) * (1.0 + z);
     if (z < 1.0) return 1.0 - 0.5 * (1.0 - z) * (1.0 - z);
     return 1.0;
 }
 
-static inline double f_atan(double z) { return 1.0 / (1.0 + z * z); }
+static inline double f_atan(double z) {
+    return 1.0 / (1.0 + z * z);
+}
 
 /* Below zero, atan(z) + pi/2 = atan(-1/z) without the cancellation. */
-static inline double F_atan(double z) { return z < 0 ? atan(-1.0 / z) : atan(z) + M_PI / 2; }
+static inline double F_atan(double z) {
+    return z < 0 ? atan(-1.0 / z) : atan(z) + M_PI / 2;
+}
 
-double surr_f(enum surr_kind k, double z)
-{
+double surr_f(enum surr_kind k, double z) {
     switch (k) {
-    case SURR_FAST_SIGMOID: return f_fast(z);
-    case SURR_PIECEWISE_LINEAR: return f_pwl(z);
-    case SURR_ARCTAN: return f_atan(z);
-    case SURR_LOGISTIC: return f_logistic(z);
-    default: return NAN;
+    case SURR_FAST_SIGMOID:
+        return f_fast(z);
+    case SURR_PIECEWISE_LINEAR:
+        return f_pwl(z);
+    case SURR_ARCTAN:
+        return f_atan(z);
+    case SURR_LOGISTIC:
+        return f_logistic(z);
+    default:
+        return NAN;
     }
 }
 
-double surr_F(enum surr_kind k, double z)
-{
+double surr_F(enum surr_kind k, double z) {
     switch (k) {
-    case SURR_FAST_SIGMOID: return F_fast(z);
-    case SURR_PIECEWISE_LINEAR: return F_pwl(z);
-    case SURR_ARCTAN: return F_atan(z);
-    case SURR_LOGISTIC: return F_logistic(z);
-    default: return NAN;
+    case SURR_FAST_SIGMOID:
+        return F_fast(z);
+    case SURR_PIECEWISE_LINEAR:
+        return F_pwl(z);
+    case SURR_ARCTAN:
+        return F_atan(z);
+    case SURR_LOGISTIC:
+        return F_logistic(z);
+    default:
+        return NAN;
     }
 }
 
 int surr_init(struct surr *s, const char *name, double beta, double gamma, const char *path,
-              struct err *e)
-{
+              struct err *e) {
     const struct surr_shape *sh = surr_find(name);
     if (!sh) {
         char known[256];
@@ -117,42 +126,62 @@ int surr_init(struct surr *s, const char *name, double beta, double gamma, const
     return 0;
 }
 
-double surr_unit_gamma(const struct surr_shape *shape, double beta) { return beta / shape->mass; }
+double surr_unit_gamma(const struct surr_shape *shape, double beta) {
+    return beta / shape->mass;
+}
 
-double surr_psi(const struct surr *s, double x)
-{
+double surr_psi(const struct surr *s, double x) {
     return s->gamma * surr_f(s->shape->kind, s->beta * x);
 }
 
-double surr_step(const struct surr *s, double x)
-{
+double surr_step(const struct surr *s, double x) {
     return s->gamma / s->beta * surr_F(s->shape->kind, s->beta * x);
 }
 
 /* One loop per shape, so each is a plain loop the vectoriser sees. */
 #define SURR_LOOP(fn, scale)                                                                       \
-    for (size_t i = 0; i < n; i++) out[i] = fn(b * (u[i] - theta)) * (scale)
+    for (size_t i = 0; i < n; i++)                                                                 \
+    out[i] = fn(b * (u[i] - theta)) * (scale)
 
-void surr_psi_n(const struct surr *s, size_t n, const double *u, double theta, double *out)
-{
+/* Cloned like the engine's neuron loops: elementwise, the same bits in every clone. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+surr_psi_n(const struct surr *s, size_t n, const double *u, double theta, double *out) {
     const double b = s->beta, g = s->gamma;
     switch (s->shape->kind) {
-    case SURR_FAST_SIGMOID: SURR_LOOP(f_fast, g); break;
-    case SURR_PIECEWISE_LINEAR: SURR_LOOP(f_pwl, g); break;
-    case SURR_ARCTAN: SURR_LOOP(f_atan, g); break;
-    case SURR_LOGISTIC: SURR_LOOP(f_logistic, g); break;
-    default: break;
+    case SURR_FAST_SIGMOID:
+        SURR_LOOP(f_fast, g);
+        break;
+    case SURR_PIECEWISE_LINEAR:
+        SURR_LOOP(f_pwl, g);
+        break;
+    case SURR_ARCTAN:
+        SURR_LOOP(f_atan, g);
+        break;
+    case SURR_LOGISTIC:
+        SURR_LOOP(f_logistic, g);
+        break;
+    default:
+        break;
     }
 }
 
-void surr_step_n(const struct surr *s, size_t n, const double *u, double theta, double *out)
-{
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+surr_step_n(const struct surr *s, size_t n, const double *u, double theta, double *out) {
     const double b = s->beta, g = s->gamma / s->beta;
     switch (s->shape->kind) {
-    case SURR_FAST_SIGMOID: SURR_LOOP(F_fast, g); break;
-    case SURR_PIECEWISE_LINEAR: SURR_LOOP(F_pwl, g); break;
-    case SURR_ARCTAN: SURR_LOOP(F_atan, g); break;
-    case SURR_LOGISTIC: SURR_LOOP(F_logistic, g); break;
-    default: break;
+    case SURR_FAST_SIGMOID:
+        SURR_LOOP(F_fast, g);
+        break;
+    case SURR_PIECEWISE_LINEAR:
+        SURR_LOOP(F_pwl, g);
+        break;
+    case SURR_ARCTAN:
+        SURR_LOOP(F_atan, g);
+        break;
+    case SURR_LOGISTIC:
+        SURR_LOOP(F_logistic, g);
+        break;
+    default:
+        break;
     }
 }
