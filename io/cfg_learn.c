@@ -49,7 +49,7 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
                                        "epochs", "align", "align_batches", NULL};
     static const char *const rules[] = {"apical", "bptt", NULL};
     static const char *const spikes[] = {"hard", "soft", NULL};
-    static const char *const losses[] = {"softmax_ce", "mse", NULL};
+    static const char *const losses[] = {"softmax_ce", "mse", "softmax_ce_mean", NULL};
     static const char *const resets[] = {"detach", "full", NULL};
     const char *p = "learning";
     int rc;

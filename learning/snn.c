@@ -10,7 +10,6 @@
 #include "core/rng.h"
 #include "neurons/expm.h"
 #include "neurons/mc_lif.h"
-#include "neurons/vexp.h"
 #include "synapses/dist.h"
 
 /* ---- inputs ---- */
@@ -544,7 +543,8 @@ static void layer_forward(const struct snn *n, const struct snn_layer *L, struct
 }
 
 /* Per-step loss of the readout and its gradient dLoss/dy(t) into X (already divided by T). */
-SNN_HOT static double readout_loss(const struct snn *n, struct snn_lwork *lw, int label, int *pred,
+/* libm's exp: saturated softmaxes cancel in p - 1, where vexp's last-bit differences would show */
+static double readout_loss(const struct snn *n, struct snn_lwork *lw, int label, int *pred,
                                    double *sum) {
     const uint32_t K = n->nout, T = n->T;
     double loss = 0;
@@ -555,12 +555,13 @@ SNN_HOT static double readout_loss(const struct snn *n, struct snn_lwork *lw, in
         double *d = lw->X + (size_t)t * K;
         for (uint32_t k = 0; k < K; k++)
             sum[k] += y[k];
+        if (n->loss == SNN_LOSS_CE_MEAN) continue;
         if (n->loss == SNN_LOSS_CE) {
             double mx = y[0], z = 0;
             for (uint32_t k = 1; k < K; k++)
                 mx = y[k] > mx ? y[k] : mx;
             for (uint32_t k = 0; k < K; k++)
-                d[k] = vexp(y[k] - mx);
+                d[k] = exp(y[k] - mx);
             for (uint32_t k = 0; k < K; k++)
                 z += d[k];
             loss += (log(z) + mx - y[label]) / T;
@@ -573,6 +574,21 @@ SNN_HOT static double readout_loss(const struct snn *n, struct snn_lwork *lw, in
                 d[k] = r / T;
             }
         }
+    }
+    if (n->loss == SNN_LOSS_CE_MEAN) {
+        /* one softmax of the time-mean potential; every step shares its gradient */
+        double mx = sum[0] / T, z = 0, *p = lw->X;
+        for (uint32_t k = 1; k < K; k++)
+            mx = sum[k] / T > mx ? sum[k] / T : mx;
+        for (uint32_t k = 0; k < K; k++)
+            p[k] = exp(sum[k] / T - mx);
+        for (uint32_t k = 0; k < K; k++)
+            z += p[k];
+        loss = log(z) + mx - sum[label] / T;
+        for (uint32_t k = 0; k < K; k++)
+            p[k] = (p[k] / z - (k == (uint32_t)label)) / T;
+        for (uint32_t t = 1; t < T; t++)
+            memcpy(lw->X + (size_t)t * K, p, sizeof(double) * K);
     }
     int best = 0;
     for (uint32_t k = 1; k < K; k++)

@@ -18,7 +18,8 @@
  * same step (no transmission delay), so with one step the network is a perceptron.
  *
  * Loss: per step, softmax cross-entropy of the readout potentials y(t) (or 1/2 |y - y*|^2 with
- * y* = mse_target at the label), averaged over the steps; the prediction is argmax sum_t y(t).
+ * y* = mse_target at the label), averaged over the steps; or (CE_MEAN) one softmax cross-entropy
+ * of the time-mean potential (1/T) sum_t y(t). The prediction is argmax sum_t y(t).
  * delta(t) = dLoss/dy(t) is the teacher signal.
  *
  * Apical rule (docs/learning.md): dW_ji = -lr sum_t a_i(t) psi(u_i(t)) e_j(t), where e_j is j's
@@ -49,7 +50,7 @@
 #define SNN_STREAM 0x01000300u
 
 enum snn_feedback { SNN_FB_NONE, SNN_FB_SYMMETRIC, SNN_FB_RANDOM, SNN_FB_DIRECT, SNN_FB_LEARNED };
-enum snn_loss { SNN_LOSS_CE, SNN_LOSS_MSE };
+enum snn_loss { SNN_LOSS_CE, SNN_LOSS_MSE, SNN_LOSS_CE_MEAN };
 enum snn_rule { SNN_APICAL, SNN_BPTT };
 
 struct snn_layer {

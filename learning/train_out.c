@@ -16,8 +16,7 @@ static const char *const fb_names[] = {"none", "symmetric", "random", "direct", 
 static const char *const set_names[] = {"fashion-mnist", "yinyang", "xor"};
 static const char *const enc_names[] = {"latency", "poisson", "current"};
 
-static void csv_num(FILE *f, double v)
-{
+static void csv_num(FILE *f, double v) {
     if (isfinite(v))
         fprintf(f, ",%.10g", v);
     else
@@ -25,23 +24,27 @@ static void csv_num(FILE *f, double v)
 }
 
 static int write_csv(const char *path, const struct snn *n, const struct learn_spec *ls,
-                     const struct train_epoch *h, uint32_t nh, struct err *e)
-{
+                     const struct train_epoch *h, uint32_t nh, struct err *e) {
     struct afile f;
     int rc = afile_open(&f, path, e);
     if (rc) return rc;
     fputs("epoch,loss,train_acc,test_loss,test_acc,seconds", f.fp);
-    for (int l = 0; l < n->nlayers - 1; l++) fprintf(f.fp, ",rate_hz_%s", n->L[l].name);
+    for (int l = 0; l < n->nlayers - 1; l++)
+        fprintf(f.fp, ",rate_hz_%s", n->L[l].name);
     if (ls->align)
-        for (int l = 0; l < n->nlayers; l++) fprintf(f.fp, ",cos_%s", n->L[l].name);
+        for (int l = 0; l < n->nlayers; l++)
+            fprintf(f.fp, ",cos_%s", n->L[l].name);
     fputc('\n', f.fp);
     for (uint32_t k = 0; k < nh; k++) {
         fprintf(f.fp, "%u", h[k].epoch);
         double v[] = {h[k].loss, h[k].acc, h[k].test_loss, h[k].test_acc, h[k].seconds};
-        for (size_t i = 0; i < sizeof v / sizeof *v; i++) csv_num(f.fp, v[i]);
-        for (int l = 0; l < n->nlayers - 1; l++) csv_num(f.fp, h[k].rate_hz[l]);
+        for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+            csv_num(f.fp, v[i]);
+        for (int l = 0; l < n->nlayers - 1; l++)
+            csv_num(f.fp, h[k].rate_hz[l]);
         if (ls->align)
-            for (int l = 0; l < n->nlayers; l++) csv_num(f.fp, h[k].cos[l]);
+            for (int l = 0; l < n->nlayers; l++)
+                csv_num(f.fp, h[k].cos[l]);
         fputc('\n', f.fp);
     }
     return afile_commit(&f, e);
@@ -49,26 +52,33 @@ static int write_csv(const char *path, const struct snn *n, const struct learn_s
 
 static int write_curves(const char *path, const char *config, const struct snn *n,
                         const struct learn_spec *ls, const struct train_epoch *h, uint32_t nh,
-                        struct err *e)
-{
+                        struct err *e) {
     double *buf = malloc(sizeof(double) * nh * (4 + SNN_MAX_LAYERS));
     if (!buf) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     double *ltr = buf, *lte = buf + nh, *atr = buf + 2 * nh, *ate = buf + 3 * nh;
     for (uint32_t k = 0; k < nh; k++) {
         ltr[k] = h[k].loss, lte[k] = h[k].test_loss, atr[k] = h[k].acc, ate[k] = h[k].test_acc;
-        for (int l = 0; l < n->nlayers; l++) buf[(4 + l) * nh + k] = h[k].cos[l];
+        for (int l = 0; l < n->nlayers; l++)
+            buf[(4 + l) * nh + k] = h[k].cos[l];
     }
     struct curves_panel p[3];
     memset(p, 0, sizeof p);
-    p[0] = (struct curves_panel){.title = "loss", .ylabel = "loss", .nseries = 2,
-                                 .s = {{"train", ltr}, {"test", lte}}};
-    p[1] = (struct curves_panel){.title = "accuracy", .ylabel = "%", .nseries = 2,
-                                 .s = {{"train", atr}, {"test", ate}}, .ymin = 0, .ymax = 100};
+    p[0] = (struct curves_panel){
+        .title = "loss", .ylabel = "loss", .nseries = 2, .s = {{"train", ltr}, {"test", lte}}};
+    p[1] = (struct curves_panel){.title = "accuracy",
+                                 .ylabel = "%",
+                                 .nseries = 2,
+                                 .s = {{"train", atr}, {"test", ate}},
+                                 .ymin = 0,
+                                 .ymax = 100};
     p[2] = (struct curves_panel){.title = "cosine of the apical update and the BPTT gradient",
-                                 .ylabel = "cos", .ymin = -1, .ymax = 1};
+                                 .ylabel = "cos",
+                                 .ymin = -1,
+                                 .ymax = 1};
     if (ls->align) {
         p[2].nseries = n->nlayers;
-        for (int l = 0; l < n->nlayers; l++) p[2].s[l] = (struct curves_series){n->L[l].name, buf + (4 + l) * nh};
+        for (int l = 0; l < n->nlayers; l++)
+            p[2].s[l] = (struct curves_series){n->L[l].name, buf + (4 + l) * nh};
     }
     char title[1200];
     snprintf(title, sizeof title, "%s: %s", config, rule_names[ls->rule]);
@@ -77,16 +87,14 @@ static int write_curves(const char *path, const char *config, const struct snn *
     return rc;
 }
 
-static void num_or_null(cJSON *o, const char *k, double v)
-{
+static void num_or_null(cJSON *o, const char *k, double v) {
     if (isfinite(v))
         cJSON_AddNumberToObject(o, k, v);
     else
         cJSON_AddNullToObject(o, k);
 }
 
-static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, const struct snn *n)
-{
+static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, const struct snn *n) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "rule", rule_names[ls->rule]);
     cJSON_AddStringToObject(o, "spike", ls->soft ? "soft" : "hard");
@@ -95,8 +103,9 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
     cJSON_AddStringToObject(sg, "shape", n->surr.shape->name);
     cJSON_AddNumberToObject(sg, "beta_per_mV", n->surr.beta);
     cJSON_AddNumberToObject(sg, "gamma", n->surr.gamma);
-    cJSON_AddStringToObject(o, "loss", ls->loss ? "mse" : "softmax_ce");
-    if (ls->loss) cJSON_AddNumberToObject(o, "mse_target_mV", ls->mse_target);
+    static const char *const losses[] = {"softmax_ce", "mse", "softmax_ce_mean"};
+    cJSON_AddStringToObject(o, "loss", losses[ls->loss]);
+    if (ls->loss == SNN_LOSS_MSE) cJSON_AddNumberToObject(o, "mse_target_mV", ls->mse_target);
     cJSON *op = cJSON_AddObjectToObject(o, "optimizer");
     cJSON_AddStringToObject(op, "type", ls->opt.type == OPTIM_ADAM ? "adam" : "sgd");
     cJSON_AddNumberToObject(op, "lr", ls->opt.lr);
@@ -154,8 +163,7 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
 
 static int write_summary(const char *path, const char *config, const struct net_spec *s,
                          const struct learn_spec *ls, const struct snn *n,
-                         const struct train_epoch *h, uint32_t nh, int threads, struct err *e)
-{
+                         const struct train_epoch *h, uint32_t nh, int threads, struct err *e) {
     cJSON *root = cJSON_CreateObject();
     char hash[32];
     snprintf(hash, sizeof hash, "%016llx", s->config_hash);
@@ -186,10 +194,12 @@ static int write_summary(const char *path, const char *config, const struct net_
         num_or_null(x, "test_acc", h[k].test_acc);
         num_or_null(x, "seconds", h[k].seconds);
         cJSON *r = cJSON_AddObjectToObject(x, "rate_hz");
-        for (int l = 0; l < n->nlayers - 1; l++) num_or_null(r, n->L[l].name, h[k].rate_hz[l]);
+        for (int l = 0; l < n->nlayers - 1; l++)
+            num_or_null(r, n->L[l].name, h[k].rate_hz[l]);
         if (ls->align) {
             cJSON *c = cJSON_AddObjectToObject(x, "cos_apical_bptt");
-            for (int l = 0; l < n->nlayers; l++) num_or_null(c, n->L[l].name, h[k].cos[l]);
+            for (int l = 0; l < n->nlayers; l++)
+                num_or_null(c, n->L[l].name, h[k].cos[l]);
         }
         cJSON_AddItemToArray(arr, x);
     }
@@ -209,8 +219,7 @@ static int write_summary(const char *path, const char *config, const struct net_
 
 int tout_write(const char *dir, const char *config, const struct net_spec *s,
                const struct learn_spec *ls, const struct snn *n, const struct train_epoch *h,
-               uint32_t nh, int threads, struct err *e)
-{
+               uint32_t nh, int threads, struct err *e) {
     char path[1100];
     snprintf(path, sizeof path, "%s/training.csv", dir);
     int rc = write_csv(path, n, ls, h, nh, e);

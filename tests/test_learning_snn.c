@@ -14,8 +14,7 @@
 #include "tests/harness.h"
 
 static int no_read(void *self, const struct cfg_ctx *c, const config_setting_t *root,
-                   const struct net_spec *s)
-{
+                   const struct net_spec *s) {
     (void)self, (void)c, (void)root, (void)s;
     return 0;
 }
@@ -23,47 +22,53 @@ static int no_read(void *self, const struct cfg_ctx *c, const config_setting_t *
 /* A chain in -> h1 [-> h2] -> out; h layers: soma + basal (coupled) or soma only, and a
  * segregated apical; the readout a point soma. */
 static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int basal, int soft,
-                        const char *fb, int loss, double rate_strength, uint64_t seed)
-{
+                        const char *fb, int loss, double rate_strength, uint64_t seed) {
     char text[8192];
-    const char *hcomp = basal
-        ? "{ name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 5.0; },"
-          "{ name = \"basal\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 20.0; parent = \"soma\";"
-          " tau_syn_ex = 3.0; },"
-          "{ name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0; parent = \"soma\"; }"
-        : "{ name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 5.0; },"
-          "{ name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0; parent = \"soma\"; }";
+    const char *hcomp =
+        basal ? "{ name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 5.0; },"
+                "{ name = \"basal\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 20.0; parent = "
+                "\"soma\";"
+                " tau_syn_ex = 3.0; },"
+                "{ name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0; parent = "
+                "\"soma\"; }"
+              : "{ name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 5.0; },"
+                "{ name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0; parent = "
+                "\"soma\"; }";
     const char *fwc = basal ? "basal" : "soma";
     char h2[2048] = "", p2[1024] = "";
     if (nh2)
-        snprintf(h2, sizeof h2, "{ name = \"h2\"; size = %d; model = \"mc_lif\"; v_th = -60.0; "
-                 "v_reset = -70.0; t_ref = 0.0; compartments = ( %s ); },", nh2, hcomp);
+        snprintf(h2, sizeof h2,
+                 "{ name = \"h2\"; size = %d; model = \"mc_lif\"; v_th = -60.0; "
+                 "v_reset = -70.0; t_ref = 0.0; compartments = ( %s ); },",
+                 nh2, hcomp);
     if (nh2)
         snprintf(p2, sizeof p2,
                  "{ name = \"w2\"; from = \"h1\"; to = \"h2\"; compartment = \"%s\"; rule = "
                  "\"all_to_all\"; weight = { dist = \"normal\"; mean = 400.0; std = 2500.0; }; },"
                  "{ name = \"b2\"; from = \"h2\"; to = \"h1\"; compartment = \"apical\"; "
                  "rule = \"all_to_all\"; feedback = \"%s\"; weight = { dist = \"normal\"; "
-                 "mean = 0.0; std = 1.0; }; },", fwc, fb);
-    snprintf(text, sizeof text,
-             "simulation = { dt = 1.0; duration = %g; seed = %llu; };\n"
-             "populations = (\n"
-             "  { name = \"in\"; size = %d; model = \"spike_source\"; },\n"
-             "  { name = \"h1\"; size = %d; model = \"mc_lif\"; v_th = -60.0; v_reset = -70.0; "
-             "t_ref = 0.0; compartments = ( %s ); },\n  %s\n"
-             "  { name = \"out\"; size = %d; model = \"mc_lif\"; t_ref = 0.0; compartments = ( "
-             "{ name = \"soma\"; c_m = 100.0; g_l = 10.0; e_l = -65.0; tau_syn_ex = 4.0; } ); }\n);\n"
-             "projections = (\n"
-             "  { name = \"w1\"; from = \"in\"; to = \"h1\"; compartment = \"%s\"; rule = "
-             "\"all_to_all\"; weight = { dist = \"normal\"; mean = 1500.0; std = 3000.0; }; },\n"
-             "  %s\n"
-             "  { name = \"wo\"; from = \"%s\"; to = \"out\"; rule = \"all_to_all\"; weight = { "
-             "dist = \"normal\"; mean = 0.0; std = 800.0; }; },\n"
-             "  { name = \"bo\"; from = \"%s\"; to = \"%s\"; compartment = \"apical\"; rule = "
-             "\"all_to_all\"; feedback = \"%s\"; weight = { dist = \"normal\"; mean = 0.0; std = "
-             "1.0; }; }\n);\n",
-             dur, (unsigned long long)seed, nin, nh1, hcomp, h2, nout, fwc, p2, nh2 ? "h2" : "h1",
-             "out", nh2 ? "h2" : "h1", fb);
+                 "mean = 0.0; std = 1.0; }; },",
+                 fwc, fb);
+    snprintf(
+        text, sizeof text,
+        "simulation = { dt = 1.0; duration = %g; seed = %llu; };\n"
+        "populations = (\n"
+        "  { name = \"in\"; size = %d; model = \"spike_source\"; },\n"
+        "  { name = \"h1\"; size = %d; model = \"mc_lif\"; v_th = -60.0; v_reset = -70.0; "
+        "t_ref = 0.0; compartments = ( %s ); },\n  %s\n"
+        "  { name = \"out\"; size = %d; model = \"mc_lif\"; t_ref = 0.0; compartments = ( "
+        "{ name = \"soma\"; c_m = 100.0; g_l = 10.0; e_l = -65.0; tau_syn_ex = 4.0; } ); }\n);\n"
+        "projections = (\n"
+        "  { name = \"w1\"; from = \"in\"; to = \"h1\"; compartment = \"%s\"; rule = "
+        "\"all_to_all\"; weight = { dist = \"normal\"; mean = 1500.0; std = 3000.0; }; },\n"
+        "  %s\n"
+        "  { name = \"wo\"; from = \"%s\"; to = \"out\"; rule = \"all_to_all\"; weight = { "
+        "dist = \"normal\"; mean = 0.0; std = 800.0; }; },\n"
+        "  { name = \"bo\"; from = \"%s\"; to = \"%s\"; compartment = \"apical\"; rule = "
+        "\"all_to_all\"; feedback = \"%s\"; weight = { dist = \"normal\"; mean = 0.0; std = "
+        "1.0; }; }\n);\n",
+        dur, (unsigned long long)seed, nin, nh1, hcomp, h2, nout, fwc, p2, nh2 ? "h2" : "h1", "out",
+        nh2 ? "h2" : "h1", fb);
     const char *path = harness_write("snn.cfg", text);
     static const char *const blocks[] = {"learning", NULL};
     struct cfg_ext ext = {.blocks = blocks, .read = no_read};
@@ -101,8 +106,7 @@ static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int bas
 }
 
 /* Input: values x_j at step 0 (one-step tests), or a fixed pattern of events. */
-static void one_step_input(struct snn_input *in, int nin, const double *x)
-{
+static void one_step_input(struct snn_input *in, int nin, const double *x) {
     snn_input_reserve(in, (uint32_t)nin, NULL);
     in->n = 0;
     for (int j = 0; j < nin; j++) {
@@ -112,8 +116,7 @@ static void one_step_input(struct snn_input *in, int nin, const double *x)
     }
 }
 
-static void pattern_input(struct snn_input *in, int nin, uint32_t T, uint64_t seed)
-{
+static void pattern_input(struct snn_input *in, int nin, uint32_t T, uint64_t seed) {
     snn_input_reserve(in, (uint32_t)nin * T, NULL);
     in->n = 0;
     uint64_t s = seed * 2654435761u + 1;
@@ -127,8 +130,7 @@ static void pattern_input(struct snn_input *in, int nin, uint32_t T, uint64_t se
         }
 }
 
-static double max_rel_diff(const double *a, const double *b, size_t n)
-{
+static double max_rel_diff(const double *a, const double *b, size_t n) {
     double scale = 0, d = 0;
     for (size_t i = 0; i < n; i++) {
         scale = fmax(scale, fmax(fabs(a[i]), fabs(b[i])));
@@ -139,8 +141,7 @@ static double max_rel_diff(const double *a, const double *b, size_t n)
 
 /* Truth: backprop through the equivalent perceptron (learning/mlp). With one step, layer l's
  * potential is q0_l W_l^T s_{l-1}, so the perceptron has weights q0_l W_l^T, biases -theta. */
-static void check_mlp(int nh2, int loss, int rule, int basal)
-{
+static void check_mlp(int nh2, int loss, int rule, int basal) {
     const int nin = 5, nh1 = 7, nout = 3;
     struct snn *n = make(nin, nh1, nh2, nout, 1.0, basal, 0, "symmetric", loss, 0, 11);
     CU_ASSERT_FATAL(n != NULL);
@@ -165,17 +166,18 @@ static void check_mlp(int nh2, int loss, int rule, int basal)
     int active = 0;
     for (int sample = 0; sample < 20; sample++) {
         double x[5], t[3] = {0};
-        for (int j = 0; j < nin; j++) x[j] = fmod(0.37 * (sample + 1) * (j + 2), 1.0);
+        for (int j = 0; j < nin; j++)
+            x[j] = fmod(0.37 * (sample + 1) * (j + 2), 1.0);
         int label = sample % nout;
-        t[label] = loss == SNN_LOSS_CE ? 1.0 : n->mse_target;
+        const int ce = loss != SNN_LOSS_MSE;
+        t[label] = ce ? 1.0 : n->mse_target;
         one_step_input(&in, nin, x);
         struct snn_result r;
         snn_forward(n, w, &in, label, &r);
         memset(grad, 0, sizeof(double) * n->nforward);
         snn_backward(n, w, &in, label, rule, 1.0, grad);
         mlp_grad_zero(g);
-        double ml = mlp_backprop(m, mw, x, loss == SNN_LOSS_CE ? MLP_SOFTMAX_CE : MLP_MSE, t, 1.0,
-                                 g);
+        double ml = mlp_backprop(m, mw, x, ce ? MLP_SOFTMAX_CE : MLP_MSE, t, 1.0, g);
         CU_ASSERT(fabs(ml - r.loss) < 1e-9 * fmax(1, fabs(ml)));
         for (int l = 0; l < nl; l++) {
             const struct snn_layer *L = &n->L[l];
@@ -186,7 +188,8 @@ static void check_mlp(int nh2, int loss, int rule, int basal)
         double d = max_rel_diff(grad, want, n->nforward);
         if (d >= 1e-9) fprintf(stderr, "  sample %d: relative difference %.3g\n", sample, d);
         CU_ASSERT(d < 1e-9);
-        for (size_t k = 0; k < n->L[0].n_in * n->L[0].n; k++) active += grad[k] != 0;
+        for (size_t k = 0; k < n->L[0].n_in * n->L[0].n; k++)
+            active += grad[k] != 0;
     }
     CU_ASSERT(active > 0); /* some hidden units sat near threshold: the check saw gradients */
     free(grad), free(want);
@@ -198,33 +201,31 @@ static void check_mlp(int nh2, int loss, int rule, int basal)
     snn_destroy(n);
 }
 
-static void test_apical_is_backprop(void)
-{
+static void test_apical_is_backprop(void) {
     check_mlp(0, SNN_LOSS_CE, SNN_APICAL, 0);
     check_mlp(0, SNN_LOSS_MSE, SNN_APICAL, 1);
     check_mlp(6, SNN_LOSS_CE, SNN_APICAL, 1);
+    check_mlp(0, SNN_LOSS_CE_MEAN, SNN_APICAL, 1);
 }
 
-static void test_bptt_one_step_is_backprop(void)
-{
+static void test_bptt_one_step_is_backprop(void) {
     check_mlp(0, SNN_LOSS_CE, SNN_BPTT, 1);
+    check_mlp(6, SNN_LOSS_CE, SNN_BPTT, 1);
+    check_mlp(6, SNN_LOSS_CE_MEAN, SNN_BPTT, 1); /* one step: the mean is the step */
     check_mlp(6, SNN_LOSS_MSE, SNN_BPTT, 0);
 }
 
-static double loss_of(struct snn *n, struct snn_work *w, const struct snn_input *in, int label)
-{
+static double loss_of(struct snn *n, struct snn_work *w, const struct snn_input *in, int label) {
     struct snn_result r;
     snn_forward(n, w, in, label, &r);
     return r.loss;
 }
 
 /* Truth: central finite differences of the loss, with the spike a smooth step. */
-static void check_fd(int nh2, int basal, double rate_strength)
-{
+static void check_fd(int nh2, int basal, double rate_strength, int loss) {
     const int nin = 4, nh1 = 5, nout = 3;
     const double dur = 25.0;
-    struct snn *n = make(nin, nh1, nh2, nout, dur, basal, 1, "symmetric", SNN_LOSS_CE,
-                         rate_strength, 3);
+    struct snn *n = make(nin, nh1, nh2, nout, dur, basal, 1, "symmetric", loss, rate_strength, 3);
     CU_ASSERT_FATAL(n != NULL);
     struct snn_work *w = snn_work_create(n);
     struct snn_input in = {0};
@@ -235,7 +236,8 @@ static void check_fd(int nh2, int basal, double rate_strength)
     snn_forward(n, w, &in, label, &r);
     snn_backward(n, w, &in, label, SNN_BPTT, 1.0, grad);
     double worst = 0, gmax = 0;
-    for (size_t k = 0; k < n->nforward; k++) gmax = fmax(gmax, fabs(grad[k]));
+    for (size_t k = 0; k < n->nforward; k++)
+        gmax = fmax(gmax, fabs(grad[k]));
     for (size_t k = 0; k < n->nforward; k++) {
         /* central differences at h and h/2, Richardson-extrapolated: error O(h^4) */
         double p = n->params[k], h = 1e-4 * fmax(1.0, fabs(p)), cd[2];
@@ -253,8 +255,10 @@ static void check_fd(int nh2, int basal, double rate_strength)
         double d = fabs(fd - grad[k]) / fmax(fabs(fd), 1e-3 * gmax);
         worst = fmax(worst, d);
     }
-    fprintf(stderr, "  BPTT vs finite differences (%zu weights, hidden2 %d, basal %d, reg %g): "
-            "worst relative %.2g\n", n->nforward, nh2, basal, rate_strength, worst);
+    fprintf(stderr,
+            "  BPTT vs finite differences (%zu weights, hidden2 %d, basal %d, reg %g, "
+            "loss %d): worst relative %.2g\n",
+            n->nforward, nh2, basal, rate_strength, loss, worst);
     CU_ASSERT(worst < 1e-6);
     CU_ASSERT(gmax > 0);
     free(grad);
@@ -263,18 +267,18 @@ static void check_fd(int nh2, int basal, double rate_strength)
     snn_destroy(n);
 }
 
-static void test_bptt_finite_differences(void)
-{
-    check_fd(0, 0, 0);
-    check_fd(0, 1, 1e-4);
-    check_fd(4, 1, 0);
+static void test_bptt_finite_differences(void) {
+    check_fd(0, 0, 0, SNN_LOSS_CE);
+    check_fd(0, 1, 1e-4, SNN_LOSS_CE);
+    check_fd(4, 1, 0, SNN_LOSS_CE);
+    check_fd(4, 0, 0, SNN_LOSS_CE_MEAN);
+    check_fd(0, 1, 0, SNN_LOSS_MSE);
 }
 
 /* Truth: the rule as written, dW_ji = sum_t a_i psi_i e_j with e_j from a forward trace
  * x_j(t) = P x_j(t-1) + q s_j(t) (no reset), e_j = x_j,soma; a of the hidden layer from the
  * readout's potentials: kgain W_o delta(t), delta = (softmax(y) - onehot) / T. */
-static void test_apical_forward_traces(void)
-{
+static void test_apical_forward_traces(void) {
     const int nin = 6, nh = 8, nout = 3;
     struct snn *n = make(nin, nh, 0, nout, 30.0, 1, 0, "symmetric", SNN_LOSS_CE, 0, 5);
     CU_ASSERT_FATAL(n != NULL);
@@ -292,7 +296,8 @@ static void test_apical_forward_traces(void)
     double *delta = calloc((size_t)T * nout, sizeof *delta);
     for (uint32_t t = 0; t < T; t++) {
         double z = 0;
-        for (int k = 0; k < nout; k++) z += exp(y[t * nout + k]);
+        for (int k = 0; k < nout; k++)
+            z += exp(y[t * nout + k]);
         for (int k = 0; k < nout; k++)
             delta[t * nout + k] = (exp(y[t * nout + k]) / z - (k == label)) / T;
     }
@@ -311,7 +316,8 @@ static void test_apical_forward_traces(void)
                         if (in.t[k] == t && in.j[k] == (uint32_t)j) sj = in.v[k];
                 for (int a = 0; a < L->D; a++) {
                     xn[a] = L->q[a] * sj;
-                    for (int b = 0; b < L->D; b++) xn[a] += L->P[a * L->D + b] * x[b];
+                    for (int b = 0; b < L->D; b++)
+                        xn[a] += L->P[a * L->D + b] * x[b];
                 }
                 memcpy(x, xn, sizeof x);
                 double e = x[0];
@@ -322,7 +328,8 @@ static void test_apical_forward_traces(void)
                     else {
                         double a = 0;
                         for (int k = 0; k < nout; k++)
-                            a += O->kgain * n->params[O->w_off + i * nout + k] * delta[t * nout + k];
+                            a +=
+                                O->kgain * n->params[O->w_off + i * nout + k] * delta[t * nout + k];
                         g = a * surr_psi(&n->surr, u[t * nh + i] - H->theta);
                     }
                     want[L->w_off + (size_t)j * L->n + i] += g * e;
@@ -341,8 +348,7 @@ static void test_apical_forward_traces(void)
 }
 
 /* Truth: a sample's result cannot depend on the sample before it (the state starts at rest). */
-static void test_reset_between_samples(void)
-{
+static void test_reset_between_samples(void) {
     struct snn *n = make(6, 8, 0, 3, 30.0, 1, 0, "random", SNN_LOSS_CE, 0, 9);
     CU_ASSERT_FATAL(n != NULL);
     struct snn_work *w = snn_work_create(n);
@@ -370,8 +376,7 @@ static void test_reset_between_samples(void)
     snn_destroy(n);
 }
 
-static int learning_snn_suite(void)
-{
+static int learning_snn_suite(void) {
     CU_pSuite s = CU_add_suite("learning_snn", NULL, NULL);
     if (!s) return -1;
     CU_add_test(s, "apical rule, one step = backprop (1e-9)", test_apical_is_backprop);
