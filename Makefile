@@ -47,7 +47,7 @@ endif
 TESTBIN  := $(BUILD)/run_tests
 BENCHBIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run test check debug clean format deps bench
+.PHONY: all run train test check debug clean format deps bench
 all: $(PROG)
 
 $(PROG): $(LIB_OBJ) $(CLI_OBJ)
@@ -75,6 +75,14 @@ deps:
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	./apical run configs/cuba.cfg -o out/cuba
+
+# Trains CONFIG into out/NAME/: packages (and Debian's dataset-fashion-mnist when the config
+# reads Fashion-MNIST), build, then apical train.
+CONFIG ?= configs/yinyang_apical.cfg
+train:
+	$(Q)sh tools/deps.sh $(if $(shell grep -l 'set *= *"fashion-mnist"' $(CONFIG) 2>/dev/null),dataset-fashion-mnist)
+	$(Q)$(MAKE) --no-print-directory all
+	./apical train $(CONFIG) -o out/$(basename $(notdir $(CONFIG)))
 
 # The README's second command: every CUnit suite; the CLI tests use $(PROG).
 test: $(PROG) $(TESTBIN)

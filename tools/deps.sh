@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the Debian packages apical builds against; as non-root, prints the command instead.
-PKGS="libconfig-dev libcjson-dev libcunit1-dev zlib1g-dev"
+# Installs the Debian packages apical builds against, and any named as arguments (a data set:
+# dataset-fashion-mnist); as non-root, prints the command instead.
+PKGS="libconfig-dev libcjson-dev libcunit1-dev zlib1g-dev $*"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
