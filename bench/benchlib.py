@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bench/benchlib: the Python (standard library only) half of bench/run.sh, also imported by
-bench/vs_brian2. Three commands:
+bench/vs_brian2 and bench/learning (waiting for idle CPUs, medians, the binary's SHA-256 and
+the repository's commit, merging reruns). Three commands:
 
   benchlib.py wait-idle MAX_S
       waits until the machine's CPUs are idle (<= 10 % busy over half a second) or MAX_S
@@ -16,9 +17,11 @@ bench/vs_brian2. Three commands:
       (sim_s at 1 thread / (2 x sim_s at 2 threads)), and the ratios to Brian2. A line of a
       later vs_brian2 file replaces the earlier one of the same (bench, N, threads).
 """
+import hashlib
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -104,6 +107,40 @@ def aggregate(bench, n, threads, t_ms, busy, paths):
 def read_jsonl(path):
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip().startswith("{")]
+
+
+def latest_rows(paths, key):
+    """The JSON lines of several files, a later line replacing an earlier one with the same
+    key(row); in the order the keys first appeared."""
+    rows = {}
+    for p in paths:
+        for r in read_jsonl(p):
+            rows[key(r)] = r
+    return list(rows.values())
+
+
+def sha256_prefix(path, digits=12):
+    """Which binary was measured: the first hex digits of its SHA-256."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:digits]
+
+
+def git_commit(root):
+    """(short commit of HEAD, whether tracked files differ from it), or (None, None) outside
+    a git checkout. A dirty tree means the binary may not be HEAD's."""
+    def git(*args):
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True)
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        if head.returncode != 0:
+            return None, None
+        dirty = git("diff", "--quiet", "HEAD", "--").returncode != 0
+    except OSError:
+        return None, None
+    return head.stdout.strip(), dirty
 
 
 def fmt(x, spec):
