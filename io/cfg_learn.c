@@ -11,10 +11,10 @@
 #include "learning/data_encode.h"
 #include "learning/surrogate.h"
 
-static int optimizer(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
-{
-    static const char *const keys[] = {"type", "lr", "momentum", "nesterov", "beta1", "beta2",
-                                       "eps", "weight_decay", "clip", NULL};
+static int optimizer(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
+    static const char *const keys[] = {"type",  "lr",       "momentum", "nesterov",
+                                       "beta1", "beta2",    "eps",      "weight_decay",
+                                       "clip",  "lr_decay", NULL};
     static const char *const types[] = {"sgd", "adam", NULL};
     const char *p = "learning.optimizer";
     int type = OPTIM_ADAM, rc;
@@ -30,23 +30,25 @@ static int optimizer(const struct cfg_ctx *c, const config_setting_t *g, struct 
         (rc = cfg_rd_num(c, g, p, "beta2", 0, 0, 0.999999999, &o->beta2)) ||
         (rc = cfg_rd_num(c, g, p, "eps", 0, 1e-300, 1, &o->eps)) ||
         (rc = cfg_rd_num(c, g, p, "weight_decay", 0, 0, 1e6, &o->weight_decay)) ||
-        (rc = cfg_rd_num(c, g, p, "clip", 0, 0, 1e300, &o->clip)))
+        (rc = cfg_rd_num(c, g, p, "clip", 0, 0, 1e300, &o->clip)) ||
+        (rc = cfg_rd_num(c, g, p, "lr_decay", 0, 1e-6, 1, &ls->lr_decay)))
         return rc;
     o->nesterov = nest;
     if (nest && o->momentum <= 0)
-        return cfg_rd_fail(c, config_setting_get_member(g, "nesterov"), "learning.optimizer.nesterov",
-                           "nesterov needs momentum > 0");
+        return cfg_rd_fail(c, config_setting_get_member(g, "nesterov"),
+                           "learning.optimizer.nesterov", "nesterov needs momentum > 0");
     if (type == OPTIM_ADAM && config_setting_get_member(g, "momentum"))
-        return cfg_rd_fail(c, config_setting_get_member(g, "momentum"), "learning.optimizer.momentum",
+        return cfg_rd_fail(c, config_setting_get_member(g, "momentum"),
+                           "learning.optimizer.momentum",
                            "for sgd; adam's moments are beta1 and beta2");
     return 0;
 }
 
-static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
-{
-    static const char *const keys[] = {"rule", "spike", "surrogate", "loss", "mse_target",
-                                       "optimizer", "rate_reg", "feedback_decay", "batch", "reset_grad",
-                                       "epochs", "align", "align_batches", NULL};
+static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
+    static const char *const keys[] = {"rule",          "spike",      "surrogate", "loss",
+                                       "mse_target",    "optimizer",  "rate_reg",  "feedback_decay",
+                                       "batch",         "reset_grad", "epochs",    "align",
+                                       "align_batches", NULL};
     static const char *const rules[] = {"apical", "bptt", NULL};
     static const char *const spikes[] = {"hard", "soft", NULL};
     static const char *const losses[] = {"softmax_ce", "mse", "softmax_ce_mean", NULL};
@@ -54,7 +56,8 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
     const char *p = "learning";
     int rc;
     long long batch = 32, epochs = 10, alignb = 4;
-    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "rule", rules, &ls->rule)) ||
+    if ((rc = cfg_rd_keys(c, g, p, keys)) ||
+        (rc = cfg_rd_choice(c, g, p, "rule", rules, &ls->rule)) ||
         (rc = cfg_rd_choice(c, g, p, "spike", spikes, &ls->soft)) ||
         (rc = cfg_rd_choice(c, g, p, "loss", losses, &ls->loss)) ||
         (rc = cfg_rd_choice(c, g, p, "reset_grad", resets, &ls->reset_grad)) ||
@@ -99,15 +102,15 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
     if (r) {
         static const char *const rk[] = {"target", "strength", NULL};
         if ((rc = cfg_rd_keys(c, r, "learning.rate_reg", rk)) ||
-            (rc = cfg_rd_num(c, r, "learning.rate_reg", "target", 0, 0, 1e4, &ls->rate_target_hz)) ||
+            (rc =
+                 cfg_rd_num(c, r, "learning.rate_reg", "target", 0, 0, 1e4, &ls->rate_target_hz)) ||
             (rc = cfg_rd_num(c, r, "learning.rate_reg", "strength", 0, 0, 1e6, &ls->rate_strength)))
             return rc;
     }
     return 0;
 }
 
-static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
-{
+static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
     static const char *const keys[] = {"set", "dir", "seed", "train", "test", NULL};
     static const char *const sets[] = {"fashion-mnist", "yinyang", "xor", NULL};
     const char *p = "data", *dir = NULL;
@@ -134,10 +137,9 @@ static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn
     return 0;
 }
 
-static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls)
-{
-    static const char *const keys[] = {"type", "mode", "tau", "thr", "rate_max", "gain", "offset",
-                                       NULL};
+static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
+    static const char *const keys[] = {"type",     "mode", "tau",    "thr",
+                                       "rate_max", "gain", "offset", NULL};
     static const char *const types[] = {"latency", "poisson", "current", NULL};
     static const char *const modes[] = {"log", "linear", NULL};
     const char *p = "encoder";
@@ -147,7 +149,8 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
     ls->rate_max = 100.0;
     ls->gain = 1.0;
     ls->offset = 0.0;
-    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "type", types, &ls->enc)) ||
+    if ((rc = cfg_rd_keys(c, g, p, keys)) ||
+        (rc = cfg_rd_choice(c, g, p, "type", types, &ls->enc)) ||
         (rc = cfg_rd_choice(c, g, p, "mode", modes, &ls->lat_mode)) ||
         (rc = cfg_rd_num(c, g, p, "tau", 0, 1e-6, 1e6, &ls->tau)) ||
         (rc = cfg_rd_num(c, g, p, "thr", 0, 0, 0.999999, &ls->thr)) ||
@@ -156,10 +159,10 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
         (rc = cfg_rd_num(c, g, p, "offset", 0, -1e9, 1e9, &ls->offset)))
         return rc;
     if (!config_setting_get_member(g, "type"))
-        return cfg_rd_fail(c, g, "encoder.type", "missing (\"latency\", \"poisson\" or \"current\")");
-    static const char *const only[3][4] = {{"mode", "tau", "thr", NULL},
-                                           {"rate_max", NULL},
-                                           {"gain", "offset", NULL}};
+        return cfg_rd_fail(c, g, "encoder.type",
+                           "missing (\"latency\", \"poisson\" or \"current\")");
+    static const char *const only[3][4] = {
+        {"mode", "tau", "thr", NULL}, {"rate_max", NULL}, {"gain", "offset", NULL}};
     for (int t = 0; t < 3; t++) {
         if (t == ls->enc) continue;
         for (int k = 0; only[t][k]; k++) {
@@ -178,14 +181,14 @@ struct reader {
 };
 
 static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting_t *root,
-                       const struct net_spec *s)
-{
+                       const struct net_spec *s) {
     struct learn_spec *ls = ((struct reader *)self)->ls;
     const config_setting_t *l = config_setting_get_member(root, "learning");
     const config_setting_t *d = config_setting_get_member(root, "data");
     const config_setting_t *en = config_setting_get_member(root, "encoder");
     if (!l)
-        return cfg_rd_fail(c, root, "learning", "missing: not a training config (a network to "
+        return cfg_rd_fail(c, root, "learning",
+                           "missing: not a training config (a network to "
                            "simulate runs with apical run)");
     if (!d) return cfg_rd_fail(c, root, "data", "missing: which data set to train on");
     if (!en) return cfg_rd_fail(c, root, "encoder", "missing: how samples become input");
@@ -193,8 +196,8 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
     if ((rc = learning(c, l, ls)) || (rc = data(c, d, ls)) || (rc = encoder(c, en, ls))) return rc;
     double steps = s->duration_ms / s->dt_ms;
     if (steps < 1 || fabs(steps - nearbyint(steps)) > 1e-9 * steps)
-        return cfg_rd_fail(c, config_setting_get_member(root, "simulation"),
-                           "simulation.duration", "a presentation is a whole number of steps dt");
+        return cfg_rd_fail(c, config_setting_get_member(root, "simulation"), "simulation.duration",
+                           "a presentation is a whole number of steps dt");
     if (ls->enc == LSPEC_POISSON && ls->rate_max * s->dt_ms > 1000.0)
         return cfg_rd_fail(c, config_setting_get_member(en, "rate_max"), "encoder.rate_max",
                            "%g Hz at dt = %g ms: at most one spike per step (rate_max dt <= 1000)",
@@ -203,8 +206,7 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
 }
 
 int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
-              struct learn_spec *ls, char **resolved, struct err *e)
-{
+              struct learn_spec *ls, char **resolved, struct err *e) {
     static const char *const blocks[] = {"learning", "data", "encoder", NULL};
     memset(ls, 0, sizeof *ls);
     ls->surr_beta = NAN;
@@ -212,6 +214,7 @@ int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_s
     snprintf(ls->surr_shape, sizeof ls->surr_shape, "fast_sigmoid");
     ls->mse_target = 10.0;
     ls->rate_target_hz = 10.0;
+    ls->lr_decay = 1.0;
     struct reader r = {.ls = ls};
     /* training longer (a larger learning.epochs) resumes the same run */
     static const char *const unhashed[] = {"learning.epochs", NULL};

@@ -20,6 +20,7 @@ struct learn_spec {
     int loss;                /* enum snn_loss */
     double mse_target;       /* mV: the readout potential wanted at the label (loss = "mse") */
     struct optim_cfg opt;
+    double lr_decay;         /* epoch e (from 1) trains at lr * lr_decay^(e - 1) */
     double rate_target_hz, rate_strength;
     double feedback_decay;   /* learned feedback: B *= 1 - decay per step */
     uint32_t batch, epochs;

@@ -34,7 +34,7 @@ struct train {
     int nthreads, quiet;
     const volatile sig_atomic_t *stop;
     struct tthread *th;
-    double *cgrad;    /* TRAIN_CHUNKS x nforward */
+    double *cgrad; /* TRAIN_CHUNKS x nforward */
     double *grad, *grad2, *wold;
     double *s_loss, *s_spk; /* per sample of a batch: loss, spikes per layer */
     int *s_ok;
@@ -47,16 +47,18 @@ struct train {
         part_ncos, part_sec;
 };
 
-const struct snn *train_net(const struct train *t) { return t->net; }
-const struct learn_spec *train_spec(const struct train *t) { return &t->ls; }
-const struct train_epoch *train_history(const struct train *t, uint32_t *n)
-{
+const struct snn *train_net(const struct train *t) {
+    return t->net;
+}
+const struct learn_spec *train_spec(const struct train *t) {
+    return &t->ls;
+}
+const struct train_epoch *train_history(const struct train *t, uint32_t *n) {
     *n = t->nhist;
     return t->hist;
 }
 
-static double now_s(void)
-{
+static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
@@ -65,8 +67,7 @@ static double now_s(void)
 /* ---- data ---- */
 
 /* XOR on (x1, x2, 1 - x1, 1 - x2): label x1 xor x2; train cycles the four points. */
-static int xor_set(uint32_t n, struct data_set **out, struct err *e)
-{
+static int xor_set(uint32_t n, struct data_set **out, struct err *e) {
     struct data_set *d = data_create(n, 4, 2);
     if (!d) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     for (uint32_t i = 0; i < n; i++) {
@@ -80,14 +81,12 @@ static int xor_set(uint32_t n, struct data_set **out, struct err *e)
     return 0;
 }
 
-static int truncate_set(struct data_set *d, uint32_t n)
-{
+static int truncate_set(struct data_set *d, uint32_t n) {
     if (n && n < d->n) d->n = n;
     return 0;
 }
 
-static int load_data(struct train *t, struct err *e)
-{
+static int load_data(struct train *t, struct err *e) {
     const struct learn_spec *ls = &t->ls;
     int rc = 0;
     switch (ls->set) {
@@ -97,9 +96,11 @@ static int load_data(struct train *t, struct err *e)
         if (!rc) truncate_set(t->train, ls->n_train), truncate_set(t->test, ls->n_test);
         break;
     case LSPEC_YINYANG:
-        rc = yy_generate(ls->data_seed, DATA_TRAIN, ls->n_train, YY_R_SMALL, YY_R_BIG, &t->train, e);
+        rc =
+            yy_generate(ls->data_seed, DATA_TRAIN, ls->n_train, YY_R_SMALL, YY_R_BIG, &t->train, e);
         if (!rc)
-            rc = yy_generate(ls->data_seed, DATA_TEST, ls->n_test, YY_R_SMALL, YY_R_BIG, &t->test, e);
+            rc = yy_generate(ls->data_seed, DATA_TEST, ls->n_test, YY_R_SMALL, YY_R_BIG, &t->test,
+                             e);
         break;
     default:
         rc = xor_set(ls->n_train ? ls->n_train : 64, &t->train, e);
@@ -121,8 +122,7 @@ static int load_data(struct train *t, struct err *e)
 /* ---- encoding ---- */
 
 static int encode(const struct train *t, struct tthread *th, const float *x, uint32_t key,
-                  struct err *e)
-{
+                  struct err *e) {
     const struct learn_spec *ls = &t->ls;
     const uint32_t nin = t->net->nin, T = t->net->T;
     struct snn_input *in = &th->in;
@@ -138,8 +138,8 @@ static int encode(const struct train *t, struct tthread *th, const float *x, uin
     }
     int rc;
     if (ls->enc == LSPEC_LATENCY) {
-        struct enc_latency p = {.mode = ls->lat_mode, .tau = ls->tau, .thr = ls->thr,
-                                .dt = t->net->dt};
+        struct enc_latency p = {
+            .mode = ls->lat_mode, .tau = ls->tau, .thr = ls->thr, .dt = t->net->dt};
         rc = enc_latency(&p, x, &th->es, e);
     } else {
         struct enc_poisson p = {.rate_max = ls->rate_max, .dt = t->net->dt, .seed = t->spec.seed};
@@ -154,8 +154,7 @@ static int encode(const struct train *t, struct tthread *th, const float *x, uin
 
 /* ---- opening ---- */
 
-static int make_threads(struct train *t, struct err *e)
-{
+static int make_threads(struct train *t, struct err *e) {
     t->th = calloc((size_t)t->nthreads, sizeof *t->th);
     if (!t->th) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     for (int k = 0; k < t->nthreads; k++) {
@@ -182,8 +181,7 @@ static int make_threads(struct train *t, struct err *e)
     return 0;
 }
 
-static int check_rule(const struct train *t, struct err *e)
-{
+static int check_rule(const struct train *t, struct err *e) {
     const struct snn *n = t->net;
     if (t->ls.rule != LSPEC_APICAL && !t->ls.align) return 0;
     for (int l = 0; l < n->nlayers - 1; l++)
@@ -193,14 +191,13 @@ static int check_rule(const struct train *t, struct err *e)
                            "layer above, or from the readout with feedback = \"direct\", onto its "
                            "apical compartment)",
                            t->ls.rule == LSPEC_APICAL ? "learning.rule = \"apical\""
-                                                       : "learning.align = true",
+                                                      : "learning.align = true",
                            n->L[l].name);
     return 0;
 }
 
 int train_open(struct train **out, const char *config, const char *const *sets, int nsets,
-               const struct train_opts *o, struct err *e)
-{
+               const struct train_opts *o, struct err *e) {
     *out = NULL;
     struct train *t = calloc(1, sizeof *t);
     if (!t) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
@@ -237,14 +234,14 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
         if (rc == ERR_INPUT) snprintf(e->file, sizeof e->file, "%s", config);
         return rc;
     }
-    int nth = o->threads > 0 ? o->threads : t->spec.threads > 0 ? t->spec.threads
-                                                                 : omp_get_max_threads();
+    int nth = o->threads > 0        ? o->threads
+              : t->spec.threads > 0 ? t->spec.threads
+                                    : omp_get_max_threads();
     t->nthreads = nth < 1 ? 1 : nth;
     return make_threads(t, e);
 }
 
-void train_close(struct train *t)
-{
+void train_close(struct train *t) {
     if (!t) return;
     for (int k = 0; t->th && k < t->nthreads; k++) {
         snn_work_destroy(t->th[k].w);
@@ -270,8 +267,7 @@ void train_close(struct train *t)
  * correctness and spikes into t->s_*. Chunk c holds samples [c bs / nc, (c + 1) bs / nc) and
  * is summed in sample order; chunks are summed in chunk order: no thread count enters. */
 static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_t key0, int rule,
-                      int learn, double *out, struct err *e)
-{
+                      int learn, double *out, struct err *e) {
     const struct snn *n = t->net;
     const size_t nf = n->nforward;
     const int nc = (int)(bs < TRAIN_CHUNKS ? bs : TRAIN_CHUNKS);
@@ -283,7 +279,8 @@ static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_
         struct tthread *th = &t->th[omp_get_thread_num()];
         double *g = out ? t->cgrad + (size_t)c * nf : NULL;
         if (g) memset(g, 0, sizeof(double) * nf);
-        uint32_t b0 = (uint32_t)((uint64_t)c * bs / nc), b1 = (uint32_t)((uint64_t)(c + 1) * bs / nc);
+        uint32_t b0 = (uint32_t)((uint64_t)c * bs / nc),
+                 b1 = (uint32_t)((uint64_t)(c + 1) * bs / nc);
         for (uint32_t b = b0; b < b1; b++) {
             uint32_t i = idx[b];
             struct err le = {0};
@@ -297,7 +294,8 @@ static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_
             if (g) snn_backward(n, th->w, &th->in, d->y[i], rule, 1.0 / bs, g);
             t->s_loss[b] = r.loss;
             t->s_ok[b] = r.pred == d->y[i];
-            for (int l = 0; l < n->nlayers; l++) t->s_spk[(size_t)b * SNN_MAX_LAYERS + l] = r.spikes[l];
+            for (int l = 0; l < n->nlayers; l++)
+                t->s_spk[(size_t)b * SNN_MAX_LAYERS + l] = r.spikes[l];
         }
     }
     if (fail) {
@@ -308,22 +306,22 @@ static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_
 #pragma omp parallel for schedule(static) num_threads(t->nthreads)
     for (size_t k = 0; k < nf; k++) {
         double s = 0;
-        for (int c = 0; c < nc; c++) s += t->cgrad[(size_t)c * nf + k];
+        for (int c = 0; c < nc; c++)
+            s += t->cgrad[(size_t)c * nf + k];
         out[k] = s;
     }
     return 0;
 }
 
-static double cosine(const double *a, const double *b, size_t n)
-{
+static double cosine(const double *a, const double *b, size_t n) {
     double ab = 0, aa = 0, bb = 0;
-    for (size_t k = 0; k < n; k++) ab += a[k] * b[k], aa += a[k] * a[k], bb += b[k] * b[k];
+    for (size_t k = 0; k < n; k++)
+        ab += a[k] * b[k], aa += a[k] * a[k], bb += b[k] * b[k];
     return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : NAN;
 }
 
 /* Learned feedback: B takes its forward partner's change, then decays. */
-static void learn_feedback(struct train *t)
-{
+static void learn_feedback(struct train *t) {
     struct snn *n = t->net;
     for (int l = 0; l < n->nlayers - 1; l++) {
         const struct snn_layer *L = &n->L[l];
@@ -332,13 +330,13 @@ static void learn_feedback(struct train *t)
         double *B = n->params + L->b_off;
         const double *W = n->params + A->w_off, *W0 = t->wold + A->w_off;
         const double keep = 1 - t->ls.feedback_decay;
-        for (size_t k = 0; k < (size_t)L->n * A->n; k++) B[k] = keep * (B[k] + (W[k] - W0[k]));
+        for (size_t k = 0; k < (size_t)L->n * A->n; k++)
+            B[k] = keep * (B[k] + (W[k] - W0[k]));
     }
 }
 
 /* The first layer (in chain order) whose weights are not all finite, or -1. */
-static int nonfinite_layer(const struct snn *n)
-{
+static int nonfinite_layer(const struct snn *n) {
     for (int l = 0; l < n->nlayers; l++) {
         const double *w = n->params + n->L[l].w_off;
         for (size_t k = 0; k < (size_t)n->L[l].n_in * n->L[l].n; k++)
@@ -349,8 +347,7 @@ static int nonfinite_layer(const struct snn *n)
 
 /* ---- evaluation ---- */
 
-static int eval_set(struct train *t, int use_train, double *loss, double *acc, struct err *e)
-{
+static int eval_set(struct train *t, int use_train, double *loss, double *acc, struct err *e) {
     const struct data_set *d = use_train ? t->train : t->test;
     double ls = 0, ok = 0;
     uint32_t bs = t->ls.batch;
@@ -361,9 +358,11 @@ static int eval_set(struct train *t, int use_train, double *loss, double *acc, s
     int rc = 0;
     for (uint32_t b0 = 0; b0 < d->n && !rc; b0 += bs) {
         uint32_t m = d->n - b0 < bs ? d->n - b0 : bs;
-        for (uint32_t k = 0; k < m; k++) idx[k] = b0 + k;
+        for (uint32_t k = 0; k < m; k++)
+            idx[k] = b0 + k;
         rc = batch_grad(t, idx, m, 0x80000000u, 0, 0, NULL, e);
-        for (uint32_t k = 0; k < m && !rc; k++) ls += t->s_loss[k], ok += t->s_ok[k];
+        for (uint32_t k = 0; k < m && !rc; k++)
+            ls += t->s_loss[k], ok += t->s_ok[k];
     }
     t->test = keep;
     free(idx);
@@ -372,8 +371,7 @@ static int eval_set(struct train *t, int use_train, double *loss, double *acc, s
     return rc;
 }
 
-int train_eval(struct train *t, int use_train, double *loss, double *acc, struct err *e)
-{
+int train_eval(struct train *t, int use_train, double *loss, double *acc, struct err *e) {
     return eval_set(t, use_train, loss, acc, e);
 }
 
@@ -390,8 +388,7 @@ struct ck_head {
     double part[6 + 2 * SNN_MAX_LAYERS];
 };
 
-static int ck_write(const struct train *t, const char *path, struct err *e)
-{
+static int ck_write(const struct train *t, const char *path, struct err *e) {
     struct afile f;
     int rc = afile_open(&f, path, e);
     if (rc) return rc;
@@ -409,8 +406,8 @@ static int ck_write(const struct train *t, const char *path, struct err *e)
     double *p = h.part;
     p[0] = t->part_loss, p[1] = t->part_ok, p[2] = t->part_n, p[3] = t->part_ncos,
     p[4] = t->part_sec;
-    for (int l = 0; l < SNN_MAX_LAYERS; l++) p[6 + l] = t->part_spk[l],
-                                             p[6 + SNN_MAX_LAYERS + l] = t->part_cos[l];
+    for (int l = 0; l < SNN_MAX_LAYERS; l++)
+        p[6 + l] = t->part_spk[l], p[6 + SNN_MAX_LAYERS + l] = t->part_cos[l];
     int ok = fwrite(&h, sizeof h, 1, f.fp) == 1 &&
              fwrite(t->net->params, sizeof(double), t->net->nparams, f.fp) == t->net->nparams &&
              optim_state_write(&t->opt, f.fp) == 0 &&
@@ -423,11 +420,11 @@ static int ck_write(const struct train *t, const char *path, struct err *e)
 }
 
 /* Reads a checkpoint; with full, also the optimizer state, history and position. */
-static int ck_read(struct train *t, const char *path, int full, struct err *e)
-{
+static int ck_read(struct train *t, const char *path, int full, struct err *e) {
     FILE *f = fopen(path, "rb");
-    if (!f) return err_set(e, ERR_INPUT, path, 0, "", "cannot open the checkpoint: %s",
-                           strerror(errno));
+    if (!f)
+        return err_set(e, ERR_INPUT, path, 0, "", "cannot open the checkpoint: %s",
+                       strerror(errno));
     struct ck_head h;
     int rc = 0;
     if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, CK_MAGIC, 8) != 0)
@@ -437,11 +434,13 @@ static int ck_read(struct train *t, const char *path, int full, struct err *e)
                      h.version, CK_VERSION);
     else if (h.nparams != t->net->nparams || h.nforward != t->net->nforward ||
              h.nlayers != (uint32_t)t->net->nlayers)
-        rc = err_set(e, ERR_INPUT, path, 0, "", "the checkpoint holds %llu weights in %u layers, "
-                     "this config's network %zu in %d", (unsigned long long)h.nparams, h.nlayers,
-                     t->net->nparams, t->net->nlayers);
+        rc = err_set(e, ERR_INPUT, path, 0, "",
+                     "the checkpoint holds %llu weights in %u layers, "
+                     "this config's network %zu in %d",
+                     (unsigned long long)h.nparams, h.nlayers, t->net->nparams, t->net->nlayers);
     else if (full && h.config_hash != t->spec.config_hash)
-        rc = err_set(e, ERR_INPUT, path, 0, "", "the checkpoint comes from another config "
+        rc = err_set(e, ERR_INPUT, path, 0, "",
+                     "the checkpoint comes from another config "
                      "(hash %016llx, this one %016llx): resume needs the same config and --set",
                      (unsigned long long)h.config_hash, (unsigned long long)t->spec.config_hash);
     double *params = rc ? NULL : malloc(sizeof(double) * (h.nparams ? h.nparams : 1));
@@ -451,14 +450,18 @@ static int ck_read(struct train *t, const char *path, int full, struct err *e)
     struct train_epoch *hist = NULL;
     if (!rc && full) {
         hist = malloc(sizeof *hist * (h.nhist + 1));
-        if (!hist) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+        if (!hist)
+            rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
         else if (optim_state_read(&t->opt, f) != 0 ||
                  fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
-            rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (optimizer state or "
+            rc = err_set(e, ERR_INPUT, path, 0, "",
+                         "truncated checkpoint (optimizer state or "
                          "history)");
     }
-    if (!rc && fgetc(f) != EOF) rc = err_set(e, ERR_INPUT, path, 0, "", "bytes after the end of "
-                                             "the checkpoint");
+    if (!rc && fgetc(f) != EOF)
+        rc = err_set(e, ERR_INPUT, path, 0, "",
+                     "bytes after the end of "
+                     "the checkpoint");
     for (size_t k = 0; !rc && k < h.nparams; k++)
         if (!isfinite(params[k]))
             rc = err_set(e, ERR_INPUT, path, 0, "", "weight %zu is not finite", k);
@@ -478,24 +481,23 @@ static int ck_read(struct train *t, const char *path, int full, struct err *e)
         const double *p = h.part;
         t->part_loss = p[0], t->part_ok = p[1], t->part_n = p[2], t->part_ncos = p[3],
         t->part_sec = p[4];
-        for (int l = 0; l < SNN_MAX_LAYERS; l++) t->part_spk[l] = p[6 + l],
-                                                 t->part_cos[l] = p[6 + SNN_MAX_LAYERS + l];
+        for (int l = 0; l < SNN_MAX_LAYERS; l++)
+            t->part_spk[l] = p[6 + l], t->part_cos[l] = p[6 + SNN_MAX_LAYERS + l];
     }
     return 0;
 }
 
-int train_load_weights(struct train *t, const char *path, struct err *e)
-{
+int train_load_weights(struct train *t, const char *path, struct err *e) {
     return ck_read(t, path, 0, e);
 }
 
 /* ---- epochs ---- */
 
-static void shuffle(uint32_t *perm, uint32_t n, uint64_t seed, uint32_t epoch)
-{
+static void shuffle(uint32_t *perm, uint32_t n, uint64_t seed, uint32_t epoch) {
     struct rng r;
     rng_init(&r, seed, TRAIN_STREAM, epoch, 0);
-    for (uint32_t i = 0; i < n; i++) perm[i] = i;
+    for (uint32_t i = 0; i < n; i++)
+        perm[i] = i;
     for (uint32_t i = n; i > 1; i--) {
         uint32_t j = rng_below(&r, i);
         uint32_t x = perm[i - 1];
@@ -504,16 +506,14 @@ static void shuffle(uint32_t *perm, uint32_t n, uint64_t seed, uint32_t epoch)
     }
 }
 
-static void reset_partial(struct train *t)
-{
+static void reset_partial(struct train *t) {
     t->part_loss = t->part_ok = t->part_n = t->part_ncos = t->part_sec = 0;
     memset(t->part_spk, 0, sizeof t->part_spk);
     memset(t->part_cos, 0, sizeof t->part_cos);
 }
 
 /* One mini-batch: gradient, alignment, optimizer, learned feedback, checks. */
-static int step(struct train *t, uint32_t epoch, uint32_t b, uint32_t nb, struct err *e)
-{
+static int step(struct train *t, uint32_t epoch, uint32_t b, uint32_t nb, struct err *e) {
     struct snn *n = t->net;
     const uint32_t N = t->train->n, bs0 = t->ls.batch;
     const uint32_t *idx = t->perm + (size_t)b * bs0;
@@ -545,30 +545,31 @@ static int step(struct train *t, uint32_t epoch, uint32_t b, uint32_t nb, struct
     int bad = nonfinite_layer(n);
     if (bad >= 0) {
         memcpy(n->params, t->wold, sizeof(double) * n->nparams);
-        return err_set(e, ERR_NONFINITE, t->config, 0, "", "epoch %u, mini-batch %u: the weights "
+        return err_set(e, ERR_NONFINITE, t->config, 0, "",
+                       "epoch %u, mini-batch %u: the weights "
                        "into layer %s became NaN or infinite (try a smaller learning.optimizer.lr"
-                       " or clip); checkpoint.bin keeps the last good state", epoch + 1, b + 1,
-                       n->L[bad].name);
+                       " or clip); checkpoint.bin keeps the last good state",
+                       epoch + 1, b + 1, n->L[bad].name);
     }
     return 0;
 }
 
-static void print_epoch(const struct train *t, const struct train_epoch *h)
-{
+static void print_epoch(const struct train *t, const struct train_epoch *h) {
     const struct snn *n = t->net;
     printf("epoch %u/%u  loss %.4f  train %.2f %%  test %.2f %% (loss %.4f)", h->epoch,
            t->ls.epochs, h->loss, h->acc, h->test_acc, h->test_loss);
-    for (int l = 0; l < n->nlayers - 1; l++) printf("  %s %.1f Hz", n->L[l].name, h->rate_hz[l]);
+    for (int l = 0; l < n->nlayers - 1; l++)
+        printf("  %s %.1f Hz", n->L[l].name, h->rate_hz[l]);
     if (t->ls.align) {
         printf("  cos");
-        for (int l = 0; l < n->nlayers; l++) printf(" %s %.3f", n->L[l].name, h->cos[l]);
+        for (int l = 0; l < n->nlayers; l++)
+            printf(" %s %.3f", n->L[l].name, h->cos[l]);
     }
     printf("  %.2f s\n", h->seconds);
     fflush(stdout);
 }
 
-int train_run(struct train *t, const char *out_dir, int resume, struct err *e)
-{
+int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
     char ck[1100];
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", out_dir);
     int rc = afile_mkdirs(out_dir, e);
@@ -590,15 +591,19 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e)
     for (; t->epoch < t->ls.epochs; t->epoch++) {
         double t0 = now_s();
         shuffle(t->perm, N, t->spec.seed, t->epoch);
+        /* from the epoch alone, so a resumed run steps alike */
+        t->opt.c.lr = t->ls.opt.lr * pow(t->ls.lr_decay, (double)t->epoch);
         for (uint32_t b = t->next_batch; b < nb; b++) {
             if ((rc = step(t, t->epoch, b, nb, e))) return rc;
             t->next_batch = b + 1;
             if (t->stop && *t->stop && b + 1 < nb) {
                 t->part_sec += now_s() - t0;
                 int wr = ck_write(t, ck, e);
-                return wr ? wr : err_set(e, ERR_INTERRUPTED, "", 0, "", "interrupted at epoch %u, "
-                                         "mini-batch %u: %s holds the state to resume from",
-                                         t->epoch + 1, b + 1, ck);
+                return wr ? wr
+                          : err_set(e, ERR_INTERRUPTED, "", 0, "",
+                                    "interrupted at epoch %u, "
+                                    "mini-batch %u: %s holds the state to resume from",
+                                    t->epoch + 1, b + 1, ck);
             }
         }
         struct train_epoch h;
@@ -607,9 +612,11 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e)
         h.loss = t->part_loss / t->part_n;
         h.acc = 100.0 * t->part_ok / t->part_n;
         for (int l = 0; l < SNN_MAX_LAYERS; l++) {
-            h.rate_hz[l] = l < n->nlayers - 1 ? t->part_spk[l] / t->part_n / n->L[l].n * to_hz : NAN;
-            h.cos[l] = t->ls.align && t->part_ncos > 0 && l < n->nlayers ? t->part_cos[l] / t->part_ncos
-                                                                         : NAN;
+            h.rate_hz[l] =
+                l < n->nlayers - 1 ? t->part_spk[l] / t->part_n / n->L[l].n * to_hz : NAN;
+            h.cos[l] = t->ls.align && t->part_ncos > 0 && l < n->nlayers
+                           ? t->part_cos[l] / t->part_ncos
+                           : NAN;
         }
         if ((rc = eval_set(t, 0, &h.test_loss, &h.test_acc, e))) return rc;
         h.seconds = t->part_sec + now_s() - t0;
@@ -619,15 +626,18 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e)
         uint32_t done = t->epoch;
         t->epoch++; /* the checkpoint says where to go on */
         rc = ck_write(t, ck, e);
-        if (!rc) rc = tout_write(out_dir, t->config, &t->spec, &t->ls, n, t->hist, t->nhist,
-                                 t->nthreads, e);
+        if (!rc)
+            rc = tout_write(out_dir, t->config, &t->spec, &t->ls, n, t->hist, t->nhist, t->nthreads,
+                            e);
         t->epoch = done;
         if (rc) return rc;
         if (!t->quiet) print_epoch(t, &h);
         if (t->stop && *t->stop) {
             t->epoch++;
-            return err_set(e, ERR_INTERRUPTED, "", 0, "", "interrupted after epoch %u: %s holds "
-                           "the state to resume from", h.epoch, ck);
+            return err_set(e, ERR_INTERRUPTED, "", 0, "",
+                           "interrupted after epoch %u: %s holds "
+                           "the state to resume from",
+                           h.epoch, ck);
         }
     }
     return 0;

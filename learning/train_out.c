@@ -109,6 +109,7 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
     cJSON *op = cJSON_AddObjectToObject(o, "optimizer");
     cJSON_AddStringToObject(op, "type", ls->opt.type == OPTIM_ADAM ? "adam" : "sgd");
     cJSON_AddNumberToObject(op, "lr", ls->opt.lr);
+    cJSON_AddNumberToObject(op, "lr_decay", ls->lr_decay);
     if (ls->opt.type == OPTIM_ADAM) {
         cJSON_AddNumberToObject(op, "beta1", ls->opt.beta1);
         cJSON_AddNumberToObject(op, "beta2", ls->opt.beta2);
