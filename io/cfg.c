@@ -1470,6 +1470,12 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
 
 /* ---- --set overrides ---- */
 
+/* libconfig numbers its types GROUP < INT ... BOOL < ARRAY < LIST: a group is not a scalar. */
+static int is_scalar_type(int type)
+{
+    return type >= CONFIG_TYPE_INT && type <= CONFIG_TYPE_BOOL;
+}
+
 static void copy_setting(config_setting_t *dst, const config_setting_t *src)
 {
     switch (config_setting_type(src)) {
@@ -1610,7 +1616,7 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
         /* a scalar of the same type is changed in place, so the key keeps its position (and
          * the config hash does not depend on how a value was set) */
         config_setting_t *fresh = NULL;
-        if (old && config_setting_type(old) == type && type <= CONFIG_TYPE_BOOL) {
+        if (old && config_setting_type(old) == type && is_scalar_type(type)) {
             fresh = old;
         } else {
             if (old) {
@@ -1630,8 +1636,8 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
     } else {
         long idx = index_of(last, config_setting_length(parent));
         config_setting_t *el = idx >= 0 ? config_setting_get_elem(parent, (unsigned)idx) : NULL;
-        if (!el || config_setting_type(el) > CONFIG_TYPE_BOOL ||
-            config_setting_type(val) > CONFIG_TYPE_BOOL)
+        if (!el || !is_scalar_type(config_setting_type(el)) ||
+            !is_scalar_type(config_setting_type(val)))
             rc = err_set(e, ERR_INPUT, from, 0, shown,
                          "only a scalar element of an array or list can be set");
         else if (log_add(log, el, set))

@@ -685,6 +685,21 @@ static void test_set_projection_weight(void) {
     EXPECT(check_cmd(path, "--set 'projections.[2].weight=1e13'", out, sizeof out) == 2, "[2] big",
            out);
     EXPECT(strstr(out, "projections.ie.weight") != NULL, "[2] big", out);
+
+    /* a group replacing a group (not merged into it, not ignored) */
+    const char *g1 = "--set 'projections.ee.weight={dist=\"normal\";mean=1.0;std=0.1;}'";
+    char both[256];
+    EXPECT(check_cmd(path, g1, out, sizeof out) == 0, "ee group", out);
+    checked_hash(out, h1, sizeof h1);
+    snprintf(both, sizeof both, "%s %s", g1,
+             "--set 'projections.ee.weight={dist=\"normal\";mean=1.0;std=0.2;}'");
+    EXPECT(check_cmd(path, both, out, sizeof out) == 0, "ee group twice", out);
+    checked_hash(out, h2, sizeof h2);
+    EXPECT(h1[0] && h2[0] && strcmp(h1, h2) != 0, "group over group changes the hash", out);
+    snprintf(both, sizeof both, "%s %s", g1,
+             "--set 'projections.ee.weight={dist=\"normal\";mean=1.0;std=1e13;}'");
+    EXPECT(check_cmd(path, both, out, sizeof out) == 2, "group over group, out of range", out);
+    EXPECT(strstr(out, "projections.ee.weight.std") != NULL, "group over group", out);
 }
 
 static void test_set_index_range(void) {
