@@ -21,25 +21,31 @@ static const char usage[] =
     "        run the config at every point of a grid, resumably; table in OUT/results.csv\n"
     "  sweep collect OUT | sweep plot OUT --x PATH [--y PATH] --z METRIC -o FILE.svg\n"
     "        (see apical sweep --help and docs/sweeps.md)\n"
+    "  train CONFIG [-o DIR] [--set PATH=VALUE]... [--seed N] [--threads N] [--epochs N]\n"
+    "        [--align] [--resume] [--quiet]\n"
+    "        train a network of mc_lif layers (apical rule or BPTT; docs/learning.md)\n"
+    "  eval CONFIG --weights CHECKPOINT [--train] [--set PATH=VALUE]... [--threads N]\n"
+    "        loss and accuracy of trained weights, one JSON line\n"
     "\n"
     "  apical --help | --version\n"
     "Exit status: 0 done, 1 failed while running, 2 bad input, 130/143 interrupted.\n"
     "Config reference: docs/config.md\n";
 
-int cli_report(const struct err *e)
-{
+int cli_report(const struct err *e) {
     char buf[2048];
     err_format(e, buf, sizeof buf);
     fprintf(stderr, "apical: %s\n", buf);
     switch (e->code) {
-    case ERR_INPUT: return 2;
-    case ERR_INTERRUPTED: return 130;
-    default: return 1;
+    case ERR_INPUT:
+        return 2;
+    case ERR_INTERRUPTED:
+        return 130;
+    default:
+        return 1;
     }
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;

@@ -10,7 +10,9 @@
 
 /* The only mutable file-scope state: what a signal handler may touch. */
 static volatile sig_atomic_t stop_signal;
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig) {
+    stop_signal = sig;
+}
 
 static const char usage_train[] =
     "usage: apical train CONFIG [-o DIR] [--set PATH=VALUE]... [--seed N] [--threads N]\n"
@@ -33,14 +35,12 @@ struct targs {
     char extra[3][64];
 };
 
-static int bad_arg(const char *usage, const char *msg, const char *arg)
-{
+static int bad_arg(const char *usage, const char *msg, const char *arg) {
     fprintf(stderr, "apical: %s%s%s\n%s", msg, arg ? " " : "", arg ? arg : "", usage);
     return 2;
 }
 
-static int parse_count(const char *v, long lo, long hi, long *out)
-{
+static int parse_count(const char *v, long lo, long hi, long *out) {
     char *end;
     errno = 0;
     long x = strtol(v, &end, 10);
@@ -49,15 +49,21 @@ static int parse_count(const char *v, long lo, long hi, long *out)
     return 0;
 }
 
-static int parse(int argc, char **argv, int train, struct targs *a)
-{
+static int parse(int argc, char **argv, int train, struct targs *a) {
     const char *usage = train ? usage_train : usage_eval;
     memset(a, 0, sizeof *a);
-    int nextra = 0;
+    int nextra = 0, seen = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         long x;
+        /* each of the three options that become a --set fills one slot of extra, once */
+        int bit = !strcmp(s, "--seed")              ? 1
+                  : train && !strcmp(s, "--epochs") ? 2
+                  : train && !strcmp(s, "--align")  ? 4
+                                                    : 0;
+        if (bit & seen) return bad_arg(usage, "repeated option", s);
+        seen |= bit;
         if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
             fputs(usage, stdout);
             return -1;
@@ -66,7 +72,7 @@ static int parse(int argc, char **argv, int train, struct targs *a)
             if (a->nsets >= CLI_MAX_SETS - 3) return bad_arg(usage, "too many --set", NULL);
             a->sets[a->nsets++] = val, i++;
         } else if (!strcmp(s, "--seed") || (train && !strcmp(s, "--epochs"))) {
-            if (!val || parse_count(val, 0, 1L << 30, &x))
+            if (!val || parse_count(val, 0, 1L << 20, &x))
                 return bad_arg(usage, "needs an integer >= 0:", s);
             snprintf(a->extra[nextra], sizeof a->extra[0], "%s=%ld",
                      !strcmp(s, "--seed") ? "simulation.seed" : "learning.epochs", x);
@@ -97,15 +103,13 @@ static int parse(int argc, char **argv, int train, struct targs *a)
         } else {
             return bad_arg(usage, "unexpected argument", s);
         }
-        if (nextra > 3) return bad_arg(usage, "repeated option", s);
     }
     if (!a->config) return bad_arg(usage, "missing CONFIG", NULL);
     if (!train && !a->weights) return bad_arg(usage, "missing --weights CHECKPOINT", NULL);
     return 0;
 }
 
-int cli_train(int argc, char **argv)
-{
+int cli_train(int argc, char **argv) {
     struct targs a;
     int rc = parse(argc, argv, 1, &a);
     if (rc) return rc < 0 ? 0 : rc;
@@ -157,8 +161,7 @@ int cli_train(int argc, char **argv)
     return rc ? cli_report(&e) : 0;
 }
 
-int cli_eval(int argc, char **argv)
-{
+int cli_eval(int argc, char **argv) {
     struct targs a;
     int rc = parse(argc, argv, 0, &a);
     if (rc) return rc < 0 ? 0 : rc;
@@ -173,7 +176,8 @@ int cli_eval(int argc, char **argv)
         return cli_report(&e);
     }
     printf("{\"config\": \"%s\", \"weights\": \"%s\", \"split\": \"%s\", \"loss\": %.6f, "
-           "\"accuracy\": %.2f}\n", a.config, a.weights, a.use_train ? "train" : "test", loss, acc);
+           "\"accuracy\": %.2f}\n",
+           a.config, a.weights, a.use_train ? "train" : "test", loss, acc);
     train_close(t);
     return 0;
 }

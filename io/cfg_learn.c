@@ -217,7 +217,9 @@ int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_s
     ls->lr_decay = 1.0;
     struct reader r = {.ls = ls};
     /* training longer (a larger learning.epochs) resumes the same run */
-    static const char *const unhashed[] = {"learning.epochs", NULL};
+    /* settings that change no weight: a run may resume with other values */
+    static const char *const unhashed[] = {"learning.epochs", "learning.align",
+                                           "learning.align_batches", NULL};
     struct cfg_ext x = {.blocks = blocks, .read = read_blocks, .self = &r, .unhashed = unhashed};
     return cfg_load_ext(path, sets, nsets, &x, spec, resolved, e);
 }

@@ -22,7 +22,7 @@ struct learn_spec {
     struct optim_cfg opt;
     double lr_decay;         /* epoch e (from 1) trains at lr * lr_decay^(e - 1) */
     double rate_target_hz, rate_strength;
-    double feedback_decay;   /* learned feedback: B *= 1 - decay per step */
+    double feedback_decay;   /* learned feedback: B <- (1 - decay)(B + dW) per mini-batch */
     uint32_t batch, epochs;
     int align;               /* report the cosine of apical update and BPTT gradient */
     uint32_t align_batches;  /* mini-batches it is averaged over per epoch */

@@ -335,12 +335,23 @@ static void learn_feedback(struct train *t) {
     }
 }
 
-/* The first layer (in chain order) whose weights are not all finite, or -1. */
-static int nonfinite_layer(const struct snn *n) {
+static int all_finite(const double *w, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (!isfinite(w[k])) return 0;
+    return 1;
+}
+
+/* The first layer (in chain order) whose forward weights, or whose own feedback matrix (then
+ * *fb = 1), are not all finite; -1 if none. */
+static int nonfinite_layer(const struct snn *n, int *fb) {
     for (int l = 0; l < n->nlayers; l++) {
-        const double *w = n->params + n->L[l].w_off;
-        for (size_t k = 0; k < (size_t)n->L[l].n_in * n->L[l].n; k++)
-            if (!isfinite(w[k])) return l;
+        const struct snn_layer *L = &n->L[l];
+        *fb = 0;
+        if (!all_finite(n->params + L->w_off, (size_t)L->n_in * L->n)) return l;
+        *fb = 1;
+        if (L->fb != SNN_FB_NONE && L->fb != SNN_FB_SYMMETRIC &&
+            !all_finite(n->params + L->b_off, (size_t)L->n * n->L[L->fb_src].n))
+            return l;
     }
     return -1;
 }
@@ -447,21 +458,26 @@ static int ck_read(struct train *t, const char *path, int full, struct err *e) {
     if (!rc && !params) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     if (!rc && fread(params, sizeof(double), h.nparams, f) != h.nparams)
         rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (weights)");
+    /* the optimizer state and history are read (and so checked) even when only the weights
+     * are wanted: eval refuses a checkpoint that resume would */
     struct train_epoch *hist = NULL;
-    if (!rc && full) {
+    struct optim scratch = {0}, *opt = &t->opt;
+    if (!rc && !full) {
+        rc = optim_init(&scratch, &t->opt.c, t->opt.n, e);
+        opt = &scratch;
+    }
+    if (!rc) {
         hist = malloc(sizeof *hist * (h.nhist + 1));
         if (!hist)
             rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-        else if (optim_state_read(&t->opt, f) != 0 ||
-                 fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
+        else if (optim_state_read(opt, f) != 0 || fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
             rc = err_set(e, ERR_INPUT, path, 0, "",
-                         "truncated checkpoint (optimizer state or "
-                         "history)");
+                         "truncated checkpoint (optimizer state or history)");
     }
+    optim_free(&scratch);
+    if (!full) free(hist), hist = NULL;
     if (!rc && fgetc(f) != EOF)
-        rc = err_set(e, ERR_INPUT, path, 0, "",
-                     "bytes after the end of "
-                     "the checkpoint");
+        rc = err_set(e, ERR_INPUT, path, 0, "", "bytes after the end of the checkpoint");
     for (size_t k = 0; !rc && k < h.nparams; k++)
         if (!isfinite(params[k]))
             rc = err_set(e, ERR_INPUT, path, 0, "", "weight %zu is not finite", k);
@@ -542,14 +558,16 @@ static int step(struct train *t, uint32_t epoch, uint32_t b, uint32_t nb, struct
     memcpy(t->wold, n->params, sizeof(double) * n->nparams);
     optim_step(&t->opt, n->params, t->grad);
     learn_feedback(t);
-    int bad = nonfinite_layer(n);
+    int fb, bad = nonfinite_layer(n, &fb);
     if (bad >= 0) {
         memcpy(n->params, t->wold, sizeof(double) * n->nparams);
+        char kept[96] = "checkpoint.bin, if there is one, is left as it was";
+        if (epoch > 0)
+            snprintf(kept, sizeof kept, "checkpoint.bin keeps the state after epoch %u", epoch);
         return err_set(e, ERR_NONFINITE, t->config, 0, "",
-                       "epoch %u, mini-batch %u: the weights "
-                       "into layer %s became NaN or infinite (try a smaller learning.optimizer.lr"
-                       " or clip); checkpoint.bin keeps the last good state",
-                       epoch + 1, b + 1, n->L[bad].name);
+                       "epoch %u, mini-batch %u: the %s weights into layer %s became NaN or "
+                       "infinite (try a smaller learning.optimizer.lr or clip); %s",
+                       epoch + 1, b + 1, fb ? "feedback" : "forward", n->L[bad].name, kept);
     }
     return 0;
 }
