@@ -524,6 +524,26 @@ SNN_HOT static void gather_step(uint32_t m, const double *W, const struct snn_in
         axpy(m, in->v[k], W + (size_t)in->j[k] * m, c);
 }
 
+/* Appends (t, i, s_i) for every s_i != 0. Spikes are rare: eight units at a time are skipped
+ * when all their bits but the signs are zero (-0 is no spike, as in s != 0). */
+static void push_spikes(uint32_t m, const double *s, uint32_t t, struct snn_input *ev) {
+    uint32_t ne = ev->n, i = 0;
+    for (; i + 8 <= m; i += 8) {
+        uint64_t any = 0;
+        for (int k = 0; k < 8; k++) {
+            uint64_t b;
+            memcpy(&b, s + i + k, sizeof b);
+            any |= b << 1;
+        }
+        if (!any) continue;
+        for (uint32_t k = i; k < i + 8; k++)
+            if (s[k] != 0) ev->t[ne] = t, ev->j[ne] = k, ev->v[ne++] = s[k];
+    }
+    for (; i < m; i++)
+        if (s[i] != 0) ev->t[ne] = t, ev->j[ne] = i, ev->v[ne++] = s[i];
+    ev->n = ne;
+}
+
 /* One layer from rest: each step's input c(t) = sum over the input events of that step of
  * v W[j] (gathered as the steps come, events are sorted by step), then the exact step and the
  * spikes. c is scratch of m. */
@@ -550,15 +570,7 @@ static void layer_forward(const struct snn *n, const struct snn_layer *L, struct
             else
                 threshold(m, u, L->theta, s);
             reset(m, u, s, L->reset, v);
-            /* every unit writes its slot, a spike keeps it: no branch per unit */
-            uint32_t ne = lw->ev.n;
-            for (uint32_t i = 0; i < m; i++) {
-                lw->ev.t[ne] = t;
-                lw->ev.j[ne] = i;
-                lw->ev.v[ne] = s[i];
-                ne += s[i] != 0;
-            }
-            lw->ev.n = ne;
+            push_spikes(m, s, t, &lw->ev);
         }
         double *sw = lw->z;
         lw->z = lw->zn;
