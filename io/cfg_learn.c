@@ -41,6 +41,14 @@ static int optimizer(const struct cfg_ctx *c, const config_setting_t *g, struct 
         return cfg_rd_fail(c, config_setting_get_member(g, "momentum"),
                            "learning.optimizer.momentum",
                            "for sgd; adam's moments are beta1 and beta2");
+    static const char *const adam_only[] = {"beta1", "beta2", "eps", NULL};
+    for (int k = 0; type == OPTIM_SGD && adam_only[k]; k++) {
+        const config_setting_t *x = config_setting_get_member(g, adam_only[k]);
+        if (!x) continue;
+        char path[64];
+        snprintf(path, sizeof path, "learning.optimizer.%s", adam_only[k]);
+        return cfg_rd_fail(c, x, path, "for adam; sgd takes momentum (and nesterov)");
+    }
     return 0;
 }
 
@@ -127,6 +135,9 @@ static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn
     if (dir && ls->set != LSPEC_FMNIST)
         return cfg_rd_fail(c, config_setting_get_member(g, "dir"), "data.dir",
                            "only for set = \"fashion-mnist\"");
+    if (ls->set != LSPEC_YINYANG && config_setting_get_member(g, "seed"))
+        return cfg_rd_fail(c, config_setting_get_member(g, "seed"), "data.seed",
+                           "only for set = \"yinyang\" (the other sets are not generated)");
     if (dir && dir[0] != '/')
         snprintf(ls->dir, sizeof ls->dir, "%s/%s", cfg_rd_dir(c), dir);
     else
