@@ -665,8 +665,10 @@ void snn_forward(const struct snn *n, struct snn_work *w, const struct snn_input
     r->loss += readout_loss(n, top, label, &r->pred, w->tmp);
 }
 
-/* ext[t][j] += f * sum_i M[j][i] v[t][i] (i ascending), M rows of length m (j < rows), via its
- * transpose so that the inner loop runs along j; four terms of i per pass over ext[t]. */
+/* ext[t][j] = f * sum_i M[j][i] v[t][i] (i ascending; ext starts at zero), M rows of length m
+ * (j < rows), via its transpose so that the inner loop runs along j; four terms of i per pass
+ * over ext[t]. A step whose v equals the step before's gets a copy of its row: the same sum
+ * (with loss = "softmax_ce_mean" the readout's error is the same in every step). */
 SNN_HOT static void back_project(const struct snn *n, double *restrict wt, const double *M,
                                  uint32_t rows, uint32_t m, double f, const double *v,
                                  double *restrict ext, uint32_t *nz) {
@@ -676,6 +678,10 @@ SNN_HOT static void back_project(const struct snn *n, double *restrict wt, const
     for (uint32_t t = 0; t < n->T; t++) {
         const double *vt = v + (size_t)t * m;
         double *restrict x = ext + (size_t)t * rows;
+        if (t > 0 && !memcmp(vt, vt - m, sizeof(double) * m)) {
+            memcpy(x, x - rows, sizeof(double) * rows);
+            continue;
+        }
         uint32_t cnt = 0;
         for (uint32_t i = 0; i < m; i++)
             if (vt[i] != 0) nz[cnt++] = i;
@@ -696,6 +702,30 @@ SNN_HOT static void back_project(const struct snn *n, double *restrict wt, const
         for (; k < cnt; k++)
             axpy(rows, vt[nz[k]], wt + (size_t)nz[k] * rows, x);
     }
+}
+
+/* Row j of gw += scale v g for each event (t, j, v) of k0 .. k1 - 1, all of one step (so the rows
+ * are distinct), four rows per pass over g; each row gets the same single term as one by one. */
+SNN_HOT static void scatter_step(uint32_t m, double scale, const double *restrict g,
+                                 const struct snn_input *ev, uint32_t k0, uint32_t k1, double *gw) {
+    uint32_t k = k0;
+    for (; k + 4 <= k1; k += 4) {
+        const double v0 = scale * ev->v[k], v1 = scale * ev->v[k + 1], v2 = scale * ev->v[k + 2],
+                     v3 = scale * ev->v[k + 3];
+        double *restrict r0 = gw + (size_t)ev->j[k] * m,
+                         *restrict r1 = gw + (size_t)ev->j[k + 1] * m,
+                         *restrict r2 = gw + (size_t)ev->j[k + 2] * m,
+                         *restrict r3 = gw + (size_t)ev->j[k + 3] * m;
+        for (uint32_t i = 0; i < m; i++) {
+            const double x = g[i];
+            r0[i] += v0 * x;
+            r1[i] += v1 * x;
+            r2[i] += v2 * x;
+            r3[i] += v3 * x;
+        }
+    }
+    for (; k < k1; k++)
+        axpy(m, scale * ev->v[k], g, gw + (size_t)ev->j[k] * m);
 }
 
 /* One step of the adjoint for m units: nu = P^T mu, then the spike's terms (mode 0: readout,
@@ -803,8 +833,13 @@ void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_inpu
         const struct snn_input *ev = l ? &w->L[l - 1].ev : in;
         double *gw = grad + L->w_off;
         const uint32_t m = L->n;
-        for (uint32_t k = 0; k < ev->n; k++)
-            axpy(m, scale * ev->v[k], lw->G + (size_t)ev->t[k] * m, gw + (size_t)ev->j[k] * m);
+        for (uint32_t k = 0; k < ev->n;) {
+            uint32_t k1 = k;
+            while (k1 < ev->n && ev->t[k1] == ev->t[k])
+                k1++;
+            scatter_step(m, scale, lw->G + (size_t)ev->t[k] * m, ev, k, k1, gw);
+            k = k1;
+        }
         if (rule == SNN_BPTT && l > 0)
             back_project(n, w->wt, n->params + L->w_off, L->n_in, m, 1.0, lw->G, w->L[l - 1].X,
                          w->nz);
