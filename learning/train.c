@@ -458,24 +458,34 @@ static int ck_read(struct train *t, const char *path, int full, struct err *e) {
     if (!rc && !params) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     if (!rc && fread(params, sizeof(double), h.nparams, f) != h.nparams)
         rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (weights)");
-    /* the optimizer state and history are read (and so checked) even when only the weights
-     * are wanted: eval refuses a checkpoint that resume would */
     struct train_epoch *hist = NULL;
-    struct optim scratch = {0}, *opt = &t->opt;
-    if (!rc && !full) {
-        rc = optim_init(&scratch, &t->opt.c, t->opt.n, e);
-        opt = &scratch;
-    }
-    if (!rc) {
+    if (!rc && full) {
         hist = malloc(sizeof *hist * (h.nhist + 1));
         if (!hist)
             rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-        else if (optim_state_read(opt, f) != 0 || fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
+        else if (optim_state_read(&t->opt, f) != 0 ||
+                 fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
             rc = err_set(e, ERR_INPUT, path, 0, "",
                          "truncated checkpoint (optimizer state or history)");
+    } else if (!rc) {
+        /* weights only (eval): the optimizer the run trained with is not known here, so the
+         * rest must have the length of SGD's state (step count, m) or Adam's (+ v), then the
+         * history; a cut or padded file is refused as resume would refuse it */
+        long here = ftell(f);
+        if (here < 0 || fseek(f, 0, SEEK_END) != 0) {
+            rc = err_set(e, ERR_INPUT, path, 0, "", "cannot seek in the checkpoint");
+        } else {
+            long end = ftell(f);
+            uint64_t rest = (uint64_t)(end - here), hist_b = (uint64_t)h.nhist * sizeof *hist,
+                     sgd = sizeof(uint64_t) + 8 * h.nforward + hist_b, adam = sgd + 8 * h.nforward;
+            if (rest != sgd && rest != adam)
+                rc = err_set(e, ERR_INPUT, path, 0, "",
+                             "%s checkpoint (%llu bytes after the weights; an SGD run leaves "
+                             "%llu, an Adam run %llu)",
+                             rest < sgd ? "truncated" : "malformed", (unsigned long long)rest,
+                             (unsigned long long)sgd, (unsigned long long)adam);
+        }
     }
-    optim_free(&scratch);
-    if (!full) free(hist), hist = NULL;
     if (!rc && fgetc(f) != EOF)
         rc = err_set(e, ERR_INPUT, path, 0, "", "bytes after the end of the checkpoint");
     for (size_t k = 0; !rc && k < h.nparams; k++)
@@ -596,6 +606,9 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
         if ((rc = ck_read(t, ck, 1, e))) return rc;
         if (!t->quiet)
             printf("resuming %s at epoch %u, mini-batch %u\n", ck, t->epoch + 1, t->next_batch + 1);
+        if (!t->quiet && t->epoch >= t->ls.epochs)
+            printf("nothing to train: %u epochs done, learning.epochs = %u\n", t->epoch,
+                   t->ls.epochs);
     } else {
         reset_partial(t);
         t->epoch = t->next_batch = 0;
@@ -603,7 +616,9 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
     struct snn *n = t->net;
     const uint32_t N = t->train->n, nb = (N + t->ls.batch - 1) / t->ls.batch;
     const double to_hz = 1000.0 / (n->T * n->dt);
-    struct train_epoch *grown = realloc(t->hist, sizeof *t->hist * (t->ls.epochs + 1));
+    /* never below what a resumed history already holds (--epochs may be smaller) */
+    uint32_t room = t->ls.epochs > t->nhist ? t->ls.epochs : t->nhist;
+    struct train_epoch *grown = realloc(t->hist, sizeof *t->hist * (room + 1));
     if (!grown) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     t->hist = grown;
     for (; t->epoch < t->ls.epochs; t->epoch++) {
