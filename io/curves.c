@@ -3,6 +3,7 @@
  * 1-2-5 ticks) are small copies here. A series keeps its colour by its index in the panel, so a
  * picture redrawn every epoch does not recolour when a series starts or stops having data. */
 #include "io/curves.h"
+#include "io/svg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -30,41 +31,9 @@ struct axes {
     double x0, x1, y0, y1, top;
 };
 
-/* Text for XML: markup characters as entities, control characters as '?'. */
-static void xml_text(FILE *fp, const char *s) {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", fp);
-            break;
-        case '<':
-            fputs("&lt;", fp);
-            break;
-        case '>':
-            fputs("&gt;", fp);
-            break;
-        case '"':
-            fputs("&quot;", fp);
-            break;
-        case '\'':
-            fputs("&apos;", fp);
-            break;
-        default:
-            fputc(*p < 0x20 || *p == 0x7f ? '?' : (int)*p, fp);
-        }
-    }
-}
-
-/* 1, 2 or 5 times a power of ten, near x > 0. */
-static double nice_step(double x) {
-    double p = pow(10, floor(log10(x)));
-    double f = x / p;
-    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
-}
-
 /* Multiples of a 1-2-5 step of at least min_step in [lo, hi], about `want` of them. */
 static int ticks(double lo, double hi, int want, double min_step, double *t) {
-    double step = fmax(min_step, nice_step((hi - lo) / want));
+    double step = fmax(min_step, svg_nice_step((hi - lo) / want));
     int n = 0;
     for (double k = ceil(lo / step - 1e-9); n < MAX_TICKS && k * step <= hi + step * 1e-9; k++)
         t[n++] = fabs(k * step) < step * 1e-9 ? 0 : k * step;
@@ -135,7 +104,7 @@ static void draw_series(FILE *fp, const struct axes *A, const double *x, int n,
                         const struct curves_series *s, int j) {
     fprintf(fp, "<g class=\"series\" data-name=\"");
     if (s->name)
-        xml_text(fp, s->name);
+        svg_xml_text(fp, s->name);
     else
         fprintf(fp, "series %d", j + 1);
     fprintf(fp, "\" stroke=\"%s\" fill=\"%s\">\n", palette[j], palette[j]);
@@ -175,7 +144,7 @@ static void draw_legend(FILE *fp, const struct curves_panel *P, int n, double to
                 "cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">",
                 x, y, palette[j], x + 11, y, palette[j], x + 28, y + 4);
         if (P->s[j].name)
-            xml_text(fp, P->s[j].name);
+            svg_xml_text(fp, P->s[j].name);
         else
             fprintf(fp, "series %d", j + 1);
         fprintf(fp, "</text>\n");
@@ -196,7 +165,7 @@ static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes
     if (P->title) {
         fprintf(fp, "<text x=\"%d\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\">", ML,
                 top - 8);
-        xml_text(fp, P->title);
+        svg_xml_text(fp, P->title);
         fprintf(fp, "</text>\n");
     }
     fprintf(fp,
@@ -220,7 +189,7 @@ static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes
                 "<text transform=\"translate(%d %.1f) rotate(-90)\" font-size=\"11\" "
                 "text-anchor=\"middle\" fill=\"#444\">",
                 18, top + PH / 2.0);
-        xml_text(fp, P->ylabel);
+        svg_xml_text(fp, P->ylabel);
         fprintf(fp, "</text>\n");
     }
     int outside = 0, any = 0;
@@ -279,7 +248,7 @@ int curves_write(const char *path, const char *title, const double *x, int n,
             "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
             "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
             WIDTH, height, WIDTH, height, ML + PW / 2.0);
-    xml_text(fp, title ? title : "training");
+    svg_xml_text(fp, title ? title : "training");
     fprintf(fp, "</text>\n");
     A.top = TOP + HEAD;
     for (int k = 0; k < npanels; k++) {

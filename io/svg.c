@@ -52,15 +52,13 @@ static double xpx(const struct plot *P, double t) {
     return MARGIN_L + (t - P->t0) / (P->t1 - P->t0) * (WIDTH - MARGIN_L - MARGIN_R);
 }
 
-/* 1, 2 or 5 times a power of ten, near x. */
-static double nice_step(double x) {
+double svg_nice_step(double x) {
     double p = pow(10, floor(log10(x)));
     double f = x / p;
     return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-/* Text for XML: markup characters as entities, control characters and broken UTF-8 as '?'. */
-static void xml_text(FILE *fp, const char *s) {
+void svg_xml_text(FILE *fp, const char *s) {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         unsigned c = *p;
@@ -155,7 +153,7 @@ static void choose_sample(struct plot *P, uint32_t max_per_pop) {
 
 /* Ticks at multiples of a 1-2-5 step, about 8 over [t0, t1]; returns how many (at most max). */
 static int time_ticks(double t0, double t1, double *tick, int max) {
-    double step = nice_step((t1 - t0) / 8);
+    double step = svg_nice_step((t1 - t0) / 8);
     double first = ceil(t0 / step - 1e-9);
     int n = 0;
     for (int k = 0; k < max; k++) {
@@ -231,7 +229,7 @@ static int draw_raster(struct plot *P, struct err *e) {
         double h = (r ? r : 1) * pitch;
         fprintf(fp, "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" fill=\"%s\">",
                 MARGIN_L - 8, top + h / 2, colour(p));
-        xml_text(fp, t->pop_names[p]);
+        svg_xml_text(fp, t->pop_names[p]);
         fprintf(fp,
                 "</text>\n<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\" "
                 "fill=\"#666\">%u of %u</text>\n",
@@ -241,7 +239,7 @@ static int draw_raster(struct plot *P, struct err *e) {
                     WIDTH - MARGIN_R);
         if (count[p]) {
             fprintf(fp, "<path class=\"spikes\" data-pop=\"");
-            xml_text(fp, t->pop_names[p]);
+            svg_xml_text(fp, t->pop_names[p]);
             fprintf(fp, "\" stroke=\"%s\" stroke-width=\"1\" d=\"", colour(p));
             for (size_t j = from; j < from + count[p]; j++) {
                 size_t i = idx[j];
@@ -293,7 +291,7 @@ static void draw_legend(const struct plot *P, double y) {
         fprintf(fp, "<path d=\"M%.1f %.1fh20\" stroke=\"%s\" stroke-width=\"2\"/>", x, yy - 4,
                 colour(p));
         fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">", x + 26, yy);
-        xml_text(fp, P->t->pop_names[p]);
+        svg_xml_text(fp, P->t->pop_names[p]);
         fprintf(fp, "</text>\n");
     }
     if (np > shown)
@@ -311,7 +309,7 @@ static int draw_rates(const struct plot *P, struct err *e) {
     double rmax = 0;
     for (size_t i = 0; i < (size_t)t->npops * P->nbins; i++)
         rmax = fmax(rmax, r[i]);
-    double step = nice_step(rmax > 0 ? rmax / 4 : 0.25);
+    double step = svg_nice_step(rmax > 0 ? rmax / 4 : 0.25);
     double ymax = fmax(step, ceil(rmax / step - 1e-9) * step);
 
     fprintf(fp,
@@ -334,7 +332,7 @@ static int draw_rates(const struct plot *P, struct err *e) {
     for (int p = 0; p < t->npops; p++) {
         const double *rp = r + (size_t)p * P->nbins;
         fprintf(fp, "<path class=\"rate\" data-pop=\"");
-        xml_text(fp, t->pop_names[p]);
+        svg_xml_text(fp, t->pop_names[p]);
         fprintf(fp, "\" data-bin-ms=\"%.17g\" data-rates=\"", P->bin);
         for (size_t b = 0; b < P->nbins; b++)
             fprintf(fp, b ? " %.9g" : "%.9g", rp[b]);
@@ -381,7 +379,7 @@ static int choose_window(struct plot *P, const struct svg_raster_opts *o, struct
     double span = P->t1 - P->t0;
     if (!isfinite(o->bin_ms))
         return err_set(e, ERR_INPUT, "", 0, "", "histogram bin must be a finite number of ms");
-    P->bin = o->bin_ms > 0 ? o->bin_ms : nice_step(span / AUTO_BINS);
+    P->bin = o->bin_ms > 0 ? o->bin_ms : svg_nice_step(span / AUTO_BINS);
     double nb = ceil(span / P->bin - 1e-6);
     if (!(nb <= MAX_BINS))
         return err_set(e, ERR_INPUT, "", 0, "",
@@ -417,7 +415,7 @@ int svg_raster_write(const char *path, const struct spk_table *t, const struct s
     fprintf(f.fp, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
     fprintf(f.fp, "<text x=\"%d\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
             (WIDTH + MARGIN_L - MARGIN_R) / 2);
-    xml_text(f.fp, o->title && *o->title ? o->title : "spike raster");
+    svg_xml_text(f.fp, o->title && *o->title ? o->title : "spike raster");
     fprintf(f.fp,
             "</text>\n<text x=\"%d\" y=\"44\" font-size=\"11\" text-anchor=\"middle\" "
             "fill=\"#666\">%zu spikes in the file; rates in %g ms bins</text>\n",
@@ -601,7 +599,7 @@ static void tr_ranges(struct tr_plot *P) {
         double lo = P->ylo[c], hi = P->yhi[c];
         if (!(lo <= hi)) lo = hi = 0;
         if (!(hi - lo > 1e-9 * fmax(1, fabs(lo)))) lo -= 1, hi += 1;
-        double step = nice_step((hi - lo) / (c == TR_MV ? 4 : 2.5));
+        double step = svg_nice_step((hi - lo) / (c == TR_MV ? 4 : 2.5));
         P->ystep[c] = step;
         P->ylo[c] = floor(lo / step) * step;
         P->yhi[c] = ceil(hi / step) * step;
@@ -624,7 +622,7 @@ static void tr_line(const struct tr_plot *P, int k, double top, double h) {
     static const char *const dash[3] = {"", " stroke-dasharray=\"5 3\"",
                                         " stroke-dasharray=\"1.5 2\""};
     fprintf(P->fp, "<polyline class=\"trace\" data-col=\"");
-    xml_text(P->fp, t->cols[k].name);
+    svg_xml_text(P->fp, t->cols[k].name);
     fprintf(P->fp, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"%s points=\"",
             palette[(size_t)tc->comp % NCOLOURS], tc->cls == TR_MV ? "" : dash[tc->receptor]);
     int first = 1;
@@ -658,7 +656,7 @@ static void tr_panel(const struct tr_plot *P, int j, int input, double top, doub
     int c = input ? P->nrn[j].in_cls : TR_MV;
     const struct trace_col *n = &P->t->cols[P->nrn[j].first];
     fprintf(fp, "<g class=\"panel\" data-neuron=\"");
-    xml_text(fp, n->pop);
+    svg_xml_text(fp, n->pop);
     fprintf(fp,
             "[%u]\" data-kind=\"%s\" data-t0=\"%.17g\" data-t1=\"%.17g\" data-y0=\"%.17g\" "
             "data-y1=\"%.17g\">\n",
@@ -699,7 +697,7 @@ static void tr_legend(const struct tr_plot *P, double y) {
                 "<path d=\"M%.1f %.1fh20\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"%.1f\" "
                 "y=\"%.1f\">",
                 x, y - 4, palette[(size_t)m % NCOLOURS], x + 25, y);
-        xml_text(fp, P->comps[m]);
+        svg_xml_text(fp, P->comps[m]);
         fprintf(fp, "</text>\n");
         x += 40 + 7 * strlen(P->comps[m]);
     }
@@ -762,7 +760,7 @@ static void tr_draw(struct tr_plot *P, const struct svg_traces_opts *o) {
     fprintf(fp, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
     fprintf(fp, "<text x=\"%d\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
             (WIDTH + MARGIN_L - MARGIN_R) / 2);
-    xml_text(fp, o->title && *o->title ? o->title : "traces");
+    svg_xml_text(fp, o->title && *o->title ? o->title : "traces");
     fprintf(fp,
             "</text>\n<text x=\"%d\" y=\"44\" font-size=\"11\" text-anchor=\"middle\" "
             "fill=\"#666\">%d of %zu neurons; %zu samples from %g to %g ms</text>\n",
@@ -779,12 +777,12 @@ static void tr_draw(struct tr_plot *P, const struct svg_traces_opts *o) {
         double h = tr_neuron_h(P, n);
         const struct trace_col *c = &P->t->cols[n->first];
         fprintf(fp, "<g class=\"neuron\" data-neuron=\"");
-        xml_text(fp, c->pop);
+        svg_xml_text(fp, c->pop);
         fprintf(fp,
                 "[%u]\">\n<text transform=\"translate(22 %.1f) rotate(-90)\" font-size=\"13\" "
                 "font-weight=\"bold\" text-anchor=\"middle\">",
                 c->id, top + h / 2);
-        xml_text(fp, c->pop);
+        svg_xml_text(fp, c->pop);
         fprintf(fp, "[%u]</text>\n", c->id);
         if (n->has_v) tr_panel(P, j, 0, top, TR_V_H);
         if (tr_input_shown(P, n)) tr_panel(P, j, 1, top + (n->has_v ? TR_V_H + TR_PAD : 0), TR_I_H);

@@ -5,6 +5,7 @@
 #define APICAL_SVG_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/err.h"
 #include "io/spikes.h"
@@ -38,5 +39,10 @@ struct svg_traces_opts {
  * columns, is ERR_INPUT (naming no file); the picture is written atomically to path. */
 int svg_traces_write(const char *path, const struct trace_table *t, const struct svg_traces_opts *o,
                      struct err *e);
+
+/* Shared with io/curves: text for XML (markup characters as entities, control characters and
+ * broken UTF-8 as '?'), and 1, 2 or 5 times a power of ten near x > 0 (axis steps). */
+void svg_xml_text(FILE *fp, const char *s);
+double svg_nice_step(double x);
 
 #endif
