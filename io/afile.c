@@ -72,3 +72,13 @@ int afile_mkdirs(const char *dir, struct err *e)
         return err_set(e, ERR_IO, dir, 0, "", "not a folder");
     return 0;
 }
+
+int afile_write_text(const char *path, const char *text, struct err *e)
+{
+    struct afile f;
+    int rc = afile_open(&f, path, e);
+    if (rc) return rc;
+    fputs(text, f.fp);
+    fputc('\n', f.fp);
+    return afile_commit(&f, e);
+}

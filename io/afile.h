@@ -19,6 +19,9 @@ int afile_commit(struct afile *f, struct err *e);
 /* Closes and removes the temporary file. Safe on a file never opened. */
 void afile_abort(struct afile *f);
 
+/* The whole of text and a newline as path, atomically (a JSON document, a small table). */
+int afile_write_text(const char *path, const char *text, struct err *e);
+
 /* Creates dir and its parents (like mkdir -p). */
 int afile_mkdirs(const char *dir, struct err *e);
 

@@ -207,13 +207,7 @@ static int write_summary(const char *path, const char *config, const struct net_
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
-    struct afile f;
-    int rc = afile_open(&f, path, e);
-    if (!rc) {
-        fputs(text, f.fp);
-        fputc('\n', f.fp);
-        rc = afile_commit(&f, e);
-    }
+    int rc = afile_write_text(path, text, e);
     free(text);
     return rc;
 }

@@ -71,13 +71,7 @@ int store_json_write(const char *path, const cJSON *j, struct err *e)
 {
     char *text = cJSON_Print(j);
     if (!text) return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
-    struct afile f;
-    int rc = afile_open(&f, path, e);
-    if (!rc) {
-        fputs(text, f.fp);
-        fputc('\n', f.fp);
-        rc = afile_commit(&f, e);
-    }
+    int rc = afile_write_text(path, text, e);
     free(text);
     return rc;
 }
