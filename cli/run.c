@@ -262,6 +262,7 @@ int cli_run(int argc, char **argv)
     if (!a.quiet) {
         recs[nrecs].on_step = progress_step;
         recs[nrecs].self = &prog;
+        recs[nrecs].reads_state = 0;
         nrecs++;
     }
 

@@ -30,9 +30,10 @@ struct pop {
     uint32_t nslots;
     size_t stride; /* doubles from one (port, slot) array of the ring to the next */
     double *ring;
-    /* This step's spikes: part k writes ids at spk + part_begin(k), nspk[k] of them. */
-    uint32_t *spk;
-    uint32_t *nspk;
+    /* Step s's spikes: part k's ids at spk_buf[s & 1] + part_begin(k), as many as its post
+     * says (read them with net_part_spikes). Steps alternate between two buffers so that one
+     * step's update can run while the previous step's spikes are still being delivered. */
+    uint32_t *spk_buf[2];
     /* Spike statistics, per neuron (written only by the owning thread). */
     int64_t *last_stamp;
     uint32_t *isi_n;
@@ -43,12 +44,28 @@ struct pop {
     uint32_t *src_id;
 };
 
-/* Recorders observe the network once per step, on one thread, after delivery of the step's
- * spikes: the spikes stamped step + 1 and the state at time (step + 1) * dt. */
+/* Recorders observe the network once per step, on one thread, while the step's spikes are
+ * delivered: the spikes stamped step + 1 and, when reads_state is set, the state at time
+ * (step + 1) * dt. A recorder that reads only spikes lets the next step's update start at
+ * once (one barrier per step); one that reads state makes the others wait for it (two). */
 struct net;
 struct recorder {
     int (*on_step)(void *self, const struct net *n, int64_t step, struct err *e);
     void *self;
+    int reads_state;
+};
+
+/* What thread k tells the others about step s, in cache lines of its own (one set per step
+ * parity): how many spikes it produced per population, whether it met a fault, and (thread 0)
+ * whether to stop. Publishing seq = s + 1 (release) is the thread's arrival at the step's
+ * barrier; the others wait until every post shows it (acquire). Carrying the counts and flags
+ * in the barrier's own line saves the separate cache misses that cost most of a small step. */
+struct net_post {
+    _Atomic int64_t seq;  /* s + 1 once step s's update is done */
+    _Atomic int64_t seq2; /* s + 1 once step s's recording is done (state recorders only) */
+    uint32_t fault;       /* a neuron of this part became non-finite in step s */
+    uint32_t halt;   /* thread 0: 1 stop after step s (a signal), 2 stop now (a recorder failed) */
+    uint32_t nspk[]; /* per population */
 };
 
 struct net_counters {
@@ -67,7 +84,11 @@ struct net {
     struct proj *projs;
     const struct net_spec *spec;
     struct net_counters *ctr;      /* per thread */
-    uint64_t *pop_spikes;          /* npops x nthreads */
+    uint64_t *pop_spikes;          /* nthreads rows of pop_stride: [k * pop_stride + pop] */
+    size_t pop_stride;
+    uint32_t *part_nspk; /* nthreads rows of 2 pop_stride: this step's counts, before posting */
+    char *post;          /* 2 x nthreads posts of post_bytes: [(s & 1) * nthreads + k] */
+    size_t post_bytes;
     struct rng_poisson_table *pois; /* per stimulus (Poisson ones used) */
     double build_s, sim_s;
     int interrupted;
@@ -88,7 +109,8 @@ struct pop_stats {
 /* Estimated neurons, synapses and bytes, from the spec alone (printed before allocating). */
 void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses, double *bytes);
 int net_build(struct net *n, const struct net_spec *s, struct err *e);
-/* Runs until the end, a fault, or *stop becoming non-zero (checked after each step). */
+/* Runs until the end, a fault, or *stop becoming non-zero (read once per step, after the
+ * update: a stop seen there ends the run when that step has been delivered and recorded). */
 int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
             struct err *e);
 void net_pop_stats(const struct net *n, int pop, struct pop_stats *st);
@@ -96,6 +118,20 @@ uint64_t net_synapses(const struct net *n);
 size_t net_bytes(const struct net *n);
 uint64_t net_events(const struct net *n);
 void net_free(struct net *n);
+
+/* The spikes of step (stamped step + 1) that part k produced in population pop; valid in a
+ * recorder's on_step for that step. */
+static inline struct net_post *net_post(const struct net *n, int64_t step, int k) {
+    return (struct net_post *)(n->post + ((size_t)(step & 1) * (size_t)n->nthreads + (size_t)k) *
+                                             n->post_bytes);
+}
+
+static inline uint32_t net_part_spikes(const struct net *n, int pop, int k, int64_t step,
+                                       const uint32_t **ids) {
+    const struct pop *p = &n->pops[pop];
+    *ids = p->spk_buf[step & 1] + (uint32_t)((uint64_t)p->n * (uint64_t)k / (uint64_t)n->nthreads);
+    return net_post(n, step, k)->nspk[pop];
+}
 
 static inline double net_time_ms(const struct net *n, int64_t stamp) { return stamp * n->dt_ms; }
 

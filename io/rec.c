@@ -15,11 +15,11 @@ static int spikes_step(void *self, const struct net *n, int64_t step, struct err
     struct rec_spikes *r = self;
     for (int pi = 0; pi < n->npops; pi++) {
         if (!n->spec->record_spikes[pi]) continue;
-        const struct pop *p = &n->pops[pi];
         for (int k = 0; k < n->nthreads; k++) {
-            if (!p->nspk[k]) continue;
-            int rc = spk_writer_step(r->w, step + 1, pi, p->spk + part_begin(p->n, n->nthreads, k),
-                                     p->nspk[k], e);
+            const uint32_t *ids;
+            uint32_t m = net_part_spikes(n, pi, k, step, &ids);
+            if (!m) continue;
+            int rc = spk_writer_step(r->w, step + 1, pi, ids, m, e);
             if (rc) return rc;
         }
     }
@@ -42,6 +42,7 @@ int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net
     if (rc) return rc;
     out->on_step = spikes_step;
     out->self = r;
+    out->reads_state = 0;
     return 0;
 }
 
@@ -118,6 +119,7 @@ int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struc
     *out_r = r;
     out->on_step = traces_step;
     out->self = r;
+    out->reads_state = 1;
     return 0;
 }
 

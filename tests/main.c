@@ -166,7 +166,7 @@ int harness_run_net(const char *name, const char *text, const char *const *sets,
     }
     struct net n;
     int rc = net_build(&n, &s, &e);
-    struct recorder rec = {on_step, self};
+    struct recorder rec = {on_step, self, 1}; /* callers read state */
     if (!rc) rc = net_run(&n, &rec, on_step ? 1 : 0, NULL, &e);
     if (rc) fprintf(stderr, "run: %s: %s\n", e.path, e.msg);
     net_free(&n);

@@ -209,13 +209,15 @@ static int relay_step(void *self, const struct net *n, int64_t step, struct err 
 {
     (void)e;
     struct relay *r = self;
-    const struct pop *p = &n->pops[1];
-    for (int k = 0; k < n->nthreads; k++)
-        for (uint32_t j = 0; j < p->nspk[k]; j++)
+    for (int k = 0; k < n->nthreads; k++) {
+        const uint32_t *ids;
+        uint32_t m = net_part_spikes(n, 1, k, step, &ids);
+        for (uint32_t j = 0; j < m; j++)
             if (r->n < 64) {
                 r->stamp[r->n] = step + 1;
-                r->id[r->n++] = p->spk[(uint64_t)p->n * k / n->nthreads + j];
+                r->id[r->n++] = ids[j];
             }
+    }
     return 0;
 }
 
@@ -302,15 +304,16 @@ static int golden_step(void *self, const struct net *n, int64_t step, struct err
     (void)e;
     struct golden *g = self;
     for (int pi = 0; pi < n->npops; pi++) {
-        const struct pop *p = &n->pops[pi];
-        for (int k = 0; k < n->nthreads; k++)
-            for (uint32_t a = 0; a < p->nspk[k]; a++) {
-                uint64_t rec[3] = {(uint64_t)step + 1, (uint64_t)pi,
-                                   p->spk[part_begin(p->n, n->nthreads, k) + a]};
+        for (int k = 0; k < n->nthreads; k++) {
+            const uint32_t *ids;
+            uint32_t m = net_part_spikes(n, pi, k, step, &ids);
+            for (uint32_t a = 0; a < m; a++) {
+                uint64_t rec[3] = {(uint64_t)step + 1, (uint64_t)pi, ids[a]};
                 const unsigned char *b = (const unsigned char *)rec;
                 for (size_t i = 0; i < sizeof rec; i++) g->hash = (g->hash ^ b[i]) * 0x100000001b3ULL;
                 g->spikes++;
             }
+        }
     }
     return 0;
 }
@@ -327,7 +330,9 @@ static void test_golden_cuba(void)
     unsigned long long want_spikes = 0, want_hash = 0;
     CU_ASSERT_EQUAL_FATAL(sscanf(text, "spikes %llu fnv1a64 %llx", &want_spikes, &want_hash), 2);
     free(text);
-    for (int threads = 1; threads <= 2; threads++) {
+    /* one barrier per step (a spike recorder), and two (a recorder that reads state) */
+    for (int run = 0; run < 8; run++) {
+        int threads = 1 + run / 2, reads_state = run % 2;
         snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
         char tset[64];
         snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
@@ -338,17 +343,87 @@ static void test_golden_cuba(void)
         CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 1, &s, &resolved, &e), 0);
         struct net n;
         struct golden g = {0xcbf29ce484222325ULL, 0};
-        struct recorder rec = {golden_step, &g};
+        struct recorder rec = {golden_step, &g, reads_state};
         CU_ASSERT_EQUAL(net_build(&n, &s, &e), 0);
         CU_ASSERT_EQUAL(net_run(&n, &rec, 1, NULL, &e), 0);
         net_free(&n);
         spec_free(&s);
         free(resolved);
         if (g.spikes != want_spikes || g.hash != want_hash)
-            fprintf(stderr, "\n  golden CUBA: got spikes %llu fnv1a64 %016llx\n",
-                    (unsigned long long)g.spikes, (unsigned long long)g.hash);
+            fprintf(stderr, "\n  golden CUBA (%d threads): got spikes %llu fnv1a64 %016llx\n",
+                    threads, (unsigned long long)g.spikes, (unsigned long long)g.hash);
         CU_ASSERT_EQUAL(g.spikes, want_spikes);
         CU_ASSERT_EQUAL(g.hash, want_hash);
+    }
+}
+
+/* Stops the run as a signal would (at step `at`) or fails (at step `fail`), and counts what it
+ * saw. */
+struct stopper {
+    volatile sig_atomic_t flag;
+    int64_t at, fail, last, calls;
+    uint64_t spikes;
+};
+
+static int stopper_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    struct stopper *st = self;
+    st->calls++;
+    st->last = step;
+    for (int pi = 0; pi < n->npops; pi++)
+        for (int k = 0; k < n->nthreads; k++) {
+            const uint32_t *ids;
+            st->spikes += net_part_spikes(n, pi, k, step, &ids);
+        }
+    if (step == st->at) st->flag = 1;
+    if (step == st->fail) return err_set(e, ERR_IO, NULL, 0, "recorder", "disk full");
+    return 0;
+}
+
+/* Truth: a stop requested while step s is recorded ends the run after step s + 1 (the flag is
+ * read once per step, before the step's barrier, by thread 0), with every step up to there
+ * recorded and the spike counts of the summary equal to the recorded spikes; a recorder's
+ * failure ends it before any further step is recorded. For 1 to 4 threads, one barrier and
+ * two. */
+static void test_stop_and_fail(void)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
+    for (int run = 0; run < 16; run++) {
+        int threads = 1 + run / 4, reads_state = run % 2, fail = (run / 2) % 2;
+        char tset[64];
+        snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
+        const char *sets[] = {tset};
+        struct net_spec s;
+        char *resolved = NULL;
+        struct err e = {0};
+        CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 1, &s, &resolved, &e), 0);
+        struct net n;
+        struct stopper st = {0, fail ? -1 : 300, fail ? 200 : -1, -1, 0, 0};
+        struct recorder rec = {stopper_step, &st, reads_state};
+        CU_ASSERT_EQUAL_FATAL(net_build(&n, &s, &e), 0);
+        int rc = net_run(&n, &rec, 1, &st.flag, &e);
+        if (fail) {
+            CU_ASSERT_EQUAL(rc, ERR_IO);
+            CU_ASSERT_EQUAL(st.last, 200);
+            CU_ASSERT_EQUAL(st.calls, 201);
+        } else {
+            CU_ASSERT_EQUAL(rc, ERR_INTERRUPTED);
+            CU_ASSERT_EQUAL(st.last, 301);
+            CU_ASSERT_EQUAL(st.calls, st.last + 1);
+            CU_ASSERT_EQUAL(n.step, st.last + 1);
+            uint64_t counted = 0;
+            for (int pi = 0; pi < n.npops; pi++) {
+                struct pop_stats ps;
+                net_pop_stats(&n, pi, &ps);
+                counted += ps.spikes;
+            }
+            CU_ASSERT_EQUAL(counted, st.spikes);
+            CU_ASSERT(st.spikes > 0);
+        }
+        net_free(&n);
+        spec_free(&s);
+        free(resolved);
     }
 }
 
@@ -360,6 +435,8 @@ static int suite_net(void)
     CU_add_test(s, "pyramidal mc_lif: identical files for 1-4 threads",
                 test_thread_determinism_mc);
     CU_add_test(s, "CUBA spikes equal the golden raster", test_golden_cuba);
+    CU_add_test(s, "a stop or a recorder failure ends the run at a whole step",
+                test_stop_and_fail);
     CU_add_test(s, "raster rates from a CSV file, by population name", test_raster_rates_from_csv);
     CU_add_test(s, "Poisson input counts", test_poisson_counts);
     CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
