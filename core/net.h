@@ -30,6 +30,12 @@ struct pop {
     uint32_t nslots;
     size_t stride; /* doubles from one (port, slot) array of the ring to the next */
     double *ring;
+    /* Sparse input (models with port_state only; else touch is NULL). For each port q, slot s
+     * and part k, the neurons whose ring entry went from zero to non-zero: touch[(q * nslots
+     * + s) * tstride + toff[k] + j], j < tcount[k * tcount_stride + q * nslots + s], at most
+     * tcap[k]; a count above tcap[k] means too many to list: the model reads the whole slot. */
+    uint32_t *touch, *tcount, *toff, *tcap;
+    size_t tstride, tcount_stride;
     /* Step s's spikes: part k's ids at spk_buf[s & 1] + part_begin(k), as many as its post
      * says (read them with net_part_spikes). Steps alternate between two buffers so that one
      * step's update can run while the previous step's spikes are still being delivered. */
@@ -70,8 +76,9 @@ struct net_post {
 
 struct net_counters {
     uint64_t spikes;
-    uint64_t events; /* synaptic events delivered */
-    char pad[48];    /* one cache line per thread */
+    uint64_t events;         /* synaptic events delivered */
+    uint64_t sparse_updates; /* population updates that read listed inputs only */
+    char pad[40];            /* one cache line per thread */
 };
 
 struct net {
@@ -83,10 +90,11 @@ struct net {
     struct pop *pops;
     struct proj *projs;
     const struct net_spec *spec;
-    struct net_counters *ctr;      /* per thread */
-    uint64_t *pop_spikes;          /* nthreads rows of pop_stride: [k * pop_stride + pop] */
+    struct net_counters *ctr; /* per thread */
+    uint64_t *pop_spikes;     /* nthreads rows of pop_stride: [k * pop_stride + pop] */
     size_t pop_stride;
     uint32_t *part_nspk; /* nthreads rows of 2 pop_stride: this step's counts, before posting */
+    double *zeros;       /* per thread, NRN_MAX_PORTS x NRN_ZERO_BLOCK: nrn_ctx.zeros */
     char *post;          /* 2 x nthreads posts of post_bytes: [(s & 1) * nthreads + k] */
     size_t post_bytes;
     struct rng_poisson_table *pois; /* per stimulus (Poisson ones used) */
@@ -121,13 +129,15 @@ void net_free(struct net *n);
 
 /* The spikes of step (stamped step + 1) that part k produced in population pop; valid in a
  * recorder's on_step for that step. */
-static inline struct net_post *net_post(const struct net *n, int64_t step, int k) {
+static inline struct net_post *net_post(const struct net *n, int64_t step, int k)
+{
     return (struct net_post *)(n->post + ((size_t)(step & 1) * (size_t)n->nthreads + (size_t)k) *
                                              n->post_bytes);
 }
 
 static inline uint32_t net_part_spikes(const struct net *n, int pop, int k, int64_t step,
-                                       const uint32_t **ids) {
+                                       const uint32_t **ids)
+{
     const struct pop *p = &n->pops[pop];
     *ids = p->spk_buf[step & 1] + (uint32_t)((uint64_t)p->n * (uint64_t)k / (uint64_t)n->nthreads);
     return net_post(n, step, k)->nspk[pop];

@@ -37,8 +37,7 @@ static int lif_prepare(const double *p, const struct nrn_shape *shape, double h,
     (void)shape;
     struct lif_derived *d = out;
     if (p[LIF_V_RESET] >= p[LIF_V_TH])
-        return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)",
-                       p[LIF_V_TH]);
+        return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)", p[LIF_V_TH]);
     double tau_m = p[LIF_TAU_M], c = p[LIF_C_M];
     /* In voltage mode the synaptic variable enters as i/tau_m instead of i/c_m. */
     double c_syn = p[LIF_SYNAPSE] == LIF_SYN_VOLTAGE ? tau_m : c;
@@ -65,6 +64,9 @@ static void lif_initial(const double *p, const struct nrn_shape *shape, double *
 }
 
 #define LIF_BLOCK 256 /* neurons per pass; the block's potentials stay in L1 for the threshold */
+_Static_assert(LIF_BLOCK <= NRN_ZERO_BLOCK, "zeros hold one block");
+
+static const int port_state[] = {LIF_I_EX, LIF_I_IN};
 
 /* Per block: the propagator step for every neuron as one branch-free loop that vectorises (a
  * refractory neuron keeps its potential by a select, not a branch), then the spike test
@@ -77,8 +79,6 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
     double *restrict v = c->state[LIF_V];
     double *restrict ie = c->state[LIF_I_EX];
     double *restrict ii = c->state[LIF_I_IN];
-    double *restrict in_ex = c->input[LIF_PORT_EX];
-    double *restrict in_in = c->input[LIF_PORT_IN];
     int32_t *restrict refr = c->refr;
     const double drive = d->p20 * (d->i_e + c->i_ext);
     const double e_l = d->e_l, p22 = d->p22, p21_ex = d->p21_ex, p21_in = d->p21_in;
@@ -87,6 +87,8 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIF_BLOCK) {
         const uint32_t b1 = end - b0 < LIF_BLOCK ? end : b0 + LIF_BLOCK;
+        double *restrict in_ex = c->zeros ? c->zeros : c->input[LIF_PORT_EX] + b0;
+        double *restrict in_in = c->zeros ? c->zeros + NRN_ZERO_BLOCK : c->input[LIF_PORT_IN] + b0;
 #pragma omp simd
         for (uint32_t i = b0; i < b1; i++) {
             const double vi = v[i];
@@ -94,10 +96,10 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
             const int32_t r = refr[i];
             v[i] = r > 0 ? vi : free;
             refr[i] = r - (r > 0);
-            ie[i] = p11_ex * ie[i] + in_ex[i];
-            ii[i] = p11_in * ii[i] + in_in[i];
-            in_ex[i] = 0.0;
-            in_in[i] = 0.0;
+            ie[i] = p11_ex * ie[i] + in_ex[i - b0];
+            ii[i] = p11_in * ii[i] + in_in[i - b0];
+            in_ex[i - b0] = 0.0;
+            in_in[i - b0] = 0.0;
         }
         n = nrn_threshold(v, refr, b0, b1, &reset, spikes, n, c->nonfinite);
     }
@@ -117,5 +119,6 @@ const struct nrn_ops lif_ops = {
     .derived_size = sizeof(struct lif_derived),
     .prepare = lif_prepare,
     .initial = lif_initial,
+    .port_state = port_state,
     .update = lif_update,
 };

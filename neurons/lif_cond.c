@@ -64,7 +64,11 @@ static void lifc_initial(const double *p, const struct nrn_shape *shape, double 
     s0[LIFC_G_IN] = 0.0;
 }
 
-#define LIFC_BLOCK 64 /* neurons per pass: small, so that at COBA rates most blocks have no spike */
+#define LIFC_BLOCK 64 /* neurons per pass: small, so that at COBA rates most blocks have no spike  \
+                       */
+_Static_assert(LIFC_BLOCK <= NRN_ZERO_BLOCK, "zeros hold one block");
+
+static const int port_state[] = {LIFC_G_EX, LIFC_G_IN};
 
 /* As lif's update: a branch-free pass that vectorises (vexp instead of libm's exp, a select
  * for the refractory clamp), then the threshold, which also finds non-finite potentials. */
@@ -75,8 +79,6 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
     double *restrict v = c->state[LIFC_V];
     double *restrict ge = c->state[LIFC_G_EX];
     double *restrict gi = c->state[LIFC_G_IN];
-    double *restrict in_ex = c->input[0];
-    double *restrict in_in = c->input[1];
     int32_t *restrict refr = c->refr;
     const double leak = d->g_l * d->e_l + d->i_e + c->i_ext;
     const double k = -d->h / d->c_m, g_l = d->g_l, e_ex = d->e_ex, e_in = d->e_in;
@@ -86,6 +88,8 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIFC_BLOCK) {
         const uint32_t b1 = end - b0 < LIFC_BLOCK ? end : b0 + LIFC_BLOCK;
+        double *restrict in_ex = c->zeros ? c->zeros : c->input[0] + b0;
+        double *restrict in_in = c->zeros ? c->zeros + NRN_ZERO_BLOCK : c->input[1] + b0;
 #pragma omp simd
         for (uint32_t i = b0; i < b1; i++) {
             const double vi = v[i];
@@ -96,10 +100,10 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
             const int32_t r = refr[i];
             v[i] = r > 0 ? vi : free;
             refr[i] = r - (r > 0);
-            ge[i] = decay_ex * ge[i] + in_ex[i];
-            gi[i] = decay_in * gi[i] + in_in[i];
-            in_ex[i] = 0.0;
-            in_in[i] = 0.0;
+            ge[i] = decay_ex * ge[i] + in_ex[i - b0];
+            gi[i] = decay_in * gi[i] + in_in[i - b0];
+            in_ex[i - b0] = 0.0;
+            in_in[i - b0] = 0.0;
         }
         n = nrn_threshold(v, refr, b0, b1, &reset, spikes, n, c->nonfinite);
     }
@@ -119,5 +123,6 @@ const struct nrn_ops lif_cond_ops = {
     .derived_size = sizeof(struct lifc_derived),
     .prepare = lifc_prepare,
     .initial = lifc_initial,
+    .port_state = port_state,
     .update = lifc_update,
 };

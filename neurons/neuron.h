@@ -11,9 +11,9 @@
 #include "core/err.h"
 
 #define NRN_MAX_PARAMS 32
-#define NRN_MAX_STATE 32  /* per neuron, all compartments together */
+#define NRN_MAX_STATE 32 /* per neuron, all compartments together */
 #define NRN_MAX_PORTS 32
-#define NRN_MAX_COMPS 9   /* a soma and up to 8 dendritic compartments */
+#define NRN_MAX_COMPS 9 /* a soma and up to 8 dendritic compartments */
 #define NRN_MAX_CPARAMS 16
 #define NRN_COMP_NAME 32
 
@@ -40,16 +40,21 @@ struct nrn_shape {
     double cparams[NRN_MAX_COMPS][NRN_MAX_CPARAMS];
 };
 
+#define NRN_ZERO_BLOCK 256 /* most neurons a model processes in one block */
+
 /* What update() sees: the population's arrays and this step's inputs. */
 struct nrn_ctx {
-    const void *derived;    /* the model's constants from prepare() */
-    double *const *state;   /* state[v][i], v < nstate */
-    int32_t *refr;          /* refractory steps left, per neuron */
-    double *const *input;   /* input[port][i]: what arrives at the end of this step; update
-                               consumes it and sets it back to zero */
-    double i_ext;           /* stimulus current (pA) applied to every neuron this step */
-    uint32_t *nonfinite;    /* the model sets it to the first neuron whose membrane potential
-                               became NaN or infinite (checked before reset); else untouched */
+    const void *derived;  /* the model's constants from prepare() */
+    double *const *state; /* state[v][i], v < nstate */
+    int32_t *refr;        /* refractory steps left, per neuron */
+    double *const *input; /* input[port][i]: what arrives at the end of this step; update
+                             consumes it and sets it back to zero */
+    double *zeros;        /* models with port_state: when set, no neuron's input is read;
+                             port q's input of neuron i in the block starting at b0 is
+                             zeros[q * NRN_ZERO_BLOCK + i - b0] instead (zeros it stays) */
+    double i_ext;         /* stimulus current (pA) applied to every neuron this step */
+    uint32_t *nonfinite;  /* the model sets it to the first neuron whose membrane potential
+                             became NaN or infinite (checked before reset); else untouched */
 };
 
 struct nrn_ops {
@@ -71,10 +76,15 @@ struct nrn_ops {
     /* Checks relations between parameters (e.g. v_reset < v_th) and fills derived. On error
      * returns ERR_INPUT with e->path set to the offending parameter's name (for a compartment
      * parameter: "compartments.NAME.param"). */
-    int (*prepare)(const double *params, const struct nrn_shape *shape, double dt_ms,
-                   void *derived, struct err *e);
+    int (*prepare)(const double *params, const struct nrn_shape *shape, double dt_ms, void *derived,
+                   struct err *e);
     /* Default initial state of every variable (before any init distribution). */
     void (*initial)(const double *params, const struct nrn_shape *shape, double *state0);
+    /* When set, the model's use of its input is `state[port_state[q]][i] = (decay term) +
+     * input[q][i]` and nothing else: the caller may then hand it zeros (nrn_ctx.zeros) and add
+     * the few non-zero inputs after update() returns, to the same bits, saving the reading and
+     * zeroing of every input array when inputs are sparse (core/net). */
+    const int *port_state;
     /* Advances neurons [begin, end) by one step, writes the ids of those that spiked in
      * ascending order to spikes, returns how many. NULL for spike sources. */
     uint32_t (*update)(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes);

@@ -27,8 +27,9 @@ static char *stable_summary(const char *path)
     cJSON *j = cJSON_Parse(text);
     free(text);
     if (!j) return NULL;
-    const char *drop[] = {"threads", "wall_s", "events_per_s", "real_time_factor",
-                          "peak_rss_bytes", "projection_bytes", "bytes_per_synapse"};
+    const char *drop[] = {"threads",          "wall_s",         "events_per_s",
+                          "real_time_factor", "peak_rss_bytes", "projection_bytes",
+                          "bytes_per_synapse"};
     for (unsigned i = 0; i < sizeof drop / sizeof drop[0]; i++)
         cJSON_DeleteItemFromObjectCaseSensitive(j, drop[i]);
     char *out = cJSON_PrintUnformatted(j);
@@ -75,8 +76,8 @@ static void check_thread_determinism(const char *config, const char *sets)
         }
     }
     /* and a different seed gives a different network */
-    snprintf(args, sizeof args, "run %s/configs/%s %s --seed 2 -o %s/det_seed2_%s",
-             harness_root(), config, sets, harness_tmpdir(), config);
+    snprintf(args, sizeof args, "run %s/configs/%s %s --seed 2 -o %s/det_seed2_%s", harness_root(),
+             config, sets, harness_tmpdir(), config);
     CU_ASSERT_EQUAL(harness_apical(args, out, sizeof out), 0);
     snprintf(path, sizeof path, "%s/det_seed2_%s/spikes.csv", harness_tmpdir(), config);
     size_t len = 0;
@@ -268,7 +269,8 @@ static void test_raster_rates_from_csv(void)
     cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
     double rate[2];
     for (int i = 0; i < 2; i++)
-        rate[i] = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(pops, i), "rate_hz")->valuedouble;
+        rate[i] =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(pops, i), "rate_hz")->valuedouble;
     cJSON_Delete(j);
     snprintf(path, sizeof path, "%s/raster_csv/raster.svg", harness_tmpdir());
     char *svg = harness_slurp(path, NULL);
@@ -310,7 +312,8 @@ static int golden_step(void *self, const struct net *n, int64_t step, struct err
             for (uint32_t a = 0; a < m; a++) {
                 uint64_t rec[3] = {(uint64_t)step + 1, (uint64_t)pi, ids[a]};
                 const unsigned char *b = (const unsigned char *)rec;
-                for (size_t i = 0; i < sizeof rec; i++) g->hash = (g->hash ^ b[i]) * 0x100000001b3ULL;
+                for (size_t i = 0; i < sizeof rec; i++)
+                    g->hash = (g->hash ^ b[i]) * 0x100000001b3ULL;
                 g->spikes++;
             }
         }
@@ -427,16 +430,104 @@ static void test_stop_and_fail(void)
     }
 }
 
+/* A network with both regimes: a strong Poisson drive for the first 100 ms (inputs on most
+ * neurons every step) and a weak one after; weights of both signs on one receptor, equal and
+ * opposite (sums that return to exactly zero), and delays that vary. */
+static const char sparse_cfg[] =
+    "simulation = { dt = 0.1; duration = 300.0; seed = 3; };\n"
+    "populations = (\n"
+    "  { name = \"a\"; size = 3000; model = \"lif\"; tau_m = 20.0; c_m = 250.0; e_l = -70.0;\n"
+    "    v_th = -55.0; v_reset = -70.0; t_ref = 2.0;\n"
+    "    init = { v = { dist = \"uniform\"; low = -70.0; high = -55.0; }; }; },\n"
+    "  { name = \"b\"; size = 1000; model = \"lif_cond\"; }\n"
+    ");\n"
+    "projections = (\n"
+    "  { name = \"up\"; from = \"a\"; to = \"a\"; rule = \"fixed_probability\"; p = 0.02;\n"
+    "    weight = 40.0; delay = { dist = \"uniform\"; low = 0.1; high = 3.0; }; },\n"
+    "  { name = \"down\"; from = \"a\"; to = \"a\"; rule = \"fixed_probability\"; p = 0.02;\n"
+    "    weight = -40.0; delay = { dist = \"uniform\"; low = 0.1; high = 3.0; }; },\n"
+    "  { name = \"ab\"; from = \"a\"; to = \"b\"; rule = \"fixed_probability\"; p = 0.05;\n"
+    "    weight = 3.0; delay = 0.5; },\n"
+    "  { name = \"ba\"; from = \"b\"; to = \"a\"; receptor = \"in\"; rule = "
+    "\"fixed_probability\";\n"
+    "    p = 0.05; weight = { dist = \"normal\"; mean = -50.0; std = 10.0; max = 0.0; }; delay = "
+    "1.0; }\n"
+    ");\n"
+    "stimuli = (\n"
+    "  { type = \"poisson\"; target = \"a\"; rate = 20000.0; weight = 20.0; stop = 100.0; },\n"
+    "  { type = \"poisson\"; target = \"a\"; rate = 200.0; weight = 60.0; },\n"
+    "  { type = \"poisson\"; target = \"b\"; rate = 500.0; weight = 2.0; }\n"
+    ");\n"
+    "record = { spikes = \"none\"; formats = []; raster = false; };\n";
+
+/* Runs sparse_cfg on `threads` threads, with the input lists or (dense) without them; returns
+ * the spike hash, the bits of the final state folded in, and the sparse updates taken. */
+static uint64_t run_sparse_cfg(int threads, int dense, uint64_t *sparse_updates)
+{
+    const char *path = harness_write("sparse.cfg", sparse_cfg);
+    char tset[64];
+    snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
+    const char *sets[] = {tset};
+    struct net_spec s;
+    char *resolved = NULL;
+    struct err e = {0};
+    if (cfg_load(path, sets, 1, &s, &resolved, &e)) {
+        fprintf(stderr, "%s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
+        return 0;
+    }
+    struct net n;
+    struct golden g = {0xcbf29ce484222325ULL, 0};
+    struct recorder rec = {golden_step, &g, 0};
+    if (net_build(&n, &s, &e) == 0) {
+        for (int pi = 0; dense && pi < n.npops; pi++) {
+            free(n.pops[pi].touch); /* the engine then reads every slot in full */
+            n.pops[pi].touch = NULL;
+        }
+        CU_ASSERT_EQUAL(net_run(&n, &rec, 1, NULL, &e), 0);
+        for (int pi = 0; pi < n.npops; pi++)
+            for (int v = 0; v < n.pops[pi].nstate; v++)
+                for (uint32_t i = 0; i < n.pops[pi].n; i++) {
+                    uint64_t bits;
+                    memcpy(&bits, &n.pops[pi].state[v][i], sizeof bits);
+                    g.hash = (g.hash ^ bits) * 0x100000001b3ULL;
+                }
+        *sparse_updates = 0;
+        for (int k = 0; k < n.nthreads; k++) *sparse_updates += n.ctr[k].sparse_updates;
+        net_free(&n);
+    }
+    spec_free(&s);
+    free(resolved);
+    return g.hash;
+}
+
+/* Truth: the dense update (every input slot read in full, as before input lists existed).
+ * Reading only the listed inputs must give the same spikes and the same bits of every state
+ * variable, for 1 to 3 threads, in a run that takes both paths. */
+static void test_sparse_input_exact(void)
+{
+    uint64_t none = 0, dense_ref = run_sparse_cfg(1, 1, &none);
+    CU_ASSERT_EQUAL(none, 0);
+    for (int threads = 1; threads <= 3; threads++) {
+        uint64_t sparse_updates = 0;
+        uint64_t h = run_sparse_cfg(threads, 0, &sparse_updates);
+        CU_ASSERT_EQUAL(h, dense_ref);
+        /* 2 populations x 3000 steps x threads updates; both paths are taken */
+        CU_ASSERT(sparse_updates > 1000 * (uint64_t)threads);
+        CU_ASSERT(sparse_updates < 6000 * (uint64_t)threads);
+        CU_ASSERT_EQUAL(run_sparse_cfg(threads, 1, &none), dense_ref);
+    }
+}
+
 static int suite_net(void)
 {
     CU_pSuite s = CU_add_suite("net", NULL, NULL);
     if (!s) return -1;
     CU_add_test(s, "CUBA: identical files for 1-4 threads", test_thread_determinism);
-    CU_add_test(s, "pyramidal mc_lif: identical files for 1-4 threads",
-                test_thread_determinism_mc);
+    CU_add_test(s, "pyramidal mc_lif: identical files for 1-4 threads", test_thread_determinism_mc);
     CU_add_test(s, "CUBA spikes equal the golden raster", test_golden_cuba);
-    CU_add_test(s, "a stop or a recorder failure ends the run at a whole step",
-                test_stop_and_fail);
+    CU_add_test(s, "a stop or a recorder failure ends the run at a whole step", test_stop_and_fail);
+    CU_add_test(s, "listed (sparse) input equals the dense update, bit for bit",
+                test_sparse_input_exact);
     CU_add_test(s, "raster rates from a CSV file, by population name", test_raster_rates_from_csv);
     CU_add_test(s, "Poisson input counts", test_poisson_counts);
     CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
