@@ -72,7 +72,7 @@ static const int port_state[] = {LIFC_G_EX, LIFC_G_IN};
 
 /* As lif's update: a branch-free pass that vectorises (vexp instead of libm's exp, a select
  * for the refractory clamp), then the threshold, which also finds non-finite potentials. */
-__attribute__((target_clones("avx2", "default"))) static uint32_t
+__attribute__((target_clones("avx512f", "avx2", "default"))) static uint32_t
 lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
     const struct lifc_derived *d = c->derived;
