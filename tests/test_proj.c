@@ -269,7 +269,9 @@ static int cmp_syn(const void *a, const void *b)
 }
 
 /* Truth: the synapses of each source, in target order (stable within a target), are the same
- * for 1, 2, 3 and 4 parts: grouping by thread must not change the network. */
+ * for 1, 2, 3 and 4 parts: grouping by thread must not change the network. One part replays
+ * the rows that its counting pass kept, more parts draw them again: this also checks that the
+ * replay gives the drawn network, weights and delays included, for every rule. */
 static void test_same_network_any_parts(void)
 {
     const int rules[] = {CONN_FIXED_PROBABILITY, CONN_FIXED_INDEGREE, CONN_FIXED_OUTDEGREE,
