@@ -542,8 +542,18 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     memset(n->post, 0, 2 * (size_t)n->nthreads * n->post_bytes);
 #pragma omp parallel num_threads(n->nthreads)
     {
-        int k = omp_get_thread_num();
-        if (omp_get_num_threads() != n->nthreads) {
+        /* Everything the loop reads goes into this thread's own variables first: shared ones
+         * live in thread 0's stack frame, on lines that thread 0 keeps writing, and reading
+         * them in the loop cost the other threads a cache miss per step. Thread 0's results
+         * are copied out at the end. */
+        struct net *const nn = n;
+        struct recorder *const rr = recs;
+        const int nrec = nrecs, k = omp_get_thread_num();
+        const volatile sig_atomic_t *const sig = stop;
+        int my_rc = 0;
+        int64_t my_done = nn->step;
+        struct err my_err = {0};
+        if (omp_get_num_threads() != nn->nthreads) {
 #pragma omp atomic write
             short_team = 1;
         }
@@ -552,26 +562,32 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
 #pragma omp atomic read
         run = short_team;
         run = !run;
-        for (int64_t step = n->step; step < n->nsteps && run; step++) {
-            struct net_post *mine = net_post(n, step, k), *first = net_post(n, step, 0);
-            update_part(n, k, step);
-            if (k == 0) mine->halt = rc ? 2 : (stop && *stop) ? 1 : 0;
+        const int two = state_rec;
+        for (int64_t step = nn->step; step < nn->nsteps && run; step++) {
+            struct net_post *mine = net_post(nn, step, k), *first = net_post(nn, step, 0);
+            update_part(nn, k, step);
+            if (k == 0) mine->halt = my_rc ? 2 : (sig && *sig) ? 1 : 0;
             sync_post(mine, step, 0);
-            sync_wait(n, k, step, 0);
+            sync_wait(nn, k, step, 0);
             int fault = 0;
-            for (int kk = 0; kk < n->nthreads; kk++) fault |= net_post(n, step, kk)->fault;
+            for (int kk = 0; kk < nn->nthreads; kk++) fault |= net_post(nn, step, kk)->fault;
             if (fault || first->halt == 2) break;
-            deliver_part(n, k, step);
+            deliver_part(nn, k, step);
             if (k == 0) {
-                for (int r = 0; r < nrecs && !rc; r++)
-                    rc = recs[r].on_step(recs[r].self, n, step, &rec_err);
-                done = step + 1;
+                for (int r = 0; r < nrec && !my_rc; r++)
+                    my_rc = rr[r].on_step(rr[r].self, nn, step, &my_err);
+                my_done = step + 1;
             }
-            if (state_rec) {
+            if (two) {
                 sync_post(mine, step, 1);
-                sync_wait(n, k, step, 1);
+                sync_wait(nn, k, step, 1);
             }
             if (first->halt) break;
+        }
+        if (k == 0) {
+            rc = my_rc;
+            done = my_done;
+            rec_err = my_err;
         }
     }
     n->step = done;

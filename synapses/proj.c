@@ -26,12 +26,12 @@ struct gen {
     int index, same_pop, fill;
     uint64_t seed;
     double dt_ms;
-    uint64_t *cursor; /* fill: next free slot per (source, part) */
-    uint32_t *pick;   /* scratch: chosen indices of one row */
-    uint64_t *bits;   /* scratch: membership bitmap for sampling without replacement */
+    uint64_t *cursor;      /* fill: next free slot per (source, part) */
+    uint32_t *pick;        /* scratch: chosen indices of one row */
+    uint64_t *bits;        /* scratch: membership bitmap for sampling without replacement */
     const uint32_t *indeg; /* fixed_total_number: synapses per target */
-    uint32_t kmax;    /* the largest row: size of pick */
-    struct replay *rp; /* NULL: the filling pass draws the connectivity again */
+    uint32_t kmax;         /* the largest row: size of pick */
+    struct replay *rp;     /* NULL: the filling pass draws the connectivity again */
     int tid;
 };
 
@@ -304,9 +304,8 @@ static int gen_pass(struct gen *proto, int fill)
     return bad ? -1 : 0;
 }
 
-int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t nsrc,
-               uint32_t ntgt, int same_pop, double dt_ms, uint64_t seed, int nparts,
-               struct err *e)
+int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t nsrc, uint32_t ntgt,
+               int same_pop, double dt_ms, uint64_t seed, int nparts, struct err *e)
 {
     memset(p, 0, sizeof *p);
     p->src_pop = s->from;
@@ -318,8 +317,13 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
     uint64_t ncells = (uint64_t)nsrc * nparts;
     p->row = calloc(ncells + 1, sizeof *p->row);
     if (!p->row) return err_set(e, ERR_NOMEM, NULL, 0, s->name, "out of memory for rows");
-    struct gen g = {.s = s, .p = p, .index = index, .same_pop = same_pop, .seed = seed,
-                    .dt_ms = dt_ms, .kmax = s->k};
+    struct gen g = {.s = s,
+                    .p = p,
+                    .index = index,
+                    .same_pop = same_pop,
+                    .seed = seed,
+                    .dt_ms = dt_ms,
+                    .kmax = s->k};
     uint32_t *indeg = NULL;
     if (s->rule == CONN_FIXED_TOTAL_NUMBER) {
         if (!(indeg = split_total(s, index, ntgt, seed, &g.kmax))) goto nomem;
@@ -352,8 +356,8 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
     /* a constant weight is stored once (drawing a constant consumes no random numbers, so the
      * network is the same either way) */
     int same_w = s->rule == CONN_LIST && s->list_w ? 1 : s->weight.kind == DIST_CONST;
-    float w0 = (float)(s->rule == CONN_LIST && s->list_w ? (s->nlist ? s->list_w[0] : 0.0)
-                                                          : s->weight.a);
+    float w0 =
+        (float)(s->rule == CONN_LIST && s->list_w ? (s->nlist ? s->list_w[0] : 0.0) : s->weight.a);
     if (s->rule == CONN_LIST && s->list_w)
         for (size_t i = 1; i < s->nlist && same_w; i++) same_w = (float)s->list_w[i] == w0;
     size_t n = p->nsyn ? (size_t)p->nsyn : 1;
