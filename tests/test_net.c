@@ -432,7 +432,8 @@ static void test_stop_and_fail(void)
 
 /* A network with both regimes: a strong Poisson drive for the first 100 ms (inputs on most
  * neurons every step) and a weak one after; weights of both signs on one receptor, equal and
- * opposite (sums that return to exactly zero), and delays that vary. */
+ * opposite with the same delay (sums that return to exactly zero), and several delays (lists
+ * are kept for populations whose projections each have one delay). */
 static const char sparse_cfg[] =
     "simulation = { dt = 0.1; duration = 300.0; seed = 3; };\n"
     "populations = (\n"
@@ -443,9 +444,11 @@ static const char sparse_cfg[] =
     ");\n"
     "projections = (\n"
     "  { name = \"up\"; from = \"a\"; to = \"a\"; rule = \"fixed_probability\"; p = 0.02;\n"
-    "    weight = 40.0; delay = { dist = \"uniform\"; low = 0.1; high = 3.0; }; },\n"
+    "    weight = 40.0; delay = 1.0; },\n"
     "  { name = \"down\"; from = \"a\"; to = \"a\"; rule = \"fixed_probability\"; p = 0.02;\n"
-    "    weight = -40.0; delay = { dist = \"uniform\"; low = 0.1; high = 3.0; }; },\n"
+    "    weight = -40.0; delay = 1.0; },\n"
+    "  { name = \"late\"; from = \"a\"; to = \"a\"; rule = \"fixed_probability\"; p = 0.01;\n"
+    "    weight = 25.0; delay = 2.5; },\n"
     "  { name = \"ab\"; from = \"a\"; to = \"b\"; rule = \"fixed_probability\"; p = 0.05;\n"
     "    weight = 3.0; delay = 0.5; },\n"
     "  { name = \"ba\"; from = \"b\"; to = \"a\"; receptor = \"in\"; rule = "
