@@ -70,7 +70,14 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
                 dmax = delay_upper(&s->projs[j], s->dt_ms);
         double ring =
             p->size * nrn_nports(p->model, &p->shape) * (floor(dmax / s->dt_ms + 0.5) + 1);
-        b += 8.0 * ring + (p->model->port_state ? ring / 4.0 : 0); /* and the input lists */
+        int one_delay = 1; /* input lists only where every projection has one delay */
+        for (int j = 0; j < s->nprojs; j++) {
+            const struct proj_spec *q = &s->projs[j];
+            if (q->to == i &&
+                (q->rule == CONN_LIST ? q->list_d != NULL : q->delay.kind != DIST_CONST))
+                one_delay = 0;
+        }
+        b += 8.0 * ring + (p->model->port_state && one_delay ? ring / 4.0 : 0);
     }
     for (int j = 0; j < s->nprojs; j++) {
         const struct proj_spec *p = &s->projs[j];
