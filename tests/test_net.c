@@ -521,6 +521,31 @@ static void test_sparse_input_exact(void)
     }
 }
 
+/* Truth: lists are kept for lif and lif_cond populations whose projections each have one
+ * delay, and not where one projection's delays vary (the per-synapse bookkeeping costs more
+ * than it saves there) nor for models without port_state. */
+static void test_sparse_input_where(void)
+{
+    const char *path = harness_write("sparse.cfg", sparse_cfg);
+    const char *sets[][2] = {
+        {"simulation.threads=2", "simulation.seed=3"},
+        {"simulation.threads=2", "projections.late.delay={dist=\"uniform\"; low=0.5; high=3.0;}"},
+    };
+    for (int c = 0; c < 2; c++) {
+        struct net_spec s;
+        char *resolved = NULL;
+        struct err e = {0};
+        CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets[c], 2, &s, &resolved, &e), 0);
+        struct net n;
+        CU_ASSERT_EQUAL_FATAL(net_build(&n, &s, &e), 0);
+        CU_ASSERT_EQUAL(n.pops[0].touch != NULL, c == 0); /* a: lif, from up, down, late, ba */
+        CU_ASSERT_PTR_NOT_NULL(n.pops[1].touch);          /* b: lif_cond, from ab (0.5 ms) */
+        net_free(&n);
+        spec_free(&s);
+        free(resolved);
+    }
+}
+
 static int suite_net(void)
 {
     CU_pSuite s = CU_add_suite("net", NULL, NULL);
@@ -531,6 +556,8 @@ static int suite_net(void)
     CU_add_test(s, "a stop or a recorder failure ends the run at a whole step", test_stop_and_fail);
     CU_add_test(s, "listed (sparse) input equals the dense update, bit for bit",
                 test_sparse_input_exact);
+    CU_add_test(s, "input lists only where every projection has one delay",
+                test_sparse_input_where);
     CU_add_test(s, "raster rates from a CSV file, by population name", test_raster_rates_from_csv);
     CU_add_test(s, "Poisson input counts", test_poisson_counts);
     CU_add_test(s, "DC stimulus window: closed form", test_dc_window);
