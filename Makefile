@@ -94,8 +94,11 @@ check: test
 debug:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
 
+# JSON lines as they come (also in $(BUILD)/bench.jsonl), then the table of them
 bench: $(PROG) $(BENCHBIN)
-	$(Q)sh bench/run.sh
+	$(Q)(sh bench/run.sh; echo $$? > $(BUILD)/bench.rc) | tee $(BUILD)/bench.jsonl
+	$(Q)test "$$(cat $(BUILD)/bench.rc)" = 0
+	$(Q)python3 bench/benchlib.py table $(BUILD)/bench.jsonl
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
