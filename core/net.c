@@ -474,6 +474,17 @@ static void deliver_part(struct net *n, int k, int64_t step)
                 uint64_t cell = (uint64_t)ids[a] * T + k;
                 uint64_t lo = pr->row[cell], hi = pr->row[cell + 1];
                 events += hi - lo;
+                if (a + 1 < m) {
+                    /* the next spike's row: its targets (and weights) are somewhere in arrays of
+                     * megabytes, so fetch their first lines while this row is delivered */
+                    const uint64_t ncell = (uint64_t)ids[a + 1] * T + k;
+                    const uint64_t nlo = pr->row[ncell], nhi = pr->row[ncell + 1];
+                    for (uint64_t q = nlo; q < nhi && q < nlo + 64; q += 16) {
+                        __builtin_prefetch(pr->tgt + q);
+                        if (pr->w) __builtin_prefetch(pr->w + q);
+                        if (pr->delay) __builtin_prefetch(pr->delay + q);
+                    }
+                }
                 if (!pr->delay) {
                     uint32_t slot = now + pr->delay_steps;
                     if (slot >= ns) slot -= ns;
