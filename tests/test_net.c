@@ -110,6 +110,18 @@ static int run_cfg(const char *text, step_fn fn, void *self, int threads)
     return harness_run_net("net.cfg", text, sets, 1, fn, self);
 }
 
+/* Loads the config file at path with simulation.threads set; 0 or cfg_load's error (printed). */
+static int load_threads(const char *path, int threads, struct net_spec *s, char **resolved)
+{
+    char tset[64];
+    snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
+    const char *sets[] = {tset};
+    struct err e = {0};
+    int rc = cfg_load(path, sets, 1, s, resolved, &e);
+    if (rc) fprintf(stderr, "%s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
+    return rc;
+}
+
 /* Poisson input onto a non-decaying, never-firing lif: i_ex counts the input events. */
 static const char poisson_cfg[] =
     "simulation = { dt = 0.1; duration = 1000.0; seed = 9; };\n"
@@ -337,13 +349,10 @@ static void test_golden_cuba(void)
     for (int run = 0; run < 8; run++) {
         int threads = 1 + run / 2, reads_state = run % 2;
         snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
-        char tset[64];
-        snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
-        const char *sets[] = {tset};
         struct net_spec s;
         char *resolved = NULL;
         struct err e = {0};
-        CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 1, &s, &resolved, &e), 0);
+        CU_ASSERT_EQUAL_FATAL(load_threads(path, threads, &s, &resolved), 0);
         struct net n;
         struct golden g = {0xcbf29ce484222325ULL, 0};
         struct recorder rec = {golden_step, &g, reads_state};
@@ -394,13 +403,10 @@ static void test_stop_and_fail(void)
     snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
     for (int run = 0; run < 16; run++) {
         int threads = 1 + run / 4, reads_state = run % 2, fail = (run / 2) % 2;
-        char tset[64];
-        snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
-        const char *sets[] = {tset};
         struct net_spec s;
         char *resolved = NULL;
         struct err e = {0};
-        CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 1, &s, &resolved, &e), 0);
+        CU_ASSERT_EQUAL_FATAL(load_threads(path, threads, &s, &resolved), 0);
         struct net n;
         struct stopper st = {0, fail ? -1 : 300, fail ? 200 : -1, -1, 0, 0};
         struct recorder rec = {stopper_step, &st, reads_state};
@@ -468,16 +474,10 @@ static const char sparse_cfg[] =
 static uint64_t run_sparse_cfg(int threads, int dense, uint64_t *sparse_updates)
 {
     const char *path = harness_write("sparse.cfg", sparse_cfg);
-    char tset[64];
-    snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
-    const char *sets[] = {tset};
     struct net_spec s;
     char *resolved = NULL;
     struct err e = {0};
-    if (cfg_load(path, sets, 1, &s, &resolved, &e)) {
-        fprintf(stderr, "%s:%d: %s: %s\n", e.file, e.line, e.path, e.msg);
-        return 0;
-    }
+    if (load_threads(path, threads, &s, &resolved)) return 0;
     struct net n;
     struct golden g = {0xcbf29ce484222325ULL, 0};
     struct recorder rec = {golden_step, &g, 0};
