@@ -1,11 +1,14 @@
 /* core/net: building the network and the time loop. The step, for every step:
  *   1. stimuli add this step's input into the ring slot due now (owning thread);
  *   2. update: each neuron advances by dt, consumes its due input, and spikes (owning thread);
+ *      then the step's one barrier;
  *   3. communicate: each thread walks every spike of the step in ascending (population, id)
  *      order and adds weights into its own targets' ring slots `delay` steps ahead;
- *   4. record: recorders run on one thread while the others wait.
+ *   4. record: thread 0 hands the step's spikes to the recorders while the others go on to the
+ *      next step (a second barrier only for recorders that read state).
  * Sums into a target happen in an order fixed by (step, projection, source id, synapse), never
- * by thread count, so results are bit-identical for any number of threads. */
+ * by thread count, so results are bit-identical for any number of threads. Where few inputs
+ * arrive, the update reads only the listed ones (step 2), to the same bits. */
 #include "core/net.h"
 
 #include <math.h>
