@@ -553,6 +553,9 @@ static void sync_wait(const struct net *n, int k, int64_t step, int second)
 int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
             struct err *e)
 {
+    if (n->failed)
+        return err_set(e, ERR_INPUT, NULL, 0, NULL,
+                       "the network's last run failed; it cannot be run further");
     double t0 = now_s();
     int rc = 0, short_team = 0, state_rec = 0;
     int64_t done = n->step;
@@ -616,12 +619,16 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
                        "OpenMP gave fewer than %d threads", n->nthreads);
     if (n->fault_pop >= 0) {
         const struct pop *p = &n->pops[n->fault_pop];
+        n->failed = 1;
         return err_set(e, ERR_NONFINITE, NULL, 0, p->name,
                        "non-finite membrane potential in neuron %u at step %lld (t = %g ms)",
                        n->fault_neuron, (long long)n->fault_step,
                        (double)(n->fault_step + 1) * n->dt_ms);
     }
     if (rc) {
+        /* the other threads have already updated the next step: the state is one step past
+         * n->step, so the network cannot go on */
+        n->failed = 1;
         *e = rec_err;
         return rc;
     }

@@ -100,6 +100,7 @@ struct net {
     struct rng_poisson_table *pois; /* per stimulus (Poisson ones used) */
     double build_s, sim_s;
     int interrupted;
+    int failed; /* a run ended in a fault or a recorder's error: no further runs */
     /* set by a thread that met NaN/Inf; reported after the step */
     int fault_pop;
     uint32_t fault_neuron;
@@ -118,7 +119,9 @@ struct pop_stats {
 void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses, double *bytes);
 int net_build(struct net *n, const struct net_spec *s, struct err *e);
 /* Runs until the end, a fault, or *stop becoming non-zero (read once per step, after the
- * update: a stop seen there ends the run when that step has been delivered and recorded). */
+ * update: a stop seen there ends the run when that step has been delivered and recorded; the
+ * network can then be run further). After a fault or a recorder's error it cannot: with one
+ * barrier per step the other threads have already updated the next step. */
 int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
             struct err *e);
 void net_pop_stats(const struct net *n, int pop, struct pop_stats *st);

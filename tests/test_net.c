@@ -394,12 +394,18 @@ static int stopper_step(void *self, const struct net *n, int64_t step, struct er
 
 /* Truth: a stop requested while step s is recorded ends the run after step s + 1 (the flag is
  * read once per step, before the step's barrier, by thread 0), with every step up to there
- * recorded and the spike counts of the summary equal to the recorded spikes; a recorder's
- * failure ends it before any further step is recorded. For 1 to 4 threads, one barrier and
- * two. */
+ * recorded and the spike counts of the summary equal to the recorded spikes; resumed, the run
+ * gives the golden raster's spike count. A recorder's failure ends it before any further step
+ * is recorded, and the network refuses to go on. For 1 to 4 threads, one barrier and two. */
 static void test_stop_and_fail(void)
 {
-    char path[1200];
+    char path[1200], *text;
+    unsigned long long golden_spikes = 0, golden_hash = 0;
+    snprintf(path, sizeof path, "%s/tests/golden/cuba.txt", harness_root());
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text = harness_slurp(path, NULL));
+    CU_ASSERT_EQUAL_FATAL(sscanf(text, "spikes %llu fnv1a64 %llx", &golden_spikes, &golden_hash),
+                          2);
+    free(text);
     snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
     for (int run = 0; run < 16; run++) {
         int threads = 1 + run / 4, reads_state = run % 2, fail = (run / 2) % 2;
@@ -416,6 +422,9 @@ static void test_stop_and_fail(void)
             CU_ASSERT_EQUAL(rc, ERR_IO);
             CU_ASSERT_EQUAL(st.last, 200);
             CU_ASSERT_EQUAL(st.calls, 201);
+            /* the state is past the last recorded step: no resuming */
+            CU_ASSERT_EQUAL(net_run(&n, &rec, 1, &st.flag, &e), ERR_INPUT);
+            CU_ASSERT_EQUAL(st.calls, 201);
         } else {
             CU_ASSERT_EQUAL(rc, ERR_INTERRUPTED);
             CU_ASSERT_EQUAL(st.last, 301);
@@ -429,6 +438,12 @@ static void test_stop_and_fail(void)
             }
             CU_ASSERT_EQUAL(counted, st.spikes);
             CU_ASSERT(st.spikes > 0);
+            /* resumed, the run ends with the golden raster's spike count */
+            st.flag = 0;
+            st.at = -1;
+            CU_ASSERT_EQUAL(net_run(&n, &rec, 1, &st.flag, &e), 0);
+            CU_ASSERT_EQUAL(st.calls, n.nsteps);
+            CU_ASSERT_EQUAL(st.spikes, golden_spikes);
         }
         net_free(&n);
         spec_free(&s);
