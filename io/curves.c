@@ -1,7 +1,7 @@
-/* io/curves: training curves, written as SVG text by hand. Owns the layout, the colours and the
- * ticks; io/svg and sweep/plot keep their helpers static, so the few this needs (XML escaping,
- * 1-2-5 ticks) are small copies here. A series keeps its colour by its index in the panel, so a
- * picture redrawn every epoch does not recolour when a series starts or stops having data. */
+/* io/curves: training curves, written as SVG text by hand. Owns the layout and the colours; the
+ * windows and ticks are io/axis's, the XML escaping io/svg's. A series keeps its colour by its
+ * index in the panel, so a picture redrawn every epoch does not recolour when a series starts or
+ * stops having data. */
 #include "io/curves.h"
 #include "io/svg.h"
 
@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "io/afile.h"
+#include "io/axis.h"
 
 /* Layout, px. */
 #define WIDTH 860
@@ -20,7 +21,7 @@
 #define PH 200  /* plot area of a panel */
 #define GAP 18
 #define BOTTOM 50 /* x tick labels and "epoch" */
-#define MAX_TICKS 64
+#define MAX_TICKS AXIS_MAX_TICKS
 
 static const char *const palette[CURVES_MAX_SERIES] = {
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -32,12 +33,8 @@ struct axes {
 };
 
 /* Multiples of a 1-2-5 step of at least min_step in [lo, hi], about `want` of them. */
-static int ticks(double lo, double hi, int want, double min_step, double *t) {
-    double step = fmax(min_step, svg_nice_step((hi - lo) / want));
-    int n = 0;
-    for (double k = ceil(lo / step - 1e-9); n < MAX_TICKS && k * step <= hi + step * 1e-9; k++)
-        t[n++] = fabs(k * step) < step * 1e-9 ? 0 : k * step;
-    return n;
+static int ticks(double lo, double hi, int want, double min_step, double *t, double *step) {
+    return axis_ticks(lo, hi, want, min_step, t, MAX_TICKS, step);
 }
 
 static double xval(const double *x, int i) {
@@ -80,11 +77,17 @@ static int check(const double *x, int n, const struct curves_panel *p, int np, s
     return any ? 0 : err_set(e, ERR_INPUT, "", 0, "", "no series in any panel");
 }
 
-/* The panel's y range: fixed, or from its finite values; a flat one is widened around it. */
-static void y_range(const struct curves_panel *P, int n, struct axes *A) {
+/* Panel k's y range: fixed, or from its finite values; a flat one is widened around it, a narrow
+ * one far from 0 upwards (io/axis). A fixed range too narrow for its magnitude, or values whose
+ * range overflows a double, is ERR_INPUT. */
+static int y_range(const struct curves_panel *P, int k, int n, struct axes *A, struct err *e) {
     if (P->ymin < P->ymax) {
         A->y0 = P->ymin, A->y1 = P->ymax;
-        return;
+        return axis_usable(A->y0, A->y1)
+                   ? 0
+                   : err_set(e, ERR_INPUT, "", 0, "",
+                             "panel %d: y range %.17g..%.17g is too narrow for its magnitude", k,
+                             A->y0, A->y1);
     }
     double lo = INFINITY, hi = -INFINITY;
     for (int j = 0; j < P->nseries; j++)
@@ -95,7 +98,23 @@ static void y_range(const struct curves_panel *P, int n, struct axes *A) {
         double d = lo ? fabs(lo) * 0.1 : 1;
         lo -= d, hi += d;
     }
+    if (axis_fit(&lo, &hi, 1))
+        return err_set(e, ERR_INPUT, "", 0, "", "panel %d: values span more than a double holds",
+                       k);
     A->y0 = lo, A->y1 = hi;
+    return 0;
+}
+
+/* The x range shared by the panels: the x values (or 1..n), a single one widened by 1/2 each
+ * way, a narrow one far from 0 upwards. */
+static int x_range(const double *x, int n, struct axes *A, struct err *e) {
+    A->x0 = INFINITY, A->x1 = -INFINITY;
+    for (int i = 0; i < n; i++)
+        A->x0 = fmin(A->x0, xval(x, i)), A->x1 = fmax(A->x1, xval(x, i));
+    if (A->x1 == A->x0) A->x0 -= 0.5, A->x1 += 0.5;
+    if (axis_fit(&A->x0, &A->x1, 1))
+        return err_set(e, ERR_INPUT, "", 0, "", "x values span more than a double holds");
+    return 0;
 }
 
 /* One polyline per run of finite values, then a marker on every point (a run of one point has
@@ -157,7 +176,8 @@ static void draw_legend(FILE *fp, const struct curves_panel *P, int n, double to
  * range put values on its edge. */
 static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes *A,
                        const double *x, int n) {
-    double top = A->top, t[MAX_TICKS];
+    double top = A->top, t[MAX_TICKS], step;
+    char label[AXIS_LABEL_LEN];
     fprintf(fp,
             "<g class=\"panel\" data-x0=\"%.17g\" data-x1=\"%.17g\" data-y0=\"%.17g\" "
             "data-y1=\"%.17g\">\n",
@@ -172,17 +192,17 @@ static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes
             "<rect class=\"frame\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
             "stroke=\"#999\"/>\n<path stroke=\"#eee\" d=\"",
             ML, top, PW, PH);
-    int nx = ticks(A->x0, A->x1, 8, 1, t);
+    int nx = ticks(A->x0, A->x1, 8, 1, t, &step);
     for (int k = 0; k < nx; k++)
         fprintf(fp, "M%.2f %.1fv%d", xpx(A, t[k]), top, PH);
-    int ny = ticks(A->y0, A->y1, 5, 0, t);
+    int ny = ticks(A->y0, A->y1, 5, 0, t, &step);
     for (int k = 0; k < ny; k++)
         fprintf(fp, "M%d %.2fh%d", ML, ypx(A, t[k]), PW);
     fprintf(fp, "\"/>\n<g class=\"yticks\" font-size=\"10\" text-anchor=\"end\">\n");
     for (int k = 0; k < ny; k++)
         fprintf(fp,
-                "<path d=\"M%d %.2fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.2f\">%g</text>\n",
-                ML, ypx(A, t[k]), ML - 7, ypx(A, t[k]) + 3.5, t[k]);
+                "<path d=\"M%d %.2fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.2f\">%s</text>\n",
+                ML, ypx(A, t[k]), ML - 7, ypx(A, t[k]) + 3.5, axis_label(t[k], step, label));
     fprintf(fp, "</g>\n");
     if (P->ylabel) {
         fprintf(fp,
@@ -214,15 +234,21 @@ static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes
     fprintf(fp, "</g>\n");
 }
 
+/* Epochs are whole numbers, labelled in full up to 1e15, as a tick label beyond. */
 static void draw_xaxis(FILE *fp, const struct axes *A, double y) {
-    double t[MAX_TICKS];
-    int nx = ticks(A->x0, A->x1, 8, 1, t);
+    double t[MAX_TICKS], step;
+    char label[AXIS_LABEL_LEN];
+    int nx = ticks(A->x0, A->x1, 8, 1, t, &step);
     fprintf(fp, "<g class=\"xaxis\" font-size=\"10\" text-anchor=\"middle\">\n");
-    for (int k = 0; k < nx; k++)
-        fprintf(
-            fp,
-            "<path d=\"M%.2f %.1fv4\" stroke=\"#000\"/><text x=\"%.2f\" y=\"%.1f\">%.0f</text>\n",
-            xpx(A, t[k]), y, xpx(A, t[k]), y + 15, t[k]);
+    for (int k = 0; k < nx; k++) {
+        if (fabs(t[k]) < 1e15)
+            snprintf(label, sizeof label, "%.0f", t[k]);
+        else
+            axis_label(t[k], step, label);
+        fprintf(fp,
+                "<path d=\"M%.2f %.1fv4\" stroke=\"#000\"/><text x=\"%.2f\" y=\"%.1f\">%s</text>\n",
+                xpx(A, t[k]), y, xpx(A, t[k]), y + 15, label);
+    }
     fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">epoch</text>\n</g>\n", ML + PW / 2.0,
             y + 34);
 }
@@ -230,14 +256,14 @@ static void draw_xaxis(FILE *fp, const struct axes *A, double y) {
 int curves_write(const char *path, const char *title, const double *x, int n,
                  const struct curves_panel *p, int npanels, struct err *e) {
     int rc = check(x, n, p, npanels, e);
-    if (rc) return rc;
-    struct axes A = {.x0 = INFINITY, .x1 = -INFINITY};
-    for (int i = 0; i < n; i++)
-        A.x0 = fmin(A.x0, xval(x, i)), A.x1 = fmax(A.x1, xval(x, i));
-    if (A.x1 == A.x0) A.x0 -= 0.5, A.x1 += 0.5;
+    struct axes A = {0};
+    if (!rc) rc = x_range(x, n, &A, e);
     int shown = 0;
-    for (int k = 0; k < npanels; k++)
+    for (int k = 0; !rc && k < npanels; k++) {
+        if (p[k].nseries) rc = y_range(&p[k], k, n, &A, e); /* checked here, drawn below */
         shown += p[k].nseries > 0;
+    }
+    if (rc) return rc;
     double height = TOP + shown * (HEAD + PH + GAP) - GAP + BOTTOM;
     struct afile f;
     if ((rc = afile_open(&f, path, e))) return rc;
@@ -253,7 +279,7 @@ int curves_write(const char *path, const char *title, const double *x, int n,
     A.top = TOP + HEAD;
     for (int k = 0; k < npanels; k++) {
         if (!p[k].nseries) continue;
-        y_range(&p[k], n, &A);
+        y_range(&p[k], k, n, &A, e);
         draw_panel(fp, &p[k], &A, x, n);
         A.top += PH + GAP + HEAD;
     }

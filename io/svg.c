@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "io/afile.h"
+#include "io/axis.h"
 
 #define MAX_DOTS 200000 /* keeps the file near a few MB; beyond it neurons, then spikes, thin */
 #define MAX_BINS 20000  /* far more than the plot has pixels */
@@ -48,14 +49,13 @@ static const char *colour(int pop) {
     return palette[(size_t)pop % NCOLOURS];
 }
 
-static double xpx(const struct plot *P, double t) {
-    return MARGIN_L + (t - P->t0) / (P->t1 - P->t0) * (WIDTH - MARGIN_L - MARGIN_R);
+/* x of a time dt ms after the window's start; the window is usable (io/axis), so it is finite */
+static double xoff(const struct plot *P, double dt) {
+    return MARGIN_L + dt / (P->t1 - P->t0) * (WIDTH - MARGIN_L - MARGIN_R);
 }
 
-double svg_nice_step(double x) {
-    double p = pow(10, floor(log10(x)));
-    double f = x / p;
-    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+static double xpx(const struct plot *P, double t) {
+    return xoff(P, t - P->t0);
 }
 
 void svg_xml_text(FILE *fp, const char *s) {
@@ -152,28 +152,22 @@ static void choose_sample(struct plot *P, uint32_t max_per_pop) {
  */
 
 /* Ticks at multiples of a 1-2-5 step, about 8 over [t0, t1]; returns how many (at most max). */
-static int time_ticks(double t0, double t1, double *tick, int max) {
-    double step = svg_nice_step((t1 - t0) / 8);
-    double first = ceil(t0 / step - 1e-9);
-    int n = 0;
-    for (int k = 0; k < max; k++) {
-        double v = (first + k) * step;
-        if (v > t1 + step * 1e-9) break;
-        tick[n++] = fabs(v) < step * 1e-9 ? 0 : v;
-    }
-    return n;
+static int time_ticks(double t0, double t1, double *tick, int max, double *step) {
+    return axis_ticks(t0, t1, 8, 0, tick, max, step);
 }
 
 /* The time axis along y, from x0 to x1 px for t0 to t1 ms. */
 static void time_axis(FILE *fp, double t0, double t1, double x0, double x1, double y) {
     fprintf(fp, "<g font-size=\"11\" text-anchor=\"middle\">\n");
     fprintf(fp, "<path d=\"M%.1f %.1fH%.1f\" stroke=\"#000\"/>\n", x0, y, x1);
-    double tick[64];
-    int n = time_ticks(t0, t1, tick, 64);
+    double tick[AXIS_MAX_TICKS], step;
+    char label[AXIS_LABEL_LEN];
+    int n = time_ticks(t0, t1, tick, AXIS_MAX_TICKS, &step);
     for (int k = 0; k < n; k++) {
         double x = x0 + (tick[k] - t0) / (t1 - t0) * (x1 - x0);
         fprintf(fp, "<path d=\"M%.1f %.1fv5\" stroke=\"#000\"/>", x, y);
-        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">%g</text>\n", x, y + 17, tick[k]);
+        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x, y + 17,
+                axis_label(tick[k], step, label));
     }
     fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">time (ms)</text>\n</g>\n",
             (x0 + x1) / 2, y + 34);
@@ -269,14 +263,16 @@ static double *rates(const struct plot *P, struct err *e) {
     for (size_t i = 0; i < t->n; i++) {
         double tm = t->t_ms[i];
         if (!(tm >= P->t0 && tm <= P->t1) || t->pop[i] >= np) continue;
-        size_t b = (size_t)((tm - P->t0) / P->bin);
-        r[t->pop[i] * P->nbins + (b < P->nbins ? b : P->nbins - 1)] += 1;
+        double b = floor((tm - P->t0) / P->bin);
+        r[t->pop[i] * P->nbins + (b < (double)P->nbins ? (size_t)b : P->nbins - 1)] += 1;
     }
+    /* widths as offsets from t0: at a large t0, t0 + b * bin would round */
     for (size_t p = 0; p < np; p++)
         for (size_t b = 0; b < P->nbins; b++) {
-            double width = b + 1 < P->nbins ? P->bin : P->t1 - (P->t0 + b * P->bin);
+            double width = b + 1 < P->nbins ? P->bin : (P->t1 - P->t0) - (double)b * P->bin;
             double n = t->pop_size[p];
-            r[p * P->nbins + b] = n > 0 ? r[p * P->nbins + b] / (n * width * 1e-3) : 0;
+            r[p * P->nbins + b] =
+                n > 0 && width > 0 ? r[p * P->nbins + b] / (n * width * 1e-3) : 0;
         }
     return r;
 }
@@ -309,7 +305,13 @@ static int draw_rates(const struct plot *P, struct err *e) {
     double rmax = 0;
     for (size_t i = 0; i < (size_t)t->npops * P->nbins; i++)
         rmax = fmax(rmax, r[i]);
-    double step = svg_nice_step(rmax > 0 ? rmax / 4 : 0.25);
+    if (!isfinite(rmax)) {
+        free(r);
+        return err_set(e, ERR_INPUT, "", 0, "", "rates in bins of %g ms are too high to draw",
+                       P->bin);
+    }
+    double step = axis_step(rmax / 4); /* 0 when rmax is 0 or too small to have a step */
+    if (!step) step = axis_step(0.25);
     double ymax = fmax(step, ceil(rmax / step - 1e-9) * step);
 
     fprintf(fp,
@@ -339,8 +341,8 @@ static int draw_rates(const struct plot *P, struct err *e) {
         fprintf(fp, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" d=\"", colour(p));
         for (size_t b = 0; b < P->nbins; b++) {
             double y = bottom - rp[b] / ymax * RATE_H;
-            double x0 = xpx(P, P->t0 + b * P->bin);
-            double x1 = b + 1 < P->nbins ? xpx(P, P->t0 + (b + 1) * P->bin) : xpx(P, P->t1);
+            double x0 = xoff(P, (double)b * P->bin);
+            double x1 = b + 1 < P->nbins ? xoff(P, (double)(b + 1) * P->bin) : xpx(P, P->t1);
             if (b == 0)
                 fprintf(fp, "M%.1f %.1f", x0, y);
             else
@@ -367,27 +369,38 @@ static int choose_window(struct plot *P, const struct svg_raster_opts *o, struct
         P->t1 = o->t_end_ms;
         if (!isfinite(P->t0) || !isfinite(P->t1))
             return err_set(e, ERR_INPUT, "", 0, "", "time window must be finite");
+        if (!axis_usable(P->t0, P->t1))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "time window %.17g..%.17g ms cannot be drawn: too narrow for its "
+                           "magnitude, or wider than a double holds",
+                           P->t0, P->t1);
     } else {
         double lo = 0, hi = 0; /* runs start at 0 ms */
         for (size_t i = 0; i < t->n; i++) {
             lo = fmin(lo, t->t_ms[i]);
             hi = fmax(hi, t->t_ms[i]);
         }
+        /* one spike, or spikes at one time: a window of 1 ms, or wider far from 0 */
+        if (axis_fit(&lo, &hi, 1))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "spike times from %g to %g ms span more than a double holds", lo, hi);
         P->t0 = lo;
-        P->t1 = hi > lo ? hi : lo + 1;
+        P->t1 = hi;
     }
     double span = P->t1 - P->t0;
     if (!isfinite(o->bin_ms))
         return err_set(e, ERR_INPUT, "", 0, "", "histogram bin must be a finite number of ms");
-    P->bin = o->bin_ms > 0 ? o->bin_ms : svg_nice_step(span / AUTO_BINS);
+    P->bin = o->bin_ms > 0 ? o->bin_ms : axis_step(span / AUTO_BINS);
     double nb = ceil(span / P->bin - 1e-6);
     if (!(nb <= MAX_BINS))
         return err_set(e, ERR_INPUT, "", 0, "",
                        "histogram bin of %g ms over %g ms makes %.0f bins; at most %d", P->bin,
                        span, nb, MAX_BINS);
     P->nbins = nb < 1 ? 1 : (size_t)nb;
-    /* a window taken from the data ends on a bin edge, so no bin is cut short */
-    if (from_data) P->t1 = P->t0 + P->nbins * P->bin;
+    /* a window taken from the data ends on a bin edge, so no bin is cut short (unless that edge
+     * is past the largest double); never before the last spike, where nbins * bin rounds down */
+    double end = P->t0 + (double)P->nbins * P->bin;
+    if (from_data && axis_usable(P->t0, end)) P->t1 = fmax(P->t1, end);
     return 0;
 }
 
@@ -577,8 +590,9 @@ static void tr_rows(struct tr_plot *P) {
 }
 
 /* Per class, the range of the drawn values in the window, widened to multiples of a 1-2-5 step
- * (about 4 of them; 2 or 3 in the lower input panels); a flat line gets +-1 around it. */
-static void tr_ranges(struct tr_plot *P) {
+ * (about 4 of them; 2 or 3 in the lower input panels); a flat line gets +-1 around it (more far
+ * from 0). Values whose range overflows a double are ERR_INPUT. */
+static int tr_ranges(struct tr_plot *P, struct err *e) {
     const struct trace_table *t = P->t;
     for (int c = 0; c < TR_NCLASS; c++) {
         P->ylo[c] = INFINITY;
@@ -591,6 +605,7 @@ static void tr_ranges(struct tr_plot *P) {
         int c = tr_panel_class(P, tc);
         for (size_t r = P->r0; r < P->r1; r++) {
             double v = t->v[r * (size_t)t->ncols + (size_t)k];
+            if (!isfinite(v)) continue;
             P->ylo[c] = fmin(P->ylo[c], v);
             P->yhi[c] = fmax(P->yhi[c], v);
         }
@@ -598,12 +613,16 @@ static void tr_ranges(struct tr_plot *P) {
     for (int c = 0; c < TR_NCLASS; c++) {
         double lo = P->ylo[c], hi = P->yhi[c];
         if (!(lo <= hi)) lo = hi = 0;
-        if (!(hi - lo > 1e-9 * fmax(1, fabs(lo)))) lo -= 1, hi += 1;
-        double step = svg_nice_step((hi - lo) / (c == TR_MV ? 4 : 2.5));
-        P->ystep[c] = step;
-        P->ylo[c] = floor(lo / step) * step;
-        P->yhi[c] = ceil(hi / step) * step;
+        if (!axis_usable(lo, hi)) lo -= 1, hi += 1;
+        if (axis_fit(&lo, &hi, 2))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "%s values from %g to %g span more than a double holds",
+                           class_label[c], P->ylo[c], P->yhi[c]);
+        axis_round_out(&lo, &hi, c == TR_MV ? 4 : 2.5, &P->ystep[c]);
+        P->ylo[c] = lo;
+        P->yhi[c] = hi;
     }
+    return 0;
 }
 
 static double tr_x(const struct tr_plot *P, double t) {
@@ -612,7 +631,8 @@ static double tr_x(const struct tr_plot *P, double t) {
 
 /* One column as a polyline. Within each pixel column only the first, lowest, highest and last
  * samples are kept, in time order: the drawn envelope is exact, and a long run at a fine dt stays
- * a few thousand points. */
+ * a few thousand points. Each pixel column takes at least one sample, whatever the arithmetic
+ * says, so the walk always ends. */
 static void tr_line(const struct tr_plot *P, int k, double top, double h) {
     const struct trace_table *t = P->t;
     const struct tr_col *tc = &P->col[k];
@@ -629,7 +649,7 @@ static void tr_line(const struct tr_plot *P, int k, double top, double h) {
     size_t r = P->r0;
     while (r < P->r1) {
         double b = floor(tr_x(P, t->t_ms[r]));
-        size_t end = r, mn = r, mx = r;
+        size_t end = r + 1, mn = r, mx = r;
         while (end < P->r1 && floor(tr_x(P, t->t_ms[end])) == b) {
             double v = t->v[end * w + (size_t)k];
             if (v < t->v[mn * w + (size_t)k]) mn = end;
@@ -665,18 +685,22 @@ static void tr_panel(const struct tr_plot *P, int j, int input, double top, doub
             "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" "
             "fill=\"none\" stroke=\"#ccc\"/>\n",
             MARGIN_L, top, WIDTH - MARGIN_L - MARGIN_R, h);
-    double tick[64];
-    int nt = time_ticks(P->t0, P->t1, tick, 64);
+    double tick[AXIS_MAX_TICKS], tstep;
+    char label[AXIS_LABEL_LEN];
+    int nt = time_ticks(P->t0, P->t1, tick, AXIS_MAX_TICKS, &tstep);
     fprintf(fp, "<path stroke=\"#eee\" d=\"");
     for (int k = 0; k < nt; k++)
         fprintf(fp, "M%.1f %.0fv%.0f", tr_x(P, tick[k]), top, h);
     fprintf(fp, "\"/>\n<g font-size=\"10\" text-anchor=\"end\">\n");
     double lo = P->ylo[c], hi = P->yhi[c], step = P->ystep[c];
-    for (int k = 0; k < 64 && lo + k * step <= hi + step * 1e-9; k++) {
-        double v = lo + k * step, y = top + h - (v - lo) / (hi - lo) * h;
+    for (int k = 0; k < AXIS_MAX_TICKS; k++) {
+        double v = lo + k * step; /* hi + step * 1e-9 may overflow: compare the difference */
+        if (!isfinite(v) || v - hi > step * 1e-9) break;
+        double y = top + h - (v - lo) / (hi - lo) * h;
         fprintf(fp,
-                "<path d=\"M%d %.1fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.1f\">%g</text>\n",
-                MARGIN_L, y, MARGIN_L - 7, y + 3.5, fabs(v) < step * 1e-9 ? 0 : v);
+                "<path d=\"M%d %.1fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.1f\">%s</text>\n",
+                MARGIN_L, y, MARGIN_L - 7, y + 3.5,
+                axis_label(fabs(v) < step * 1e-9 ? 0 : v, step, label));
     }
     fprintf(fp,
             "</g>\n<text transform=\"translate(%d %.1f) rotate(-90)\" font-size=\"11\" "
@@ -724,9 +748,20 @@ static int tr_window(struct tr_plot *P, const struct svg_traces_opts *o, struct 
         P->t1 = o->t_end_ms;
         if (!isfinite(P->t0) || !isfinite(P->t1))
             return err_set(e, ERR_INPUT, "", 0, "", "time window must be finite");
+        if (!axis_usable(P->t0, P->t1))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "time window %.17g..%.17g ms cannot be drawn: too narrow for its "
+                           "magnitude, or wider than a double holds",
+                           P->t0, P->t1);
     } else if (t->nrows) {
-        P->t0 = t->t_ms[0];
-        P->t1 = t->t_ms[t->nrows - 1] > P->t0 ? t->t_ms[t->nrows - 1] : P->t0 + 1;
+        /* one sample, or samples too close for their magnitude (t0 + 1 may be t0): io/axis
+         * widens the window from the first sample on */
+        double lo = t->t_ms[0], hi = t->t_ms[t->nrows - 1];
+        if (axis_fit(&lo, &hi, 1))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "samples from %g to %g ms span more than a double holds", lo, hi);
+        P->t0 = lo;
+        P->t1 = hi;
     }
     tr_rows(P);
     if (P->r0 == P->r1) {
@@ -799,10 +834,10 @@ int svg_traces_write(const char *path, const struct trace_table *t, const struct
     struct tr_plot P = {.t = t, .currents = o->currents};
     int rc = tr_window(&P, o, e);
     if (!rc) rc = tr_classify(&P, o->max_neurons ? o->max_neurons : SVG_TRACES_NEURONS, e);
+    if (!rc) rc = tr_ranges(&P, e);
     struct afile f;
     if (!rc) rc = afile_open(&f, path, e);
     if (!rc) {
-        tr_ranges(&P);
         P.fp = f.fp;
         tr_draw(&P, o);
         rc = afile_commit(&f, e);

@@ -18,7 +18,9 @@ struct svg_raster_opts {
     const char *title;
 };
 
-/* Writes the raster (top) and the population rate in Hz (bottom) atomically to path. */
+/* Writes the raster (top) and the population rate in Hz (bottom) atomically to path. A window
+ * that is not finite or too narrow for its magnitude (io/axis), spike times whose span overflows
+ * a double, or a bin that makes more than 20000 bins is ERR_INPUT (naming no file). */
 int svg_raster_write(const char *path, const struct spk_table *t, const struct svg_raster_opts *o,
                      struct err *e);
 
@@ -35,14 +37,15 @@ struct svg_traces_opts {
  * (mV), one line per compartment ("v" is the soma's); below it, if asked, a panel of its other
  * columns (synaptic input). A neuron recorded with no potential gets its input panel anyway.
  * Panels of a kind share their y axis, fitted to the samples in the window. The table must keep
- * trace_read's invariants. A window that is not finite or holds no sample, or a table without
- * columns, is ERR_INPUT (naming no file); the picture is written atomically to path. */
+ * trace_read's invariants. A window that is not finite, holds no sample, or is too narrow for
+ * its magnitude (io/axis), values whose range overflows a double, or a table without columns, is
+ * ERR_INPUT (naming no file); a window from the data that is too narrow (one sample) is widened.
+ * The picture is written atomically to path. */
 int svg_traces_write(const char *path, const struct trace_table *t, const struct svg_traces_opts *o,
                      struct err *e);
 
 /* Shared with io/curves: text for XML (markup characters as entities, control characters and
- * broken UTF-8 as '?'), and 1, 2 or 5 times a power of ten near x > 0 (axis steps). */
+ * broken UTF-8 as '?'). Axis windows and ticks are io/axis's. */
 void svg_xml_text(FILE *fp, const char *s);
-double svg_nice_step(double x);
 
 #endif

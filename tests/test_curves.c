@@ -309,6 +309,45 @@ static void test_escaping(void) {
     free(svg);
 }
 
+static void test_degenerate_ranges(void) {
+    /* Truth: io/curves.h and io/axis.h: x or y values too close for their magnitude, flat far
+     * from 0, or subnormal still draw every point inside the frame with finite numbers; values
+     * whose span overflows a double, and a fixed range too narrow for its magnitude, are
+     * ERR_INPUT. */
+    alarm(60);
+    static const double xs[][2] = {{1e300, 1e300}, {1e300, 1.0000000000000002e300}, {1, 2}};
+    static const double ys[][2] = {{1e300, 1e300}, {5e-324, 1e-310}, {-1e308, -1e308},
+                                   {1.7976931348623157e308, 1e308}};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+        for (size_t j = 0; j < sizeof ys / sizeof ys[0]; j++) {
+            struct curves_panel p = {.nseries = 1, .s = {{"y", ys[j]}}};
+            char *svg = write_and_slurp("degenerate.svg", "t", xs[i], 2, &p, 1);
+            check_balanced(svg);
+            const char *from = NULL, *to = NULL;
+            double f[4], px[MAXPTS], py[MAXPTS];
+            int pieces;
+            CU_ASSERT_FATAL(panel(svg, 0, &from, &to));
+            frame(from, to, f);
+            CU_ASSERT(series_points(from, to, "y", px, py, &pieces) == 2);
+            for (int k = 0; k < 2; k++)
+                CU_ASSERT(px[k] >= f[0] - 0.01 && px[k] <= f[0] + f[2] + 0.01 &&
+                          py[k] >= f[1] - 0.01 && py[k] <= f[1] + f[3] + 0.01);
+            free(svg);
+        }
+    double wide[2] = {-1e308, 1e308}, xwide[2] = {-1e308, 1e308}, y[2] = {1, 2};
+    struct curves_panel p = {.nseries = 1, .s = {{"y", wide}}};
+    struct curves_panel q = {.nseries = 1, .s = {{"y", y}}};
+    struct curves_panel narrow = {
+        .nseries = 1, .s = {{"y", y}}, .ymin = 1e300, .ymax = 1.0000000000000002e300};
+    struct err e = {0};
+    const char *path = tmp_path("degenerate_bad.svg");
+    CU_ASSERT(curves_write(path, "t", NULL, 2, &p, 1, &e) == ERR_INPUT);
+    CU_ASSERT(curves_write(path, "t", xwide, 2, &q, 1, &e) == ERR_INPUT);
+    CU_ASSERT(curves_write(path, "t", NULL, 2, &narrow, 1, &e) == ERR_INPUT);
+    CU_ASSERT(access(path, F_OK) != 0);
+    alarm(0);
+}
+
 static void test_errors(void) {
     /* Truth: io/curves.h: bad input is ERR_INPUT and writes nothing; a failed write is ERR_IO
      * naming the file. */
@@ -346,6 +385,7 @@ static int suite_curves(void) {
         !CU_add_test(s, "linear mapping on a fitted axis", test_linear_mapping) ||
         !CU_add_test(s, "fixed range", test_fixed_range) ||
         !CU_add_test(s, "one point, integer epoch ticks", test_one_point_and_ticks) ||
+        !CU_add_test(s, "degenerate ranges", test_degenerate_ranges) ||
         !CU_add_test(s, "names escaped", test_escaping) || !CU_add_test(s, "errors", test_errors))
         return -1;
     return 0;

@@ -298,6 +298,63 @@ static void test_rejects_and_empty(void) {
     spk_table_free(&t);
 }
 
+/* Every dot's x lies in the raster's frame, and no number is NaN or infinite. */
+static void check_dots_in_frame(const char *svg) {
+    CU_ASSERT(!strstr(svg, "nan") && !strstr(svg, "inf"));
+    for (const char *p = svg; (p = strstr(p, "<path class=\"spikes\"")); p++) {
+        const char *d = strstr(p, " d=\"") + 4;
+        while (*d == 'M') {
+            char *end;
+            double x = strtod(d + 1, &end);
+            CU_ASSERT(x >= 130 - 0.05 && x <= 970 + 0.05); /* MARGIN_L .. WIDTH - MARGIN_R */
+            d = strchr(end, 'M') && strchr(end, 'M') < strchr(end, '"') ? strchr(end, 'M') : "";
+        }
+    }
+}
+
+static void test_degenerate_windows(void) {
+    /* Truth: io/svg.h and io/axis.h: spikes at one time far from 0 (t0 + 1 == t0 there), or near
+     * the largest double, still draw inside the frame with finite numbers; a span past a double,
+     * or a window asked for that is too narrow for its magnitude, is ERR_INPUT and leaves no
+     * file. */
+    alarm(60); /* a regression here is a loop: fail instead of hanging the suite */
+    const char *names[1] = {"p"};
+    const uint32_t sizes[1] = {3};
+    static const double at[][3] = {{1e300, 1e300, 1e300},
+                                   {-1e300, -1e300, -1e300},
+                                   {1.7976931348623157e308, 1e308, 1.7976931348623157e308},
+                                   {1e300, 1.0000000000000002e300, 1e300},
+                                   {0, 5e-324, 1e-310}};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        struct spk_table t;
+        table_init(&t, 1, names, sizes, 3);
+        for (uint32_t k = 0; k < 3; k++)
+            table_add(&t, at[i][k], 0, k);
+        struct svg_raster_opts o = {.max_per_pop = 5};
+        char *svg = write_and_slurp("degenerate.svg", &t, &o);
+        CU_ASSERT(count_dots(svg, NULL) == 3);
+        check_dots_in_frame(svg);
+        free(svg);
+        spk_table_free(&t);
+    }
+    struct spk_table t;
+    table_init(&t, 1, names, sizes, 2);
+    table_add(&t, -1e308, 0, 0);
+    table_add(&t, 1e308, 0, 1);
+    struct err e = {0};
+    const char *p = tmp_path("degenerate_bad.svg");
+    struct svg_raster_opts o = {.max_per_pop = 5};
+    CU_ASSERT(svg_raster_write(p, &t, &o, &e) == ERR_INPUT);
+    struct svg_raster_opts narrow = {
+        .t_start_ms = 1e300, .t_end_ms = 1.0000000000000002e300, .max_per_pop = 5};
+    CU_ASSERT(svg_raster_write(p, &t, &narrow, &e) == ERR_INPUT);
+    struct svg_raster_opts wide = {.t_start_ms = -1e308, .t_end_ms = 1e308, .max_per_pop = 5};
+    CU_ASSERT(svg_raster_write(p, &t, &wide, &e) == ERR_INPUT);
+    CU_ASSERT(access(p, F_OK) != 0);
+    spk_table_free(&t);
+    alarm(0);
+}
+
 static int suite_svg(void) {
     CU_pSuite s = CU_add_suite("svg", NULL, NULL);
     if (!s) return -1;
@@ -306,7 +363,8 @@ static int suite_svg(void) {
         !CU_add_test(s, "rates of regular trains", test_rates_of_regular_trains) ||
         !CU_add_test(s, "names and title escaped", test_escaping) ||
         !CU_add_test(s, "dot budget", test_dot_budget) ||
-        !CU_add_test(s, "rejects and empty table", test_rejects_and_empty))
+        !CU_add_test(s, "rejects and empty table", test_rejects_and_empty) ||
+        !CU_add_test(s, "degenerate windows", test_degenerate_windows))
         return -1;
     return 0;
 }

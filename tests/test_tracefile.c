@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -430,6 +431,80 @@ static void test_svg_rejects(void) {
     trace_table_free(&t);
 }
 
+/* No number in the picture is NaN or infinite (printf writes them "nan", "inf"). */
+static int finite_svg(const char *svg) {
+    return svg && !strstr(svg, "nan") && !strstr(svg, "inf");
+}
+
+static void test_svg_degenerate(void) {
+    /* Truth: io/svg.h and io/axis.h: a window from the data too narrow to draw at its magnitude
+     * (t0 + 1 == t0 at 1e300) is widened, and every point lands inside its frame; values or times
+     * whose span overflows a double, and a narrow window asked for, are ERR_INPUT and leave no
+     * file. Before the fix one row at 1e300 looped without end (a NaN pixel column). */
+    /* a regression here is a loop writing without end: fail (SIGALRM, SIGXFSZ) instead of
+     * hanging the suite and filling the disk */
+    struct rlimit fsize;
+    CU_ASSERT_FATAL(getrlimit(RLIMIT_FSIZE, &fsize) == 0);
+    struct rlimit small = {fsize.rlim_cur < (64u << 20) ? fsize.rlim_cur : 64u << 20, fsize.rlim_max};
+    setrlimit(RLIMIT_FSIZE, &small);
+    alarm(60);
+    static const char *const ok[] = {
+        "t_ms,a[0].v\n1e300,-65\n",
+        "t_ms,a[0].v\n-1e300,-65\n",
+        "t_ms,a[0].v\n1.7976931348623157e308,-65\n",
+        "t_ms,a[0].v\n1e300,-65\n1.0000000000000002e300,-64\n",
+        "t_ms,a[0].v\n1e15,-65\n1000000000000000.1,-64\n1000000000000000.2,-63\n",
+        "t_ms,a[0].v,a[0].i_ex\n0,1e300,5e-324\n1,1e300,5e-324\n",
+        "t_ms,a[0].v,a[0].i_ex\n0,-1e308,1e-310\n1,-1e308,-1e-310\n",
+        "t_ms,a[0].v\n0,1e308\n1,1.7976931348623157e308\n",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct trace_table t;
+        load("degenerate.csv", ok[i], &t);
+        struct svg_traces_opts o = {.currents = 1};
+        char *svg = draw("degenerate.svg", &t, &o);
+        CU_ASSERT(finite_svg(svg));
+        double x[16], y[16];
+        const char *panel, *frame;
+        size_t n = read_line(svg, "a[0].v", x, y, 16, &panel, &frame);
+        CU_ASSERT(n >= 1 && n <= t.nrows);
+        CU_ASSERT_FATAL(frame != NULL);
+        double fx = attr(frame, "x"), fy = attr(frame, "y"), fw = attr(frame, "width"),
+               fh = attr(frame, "height");
+        for (size_t k = 0; k < n; k++)
+            CU_ASSERT(x[k] >= fx - 0.05 && x[k] <= fx + fw + 0.05 && y[k] >= fy - 0.05 &&
+                      y[k] <= fy + fh + 0.05);
+        if (!finite_svg(svg) || !n) fprintf(stderr, "\n  case %zu\n", i);
+        free(svg);
+        trace_table_free(&t);
+    }
+
+    static const char *const bad[] = {
+        "t_ms,a[0].v\n-1e308,-65\n1e308,-64\n",
+        "t_ms,a[0].v\n0,-1e308\n1,1e308\n",
+    };
+    const char *p = tmp_path("degenerate_bad.svg");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct trace_table t;
+        load("degenerate_bad.csv", bad[i], &t);
+        struct err e = {0};
+        struct svg_traces_opts o = {0};
+        CU_ASSERT(svg_traces_write(p, &t, &o, &e) == ERR_INPUT);
+        CU_ASSERT(strstr(e.msg, "span more than a double") != NULL);
+        trace_table_free(&t);
+    }
+    struct trace_table t;
+    load("degenerate_win.csv", "t_ms,a[0].v\n1e300,-65\n", &t);
+    struct err e = {0};
+    struct svg_traces_opts narrow = {.t_start_ms = 1e300, .t_end_ms = 1.0000000000000002e300};
+    CU_ASSERT(svg_traces_write(p, &t, &narrow, &e) == ERR_INPUT);
+    CU_ASSERT(strstr(e.msg, "too narrow") != NULL);
+    trace_table_free(&t);
+    CU_ASSERT(!exists(p));
+    alarm(0);
+    setrlimit(RLIMIT_FSIZE, &fsize);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The command line.
  */
@@ -557,6 +632,48 @@ static void test_cli_traces(void) {
     EXPECT(!sanitizer_text(out), "plot errors", out);
 }
 
+/* Like harness_apical, but the run is killed after secs seconds and may write no file over about
+ * 64 MiB: a regression into an endless loop fails the test instead of filling the disk. A killed
+ * run returns 128 + the signal. */
+static int apical_bounded(int secs, const char *args, char *out, size_t outn) {
+    const char *bin = getenv("APICAL_BIN");
+    char *saved = bin ? strdup(bin) : NULL, wrapped[4096];
+    snprintf(wrapped, sizeof wrapped, "ulimit -f 131072; exec timeout -s KILL %d %s", secs,
+             bin && *bin ? bin : "./apical");
+    setenv("APICAL_BIN", wrapped, 1);
+    int rc = harness_apical(args, out, outn);
+    if (saved)
+        setenv("APICAL_BIN", saved, 1);
+    else
+        unsetenv("APICAL_BIN");
+    free(saved);
+    return rc;
+}
+
+static void test_cli_zero_span(void) {
+    /* Truth: issue 19: a traces file whose time span is zero at double precision (one row at
+     * 1e300: t0 + 1 == t0) made apical plot loop without end, writing an ever-growing temporary
+     * file. Now it ends at once with a complete picture of finite numbers (or exit 2). */
+    static char out[OUT_CAP];
+    static const char *const files[] = {"t_ms,a[0].v\n1e300,-65\n",
+                                        "t_ms,a[0].v,a[0].i_ex\n1e300,-65,1\n1.0000000000000002e300,"
+                                        "-64,2\n"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *in = harness_write("zero_span.csv", files[i]), *pic = tmp_path("zero_span.svg");
+        char cmd[4096], tmp[2100];
+        snprintf(cmd, sizeof cmd, "plot %s -o %s --currents", in, pic);
+        int rc = apical_bounded(20, cmd, out, sizeof out);
+        EXPECT(rc == 0 || rc == 2, "zero span", out);
+        char *svg = slurp(pic);
+        EXPECT(rc == 0 ? complete_svg(svg) && finite_svg(svg) : !svg, "zero span", out);
+        free(svg);
+        snprintf(tmp, sizeof tmp, "%s.tmp", pic);
+        EXPECT(!exists(tmp), "zero span", out);
+        EXPECT(!sanitizer_text(out), "zero span", out);
+        remove(pic);
+    }
+}
+
 static int suite_tracefile(void) {
     CU_pSuite s = CU_add_suite("tracefile", NULL, NULL);
     if (!s) return -1;
@@ -568,7 +685,9 @@ static int suite_tracefile(void) {
         !CU_add_test(s, "svg: a panel group per neuron", test_svg_panels) ||
         !CU_add_test(s, "svg: thinning keeps the envelope", test_svg_thinning) ||
         !CU_add_test(s, "svg: rejects", test_svg_rejects) ||
-        !CU_add_test(s, "apical run and plot", test_cli_traces))
+        !CU_add_test(s, "svg: degenerate windows", test_svg_degenerate) ||
+        !CU_add_test(s, "apical run and plot", test_cli_traces) ||
+        !CU_add_test(s, "apical plot, zero time span", test_cli_zero_span))
         return -1;
     return 0;
 }
