@@ -157,5 +157,7 @@ int optim_state_read(struct optim *o, FILE *f)
     if (fread(&o->t, sizeof o->t, 1, f) != 1) return -1;
     if (fread(o->m, sizeof(double), o->n, f) != o->n) return -1;
     if (o->v && fread(o->v, sizeof(double), o->n, f) != o->n) return -1;
+    for (size_t i = 0; i < o->n; i++)
+        if (!isfinite(o->m[i]) || (o->v && !(isfinite(o->v[i]) && o->v[i] >= 0))) return -2;
     return 0;
 }

@@ -63,8 +63,9 @@ void optim_step(struct optim *o, double *params, double *grad);
 /* Bytes optim_state_write writes: t (uint64_t), n doubles of m, and for Adam n doubles of v. */
 size_t optim_state_len(const struct optim *o);
 /* The state in that raw binary layout (this machine's byte order); restoring it into an optimizer
- * made with the same cfg and n continues the run bit-identically. 0, or -1 on a short write or
- * read (after a short read the state is undefined). */
+ * made with the same cfg and n continues the run bit-identically. 0, -1 on a short write or
+ * read, or (read) -2 when a moment is not finite or a second moment is negative; after a failed
+ * read the state is undefined. */
 int optim_state_write(const struct optim *o, FILE *f);
 int optim_state_read(struct optim *o, FILE *f);
 

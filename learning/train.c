@@ -2,6 +2,7 @@
 #include "learning/train.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/rng.h"
 #include "io/afile.h"
@@ -388,6 +390,10 @@ int train_eval(struct train *t, int use_train, double *loss, double *acc, struct
 
 /* ---- checkpoints ---- */
 
+/* A checkpoint is, in this machine's byte order: the header, nparams weights, the optimizer's
+ * state (optim_state_write) and nhist history entries (struct train_epoch). The history has
+ * one entry per finished epoch, so nhist = epoch; next_batch is 0 at an epoch's end and the
+ * mini-batch to go on with after an interruption (part: the epoch's sums so far). */
 #define CK_MAGIC "APICALCK"
 #define CK_VERSION 1u
 
@@ -424,81 +430,161 @@ static int ck_write(const struct train *t, const char *path, struct err *e) {
              optim_state_write(&t->opt, f.fp) == 0 &&
              fwrite(t->hist, sizeof *t->hist, t->nhist, f.fp) == t->nhist;
     if (!ok) {
+        int saved = errno;
         afile_abort(&f);
-        return err_set(e, ERR_IO, path, 0, "", "cannot write the checkpoint: %s", strerror(errno));
+        return err_set(e, ERR_IO, path, 0, "", "cannot write the checkpoint: %s",
+                       strerror(saved));
     }
     return afile_commit(&f, e);
 }
 
-/* Reads a checkpoint; with full, also the optimizer state, history and position. */
-static int ck_read(struct train *t, const char *path, int full, struct err *e) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, ERR_INPUT, path, 0, "", "cannot open the checkpoint: %s",
-                       strerror(errno));
-    struct ck_head h;
-    int rc = 0;
-    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, CK_MAGIC, 8) != 0)
-        rc = err_set(e, ERR_INPUT, path, 0, "", "not an apical checkpoint");
-    else if (h.version != CK_VERSION)
-        rc = err_set(e, ERR_INPUT, path, 0, "", "checkpoint version %u (this apical reads %u)",
-                     h.version, CK_VERSION);
-    else if (h.nparams != t->net->nparams || h.nforward != t->net->nforward ||
-             h.nlayers != (uint32_t)t->net->nlayers)
-        rc = err_set(e, ERR_INPUT, path, 0, "",
-                     "the checkpoint holds %llu weights in %u layers, "
-                     "this config's network %zu in %d",
-                     (unsigned long long)h.nparams, h.nlayers, t->net->nparams, t->net->nlayers);
-    else if (full && h.config_hash != t->spec.config_hash)
-        rc = err_set(e, ERR_INPUT, path, 0, "",
-                     "the checkpoint comes from another config "
-                     "(hash %016llx, this one %016llx): resume needs the same config and --set",
-                     (unsigned long long)h.config_hash, (unsigned long long)t->spec.config_hash);
-    double *params = rc ? NULL : malloc(sizeof(double) * (h.nparams ? h.nparams : 1));
-    if (!rc && !params) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-    if (!rc && fread(params, sizeof(double), h.nparams, f) != h.nparams)
-        rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (weights)");
-    struct train_epoch *hist = NULL;
-    if (!rc && full) {
-        hist = malloc(sizeof *hist * (h.nhist + 1));
-        if (!hist)
-            rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-        else if (optim_state_read(&t->opt, f) != 0 ||
-                 fread(hist, sizeof *hist, h.nhist, f) != h.nhist)
-            rc = err_set(e, ERR_INPUT, path, 0, "",
-                         "truncated checkpoint (optimizer state or history)");
-    } else if (!rc) {
-        /* weights only (eval): the optimizer the run trained with is not known here, so the
-         * rest must have the length of SGD's state (step count, m) or Adam's (+ v), then the
-         * history; a cut or padded file is refused as resume would refuse it */
-        long here = ftell(f);
-        if (here < 0 || fseek(f, 0, SEEK_END) != 0) {
-            rc = err_set(e, ERR_INPUT, path, 0, "", "cannot seek in the checkpoint");
-        } else {
-            long end = ftell(f);
-            uint64_t rest = (uint64_t)(end - here), hist_b = (uint64_t)h.nhist * sizeof *hist,
-                     sgd = sizeof(uint64_t) + 8 * h.nforward + hist_b, adam = sgd + 8 * h.nforward;
-            if (rest != sgd && rest != adam)
-                rc = err_set(e, ERR_INPUT, path, 0, "",
-                             "%s checkpoint (%llu bytes after the weights; an SGD run leaves "
-                             "%llu, an Adam run %llu)",
-                             rest < sgd ? "truncated" : "malformed", (unsigned long long)rest,
-                             (unsigned long long)sgd, (unsigned long long)adam);
-        }
+/* Opens a regular file for reading without blocking on a FIFO; its length into *len. */
+static FILE *ck_open(const char *path, uint64_t *len, struct err *e) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        err_set(e, ERR_INPUT, path, 0, "", "cannot open the checkpoint: %s", strerror(errno));
+        return NULL;
     }
-    if (!rc && fgetc(f) != EOF)
-        rc = err_set(e, ERR_INPUT, path, 0, "", "bytes after the end of the checkpoint");
+    FILE *f = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        err_set(e, ERR_INPUT, path, 0, "", "not a regular file");
+    else if (!(f = fdopen(fd, "rb")))
+        err_set(e, ERR_INPUT, path, 0, "", "cannot open the checkpoint: %s", strerror(errno));
+    if (!f) close(fd);
+    *len = f ? (uint64_t)st.st_size : 0;
+    return f;
+}
+
+/* The header's promises, against this config's network and the file's length len, before any
+ * count sizes or indexes anything. full: a resume (this config's hash and optimizer, and a
+ * position inside this data set's epochs); else weights only (apical eval), whose rest must
+ * have the length of SGD's state (step count, m) or Adam's (+ v), then the history. */
+static int ck_check_head(const struct train *t, const struct ck_head *h, uint64_t len, int full,
+                         const char *path, struct err *e) {
+    const struct snn *n = t->net;
+    if (h->version != CK_VERSION)
+        return err_set(e, ERR_INPUT, path, 0, "", "checkpoint version %u (this apical reads %u)",
+                       h->version, CK_VERSION);
+    if (h->nparams != n->nparams || h->nforward != n->nforward ||
+        h->nlayers != (uint32_t)n->nlayers)
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "the checkpoint holds %llu weights in %u layers, "
+                       "this config's network %zu in %d",
+                       (unsigned long long)h->nparams, h->nlayers, n->nparams, n->nlayers);
+    if (full && h->config_hash != t->spec.config_hash)
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "the checkpoint comes from another config "
+                       "(hash %016llx, this one %016llx): resume needs the same config and --set",
+                       (unsigned long long)h->config_hash,
+                       (unsigned long long)t->spec.config_hash);
+    const uint64_t nb = (t->train->n + (uint64_t)t->ls.batch - 1) / t->ls.batch;
+    if (full && (h->nhist != h->epoch || h->next_batch >= nb))
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "corrupt checkpoint: %u epochs of history for %u epochs done, resuming "
+                       "at mini-batch %u of %llu",
+                       h->nhist, h->epoch, h->next_batch + 1, (unsigned long long)nb);
+    const uint64_t weights = sizeof *h + 8 * h->nparams;
+    if (len < weights)
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "truncated checkpoint (weights): %llu bytes, where the header and %llu "
+                       "weights take %llu",
+                       (unsigned long long)len, (unsigned long long)h->nparams,
+                       (unsigned long long)weights);
+    /* no overflow: nforward is this network's, nhist < 2^32 */
+    const uint64_t rest = len - weights, hist = (uint64_t)h->nhist * sizeof(struct train_epoch),
+                   sgd = sizeof(uint64_t) + 8 * h->nforward + hist, adam = sgd + 8 * h->nforward,
+                   want = full ? optim_state_len(&t->opt) + hist : 0;
+    if (full ? rest == want : rest == sgd || rest == adam) return 0;
+    if (full)
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "%s checkpoint (optimizer state and history): %llu bytes after the "
+                       "weights, where %s's state and the %u epochs of history the header "
+                       "declares take %llu",
+                       rest < want ? "truncated" : "malformed", (unsigned long long)rest,
+                       t->ls.opt.type == OPTIM_ADAM ? "Adam" : "SGD", h->nhist,
+                       (unsigned long long)want);
+    return err_set(e, ERR_INPUT, path, 0, "",
+                   "%s checkpoint (%llu bytes after the weights; with the %u epochs of history "
+                   "the header declares, an SGD run leaves %llu, an Adam run %llu)",
+                   rest < sgd ? "truncated" : "malformed", (unsigned long long)rest, h->nhist,
+                   (unsigned long long)sgd, (unsigned long long)adam);
+}
+
+/* What a resumed run will read from the body: the history's epochs in order, the partial
+ * epoch's sums as next_batch full mini-batches leave them. */
+static int ck_check_body(const struct train *t, const struct ck_head *h,
+                         const struct train_epoch *hist, const char *path, struct err *e) {
+    for (uint32_t k = 0; k < h->nhist; k++)
+        if (hist[k].epoch != k + 1)
+            return err_set(e, ERR_INPUT, path, 0, "",
+                           "corrupt checkpoint: history entry %u is for epoch %u", k + 1,
+                           hist[k].epoch);
+    const double *p = h->part;
+    int ok = p[2] == (double)h->next_batch * t->ls.batch && p[1] <= p[2] && p[3] <= p[2];
+    for (int k = 0; k < 6 + 2 * SNN_MAX_LAYERS; k++)
+        ok &= isfinite(p[k]) && (k == 0 || k >= 6 + SNN_MAX_LAYERS || p[k] >= 0);
+    if (!ok)
+        return err_set(e, ERR_INPUT, path, 0, "",
+                       "corrupt checkpoint: the sums of the unfinished epoch do not fit "
+                       "%u mini-batches of %u",
+                       h->next_batch, t->ls.batch);
+    return 0;
+}
+
+/* Reads a checkpoint; with full, also the optimizer state, history and position. Nothing of t
+ * changes unless the whole file is good. */
+static int ck_read(struct train *t, const char *path, int full, struct err *e) {
+    uint64_t len = 0;
+    FILE *f = ck_open(path, &len, e);
+    if (!f) return e->code;
+    struct ck_head h;
+    memset(&h, 0, sizeof h);
+    size_t got = fread(&h, 1, sizeof h, f);
+    int rc = 0;
+    if (got < 8 || memcmp(h.magic, CK_MAGIC, 8) != 0)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "not an apical checkpoint");
+    else if (got < sizeof h)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "truncated checkpoint (header): %zu bytes", got);
+    else
+        rc = ck_check_head(t, &h, len, full, path, e);
+    /* from here every count is this network's, and the file has the bytes they need */
+    double *params = NULL;
+    struct train_epoch *hist = NULL;
+    struct optim opt = {0};
+    if (!rc && !(params = malloc(sizeof(double) * (h.nparams ? h.nparams : 1))))
+        rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    if (!rc && fread(params, sizeof(double), h.nparams, f) != h.nparams)
+        rc = err_set(e, ERR_IO, path, 0, "", "cannot read the checkpoint: %s", strerror(errno));
     for (size_t k = 0; !rc && k < h.nparams; k++)
         if (!isfinite(params[k]))
-            rc = err_set(e, ERR_INPUT, path, 0, "", "weight %zu is not finite", k);
+            rc = err_set(e, ERR_INPUT, path, 0, "", "corrupt checkpoint: weight %zu is not finite",
+                         k);
+    if (!rc && full) {
+        int ro = 0;
+        if ((rc = optim_init(&opt, &t->ls.opt, t->net->nforward, e)) == 0 &&
+            !(hist = malloc(sizeof *hist * ((size_t)h.nhist + 1))))
+            rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+        else if (!rc && (ro = optim_state_read(&opt, f)) == -2)
+            rc = err_set(e, ERR_INPUT, path, 0, "",
+                         "corrupt checkpoint: the optimizer state holds a value that is not "
+                         "finite (or a negative second moment)");
+        else if (!rc && (ro || fread(hist, sizeof *hist, h.nhist, f) != h.nhist))
+            rc = err_set(e, ERR_IO, path, 0, "", "cannot read the checkpoint: %s",
+                         strerror(errno));
+        if (!rc) rc = ck_check_body(t, &h, hist, path, e);
+    }
     fclose(f);
     if (rc) {
         free(params), free(hist);
+        optim_free(&opt);
         return rc;
     }
     memcpy(t->net->params, params, sizeof(double) * h.nparams);
     free(params);
     if (full) {
+        optim_free(&t->opt);
+        t->opt = opt;
         free(t->hist);
         t->hist = hist;
         t->nhist = h.nhist;
@@ -617,7 +703,7 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
     const uint32_t N = t->train->n, nb = (N + t->ls.batch - 1) / t->ls.batch;
     const double to_hz = 1000.0 / (n->T * n->dt);
     /* never below what a resumed history already holds (--epochs may be smaller) */
-    uint32_t room = t->ls.epochs > t->nhist ? t->ls.epochs : t->nhist;
+    size_t room = t->ls.epochs > t->nhist ? t->ls.epochs : t->nhist;
     struct train_epoch *grown = realloc(t->hist, sizeof *t->hist * (room + 1));
     if (!grown) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     t->hist = grown;

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +69,44 @@ static int apical(char *out, const char *fmt, ...) {
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     return harness_apical(args, out, OUT_CAP);
+}
+
+/* As apical(), in a child that the kernel stops after `seconds` of wall time (an alarm survives
+ * exec) and, with fsize_kib > 0, whose files may not grow past that many KiB (RLIMIT_FSIZE,
+ * SIGXFSZ ignored: a write past it fails with EFBIG, the way a full disk fails one).
+ * Returns the exit status, or -N when signal N ended it. */
+static int apical_limited(char *out, int seconds, long fsize_kib, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int apical_limited(char *out, int seconds, long fsize_kib, const char *fmt, ...) {
+    char args[8192], cmd[9000], log[1100];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "exec %s %s", apical_bin(), args);
+    snprintf(log, sizeof log, "%s/limited.log", harness_tmpdir());
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) _exit(127);
+        dup2(fd, 1), dup2(fd, 2), close(fd);
+        if (fsize_kib > 0) {
+            struct rlimit rl = {.rlim_cur = (rlim_t)fsize_kib * 1024,
+                                .rlim_max = (rlim_t)fsize_kib * 1024};
+            signal(SIGXFSZ, SIG_IGN);
+            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(127);
+        }
+        alarm((unsigned)seconds);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid) return -1000;
+    char *text = harness_slurp(log, NULL);
+    snprintf(out, OUT_CAP, "%s", text ? text : "");
+    free(text);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : -1000;
 }
 
 static int sanitizer_text(const char *out) {
@@ -766,6 +806,151 @@ static void test_bad_inputs(void) {
     EXPECT(csv_read(ok_dir, &c) && c.nrows == 30, "refused resume wrote nothing", ok_dir);
 }
 
+/* The header of checkpoint.bin as learning/train.c writes it (struct ck_head there). */
+struct ck_head_view {
+    char magic[8];
+    uint32_t version, nlayers;
+    uint64_t config_hash, nparams, nforward;
+    uint32_t epoch, next_batch, nhist, pad;
+    double part[6 + 2 * 8];
+};
+
+/* Writes bytes[0 .. n) with edit applied into DIR/checkpoint.bin of a fresh folder; returns
+ * the folder. */
+static const char *ck_variant(const char *name, const unsigned char *bytes, size_t n,
+                              void (*edit)(unsigned char *b, size_t n)) {
+    const char *dir = tmp_path(name);
+    mkdir(dir, 0777);
+    unsigned char *b = malloc(n ? n : 1);
+    memcpy(b, bytes, n);
+    if (edit) edit(b, n);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    FILE *f = fopen(path, "wb");
+    if (f) fwrite(b, 1, n, f), fclose(f);
+    free(b);
+    return dir;
+}
+
+static void set_u32(unsigned char *b, size_t off, uint32_t v) {
+    memcpy(b + off, &v, sizeof v);
+}
+static void ed_nhist_wraps(unsigned char *b, size_t n) {
+    (void)n; /* epoch and history agree, so only the length can tell: nhist + 1 wraps to 0 */
+    set_u32(b, offsetof(struct ck_head_view, nhist), 0xffffffffu);
+    set_u32(b, offsetof(struct ck_head_view, epoch), 0xffffffffu);
+}
+static void ed_nhist_huge(unsigned char *b, size_t n) {
+    (void)n;
+    set_u32(b, offsetof(struct ck_head_view, nhist), 100000000u);
+    set_u32(b, offsetof(struct ck_head_view, epoch), 100000000u);
+}
+static void ed_nhist_only(unsigned char *b, size_t n) {
+    (void)n;
+    set_u32(b, offsetof(struct ck_head_view, nhist), 0xffffffffu);
+}
+static void ed_next_batch(unsigned char *b, size_t n) {
+    (void)n;
+    set_u32(b, offsetof(struct ck_head_view, next_batch), 0x7fffffffu);
+}
+static void ed_magic(unsigned char *b, size_t n) {
+    (void)n;
+    memcpy(b, "APICALCX", 8);
+}
+static void ed_nparams(unsigned char *b, size_t n) {
+    (void)n;
+    uint64_t v = UINT64_MAX / 4;
+    memcpy(b + offsetof(struct ck_head_view, nparams), &v, sizeof v);
+}
+/* the last history entry (struct train_epoch closes the file) names another epoch */
+static void ed_hist_epoch(unsigned char *b, size_t n) {
+    set_u32(b, n - sizeof(struct train_epoch) + offsetof(struct train_epoch, epoch), 7);
+}
+static void ed_part_nan(unsigned char *b, size_t n) {
+    (void)n;
+    double v = NAN;
+    memcpy(b + offsetof(struct ck_head_view, part) + 6 * sizeof(double), &v, sizeof v);
+}
+
+static void test_corrupt_checkpoints(void) {
+    /* Truth: the checkpoint layout (learning/train.c: header, weights, optimizer state,
+     * history) and the promise that every count read from a file is checked before it sizes
+     * or indexes anything. Each file below is a good checkpoint with one thing broken; each
+     * must be refused by --resume (and the counts also by eval) with exit 2, a message naming
+     * the file and what is wrong, and no sanitizer report. A count of history entries of
+     * 2^32 - 1 once made `count + 1` wrap and the read overflow the heap; 1e8 once reported
+     * "out of memory". */
+    static char out[OUT_CAP];
+    const char *xcfg = cfg_path("xor.cfg");
+    char ck[1100];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", xor_run());
+    size_t n = 0;
+    unsigned char *good = (unsigned char *)harness_slurp(ck, &n);
+    CU_ASSERT_FATAL(good != NULL && n > sizeof(struct ck_head_view) + 30 * sizeof(struct train_epoch));
+    /* xor.cfg: Adam, 30 epochs of 4 mini-batches of 4 samples */
+    struct {
+        const char *name;
+        size_t len;
+        void (*edit)(unsigned char *, size_t);
+        const char *want[2];
+        int eval_too; /* eval reads the header's counts as well */
+    } cases[] = {
+        {"ck_wraps", n, ed_nhist_wraps, {"truncated checkpoint", "4294967295 epochs"}, 1},
+        {"ck_huge", n, ed_nhist_huge, {"truncated checkpoint", "100000000 epochs"}, 1},
+        {"ck_nhist", n, ed_nhist_only, {"4294967295 epochs", NULL}, 1},
+        {"ck_batch", n, ed_next_batch, {"corrupt checkpoint", "mini-batch 2147483648 of 4"}, 0},
+        {"ck_magic", n, ed_magic, {"not an apical checkpoint", NULL}, 1},
+        {"ck_nparams", n, ed_nparams, {"holds 4611686018427387903 weights", NULL}, 1},
+        {"ck_hist", n, ed_hist_epoch, {"corrupt checkpoint", "entry 30 is for epoch 7"}, 0},
+        {"ck_part", n, ed_part_nan, {"corrupt checkpoint", "unfinished epoch"}, 0},
+        {"ck_cut_head", 40, NULL, {"truncated checkpoint (header)", NULL}, 1},
+        {"ck_cut_hist", n - 5, NULL, {"truncated checkpoint", "Adam's state"}, 0},
+        {"ck_padded", n + 8, NULL, {"malformed checkpoint", NULL}, 1},
+        {"ck_empty", 0, NULL, {"not an apical checkpoint", NULL}, 1},
+    };
+    unsigned char *padded = calloc(n + 8, 1);
+    memcpy(padded, good, n);
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *dir = ck_variant(cases[k].name, padded, cases[k].len, cases[k].edit);
+        for (int eval = 0; eval <= cases[k].eval_too; eval++) {
+            int rc = eval ? apical(out, "eval %s --weights %s/checkpoint.bin", xcfg, dir)
+                          : apical(out, "train %s -o %s --quiet --resume", xcfg, dir);
+            const char *line = strstr(out, "apical: ");
+            EXPECT(rc == 2, cases[k].name, out);
+            EXPECT(line && strstr(line, "checkpoint.bin: "), cases[k].name, out);
+            for (int w = 0; line && w < 2 && cases[k].want[w]; w++)
+                EXPECT(strstr(line, cases[k].want[w]) != NULL, cases[k].name, out);
+            EXPECT(!sanitizer_text(out), cases[k].name, out);
+        }
+    }
+    /* the optimizer's state: Adam's first second moment made negative (its first value
+     * follows the header, the weights and the step count) */
+    const struct ck_head_view *h = (const struct ck_head_view *)good;
+    size_t v0 = sizeof *h + 8 * h->nparams + 8 + 8 * h->nforward;
+    memcpy(padded, good, n);
+    double neg = -1;
+    memcpy(padded + v0, &neg, sizeof neg);
+    const char *dir = ck_variant("ck_adam_v", padded, n, NULL);
+    int rc = apical(out, "train %s -o %s --quiet --resume", xcfg, dir);
+    EXPECT(rc == 2 && strstr(out, "negative second moment"), "negative second moment", out);
+    /* not a file: a folder, and a FIFO (no writer: opening it must not wait for one) */
+    dir = tmp_path("ck_fifo");
+    mkdir(dir, 0777);
+    char fifo[1100];
+    snprintf(fifo, sizeof fifo, "%s/checkpoint.bin", dir);
+    EXPECT(mkfifo(fifo, 0600) == 0, "mkfifo", fifo);
+    rc = apical_limited(out, 20, 0, "train %s -o %s --quiet --resume", xcfg, dir);
+    EXPECT(rc == 2 && strstr(out, "not a regular file"), "fifo", out);
+    rc = apical_limited(out, 20, 0, "eval %s --weights %s", xcfg, dir);
+    EXPECT(rc == 2 && strstr(out, "not a regular file"), "folder", out);
+    /* and the good file, unchanged, still resumes (nothing left to train) */
+    dir = ck_variant("ck_good", good, n, NULL);
+    rc = apical(out, "train %s -o %s --resume", xcfg, dir);
+    EXPECT(rc == 0 && strstr(out, "nothing to train: 30 epochs done"), "good checkpoint", out);
+    free(padded);
+    free(good);
+}
+
 static void test_nonfinite(void) {
     /* Truth: a closed form. SGD with L2 decay steps p <- p - lr (g + wd p); with lr = wd = 1e6
      * the decay term multiplies |p| by ~1e12 per mini-batch and the gradient (bounded spike
@@ -917,6 +1102,7 @@ static int train_suite(void) {
         !CU_add_test(s, "stop flag mid-epoch, resume = uninterrupted", test_resume_mid_epoch) ||
         !CU_add_test(s, "SIGINT, resume = uninterrupted", test_sigint_resume) ||
         !CU_add_test(s, "bad inputs exit 2", test_bad_inputs) ||
+        !CU_add_test(s, "corrupt checkpoints exit 2", test_corrupt_checkpoints) ||
         !CU_add_test(s, "overflow stops, last good checkpoint kept", test_nonfinite) ||
         !CU_add_test(s, "apical eval", test_eval_cli) ||
         !CU_add_test(s, "--set of a whole learning group", test_set_learning_group))
