@@ -11,6 +11,8 @@
  * arrive, the update reads only the listed ones (step 2), to the same bits. */
 #include "core/net.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <math.h>
 #include <omp.h>
 #include <sched.h>
@@ -18,8 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/cpus.h"
 #include "core/part.h"
 #include "core/relax.h"
 #include "core/rng.h"
@@ -249,7 +255,7 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     n->dt_ms = s->dt_ms;
     n->nsteps = (int64_t)floor(s->duration_ms / s->dt_ms + 0.5);
     n->seed = s->seed;
-    n->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    n->nthreads = s->threads > 0 ? s->threads : cpus_default_threads();
     n->npops = s->npops;
     n->nprojs = s->nprojs;
     n->fault_pop = -1;
@@ -268,11 +274,14 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     if (n->zeros) memset(n->zeros, 0, (size_t)T * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
     n->post_bytes = (sizeof(struct net_post) + 4 * (size_t)s->npops + 63) / 64 * 64;
     n->post = aligned_alloc(64, 2 * (size_t)T * n->post_bytes);
+    n->lanes = aligned_alloc(64, (size_t)T * sizeof *n->lanes);
+    if (n->lanes) memset(n->lanes, 0, (size_t)T * sizeof *n->lanes);
+    n->adapt = 1;
     if (n->post) memset(n->post, 0, 2 * (size_t)T * n->post_bytes);
     for (int j = 0; n->pois && j < s->nstims; j++)
         rng_poisson_prepare(&n->pois[j], s->stims[j].rate_hz * s->dt_ms * 1e-3);
     if (!n->pops || !n->projs || !n->ctr || !n->pop_spikes || !n->pois || !n->post ||
-        !n->part_nspk || !n->zeros)
+        !n->part_nspk || !n->zeros || !n->lanes)
         return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
     int rc;
     for (int i = 0; i < s->npops; i++) {
@@ -517,20 +526,22 @@ static void deliver_part(struct net *n, int k, int64_t step)
     n->ctr[k].events += events;
 }
 
-/* Thread k arrives at step's barrier (seq) or at its second barrier (seq2). */
+/* A part's arrival at the step's barrier (seq) or at its second barrier (seq2), published by
+ * whichever thread ran the part. */
 static void sync_post(struct net_post *p, int64_t step, int second)
 {
     atomic_store_explicit(second ? &p->seq2 : &p->seq, step + 1, memory_order_release);
 }
 
-/* Waits until every other thread has arrived: `pause` while spinning, then yield the core, so
- * that a run on an oversubscribed machine does not burn the time the late thread needs. (256
- * pauses are a few microseconds, longer than a balanced step waits; with 4 threads on these 2
- * cores CUBA takes 0.25 s this way, 1.7 s spinning 4096 times, 1.0 s with libgomp's barrier.) */
-static void sync_wait(const struct net *n, int k, int64_t step, int second)
+/* Waits until every part has arrived: `pause` while spinning, then yield the core, so that a
+ * run on an oversubscribed machine does not burn the time the late thread needs. (256 pauses
+ * are a few microseconds, longer than a balanced step waits; with 4 threads on these 2 cores
+ * CUBA takes 0.25 s this way, 1.7 s spinning 4096 times, 1.0 s with libgomp's barrier.) Parts
+ * rather than threads: when fewer threads are active, one runs several parts. */
+static void sync_wait(const struct net *n, int k, int m, int64_t step, int second)
 {
     for (int kk = 0; kk < n->nthreads; kk++) {
-        if (kk == k) continue;
+        if (kk % m == k) continue;
         struct net_post *p = net_post(n, step, kk);
         _Atomic int64_t *seq = second ? &p->seq2 : &p->seq;
         for (unsigned spin = 0; atomic_load_explicit(seq, memory_order_acquire) < step + 1;
@@ -543,13 +554,134 @@ static void sync_wait(const struct net *n, int k, int64_t step, int second)
     }
 }
 
-/* One barrier per step: after it, every thread delivers the step's spikes into its own
- * targets and thread 0 records them, and each thread goes on to the next update without
+/* Spins, then yields, until part kk's step `step - 1` is delivered (and recorded). */
+static void wait_handoff(const struct net *n, int kk, int64_t step)
+{
+    _Atomic int64_t *h = &net_lane(n, kk)->handoff;
+    for (unsigned spin = 0; atomic_load_explicit(h, memory_order_acquire) < step; spin++) {
+        if (spin < 256)
+            cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
+static void futex_wait(_Atomic int *word, int seen)
+{
+    syscall(SYS_futex, (int *)word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic int *word)
+{
+    syscall(SYS_futex, (int *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Thread 0 tells the parked threads: from `step`, m threads are active (m = 0: leave). */
+static void team_call(struct net *n, int64_t step, int m)
+{
+    atomic_store_explicit(&n->ctl, m ? step * NET_MAX_TEAM + m : -1, memory_order_release);
+    atomic_fetch_add_explicit(&n->ctl_gen, 1, memory_order_release);
+    futex_wake_all(&n->ctl_gen);
+}
+
+/* A parked thread k (parked after step `parked`) sleeps until it is called back; returns the
+ * step to go on from and sets *m, or -1 when the run is over. */
+static int64_t team_park(struct net *n, int k, int64_t parked, int *m)
+{
+    for (;;) {
+        int g = atomic_load_explicit(&n->ctl_gen, memory_order_acquire);
+        int64_t c = atomic_load_explicit(&n->ctl, memory_order_acquire);
+        if (c < 0) return -1;
+        int64_t from = c / NET_MAX_TEAM;
+        int mm = (int)(c % NET_MAX_TEAM);
+        if (from > parked && k < mm) {
+            *m = mm;
+            return from;
+        }
+        futex_wait(&n->ctl_gen, g);
+    }
+}
+
+/* ---- how many threads run the parts: thread 0 decides, every block of steps ----
+ * A thread whose core is shared with other work is late at every barrier, and the others wait
+ * for it, up to a scheduler's time slice each time; one thread fewer, each running more parts,
+ * is then faster. Which parts a thread runs never changes what is computed, so any choice gives
+ * the same bits. The sign of a shared core is a thread taken off it: every active thread reads
+ * its involuntary context switches (getrusage) at every block, and thread 0 adds them up. On an
+ * idle machine they stay near zero, and all threads run; when they pile up, one thread fewer
+ * runs; and after quiet spells, one more is tried again (less often each time it meets them). */
+enum { ADAPT_BLOCK = 128, ADAPT_FIRST_WAIT = 4, ADAPT_MAX_WAIT = 64 };
+#define ADAPT_WINDOW_S 0.02 /* a quiet spell */
+
+struct adapt {
+    int home, m;       /* the count kept, and the count running now (a trial when larger) */
+    int fresh;         /* the window starts at the next block */
+    double t0;         /* the window's start */
+    long base;         /* the active threads' switches at the window's start */
+    int up_wait, up_every; /* quiet windows until the next trial of one more; its spacing */
+    uint64_t test;     /* non-zero: a test's generator state, and the count changes at random */
+};
+
+static void adapt_init(struct adapt *a, int T, uint64_t test)
+{
+    memset(a, 0, sizeof *a);
+    a->home = a->m = T;
+    a->fresh = 1;
+    a->up_every = ADAPT_FIRST_WAIT;
+    a->test = test;
+}
+
+/* Called by thread 0 before it posts step `step`; returns the active count from step + 1. */
+static int adapt_next(struct adapt *a, const struct net *n, int64_t step)
+{
+    if (a->test) {
+        a->test = a->test * 6364136223846793005ULL + 1442695040888963407ULL;
+        if ((a->test >> 59) & 3) return a->m;
+        return a->m = 1 + (int)((a->test >> 33) % (uint64_t)n->nthreads);
+    }
+    if (step % ADAPT_BLOCK) return a->m;
+    long sw = 0;
+    for (int k = 0; k < a->m; k++)
+        sw += atomic_load_explicit(&net_lane(n, k)->switches, memory_order_relaxed);
+    const double now = now_s();
+    if (a->fresh) {
+        a->fresh = 0;
+        a->base = sw;
+        a->t0 = now;
+        return a->m;
+    }
+    int next = a->m;
+    if (sw - a->base >= 2 + a->m / 4) { /* taken off their cores: one fewer */
+        if (a->m > a->home) {
+            a->up_every = a->up_every < ADAPT_MAX_WAIT ? 2 * a->up_every : a->up_every;
+            next = a->home;
+        } else if (a->m > 1) {
+            next = a->home = a->m - 1;
+        }
+        a->up_wait = a->up_every;
+    } else if (now - a->t0 >= ADAPT_WINDOW_S) { /* a quiet spell */
+        if (a->m > a->home) {
+            a->home = a->m; /* the trial keeps its place; try the next soon */
+            a->up_wait = 1;
+        } else if (a->m < n->nthreads && --a->up_wait <= 0) {
+            next = a->m + 1;
+        }
+    } else {
+        return a->m;
+    }
+    a->fresh = 1;
+    return a->m = next;
+}
+
+/* One barrier per step: after it, every active thread delivers the step's spikes into the
+ * targets of its parts and thread 0 records them, and each goes on to the next update without
  * waiting; the spike lists and posts alternate between two buffers, so that update cannot
- * overwrite what another thread is still reading. (Thread k can write step s + 2's post only
- * after every thread has arrived at step s + 1, that is, after all are done with step s.) A
+ * overwrite what another thread is still reading. (A part's post for step s + 2 is written only
+ * after every part has arrived at step s + 1, that is, after all are done with step s.) A
  * second barrier is added only when a recorder reads state: it must see the state before
- * anyone updates it again. */
+ * anyone updates it again. Thread k runs parts k, k + m, k + 2m, ... of the m active threads;
+ * when m changes after step s, a part's new thread waits for its handoff (the old thread's
+ * step s delivered), and threads k >= m park on a futex until thread 0 calls them back. */
 int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
             struct err *e)
 {
@@ -562,6 +694,9 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     struct err rec_err = {0};
     for (int r = 0; r < nrecs; r++) state_rec |= recs[r].reads_state;
     memset(n->post, 0, 2 * (size_t)n->nthreads * n->post_bytes);
+    for (int kk = 0; kk < n->nthreads; kk++)
+        atomic_store_explicit(&net_lane(n, kk)->handoff, n->step, memory_order_relaxed);
+    atomic_store_explicit(&n->ctl, 0, memory_order_relaxed);
 #pragma omp parallel num_threads(n->nthreads)
     {
         /* Everything the loop reads goes into this thread's own variables first: shared ones
@@ -570,12 +705,14 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
          * are copied out at the end. */
         struct net *const nn = n;
         struct recorder *const rr = recs;
-        const int nrec = nrecs, k = omp_get_thread_num();
+        const int nrec = nrecs, k = omp_get_thread_num(), T = nn->nthreads;
         const volatile sig_atomic_t *const sig = stop;
-        int my_rc = 0;
+        int my_rc = 0, m = T, adapt = nn->adapt && T > 1 && !nn->adapt_test;
         int64_t my_done = nn->step;
         struct err my_err = {0};
-        if (omp_get_num_threads() != nn->nthreads) {
+        struct adapt ad;
+        if (k == 0) adapt_init(&ad, T, nn->adapt_test);
+        if (omp_get_num_threads() != T) {
 #pragma omp atomic write
             short_team = 1;
         }
@@ -585,28 +722,53 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
         run = short_team;
         run = !run;
         const int two = state_rec;
-        for (int64_t step = nn->step; step < nn->nsteps && run; step++) {
-            struct net_post *mine = net_post(nn, step, k), *first = net_post(nn, step, 0);
-            update_part(nn, k, step);
-            if (k == 0) mine->halt = my_rc ? 2 : (sig && *sig) ? 1 : 0;
-            sync_post(mine, step, 0);
-            sync_wait(nn, k, step, 0);
+        int64_t step = nn->step;
+        while (step < nn->nsteps && run) {
+            struct net_post *first = net_post(nn, step, 0);
+            if (adapt && step % ADAPT_BLOCK == 0) {
+                struct rusage ru;
+                if (getrusage(RUSAGE_THREAD, &ru) == 0)
+                    atomic_store_explicit(&net_lane(nn, k)->switches, ru.ru_nivcsw,
+                                          memory_order_relaxed);
+            }
+            for (int kk = k; kk < T; kk += m) update_part(nn, kk, step);
+            if (k == 0) {
+                first->halt = my_rc ? 2 : (sig && *sig) ? 1 : 0;
+                first->next_m = (uint32_t)(adapt || nn->adapt_test ? adapt_next(&ad, nn, step) : T);
+            }
+            for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, kk), step, 0);
+            sync_wait(nn, k, m, step, 0);
             int fault = 0;
-            for (int kk = 0; kk < nn->nthreads; kk++) fault |= net_post(nn, step, kk)->fault;
+            for (int kk = 0; kk < T; kk++) fault |= net_post(nn, step, kk)->fault;
             if (fault || first->halt == 2) break;
-            deliver_part(nn, k, step);
+            const int next_m = (int)first->next_m;
+            for (int kk = k; kk < T; kk += m) deliver_part(nn, kk, step);
             if (k == 0) {
                 for (int r = 0; r < nrec && !my_rc; r++)
                     my_rc = rr[r].on_step(rr[r].self, nn, step, &my_err);
                 my_done = step + 1;
             }
             if (two) {
-                sync_post(mine, step, 1);
-                sync_wait(nn, k, step, 1);
+                for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, kk), step, 1);
+                sync_wait(nn, k, m, step, 1);
             }
             if (first->halt) break;
+            step++;
+            if (next_m == m) continue;
+            /* the team changes: hand the parts over, park, or call parked threads back */
+            for (int kk = k; kk < T; kk += m)
+                atomic_store_explicit(&net_lane(nn, kk)->handoff, step, memory_order_release);
+            if (k == 0 && next_m > m) team_call(nn, step, next_m);
+            if (k >= next_m) {
+                step = team_park(nn, k, step - 1, &m);
+                if (step < 0) break;
+            } else {
+                m = next_m;
+            }
+            for (int kk = k; kk < T; kk += m) wait_handoff(nn, kk, step);
         }
         if (k == 0) {
+            if (T > 1) team_call(nn, 0, 0); /* parked threads leave */
             rc = my_rc;
             done = my_done;
             rec_err = my_err;
@@ -716,6 +878,7 @@ void net_free(struct net *n)
     free(n->pop_spikes);
     free(n->pois);
     free(n->post);
+    free(n->lanes);
     free(n->part_nspk);
     free(n->zeros);
     memset(n, 0, sizeof *n);

@@ -71,7 +71,15 @@ struct net_post {
     _Atomic int64_t seq2; /* s + 1 once step s's recording is done (state recorders only) */
     uint32_t fault;       /* a neuron of this part became non-finite in step s */
     uint32_t halt;   /* thread 0: 1 stop after step s (a signal), 2 stop now (a recorder failed) */
+    uint32_t next_m; /* thread 0: how many threads run the parts from step s + 1 */
     uint32_t nspk[]; /* per population */
+};
+
+/* A line per part k and per thread k (net_run's team). */
+struct net_lane {
+    _Atomic int64_t handoff; /* part k: s + 1 once its step s is delivered (written at changes) */
+    _Atomic long switches;   /* thread k: involuntary context switches, read every block */
+    char pad[48];
 };
 
 struct net_counters {
@@ -97,6 +105,13 @@ struct net {
     double *zeros;       /* per thread, NRN_MAX_PORTS x NRN_ZERO_BLOCK: nrn_ctx.zeros */
     char *post;          /* 2 x nthreads posts of post_bytes: [(s & 1) * nthreads + k] */
     size_t post_bytes;
+    /* The team: the parts are always nthreads, but when threads wait for a late one (its core
+     * shared with other work) fewer may run them (net_run). Never changes a result. */
+    int adapt;           /* 1 (net_build's default): thread 0 chooses how many run; 0: all */
+    uint64_t adapt_test; /* non-zero (tests): the count changes at random, seeded by this */
+    struct net_lane *lanes; /* per part and per thread */
+    _Atomic int ctl_gen; /* futex word of the parked threads, bumped when they are called */
+    _Atomic int64_t ctl; /* step * NET_MAX_TEAM + active count they are called to, or -1 */
     struct rng_poisson_table *pois; /* per stimulus (Poisson ones used) */
     double build_s, sim_s;
     int interrupted;
@@ -137,6 +152,11 @@ static inline struct net_post *net_post(const struct net *n, int64_t step, int k
     return (struct net_post *)(n->post + ((size_t)(step & 1) * (size_t)n->nthreads + (size_t)k) *
                                              n->post_bytes);
 }
+
+/* More than simulation.threads may be (1024). */
+#define NET_MAX_TEAM 4096
+
+static inline struct net_lane *net_lane(const struct net *n, int k) { return &n->lanes[k]; }
 
 static inline uint32_t net_part_spikes(const struct net *n, int pop, int k, int64_t step,
                                        const uint32_t **ids)
