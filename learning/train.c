@@ -683,8 +683,46 @@ static void print_epoch(const struct train *t, const struct train_epoch *h) {
     fflush(stdout);
 }
 
+#define STAGED ".next"
+
+/* The outputs of a finished epoch appear together or not at all: checkpoint.bin, training.csv,
+ * curves.svg and summary.json are each written in full as NAME.next (atomically, as every
+ * output), and only when all four are there do they replace the previous epoch's, summary.json
+ * last. A write that fails (a full disk, a file size limit) removes the .next files, so the
+ * folder keeps four files of one epoch, the previous one, which --resume continues. (Renames
+ * within one folder need no space; one that fails anyway is reported by name.) */
+static int publish_epoch(struct train *t, const char *out_dir, struct err *e) {
+    char ck[1100], staged[1100];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", out_dir);
+    if ((size_t)snprintf(staged, sizeof staged, "%s" STAGED, ck) >= sizeof staged)
+        return err_set(e, ERR_INPUT, out_dir, 0, "", "output path too long");
+    int rc = ck_write(t, staged, e);
+    if (!rc)
+        rc = tout_write(out_dir, STAGED, t->config, &t->spec, &t->ls, t->net, t->hist, t->nhist,
+                        t->nthreads, e);
+    if (rc) {
+        unlink(staged);
+        tout_discard(out_dir, STAGED);
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        char kept[64] = "holds no finished epoch";
+        if (t->nhist > 1)
+            snprintf(kept, sizeof kept, "keeps the outputs of epoch %u", t->nhist - 1);
+        snprintf(e->msg, sizeof e->msg, "%.280s; epoch %u was not saved: %.120s %s", why,
+                 t->nhist, out_dir, kept);
+        return rc;
+    }
+    if (rename(staged, ck) != 0)
+        return err_set(e, ERR_IO, ck, 0, "", "cannot rename into place: %s", strerror(errno));
+    return tout_publish(out_dir, STAGED, e);
+}
+
 int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
     char ck[1100];
+    if ((size_t)snprintf(ck, sizeof ck, "%s/checkpoint.bin" STAGED, out_dir) >= sizeof ck)
+        return err_set(e, ERR_INPUT, out_dir, 0, "", "output path too long");
+    unlink(ck); /* left by a run killed while publishing */
+    tout_discard(out_dir, STAGED);
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", out_dir);
     int rc = afile_mkdirs(out_dir, e);
     if (rc) return rc;
@@ -744,10 +782,7 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
         reset_partial(t);
         uint32_t done = t->epoch;
         t->epoch++; /* the checkpoint says where to go on */
-        rc = ck_write(t, ck, e);
-        if (!rc)
-            rc = tout_write(out_dir, t->config, &t->spec, &t->ls, n, t->hist, t->nhist, t->nthreads,
-                            e);
+        rc = publish_epoch(t, out_dir, e);
         t->epoch = done;
         if (rc) return rc;
         if (!t->quiet) print_epoch(t, &h);

@@ -2,7 +2,7 @@
  * shuffled mini-batches, samples spread over OpenMP threads in fixed chunks whose gradients are
  * summed in a fixed order (the same bits for any thread count), the optimizer, learned
  * feedback, alignment with BPTT, NaN checks, and checkpoints (weights, optimizer state and the
- * history, written atomically; resuming continues bit-identically). The per-epoch outputs are
+ * history, written atomically with the epoch's outputs; resuming continues bit-identically). The per-epoch outputs are
  * learning/train_out's. */
 #ifndef APICAL_TRAIN_H
 #define APICAL_TRAIN_H
@@ -45,8 +45,11 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
 void train_close(struct train *t);
 
 /* Trains until learning.epochs, writing OUT/training.csv, curves.svg, summary.json and
- * checkpoint.bin after every epoch. With resume, starts from OUT/checkpoint.bin (which must come
- * from the same config). Returns 0, ERR_INTERRUPTED (a checkpoint of the state after the last
+ * checkpoint.bin after every epoch, all four or none: each is staged whole as NAME.next, then
+ * the four are renamed into place, summary.json last; a failed write (ERR_IO: a full disk)
+ * removes what was staged, so the folder keeps the previous epoch's four files. With resume,
+ * starts from OUT/checkpoint.bin (which must come from the same config; any other or corrupt
+ * file is ERR_INPUT). Returns 0, ERR_INTERRUPTED (a checkpoint of the state after the last
  * finished mini-batch was written), ERR_NONFINITE (a weight became NaN or infinite: the message
  * names the layer and epoch; checkpoint.bin keeps the last good state) or another error. */
 int train_run(struct train *t, const char *out_dir, int resume, struct err *e);

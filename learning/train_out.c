@@ -2,10 +2,12 @@
 #include "learning/train_out.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/version.h"
 #include "io/afile.h"
@@ -212,15 +214,46 @@ static int write_summary(const char *path, const char *config, const struct net_
     return rc;
 }
 
-int tout_write(const char *dir, const char *config, const struct net_spec *s,
+/* The three files in the order tout_publish renames them: summary.json, the completion mark,
+ * last. */
+static const char *const out_names[] = {"training.csv", "curves.svg", "summary.json"};
+
+static int out_path(char *buf, size_t n, const char *dir, const char *name, const char *suffix,
+                    struct err *e) {
+    if ((size_t)snprintf(buf, n, "%s/%s%s", dir, name, suffix) >= n)
+        return err_set(e, ERR_INPUT, dir, 0, "", "output path too long");
+    return 0;
+}
+
+int tout_write(const char *dir, const char *suffix, const char *config, const struct net_spec *s,
                const struct learn_spec *ls, const struct snn *n, const struct train_epoch *h,
                uint32_t nh, int threads, struct err *e) {
     char path[1100];
-    snprintf(path, sizeof path, "%s/training.csv", dir);
-    int rc = write_csv(path, n, ls, h, nh, e);
-    snprintf(path, sizeof path, "%s/curves.svg", dir);
+    int rc = out_path(path, sizeof path, dir, out_names[0], suffix, e);
+    if (!rc) rc = write_csv(path, n, ls, h, nh, e);
+    if (!rc) rc = out_path(path, sizeof path, dir, out_names[1], suffix, e);
     if (!rc) rc = write_curves(path, config, n, ls, h, nh, e);
-    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (!rc) rc = out_path(path, sizeof path, dir, out_names[2], suffix, e);
     if (!rc) rc = write_summary(path, config, s, ls, n, h, nh, threads, e);
     return rc;
+}
+
+int tout_publish(const char *dir, const char *suffix, struct err *e) {
+    for (size_t k = 0; k < sizeof out_names / sizeof *out_names; k++) {
+        char from[1100], to[1100];
+        int rc = out_path(from, sizeof from, dir, out_names[k], suffix, e);
+        if (!rc) rc = out_path(to, sizeof to, dir, out_names[k], "", e);
+        if (rc) return rc;
+        if (rename(from, to) != 0)
+            return err_set(e, ERR_IO, to, 0, "", "cannot rename into place: %s",
+                           strerror(errno));
+    }
+    return 0;
+}
+
+void tout_discard(const char *dir, const char *suffix) {
+    for (size_t k = 0; k < sizeof out_names / sizeof *out_names; k++) {
+        char path[1100];
+        if (!out_path(path, sizeof path, dir, out_names[k], suffix, NULL)) unlink(path);
+    }
 }

@@ -951,6 +951,116 @@ static void test_corrupt_checkpoints(void) {
     free(good);
 }
 
+/* The epochs each output of DIR records: checkpoint.bin's history count (its header),
+ * training.csv's rows, summary.json's epochs_done and history length; -1 where unreadable. */
+struct out_epochs {
+    long ck, csv, sum, sum_hist;
+};
+static struct out_epochs out_epochs(const char *dir) {
+    struct out_epochs o = {-1, -1, -1, -1};
+    char path[1100];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    size_t n = 0;
+    char *b = harness_slurp(path, &n);
+    if (b && n >= sizeof(struct ck_head_view))
+        o.ck = ((const struct ck_head_view *)(const void *)b)->nhist;
+    free(b);
+    struct csv c;
+    if (csv_read(dir, &c)) o.csv = c.nrows;
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    cJSON *j = read_json(path);
+    if (j) {
+        o.sum = (long)json_num(j, "epochs_done");
+        o.sum_hist = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "history"));
+    }
+    cJSON_Delete(j);
+    return o;
+}
+
+/* Files of dir whose name ends in .tmp or .next: what a failed publish must not leave. */
+static int count_staged(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        n += (len >= 4 && !strcmp(de->d_name + len - 4, ".tmp")) ||
+             (len >= 5 && !strcmp(de->d_name + len - 5, ".next"));
+    }
+    closedir(d);
+    return n;
+}
+
+/* A failed run: exit 1, one message naming the cause and the epoch that was not saved, the
+ * four outputs at one epoch (want, or none of them when want is 0), nothing staged left. */
+static void check_failed_run(int rc, const char *out, const char *dir, const char *cause,
+                             long want, const char *ctx) {
+    EXPECT(rc == 1, ctx, out);
+    const char *line = strstr(out, "apical: ");
+    EXPECT(line && strstr(line, cause), ctx, out);
+    char saved[64];
+    snprintf(saved, sizeof saved, "epoch %ld was not saved", want + 1);
+    EXPECT(line && strstr(line, saved), ctx, out);
+    EXPECT(!sanitizer_text(out), ctx, out);
+    struct out_epochs o = out_epochs(dir);
+    fprintf(stderr, "  %s: checkpoint %ld, csv %ld, summary %ld (history %ld) epochs\n", ctx, o.ck,
+            o.csv, o.sum, o.sum_hist);
+    if (want > 0)
+        EXPECT(o.ck == want && o.csv == want && o.sum == want && o.sum_hist == want, ctx, out);
+    else
+        EXPECT(o.ck < 0 && o.csv < 0 && o.sum < 0, ctx, out);
+    EXPECT(count_staged(dir) == 0, ctx, out);
+}
+
+static void test_full_disk(void) {
+    /* Truth: the uninterrupted XOR run, and the promise (train.h) that a failed epoch leaves
+     * checkpoint.bin, training.csv and summary.json at the previous epoch, together. A file
+     * size limit (RLIMIT_FSIZE with SIGXFSZ ignored: writes fail with EFBIG, as on a full disk;
+     * no root needed) stops the run at the epoch whose outputs first outgrow it: curves.svg at
+     * small limits, checkpoint.bin with 300 hidden neurons. The run must exit 1 with the cause,
+     * the outputs must agree, and --resume without the limit must end exactly as the
+     * uninterrupted run (the same history and weights). Then each staged output in turn cannot
+     * be created (a folder in the way of its temporary file), at epoch 4. */
+    static char out[OUT_CAP];
+    const char *xcfg = cfg_path("xor.cfg"), *ref = xor_run();
+    static const long kib[] = {3, 4, 6, 8, 10};
+    for (size_t k = 0; k < sizeof kib / sizeof *kib; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "fsize%ld", kib[k]);
+        const char *dir = tmp_path(name);
+        int rc = apical_limited(out, 120, kib[k], "train %s -o %s --quiet", xcfg, dir);
+        struct out_epochs o = out_epochs(dir);
+        check_failed_run(rc, out, dir, "File too large", o.sum < 0 ? 0 : o.sum, name);
+        EXPECT(o.sum < 30, name, out);
+        rc = apical(out, "train %s -o %s --quiet %s", xcfg, dir, o.sum > 0 ? "--resume" : "");
+        EXPECT(rc == 0, name, out);
+        struct csv a, b;
+        EXPECT(csv_read(ref, &a) && csv_read(dir, &b) && csv_same(&a, &b), name, dir);
+        EXPECT(ck_same(ref, dir, 30), name, dir);
+    }
+    const char *dir = tmp_path("fsize_ck");
+    int rc = apical_limited(out, 120, 45, "train %s -o %s --quiet --set populations.hid.size=300",
+                            xcfg, dir);
+    check_failed_run(rc, out, dir, "File too large", 15, "checkpoint.bin outgrows 45 KiB");
+    EXPECT(strstr(out, "checkpoint.bin.next"), "checkpoint first", out);
+
+    static const char *const names[] = {"checkpoint.bin", "training.csv", "curves.svg",
+                                        "summary.json"};
+    for (int k = 0; k < 4; k++) {
+        char name[64], blocker[1200];
+        snprintf(name, sizeof name, "blocked_%d", k);
+        dir = tmp_path(name);
+        rc = apical(out, "train %s -o %s --quiet --epochs 3", xcfg, dir);
+        EXPECT(rc == 0, name, out);
+        snprintf(blocker, sizeof blocker, "%s/%s.next.tmp", dir, names[k]);
+        EXPECT(mkdir(blocker, 0777) == 0, name, blocker);
+        rc = apical(out, "train %s -o %s --quiet --epochs 6 --resume", xcfg, dir);
+        rmdir(blocker);
+        check_failed_run(rc, out, dir, names[k], 3, names[k]);
+    }
+}
+
 static void test_nonfinite(void) {
     /* Truth: a closed form. SGD with L2 decay steps p <- p - lr (g + wd p); with lr = wd = 1e6
      * the decay term multiplies |p| by ~1e12 per mini-batch and the gradient (bounded spike
@@ -1103,6 +1213,7 @@ static int train_suite(void) {
         !CU_add_test(s, "SIGINT, resume = uninterrupted", test_sigint_resume) ||
         !CU_add_test(s, "bad inputs exit 2", test_bad_inputs) ||
         !CU_add_test(s, "corrupt checkpoints exit 2", test_corrupt_checkpoints) ||
+        !CU_add_test(s, "a full disk: the outputs agree, resume", test_full_disk) ||
         !CU_add_test(s, "overflow stops, last good checkpoint kept", test_nonfinite) ||
         !CU_add_test(s, "apical eval", test_eval_cli) ||
         !CU_add_test(s, "--set of a whole learning group", test_set_learning_group))
