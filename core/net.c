@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +29,7 @@
 #include "core/relax.h"
 #include "core/rng.h"
 #include "core/soa.h"
+#include "core/team.h"
 #include "synapses/dist.h"
 
 static double now_s(void)
@@ -602,75 +602,19 @@ static int64_t team_park(struct net *n, int k, int64_t parked, int *m)
     }
 }
 
-/* ---- how many threads run the parts: thread 0 decides, every block of steps ----
- * A thread whose core is shared with other work is late at every barrier, and the others wait
- * for it, up to a scheduler's time slice each time; one thread fewer, each running more parts,
- * is then faster. Which parts a thread runs never changes what is computed, so any choice gives
- * the same bits. The sign of a shared core is a thread taken off it: every active thread reads
- * its involuntary context switches (getrusage) at every block, and thread 0 adds them up. On an
- * idle machine they stay near zero, and all threads run; when they pile up, one thread fewer
- * runs; and after quiet spells, one more is tried again (less often each time it meets them). */
-enum { ADAPT_BLOCK = 128, ADAPT_FIRST_WAIT = 4, ADAPT_MAX_WAIT = 64 };
-#define ADAPT_WINDOW_S 0.02 /* a quiet spell */
+/* How many threads run the parts: thread 0 asks core/team every block of steps, with the
+ * switches every active thread publishes at the block's start. */
+enum { TEAM_BLOCK = 128 };
 
-struct adapt {
-    int home, m;       /* the count kept, and the count running now (a trial when larger) */
-    int fresh;         /* the window starts at the next block */
-    double t0;         /* the window's start */
-    long base;         /* the active threads' switches at the window's start */
-    int up_wait, up_every; /* quiet windows until the next trial of one more; its spacing */
-    uint64_t test;     /* non-zero: a test's generator state, and the count changes at random */
-};
-
-static void adapt_init(struct adapt *a, int T, uint64_t test)
+/* Thread 0, before it posts step `step`: how many threads run the parts from step + 1. */
+static int team_next(struct team *team, const struct net *n, int64_t step)
 {
-    memset(a, 0, sizeof *a);
-    a->home = a->m = T;
-    a->fresh = 1;
-    a->up_every = ADAPT_FIRST_WAIT;
-    a->test = test;
-}
-
-/* Called by thread 0 before it posts step `step`; returns the active count from step + 1. */
-static int adapt_next(struct adapt *a, const struct net *n, int64_t step)
-{
-    if (a->test) {
-        a->test = a->test * 6364136223846793005ULL + 1442695040888963407ULL;
-        if ((a->test >> 59) & 3) return a->m;
-        return a->m = 1 + (int)((a->test >> 33) % (uint64_t)n->nthreads);
-    }
-    if (step % ADAPT_BLOCK) return a->m;
+    if (team->test) return team_decide(team, 0, 0);
+    if (step % TEAM_BLOCK) return team->m;
     long sw = 0;
-    for (int k = 0; k < a->m; k++)
+    for (int k = 0; k < team->m; k++)
         sw += atomic_load_explicit(&net_lane(n, k)->switches, memory_order_relaxed);
-    const double now = now_s();
-    if (a->fresh) {
-        a->fresh = 0;
-        a->base = sw;
-        a->t0 = now;
-        return a->m;
-    }
-    int next = a->m;
-    if (sw - a->base >= 2 + a->m / 4) { /* taken off their cores: one fewer */
-        if (a->m > a->home) {
-            a->up_every = a->up_every < ADAPT_MAX_WAIT ? 2 * a->up_every : a->up_every;
-            next = a->home;
-        } else if (a->m > 1) {
-            next = a->home = a->m - 1;
-        }
-        a->up_wait = a->up_every;
-    } else if (now - a->t0 >= ADAPT_WINDOW_S) { /* a quiet spell */
-        if (a->m > a->home) {
-            a->home = a->m; /* the trial keeps its place; try the next soon */
-            a->up_wait = 1;
-        } else if (a->m < n->nthreads && --a->up_wait <= 0) {
-            next = a->m + 1;
-        }
-    } else {
-        return a->m;
-    }
-    a->fresh = 1;
-    return a->m = next;
+    return team_decide(team, sw, now_s());
 }
 
 /* One barrier per step: after it, every active thread delivers the step's spikes into the
@@ -710,8 +654,8 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
         int my_rc = 0, m = T, adapt = nn->adapt && T > 1 && !nn->adapt_test;
         int64_t my_done = nn->step;
         struct err my_err = {0};
-        struct adapt ad;
-        if (k == 0) adapt_init(&ad, T, nn->adapt_test);
+        struct team team;
+        if (k == 0) team_init(&team, T, nn->adapt_test);
         if (omp_get_num_threads() != T) {
 #pragma omp atomic write
             short_team = 1;
@@ -725,16 +669,13 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
         int64_t step = nn->step;
         while (step < nn->nsteps && run) {
             struct net_post *first = net_post(nn, step, 0);
-            if (adapt && step % ADAPT_BLOCK == 0) {
-                struct rusage ru;
-                if (getrusage(RUSAGE_THREAD, &ru) == 0)
-                    atomic_store_explicit(&net_lane(nn, k)->switches, ru.ru_nivcsw,
-                                          memory_order_relaxed);
-            }
+            if (adapt && step % TEAM_BLOCK == 0)
+                atomic_store_explicit(&net_lane(nn, k)->switches, team_switches(),
+                                      memory_order_relaxed);
             for (int kk = k; kk < T; kk += m) update_part(nn, kk, step);
             if (k == 0) {
                 first->halt = my_rc ? 2 : (sig && *sig) ? 1 : 0;
-                first->next_m = (uint32_t)(adapt || nn->adapt_test ? adapt_next(&ad, nn, step) : T);
+                first->next_m = (uint32_t)(adapt || nn->adapt_test ? team_next(&team, nn, step) : T);
             }
             for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, kk), step, 0);
             sync_wait(nn, k, m, step, 0);

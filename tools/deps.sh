@@ -1,7 +1,8 @@
 #!/bin/sh
-# Installs the Debian packages apical builds against, and any named as arguments (a data set:
-# dataset-fashion-mnist); as non-root, prints the command instead.
-PKGS="libconfig-dev libcjson-dev libcunit1-dev zlib1g-dev $*"
+# Installs what apical builds with (make, a C compiler, the libraries) and any packages named as
+# arguments (a data set: dataset-fashion-mnist), as root; otherwise prints the one command to run
+# as root. POSIX sh and dpkg only: it works on a bare Debian 12, where there is no make yet.
+PKGS="make build-essential libconfig-dev libcjson-dev libcunit1-dev zlib1g-dev $*"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -13,7 +14,7 @@ if [ "$(id -u)" = 0 ]; then
   apt-get update -qq && apt-get install -y -qq $missing >/dev/null || {
     echo "deps: apt-get failed for$missing" >&2; exit 1; }
 else
-  echo "deps: missing Debian packages. Run:" >&2
-  echo "  sudo apt-get install -y$missing" >&2
+  echo "deps: missing Debian packages. Run as root, then this command again:" >&2
+  echo "  su -c 'apt-get update && apt-get install -y$missing'" >&2
   exit 1
 fi
