@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include "io/afile.h"
+#include "io/rfile.h"
 
 #define CSV_HEADER "timestamps population node_ids"
 #define BIN_MAGIC "APSPIKE1"
@@ -375,18 +376,21 @@ static int table_reserve(struct spk_table *t, size_t n, size_t *cap) {
     return 0;
 }
 
-static int read_exact(FILE *f, void *buf, size_t n) {
-    return fread(buf, 1, n, f) == n ? 0 : -1;
+/* 0 if all n bytes were read, 1 if the file ended first, ERR_INPUT if reading failed. */
+static int read_exact(struct rfile *f, void *buf, size_t n, struct err *e) {
+    size_t got;
+    int rc = rfile_read(f, buf, n, &got, e);
+    return rc ? rc : got == n ? 0 : 1;
 }
 
-static int read_binary(FILE *f, const char *path, struct spk_table *t, struct err *e) {
-    if (fseeko(f, 0, SEEK_END) != 0)
-        return err_set(e, ERR_INPUT, path, 0, "", "cannot seek: %s", strerror(errno));
-    off_t fsize = ftello(f);
-    if (fsize < 0 || fseeko(f, 8, SEEK_SET) != 0)
-        return err_set(e, ERR_INPUT, path, 0, "", "cannot seek: %s", strerror(errno));
+/* The magic has been read; f is at byte 8. Every count in the header is checked against the
+ * file's size before it sizes anything. */
+static int read_binary(struct rfile *f, const char *path, struct spk_table *t, struct err *e) {
+    uint64_t fsize = f->size;
     unsigned char h[24];
-    if (read_exact(f, h, sizeof h))
+    int rc = read_exact(f, h, sizeof h, e);
+    if (rc < 0) return rc;
+    if (rc)
         return err_set(e, ERR_INPUT, path, 0, "", "truncated binary spike file: header incomplete");
     uint32_t version = get_u32(h);
     if (version != BIN_VERSION)
@@ -402,7 +406,7 @@ static int read_binary(FILE *f, const char *path, struct spk_table *t, struct er
         return err_set(e, ERR_INPUT, path, 0, "", "bad dt_ms %g in binary spike file header",
                        dt_ms);
     /* every population entry takes at least 9 bytes: bound npops before allocating for it */
-    uint64_t left = (uint64_t)fsize - 32;
+    uint64_t left = fsize - 32;
     if (npops > left / 9 || npops > INT_MAX)
         return err_set(e, ERR_INPUT, path, 0, "",
                        "truncated binary spike file: header names %u populations", npops);
@@ -411,9 +415,11 @@ static int read_binary(FILE *f, const char *path, struct spk_table *t, struct er
     if (!t->pop_names || !t->pop_size) return nomem(path, e);
     for (uint32_t i = 0; i < npops; i++) {
         unsigned char u[4];
-        if (left < 4 || read_exact(f, u, 4))
-            return err_set(e, ERR_INPUT, path, 0, "",
-                           "truncated binary spike file: population %u entry incomplete", i);
+        if (left < 4 || (rc = read_exact(f, u, 4, e)))
+            return rc < 0 ? rc
+                          : err_set(e, ERR_INPUT, path, 0, "",
+                                    "truncated binary spike file: population %u entry incomplete",
+                                    i);
         uint32_t len = get_u32(u);
         left -= 4;
         if (len == 0)
@@ -425,9 +431,11 @@ static int read_binary(FILE *f, const char *path, struct spk_table *t, struct er
         if (!name) return nomem(path, e);
         t->pop_names[i] = name;
         t->npops = (int)i + 1;
-        if (read_exact(f, name, len) || read_exact(f, u, 4))
-            return err_set(e, ERR_INPUT, path, 0, "",
-                           "truncated binary spike file: population %u entry incomplete", i);
+        if ((rc = read_exact(f, name, len, e)) || (rc = read_exact(f, u, 4, e)))
+            return rc < 0 ? rc
+                          : err_set(e, ERR_INPUT, path, 0, "",
+                                    "truncated binary spike file: population %u entry incomplete",
+                                    i);
         name[len] = '\0';
         if (memchr(name, '\0', len))
             return err_set(e, ERR_INPUT, path, 0, "", "population %u name contains a NUL byte", i);
@@ -448,9 +456,10 @@ static int read_binary(FILE *f, const char *path, struct spk_table *t, struct er
     unsigned char buf[BIN_RECORD * 4096];
     for (size_t done = 0; done < nspikes;) {
         size_t chunk = nspikes - done < 4096 ? (size_t)(nspikes - done) : 4096;
-        if (read_exact(f, buf, chunk * BIN_RECORD))
-            return err_set(e, ERR_INPUT, path, 0, "", "cannot read record %zu: %s", done,
-                           ferror(f) ? strerror(errno) : "file shrank while reading");
+        if ((rc = read_exact(f, buf, chunk * BIN_RECORD, e)))
+            return rc < 0 ? rc
+                          : err_set(e, ERR_INPUT, path, 0, "", "cannot read record %zu: %s", done,
+                                    "file shrank while reading");
         for (size_t j = 0; j < chunk; j++, done++) {
             const unsigned char *r = buf + j * BIN_RECORD;
             int64_t step = (int64_t)get_u64(r);
@@ -606,15 +615,14 @@ static int parse_csv_line(char *s, size_t len, const char *path, int lineno, str
     return 0;
 }
 
-static int read_csv(FILE *f, const char *path, struct spk_table *t, struct err *e) {
-    char *line = NULL, q[48];
-    size_t linecap = 0, cap = 0, pops_cap = 0;
+static int read_csv(struct rfile *f, const char *path, struct spk_table *t, struct err *e) {
+    char *line, q[48];
+    size_t len, cap = 0, pops_cap = 0;
     struct name_index x = {0};
-    int rc = 0, lineno = 0;
-    ssize_t got;
-    while ((got = getline(&line, &linecap, f)) >= 0) {
-        lineno = lineno < INT_MAX ? lineno + 1 : INT_MAX;
-        size_t len = (size_t)got;
+    int rc, lineno = 0;
+    while ((rc = rfile_line(f, SPK_MAX_LINE, &line, &len, e)) == 1) {
+        rc = 0;
+        lineno = f->lineno;
         if (len && line[len - 1] == '\n') len--;
         if (len && line[len - 1] == '\r') len--;
         line[len] = '\0';
@@ -631,32 +639,25 @@ static int read_csv(FILE *f, const char *path, struct spk_table *t, struct err *
         rc = parse_csv_line(line, len, path, lineno, t, &x, &pops_cap, &cap, e);
         if (rc) break;
     }
-    if (!rc && ferror(f))
-        rc = err_set(e, ERR_INPUT, path, 0, "", "cannot read: %s", strerror(errno));
-    else if (!rc && lineno == 0)
+    if (!rc && lineno == 0)
         rc = err_set(e, ERR_INPUT, path, 1, "", "empty file: expected the header '" CSV_HEADER "'");
-    free(line);
     free(x.slot);
     return rc;
 }
 
 int spk_read(const char *path, struct spk_table *t, struct err *e) {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(e, ERR_INPUT, path, 0, "", "cannot open: %s", strerror(errno));
+    struct rfile f;
+    int rc = rfile_open(&f, path, SPK_MAX_BYTES, e);
+    if (rc) return rc;
     char magic[8];
-    size_t got = fread(magic, 1, sizeof magic, f);
-    int rc;
-    if (got == sizeof magic && !memcmp(magic, BIN_MAGIC, sizeof magic)) {
-        rc = read_binary(f, path, t, e);
-    } else if (ferror(f)) {
-        rc = err_set(e, ERR_INPUT, path, 0, "", "cannot read: %s", strerror(errno));
-    } else if (fseeko(f, 0, SEEK_SET) != 0) {
-        rc = err_set(e, ERR_INPUT, path, 0, "", "cannot seek: %s", strerror(errno));
-    } else {
-        rc = read_csv(f, path, t, e);
-    }
-    fclose(f);
+    size_t got;
+    rc = rfile_read(&f, magic, sizeof magic, &got, e);
+    if (!rc && got == sizeof magic && !memcmp(magic, BIN_MAGIC, sizeof magic))
+        rc = read_binary(&f, path, t, e);
+    else if (!rc && !(rc = rfile_rewind(&f, e)))
+        rc = read_csv(&f, path, t, e);
+    rfile_close(&f);
     if (rc) spk_table_free(t);
     return rc;
 }

@@ -39,7 +39,13 @@ struct spk_table {
     uint32_t *id;
 };
 
-/* Reads CSV (header "timestamps population node_ids") or binary, chosen by content. */
+#define SPK_MAX_BYTES ((uint64_t)16 << 30) /* larger spike files are refused: 16 GiB */
+#define SPK_MAX_LINE ((size_t)64 << 10)    /* longer CSV lines are refused: 64 KiB */
+
+/* Reads CSV (header "timestamps population node_ids") or binary, chosen by content. Only a
+ * regular file of at most SPK_MAX_BYTES is read (io/rfile): a device such as /dev/zero, a pipe
+ * or a folder is ERR_INPUT naming the file, as is a CSV line over SPK_MAX_LINE bytes; every
+ * count in a binary header is checked against the file's size before it sizes anything. */
 int spk_read(const char *path, struct spk_table *t, struct err *e);
 void spk_table_free(struct spk_table *t);
 

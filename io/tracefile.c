@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "io/rfile.h"
+
 #define TIME_COL "t_ms"
 #define FIRST_ROWS 1024 /* rows reserved at the first sample; doubled as needed */
 
@@ -226,16 +228,16 @@ static int parse_row(const char *s, size_t len, int lineno, struct reader *r, st
 int trace_read_neurons(const char *path, uint32_t max_neurons, struct trace_table *t,
                        struct err *e) {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(e, ERR_INPUT, path, 0, "", "cannot open: %s", strerror(errno));
+    struct rfile f;
+    int rc = rfile_open(&f, path, TRACE_MAX_BYTES, e);
+    if (rc) return rc;
     struct reader r = {.path = path};
-    char *line = NULL;
-    size_t linecap = 0;
-    int rc = 0, lineno = 0;
-    ssize_t got;
-    while ((got = getline(&line, &linecap, f)) >= 0) {
-        lineno = lineno < INT_MAX ? lineno + 1 : INT_MAX;
-        size_t len = (size_t)got;
+    char *line;
+    size_t len;
+    int lineno = 0;
+    while ((rc = rfile_line(&f, TRACE_MAX_LINE, &line, &len, e)) == 1) {
+        rc = 0;
+        lineno = f.lineno;
         if (memchr(line, '\0', len)) {
             rc = err_set(e, ERR_INPUT, path, lineno, "", "NUL byte in line");
             break;
@@ -253,13 +255,10 @@ int trace_read_neurons(const char *path, uint32_t max_neurons, struct trace_tabl
                          : parse_row(line, len, lineno, &r, t, e);
         if (rc) break;
     }
-    if (!rc && ferror(f))
-        rc = err_set(e, ERR_INPUT, path, 0, "", "cannot read: %s", strerror(errno));
-    else if (!rc && lineno == 0)
+    if (!rc && lineno == 0)
         rc = err_set(e, ERR_INPUT, path, 1, "",
                      "empty file: expected a header starting with '" TIME_COL "'");
-    free(line);
-    fclose(f);
+    rfile_close(&f);
     reader_done(&r, t, !rc);
     if (rc) trace_table_free(t);
     return rc;
@@ -270,11 +269,12 @@ int trace_read(const char *path, struct trace_table *t, struct err *e) {
 }
 
 int trace_sniff(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
+    struct rfile f;
+    if (rfile_open(&f, path, UINT64_MAX, NULL)) return 0;
     char head[sizeof TIME_COL + 1] = {0};
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
+    size_t n = 0;
+    if (rfile_read(&f, head, sizeof head - 1, &n, NULL)) n = 0;
+    rfile_close(&f);
     size_t k = strlen(TIME_COL);
     return n > k && !memcmp(head, TIME_COL, k) &&
            (head[k] == ',' || head[k] == '\n' || head[k] == '\r');

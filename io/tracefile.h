@@ -27,8 +27,13 @@ struct trace_table {
     size_t file_neurons; /* distinct POP[ID] in the file, kept or not */
 };
 
+#define TRACE_MAX_BYTES ((uint64_t)16 << 30) /* larger files are refused: 16 GiB */
+#define TRACE_MAX_LINE ((size_t)64 << 20)    /* longer lines are refused: 64 MiB */
+
 /* Loads the whole file. Errors are ERR_INPUT naming the file and its 1-based line; a last line
- * without its newline is a truncated file. */
+ * without its newline is a truncated file. Only a regular file of at most TRACE_MAX_BYTES, with
+ * lines of at most TRACE_MAX_LINE bytes, is read (io/rfile): a device, a pipe or a folder is
+ * ERR_INPUT. */
 int trace_read(const char *path, struct trace_table *t, struct err *e);
 /* Like trace_read, but keeps only the columns of the first max_neurons distinct POP[ID] of the
  * header (0 keeps all). Every field is still checked: a picture of 6 neurons need not hold a
@@ -39,7 +44,7 @@ int trace_read_neurons(const char *path, uint32_t max_neurons, struct trace_tabl
 void trace_table_free(struct trace_table *t);
 
 /* 1 if the file's first header field is "t_ms" (a traces file, not spikes), else 0, also when it
- * cannot be read: the caller's reader then names the problem. */
+ * cannot be read or is no regular file: the caller's reader then names the problem. */
 int trace_sniff(const char *path);
 
 #endif

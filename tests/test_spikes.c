@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/spikes.h"
@@ -545,6 +546,30 @@ static void test_binary_rejects(void) {
     expect_reject(p, 1, "bad magic");
 }
 
+static void test_unbounded_refused(void) {
+    /* Truth: issue 19 and io/spikes.h: /dev/zero once read without end (getline looking for a
+     * newline); a device, a FIFO (without waiting for a writer) or a folder is ERR_INPUT naming
+     * the file, and so is a CSV line past SPK_MAX_LINE, with its number. */
+    alarm(60);
+    const char *fifo = tmp_path("spikes.pipe");
+    unlink(fifo);
+    CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+    const char *dir = tmp_path("spikes.dir");
+    mkdir(dir, 0700);
+    const char *paths[] = {"/dev/zero", fifo, dir};
+    for (int i = 0; i < 3; i++)
+        expect_reject(paths[i], 0, paths[i]);
+    size_t n = SPK_MAX_LINE + 10, hl = strlen("timestamps population node_ids\n");
+    char *text = malloc(hl + n + 1);
+    CU_ASSERT_FATAL(text != NULL);
+    memcpy(text, "timestamps population node_ids\n", hl);
+    memset(text + hl, '1', n);
+    text[hl + n] = '\0';
+    expect_reject(harness_write("long.csv", text), 2, "long line");
+    free(text);
+    alarm(0);
+}
+
 static void test_garbage_never_crashes(void) {
     /* Truth: the reader's contract: ERR_INPUT or a consistent table, whatever the bytes. */
     unsigned char good[256], b[256];
@@ -594,6 +619,7 @@ static int suite_spikes(void) {
         !CU_add_test(s, "csv rejects", test_csv_rejects) ||
         !CU_add_test(s, "csv accepts", test_csv_accepts) ||
         !CU_add_test(s, "binary rejects", test_binary_rejects) ||
+        !CU_add_test(s, "devices, pipes, folders, long lines", test_unbounded_refused) ||
         !CU_add_test(s, "garbage never crashes", test_garbage_never_crashes))
         return -1;
     return 0;

@@ -232,6 +232,38 @@ static void test_sniff(void) {
     CU_ASSERT(trace_sniff(tmp_path("no_such_sniff.csv")) == 0);
 }
 
+static void test_unbounded_refused(void) {
+    /* Truth: issue 19 and io/tracefile.h: a device, a FIFO (without waiting for a writer) or a
+     * folder is ERR_INPUT naming the file, and is not taken for traces; a line past
+     * TRACE_MAX_LINE is ERR_INPUT naming it. */
+    alarm(60);
+    const char *fifo = tmp_path("traces.pipe");
+    unlink(fifo);
+    CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+    const char *dir = tmp_path("traces.dir");
+    mkdir(dir, 0700);
+    const char *paths[] = {"/dev/zero", fifo, dir};
+    for (int i = 0; i < 3; i++) {
+        struct trace_table t;
+        struct err e = {0};
+        CU_ASSERT(trace_read(paths[i], &t, &e) == ERR_INPUT);
+        CU_ASSERT(!strcmp(e.file, paths[i]) && e.msg[0]);
+        CU_ASSERT(trace_sniff(paths[i]) == 0);
+    }
+    const char *p = tmp_path("long_header.csv");
+    FILE *f = fopen(p, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("t_ms", f);
+    for (size_t k = 0; k < TRACE_MAX_LINE / 10 + 1; k++) fputs(",a[0].vvvv", f);
+    fputs("\n0,1\n", f);
+    fclose(f);
+    struct trace_table t;
+    struct err e = {0};
+    CU_ASSERT(trace_read(p, &t, &e) == ERR_INPUT);
+    CU_ASSERT(e.line == 1 && strstr(e.msg, "longer than 64 MiB"));
+    alarm(0);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The picture.
  */
@@ -681,6 +713,7 @@ static int suite_tracefile(void) {
         !CU_add_test(s, "first neurons only", test_read_first_neurons) ||
         !CU_add_test(s, "malformed files name their line", test_malformed) ||
         !CU_add_test(s, "traces told from spikes", test_sniff) ||
+        !CU_add_test(s, "devices, pipes, folders, long lines", test_unbounded_refused) ||
         !CU_add_test(s, "svg: a ramp lands on the stated axes", test_svg_ramp) ||
         !CU_add_test(s, "svg: a panel group per neuron", test_svg_panels) ||
         !CU_add_test(s, "svg: thinning keeps the envelope", test_svg_thinning) ||
