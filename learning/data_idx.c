@@ -1,13 +1,21 @@
-/* learning/data_idx: the IDX reader. gzread reads plain files as they are, so one path serves
- * both; the buffer grows with the data actually read, so a corrupt header that promises gigabytes
- * costs nothing before the file runs out. */
+/* learning/data_idx: the IDX reader. io/rfile opens the file (a regular one, of bounded size)
+ * and zlib reads it; gzread reads plain files as they are, so one path serves both. The header's
+ * count is checked against what the file can hold before it sizes anything (a plain file: its
+ * size; gzip: DEFLATE_RATIO bytes per byte), the buffer grows with the data actually read, and
+ * past the count at most EXTRA_COUNTED more bytes are decompressed, to say how many follow. */
 #include "learning/data_idx.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "io/rfile.h"
+
+#define DEFLATE_RATIO 1032       /* deflate's largest expansion: 258 bytes from 2 bits */
+#define EXTRA_COUNTED (1u << 20) /* bytes after the data counted for the message, at most */
 
 static const char *type_name(int t)
 {
@@ -56,13 +64,17 @@ static int check_end(gzFile f, const char *path, uint64_t want, struct err *e)
     long k = read_some(f, path, extra, sizeof extra, e);
     if (k < 0) return ERR_INPUT;
     if (k > 0) {
+        /* counted up to a bound: a gzip file may expand to far more than it holds */
         uint64_t more = (uint64_t)k;
-        long r;
-        while ((r = read_some(f, path, extra, sizeof extra, e)) > 0) more += (uint64_t)r;
+        long r = 0;
+        while (more <= EXTRA_COUNTED && (r = read_some(f, path, extra, sizeof extra, e)) > 0)
+            more += (uint64_t)r;
         if (r < 0) return ERR_INPUT;
         return err_set(e, ERR_INPUT, path, 0, NULL,
-                       "%llu bytes after the %llu data bytes the header promises",
-                       (unsigned long long)more, (unsigned long long)want);
+                       "%s%llu bytes after the %llu data bytes the header promises",
+                       more > EXTRA_COUNTED ? "more than " : "",
+                       (unsigned long long)(more > EXTRA_COUNTED ? EXTRA_COUNTED : more),
+                       (unsigned long long)want);
     }
     int zerr;
     gzerror(f, &zerr);
@@ -123,6 +135,25 @@ static void dims_text(const struct idx *x, char *buf, size_t len)
         k += (size_t)snprintf(buf + k, len - k, "%s%u", d ? " x " : "", x->dim[d]);
 }
 
+/* The header's count against what a file of fsize bytes can hold, before anything is allocated. */
+static int check_count(gzFile f, const char *path, uint64_t fsize, const struct idx *x,
+                       struct err *e)
+{
+    uint64_t head = 4 + 4 * (uint64_t)x->ndim;
+    char d[96];
+    dims_text(x, d, sizeof d);
+    if (gzdirect(f) && x->n > fsize - head)
+        return err_set(e, ERR_INPUT, path, 0, NULL,
+                       "truncated: the header promises %s = %zu data bytes, the file has %llu", d,
+                       x->n, (unsigned long long)(fsize - head));
+    if (!gzdirect(f) && x->n / DEFLATE_RATIO > fsize)
+        return err_set(e, ERR_INPUT, path, 0, NULL,
+                       "the header promises %s = %zu data bytes, more than a gzip file of %llu "
+                       "bytes can hold: corrupt header?",
+                       d, x->n, (unsigned long long)fsize);
+    return 0;
+}
+
 static int read_data(gzFile f, const char *path, struct idx *x, struct err *e)
 {
     size_t cap = 0, got = 0;
@@ -162,15 +193,25 @@ static int read_data(gzFile f, const char *path, struct idx *x, struct err *e)
 int idx_read(const char *path, struct idx *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
+    struct rfile rf;
+    int rc = rfile_open(&rf, path, IDX_MAX_FILE, e);
+    if (rc) return rc;
+    uint64_t fsize = rf.size;
     errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return err_set(e, ERR_INPUT, path, 0, NULL, "cannot open: %s",
-                       errno ? strerror(errno) : "out of memory");
+    int fd = dup(rf.fd);
+    gzFile f = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (!f) {
+        rc = err_set(e, ERR_INPUT, path, 0, NULL, "cannot open: %s",
+                     errno ? strerror(errno) : "out of memory");
+        if (fd >= 0) close(fd);
+    }
+    rfile_close(&rf);
+    if (rc) return rc;
     gzbuffer(f, 1 << 17);
     struct idx x;
     memset(&x, 0, sizeof x);
-    int rc = read_header(f, path, &x, e);
+    rc = read_header(f, path, &x, e);
+    if (!rc) rc = check_count(f, path, fsize, &x, e);
     if (!rc) rc = read_data(f, path, &x, e);
     if (!rc) rc = check_end(f, path, x.n, e);
     gzclose(f);

@@ -14,6 +14,7 @@
 
 #define IDX_MAX_DIMS 4
 #define IDX_MAX_BYTES ((uint64_t)1 << 32) /* refuse headers that promise more */
+#define IDX_MAX_FILE (IDX_MAX_BYTES + 4 + 4 * IDX_MAX_DIMS) /* refuse larger files */
 
 struct idx {
     int ndim;
@@ -22,10 +23,11 @@ struct idx {
     uint8_t *data; /* n bytes; free with idx_free */
 };
 
-/* Reads path into *out. Every problem with the file (missing, not IDX, an unsupported type, a
- * zero or oversized dimension, truncated, corrupt gzip data, bytes after the data) is ERR_INPUT
- * with the file named and what is wrong in the message; ERR_NOMEM if memory runs out. On error
- * *out holds nothing to free. */
+/* Reads path into *out. Every problem with the file (missing, not a regular file, larger than
+ * IDX_MAX_FILE, not IDX, an unsupported type, a zero or oversized dimension, a count more than
+ * the file can hold, truncated, corrupt gzip data, bytes after the data) is ERR_INPUT with the
+ * file named and what is wrong in the message, found before the count sizes anything; ERR_NOMEM
+ * if memory runs out. On error *out holds nothing to free. */
 int idx_read(const char *path, struct idx *out, struct err *e);
 void idx_free(struct idx *x);
 

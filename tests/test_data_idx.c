@@ -182,6 +182,45 @@ static void test_read_corrupt(void)
     free(b);
 }
 
+/* Truth: issue 19 and io/rfile.h: a FIFO or a folder is refused at once (gzopen of a FIFO waited
+ * for a writer for ever); a count the file cannot hold is refused before it sizes anything (a
+ * plain file: its size; gzip: at most 1032 bytes out per byte in); bytes past the data are
+ * counted only up to a bound, so a gzip bomb after valid data costs little. */
+static void test_read_bounded(void)
+{
+    alarm(60);
+    const char *pipe_path = path_of("pipe.idx.gz");
+    unlink(pipe_path);
+    CU_ASSERT_FATAL(mkfifo(pipe_path, 0600) == 0);
+    expect_bad(pipe_path, "pipe");
+    const char *dir = path_of("folder.idx");
+    mkdir(dir, 0700);
+    expect_bad(dir, "folder");
+
+    uint32_t huge[2] = {65535, 65535}; /* 4.3e9 bytes promised: under IDX_MAX_BYTES */
+    size_t len;
+    uint8_t *b = idx_bytes(0x08, 2, huge, NULL, &len);
+    expect_bad(write_plain("huge_count.idx", b, 12), "65535 x 65535 = 4294836225 data bytes, the file has 0");
+    expect_bad(write_gz("huge_count.idx.gz", b, 12), "more than a gzip file of");
+    free(b);
+
+    /* valid data, then 64 MiB of zeros in the gzip stream (a few kB on disk) */
+    uint32_t dim[1] = {10};
+    uint8_t items[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    b = idx_bytes(0x08, 1, dim, items, &len);
+    const char *bomb = path_of("bomb.idx.gz");
+    gzFile f = gzopen(bomb, "wb9");
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT(gzwrite(f, b, (unsigned)len) == (int)len);
+    uint8_t *zeros = calloc(1, 1 << 20);
+    for (int i = 0; i < 64; i++) CU_ASSERT(gzwrite(f, zeros, 1 << 20) == 1 << 20);
+    gzclose(f);
+    free(zeros);
+    expect_bad(bomb, "more than 1048576 bytes after the 10 data bytes");
+    free(b);
+    alarm(0);
+}
+
 /* Writes a small Fashion-MNIST-shaped pair into dir/stem-*.gz. */
 static void write_fmnist(const char *dir, const char *stem, uint32_t n, uint32_t side,
                          const uint8_t *pix, uint32_t nlab, const uint8_t *lab)
@@ -281,6 +320,7 @@ static int suite_data_idx(void)
     if (!s) return -1;
     CU_add_test(s, "IDX plain and gzip", test_read_valid);
     CU_add_test(s, "corrupt and truncated IDX", test_read_corrupt);
+    CU_add_test(s, "FIFO, folder, counts past the file, gzip bombs", test_read_bounded);
     CU_add_test(s, "Fashion-MNIST loader on small files", test_fmnist_small);
     CU_add_test(s, "Fashion-MNIST as installed", test_fmnist_installed);
     return 0;
