@@ -107,3 +107,51 @@ clean:
 	rm -rf build build-san build-mpi build-san-mpi apical
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_SRC:%.c=$(BUILD)/%.d)
+
+# ---- fuzzing (docs/fuzzing.md) ----
+# make fuzz: libFuzzer harnesses fuzz/fuzz_NAME.c against the library and cli/ built with clang,
+# AddressSanitizer and UBSan in $(FUZZ_BUILD), then each run for FUZZ_SECONDS on its corpus
+# (fuzz/run.sh); any crash, leak, timeout or oversized allocation fails. FUZZ_TARGETS=NAME...
+# picks some. make fuzz-build only builds; make fuzz-replay reruns the saved crashes.
+FUZZ_CC      ?= clang-14
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fopenmp -Wall -Wextra -Werror -MMD -MP -I. \
+                -fno-trapping-math -ffp-contract=off -Wno-pass-failed $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                -DFUZZ_ROOT='"$(CURDIR)"' '-Dtarget_clones(...)='
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-replay
+fuzz: fuzz-build
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-replay: fuzz-build
+	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) sh fuzz/run.sh --replay $(FUZZ_TARGETS)
+
+fuzz-build: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+fuzz-deps:
+	$(Q)sh fuzz/deps.sh
+
+# -Wno-pass-failed and no target_clones (clang 14 refuses them with noinline): the fuzz build
+# needs no vector clones. libFuzzer brings its own main(): cli/main.c's becomes apical_main.
+$(FUZZ_BUILD)/cli/main.o: FUZZ_CFLAGS += -Dmain=apical_main
+
+$(FUZZ_BUILD)/libapical.a: $(FUZZ_LIB_OBJ)
+	@echo "  AR   $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz/fuzz_%.o $(FUZZ_BUILD)/libapical.a
+	@echo "  LD   $@"
+	$(Q)$(FUZZ_CC) -fopenmp $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(FUZZ_BUILD)/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC   $<  (fuzz)"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.d)

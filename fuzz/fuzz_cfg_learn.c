@@ -1,0 +1,34 @@
+/* fuzz/fuzz_cfg_learn: io/cfg_learn's lcfg_load, the loader of `apical train` and `apical eval`
+ * (the network through io/cfg plus the learning, data and encoder blocks), with --set overrides
+ * as in fuzz_cfg: each input line "#set PATH=VALUE" is also one --set. */
+#include "fuzz/fuzz.h"
+
+#include "core/spec.h"
+#include "io/cfg_learn.h"
+#include "learning/lspec.h"
+
+static char cfg_path[600];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    fuzz_copy_dir("configs/include", "cfg/include");
+    fuzz_path(cfg_path, sizeof cfg_path, "cfg/fuzz.cfg");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *buf;
+    const char *sets[FUZZ_MAX_SETS];
+    int nsets = fuzz_sets(data, size, &buf, sets);
+    fuzz_write(cfg_path, data, size);
+    struct net_spec spec;
+    struct learn_spec ls;
+    char *resolved = NULL;
+    struct err e = {0};
+    if (lcfg_load(cfg_path, sets, nsets, &spec, &ls, &resolved, &e) == 0) spec_free(&spec);
+    free(resolved);
+    free(buf);
+    return 0;
+}

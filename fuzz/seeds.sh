@@ -1,0 +1,88 @@
+#!/bin/sh
+# Regenerates the seed corpora fuzz/corpus/NAME/ from configs/ and from small outputs of apical
+# itself (spike and trace files of a short run, XOR checkpoints, sweep folders), and writes
+# small IDX files. Run from the tree's root with a built apical:  sh fuzz/seeds.sh [APICAL]
+# The seeds are committed; rerun this when a format changes.
+set -eu
+APICAL=${1:-./apical}
+C=fuzz/corpus
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+rm -rf $C && mkdir -p $C/cfg $C/cfg_learn $C/spikes $C/trace $C/idx $C/ckpt $C/sweep
+
+# configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
+for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
+for f in xor yinyang_apical fmnist_apical fmnist_bptt; do cp configs/$f.cfg $C/cfg_learn/; done
+{ cat configs/hello.cfg; printf '#set simulation.duration=50.0\n#set populations.exc.size=20\n'
+  printf '#set projections.ee.k=5\n#set simulation.seed=7\n'; } > $C/cfg/hello-sets.cfg
+{ cat configs/xor.cfg; printf '#set learning.rule="bptt"\n#set learning.batch=2\n'
+  printf '#set learning.optimizer.type="sgd"\n'; } > $C/cfg_learn/xor-sets.cfg
+cat > $C/cfg/spike-file.cfg <<'CFG'
+simulation = { dt = 0.1; duration = 10.0; seed = 1; };
+populations = (
+  { name = "in"; size = 4; model = "spike_source"; spike_file = "spikes.csv"; },
+  { name = "out"; size = 2; model = "lif"; }
+);
+projections = ( { name = "p"; from = "in"; to = "out"; rule = "all_to_all"; weight = 50.0; } );
+record = { spikes = "all"; };
+CFG
+
+# hello.cfg to just after its volley with 10 excitatory cells: spike files (CSV and binary);
+# its first 5 ms: a traces file
+"$APICAL" run configs/hello.cfg --quiet -o $T/run --set simulation.duration=203.0 \
+  --set populations.exc.size=10 --set projections.ee.k=2 --set 'record.spikes="all"' >/dev/null
+cp $T/run/spikes.csv $C/spikes/hello.csv
+cp $T/run/spikes.bin $C/spikes/hello.bin
+"$APICAL" run configs/hello.cfg --quiet -o $T/run5 --set simulation.duration=5.0 >/dev/null
+head -c 3000 $T/run5/traces.csv | sed '$d' > $C/trace/hello-head.csv
+printf 'timestamps population node_ids\n' > $C/spikes/empty.csv
+printf 't_ms,p[0].v,p[1].basal.v\n0.1,-65,-70.5\n0.2,-64.9,-70.25\n' > $C/trace/small.csv
+
+# IDX: plain and gzip, one to four dimensions
+python3 - $C/idx <<'PY'
+import gzip, struct, sys
+d = sys.argv[1]
+def idx(dims):
+    n = 1
+    for x in dims: n *= x
+    return bytes([0, 0, 8, len(dims)]) + b''.join(struct.pack('>I', x) for x in dims) + \
+        bytes(i % 251 for i in range(n))
+for name, dims in [('labels', [6]), ('images', [3, 4, 4]), ('cube', [2, 2, 2, 2])]:
+    open(f'{d}/{name}.idx', 'wb').write(idx(dims))
+    open(f'{d}/{name}.idx.gz', 'wb').write(gzip.compress(idx(dims), mtime=0))
+PY
+
+# XOR checkpoints with one epoch (fuzz/fuzz_ckpt.c: the same config and --set), Adam and SGD
+"$APICAL" train configs/xor.cfg --quiet --epochs 1 --threads 1 -o $T/ck >/dev/null
+cp $T/ck/checkpoint.bin $C/ckpt/xor-adam-1.bin
+"$APICAL" train configs/xor.cfg --quiet --epochs 1 --threads 1 -o $T/ck2 \
+  --set 'learning.optimizer.type="sgd"' >/dev/null
+cp $T/ck2/checkpoint.bin $C/ckpt/xor-sgd-1.bin
+
+# sweep folders packed as fuzz/fuzz_sweep.c reads them: sweep.json, then "@@ P NAME" parts
+pack() { # OUT FILE
+  cat "$1/sweep.json"
+  for p in "$1"/points/*; do
+    n=$(basename "$p" | sed 's/^0*\([0-9]\)/\1/')
+    for f in done failed summary; do
+      [ -f "$p/$f.json" ] && { printf '@@ %s %s\n' "$n" "$f"; cat "$p/$f.json"; }
+    done
+  done
+  return 0
+}
+short='--set simulation.duration=20.0 --set populations.exc.size=10 --set projections.ee.k=2 --quiet'
+"$APICAL" sweep configs/hello.cfg $short -o $T/s1 --grid simulation.seed=1,2 >/dev/null 2>&1
+pack $T/s1 > $C/sweep/line.txt
+"$APICAL" sweep configs/hello.cfg $short -o $T/s2 --grid simulation.seed=1,2 \
+  --grid stimuli.background.rate=log:1000:8000:2 >/dev/null 2>&1
+pack $T/s2 > $C/sweep/grid.txt
+"$APICAL" sweep configs/hello.cfg $short -o $T/s3 --samples 3 \
+  --grid stimuli.background.rate=uniform:1000:8000 --grid simulation.seed=1,2 >/dev/null 2>&1
+pack $T/s3 > $C/sweep/samples.txt
+"$APICAL" sweep configs/hello.cfg $short -o $T/s4 --grid simulation.seed=1,2 \
+  --zip stimuli.drive_inh.amplitude=100.0,200.0 >/dev/null 2>&1
+pack $T/s4 > $C/sweep/zip.txt
+{ cat $T/s1/sweep.json; printf '@@ 0 failed\n{"exit_status": 2, "stderr_tail": "apical: x\\n"}\n'
+  printf '@@ 1 done\n{}\n@@ 1 summary\n'; cat $T/s1/points/00001/summary.json; } > $C/sweep/failed.txt
+ls -l $C/* | awk '$5 > 8192 { print "seeds: large seed " $NF ": " $5 " bytes" }'
+echo "seeds: $(ls $C/*/* | wc -l) files in $C"
