@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/cfg_int.h"
 #include "io/spikes.h"
 #include "synapses/dist.h"
 #include "synapses/proj.h"
@@ -110,6 +111,30 @@ static void join(char *out, const char *base, const char *key)
     if (n >= PATH_LEN) out[PATH_LEN - 1] = '\0';
 }
 
+static int valid_name(const char *s);
+
+/* The path of s as messages name it: group keys, and list elements by their name (a group
+ * with a valid name key) or as [i]. */
+static void setting_path(const config_setting_t *s, char *out)
+{
+    const config_setting_t *up = config_setting_parent(s);
+    out[0] = '\0';
+    if (!up) return;
+    char base[PATH_LEN], key[PATH_LEN];
+    setting_path(up, base);
+    const char *name = NULL;
+    if (config_setting_type(up) == CONFIG_TYPE_GROUP)
+        name = config_setting_name(s);
+    else if (config_setting_type(s) == CONFIG_TYPE_GROUP &&
+             (!config_setting_lookup_string(s, "name", &name) || !valid_name(name)))
+        name = NULL;
+    if (name)
+        snprintf(key, sizeof key, "%s", name);
+    else
+        snprintf(key, sizeof key, "[%d]", config_setting_index(s));
+    join(out, base, key);
+}
+
 /* A setting path into out (PATH_LEN bytes), cut short if longer: it only names a place. */
 static void pathf(char *out, const char *fmt, ...)
 {
@@ -132,6 +157,12 @@ static const char *type_name(const config_setting_t *s)
     case CONFIG_TYPE_GROUP: return "a group";
     default: return "something else";
     }
+}
+
+static int is_integer(const config_setting_t *s)
+{
+    int t = config_setting_type(s);
+    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
 }
 
 static int is_number(const config_setting_t *s)
@@ -187,8 +218,18 @@ static int get_int(const struct cfg_ctx *c, const config_setting_t *g, const cha
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) return required ? fail(c, g, p, "missing (an integer is required)") : 0;
     int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_FLOAT) {
+        double d = config_setting_get_float(s);
+        if (isfinite(d) && (d < lo || d > hi))
+            return fail(c, s, p, "%g is out of range [%lld, %lld]", d, lo, hi);
+        if (d == floor(d) && isfinite(d))
+            return fail(c, s, p, "must be an integer: write %.0f, without a decimal point or "
+                        "exponent", d);
+        return fail(c, s, p, "must be an integer, not %g", d);
+    }
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
         return fail(c, s, p, "must be an integer, not %s", type_name(s));
+    /* 64-bit whatever the literal (io/cfg_int widened what libconfig 1.5 wrapped) */
     long long v = config_setting_get_int64(s);
     if (v < lo || v > hi) return fail(c, s, p, "%lld is out of range [%lld, %lld]", v, lo, hi);
     *out = v;
@@ -871,10 +912,12 @@ static int load_index_array(const struct cfg_ctx *c, const config_setting_t *g, 
     for (size_t i = 0; i < n; i++) {
         const config_setting_t *x = config_setting_get_elem(a, (unsigned)i);
         int t = config_setting_type(x);
-        long long v = (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) ? config_setting_get_int64(x)
-                                                                        : -1;
+        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+            return fail(c, x, p, "entry %zu must be an index in [0, %u), not %s", i, bound,
+                        type_name(x));
+        long long v = config_setting_get_int64(x);
         if (v < 0 || v >= bound)
-            return fail(c, a, p, "entry %zu must be an index in [0, %u)", i, bound);
+            return fail(c, x, p, "entry %zu (%lld) must be an index in [0, %u)", i, v, bound);
         (*out)[i] = (uint32_t)v;
     }
     return 0;
@@ -1595,10 +1638,19 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
         config_init(&tmp);
         ok = config_read_string(&tmp, text) == CONFIG_TRUE;
     }
-    free(text);
     if (!ok || !eq[1]) {
+        free(text);
         config_destroy(&tmp);
         return err_set(e, ERR_INPUT, from, 0, shown, "cannot parse the value \"%s\"", eq + 1);
+    }
+    struct cfg_int_bad bad = {0};
+    int wide = cfg_int_widen(config_root_setting(&tmp), text, &bad);
+    free(text);
+    if (wide) {
+        config_destroy(&tmp);
+        if (wide < 0) return err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
+        return err_set(e, ERR_INPUT, from, 0, shown, "%s does not fit in a 64-bit integer",
+                       bad.text);
     }
     const config_setting_t *val = config_lookup(&tmp, "v");
     char *last = NULL;
@@ -1646,6 +1698,8 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
             config_setting_set_float(el, config_setting_type(val) == CONFIG_TYPE_FLOAT
                                              ? config_setting_get_float(val)
                                              : (double)config_setting_get_int64(val));
+        else if (is_integer(el) && is_integer(val))
+            cfg_int_set(el, config_setting_get_int64(val));
         else if (config_setting_type(el) == config_setting_type(val))
             copy_setting(el, val);
         else
@@ -1806,6 +1860,10 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
         return err_set(e, ERR_INPUT, path, 0, "", "cannot enter its folder: %s", strerror(errno));
     }
     int read_ok = config_read_file(&cfg, base) == CONFIG_TRUE;
+    /* libconfig 1.5 wraps integer literals to 32 bits: read them again as written */
+    struct cfg_int_bad bad = {0};
+    int wide = read_ok ? cfg_int_widen(config_root_setting(&cfg), NULL, &bad) : 0;
+    int wide_errno = errno;
     int back = fchdir(here);
     close(here);
     if (back != 0) {
@@ -1820,6 +1878,16 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
         name_missing_include(dir, ef, config_error_line(&cfg), e);
         if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO && !config_error_line(&cfg))
             snprintf(e->msg, sizeof e->msg, "cannot read: %s", strerror(errno));
+        config_destroy(&cfg);
+        return rc;
+    }
+    if (wide) {
+        char p[PATH_LEN];
+        struct cfg_ctx c0 = {.file = path, .base = base, .dir = dir, .e = e};
+        int rc = wide < 0 ? err_set(e, ERR_IO, path, 0, "", "cannot read again: %s",
+                                    strerror(wide_errno))
+                          : (setting_path(bad.s, p),
+                             fail(&c0, bad.s, p, "%s does not fit in a 64-bit integer", bad.text));
         config_destroy(&cfg);
         return rc;
     }
