@@ -50,7 +50,7 @@ static const char usage[] =
     "Exit status: 0 every point done, 1 some point failed or is missing, 2 bad input,\n"
     "130/143 interrupted. Reference: docs/sweeps.md\n";
 
-#define MAX_AXES 256
+#define MAX_AXES PLAN_MAX_AXES
 
 struct sweep_args {
     const char *config, *out, *sets[CLI_MAX_SETS];
@@ -299,11 +299,11 @@ static int report(const struct plan *p, const char *out, long *ndone)
         store_point_file(out, i, "failed.json", path, sizeof path);
         struct err e = {0};
         cJSON *j = store_json_read(path, &e);
-        const cJSON *code = j ? cJSON_GetObjectItemCaseSensitive(j, "exit_status") : NULL;
-        const cJSON *tail = j ? cJSON_GetObjectItemCaseSensitive(j, "stderr_tail") : NULL;
-        const char *last = "";
-        if (cJSON_IsString(tail)) {
-            const char *t = tail->valuestring, *nl = strrchr(t, '\n');
+        long code = -1;
+        const char *tail = store_jstr(j, "stderr_tail"), *last = "";
+        if (store_jlong(j, "exit_status", 0, 255, &code)) code = -1;
+        if (tail) {
+            const char *t = tail, *nl = strrchr(t, '\n');
             while (nl && nl[1] == '\0' && nl > t) {
                 const char *q = nl - 1;
                 while (q > t && *q != '\n') q--;
@@ -311,8 +311,8 @@ static int report(const struct plan *p, const char *out, long *ndone)
             }
             last = nl ? nl + 1 : t;
         }
-        fprintf(stderr, "[sweep] point %ld failed (exit status %d): %.*s\n", i,
-                cJSON_IsNumber(code) ? code->valueint : -1, (int)strcspn(last, "\n"), last);
+        fprintf(stderr, "[sweep] point %ld failed (exit status %ld): %.*s\n", i, code,
+                (int)strcspn(last, "\n"), last);
         cJSON_Delete(j);
     }
     if (failed > 10) fprintf(stderr, "[sweep] ... and %ld more failed points\n", failed - 10);

@@ -83,11 +83,12 @@ static int axis_index(const struct plan *p, const char *path)
     return -1;
 }
 
-/* dimension of each axis: zipped axes share their leader's */
+/* dimension of each axis: zipped axes share their leader's (plan_load refuses a first axis
+ * that zips) */
 static void dims(const struct plan *p, int *dim)
 {
     int d = -1;
-    for (int i = 0; i < p->naxes; i++) dim[i] = p->axes[i].zip ? d : ++d;
+    for (int i = 0; i < p->naxes; i++) dim[i] = p->axes[i].zip && d >= 0 ? d : ++d;
 }
 
 static double row_num(const cJSON *row, const char *key)
@@ -122,12 +123,101 @@ static int distinct(const double *v, long n, double *u)
     return m;
 }
 
+/* index of v in the sorted distinct values u[0..n) (v is one of them) */
 static int find(const double *u, int n, double v)
 {
-    for (int i = 0; i < n; i++)
-        if (u[i] == v) return i;
-    return -1;
+    const double *at = bsearch(&v, u, (size_t)n, sizeof *u, cmp_double);
+    return at ? (int)(at - u) : 0;
 }
+
+/* ---- lines: the points grouped by the values of the axes outside x's (and y's) dimension ---- */
+
+struct keyed {
+    char *key; /* the group's values, each as "length:text;" so that no two groups share a key */
+    long r;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->r > y->r) - (x->r < y->r);
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    return (x->r > y->r) - (x->r < y->r);
+}
+
+static char *group_key(const struct plan *p, long point, const int *grouped)
+{
+    size_t len = 1;
+    for (int ax = 0; ax < p->naxes; ax++)
+        if (grouped[ax]) len += strlen(plan_cell(p, point, ax)) + 24;
+    char *key = malloc(len);
+    if (!key) return NULL;
+    size_t k = 0;
+    key[0] = '\0';
+    for (int ax = 0; ax < p->naxes; ax++)
+        if (grouped[ax]) {
+            const char *v = plan_cell(p, point, ax);
+            k += (size_t)snprintf(key + k, len - k, "%zu:%s;", strlen(v), v);
+        }
+    return key;
+}
+
+/* gid[r] for rows row[0..n): groups numbered in order of first appearance, in O(n log n); the
+ * label of each group into *labels (malloc'd). Returns the number of groups, or -1 when out of
+ * memory. */
+static long group_rows(const struct plan *p, const long *row, long n, const int *grouped, int *gid,
+                       char ***labels)
+{
+    struct keyed *k = calloc((size_t)n + 1, sizeof *k);
+    long ng = 0, rc = 0;
+    *labels = NULL;
+    for (long r = 0; k && r < n && !rc; r++)
+        if (!(k[r].key = group_key(p, row[r], grouped))) rc = -1;
+    if (!k || rc) goto out;
+    for (long r = 0; r < n; r++) k[r].r = r;
+    qsort(k, (size_t)n, sizeof *k, cmp_keyed);
+    /* the first row of each run of equal keys, then those in row order */
+    struct keyed *first = calloc((size_t)n + 1, sizeof *first);
+    if (!first) {
+        rc = -1;
+        goto out;
+    }
+    for (long i = 0; i < n; i++)
+        if (i == 0 || strcmp(k[i].key, k[i - 1].key)) first[ng++] = k[i];
+    qsort(first, (size_t)ng, sizeof *first, cmp_first);
+    /* group g's number is its place in row order; rows find it through their run's first row */
+    for (long g = 0; g < ng; g++) gid[first[g].r] = (int)g;
+    for (long i = 1; i < n; i++)
+        if (!strcmp(k[i].key, k[i - 1].key)) gid[k[i].r] = gid[k[i - 1].r];
+    *labels = calloc((size_t)ng + 1, sizeof **labels);
+    for (long g = 0; *labels && g < ng && !rc; g++) {
+        char label[512] = "";
+        for (int ax = 0, m = 0; ax < p->naxes && m < (int)sizeof label - 1; ax++)
+            if (grouped[ax])
+                m += snprintf(label + m, sizeof label - (size_t)m, "%s%s=%s", m ? " " : "",
+                              p->axes[ax].path, plan_cell(p, row[first[g].r], ax));
+        if (!((*labels)[g] = strdup(label))) rc = -1;
+    }
+    if (!*labels) rc = -1;
+    free(first);
+out:
+    for (long r = 0; k && r < n; r++) free(k[r].key);
+    free(k);
+    if (rc && *labels) {
+        for (long g = 0; g < ng; g++) free((*labels)[g]);
+        free(*labels);
+        *labels = NULL;
+    }
+    return rc ? -1 : ng;
+}
+
+static int draw_points(const struct plot_args *a, const struct plan *p, const struct table *t,
+                       int xa, int ya, const int *grouped, struct err *e);
 
 static int draw(const struct plot_args *a, const struct plan *p, const struct table *t,
                 struct err *e)
@@ -138,10 +228,29 @@ static int draw(const struct plot_args *a, const struct plan *p, const struct ta
         k += snprintf(swept + k, sizeof swept - (size_t)k, "%s%s", i ? ", " : "", p->axes[i].path);
     if (xa < 0) return err_set(e, ERR_INPUT, "--x", 0, a->x, "not a swept path (swept: %s)", swept);
     if (a->y && ya < 0) return err_set(e, ERR_INPUT, "--y", 0, a->y, "not a swept path (swept: %s)", swept);
-    int dim[256];
+    int *dim = calloc((size_t)p->naxes, sizeof *dim), *grouped = calloc((size_t)p->naxes, sizeof *grouped);
+    if (!dim || !grouped) {
+        free(dim);
+        free(grouped);
+        return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    }
     dims(p, dim);
-    if (ya >= 0 && dim[ya] == dim[xa])
+    for (int ax = 0; ax < p->naxes; ax++)
+        grouped[ax] = !p->axes[ax].zip && dim[ax] != dim[xa] && (ya < 0 || dim[ax] != dim[ya]);
+    int same = ya >= 0 && dim[ya] == dim[xa];
+    free(dim);
+    if (same) {
+        free(grouped);
         return err_set(e, ERR_INPUT, "--y", 0, a->y, "moves together with --x (zip): pick another");
+    }
+    int rc = draw_points(a, p, t, xa, ya, grouped, e);
+    free(grouped);
+    return rc;
+}
+
+static int draw_points(const struct plot_args *a, const struct plan *p, const struct table *t,
+                       int xa, int ya, const int *grouped, struct err *e)
+{
     /* metrics */
     char zbuf[512];
     snprintf(zbuf, sizeof zbuf, "%s", a->z);
@@ -173,16 +282,20 @@ static int draw(const struct plot_args *a, const struct plan *p, const struct ta
     long *row = calloc((size_t)p->npoints + 1, sizeof *row);
     double *ux = calloc((size_t)p->npoints + 1, sizeof *ux), *uy = calloc((size_t)p->npoints + 1, sizeof *uy);
     double *zv[MAX_Z] = {0};
+    char **group = NULL;
+    int *gid = NULL;
+    long ng = 0;
     int rc = 0;
     if (!px || !py || !row || !ux || !uy) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     for (long i = 0; !rc && i < p->npoints; i++) {
         if (!t->rows[i]) continue;
         px[n] = cell_num(p, i, xa) * a->xscale;
         py[n] = ya >= 0 ? cell_num(p, i, ya) * a->yscale : 0;
-        if (isnan(px[n]) || isnan(py[n]))
-            rc = err_set(e, ERR_INPUT, "", 0, isnan(px[n]) ? a->x : a->y,
-                         "plots need numbers, and point %ld has %s", i,
-                         plan_cell(p, i, isnan(px[n]) ? xa : ya));
+        /* inf, or a finite value that the scale overflows, has no place on an axis either */
+        if (!isfinite(px[n]) || !isfinite(py[n]))
+            rc = err_set(e, ERR_INPUT, "", 0, !isfinite(px[n]) ? a->x : a->y,
+                         "plots need finite numbers, and point %ld has %s", i,
+                         plan_cell(p, i, !isfinite(px[n]) ? xa : ya));
         row[n++] = i;
     }
     if (!rc && n == 0)
@@ -206,21 +319,19 @@ static int draw(const struct plot_args *a, const struct plan *p, const struct ta
         goto done;
     }
     /* lines: one per combination of the axes outside x's (and y's) dimension */
-    char **group = calloc((size_t)n + 1, sizeof *group);
-    int *gid = calloc((size_t)n + 1, sizeof *gid), ng = 0;
-    if (!group || !gid) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-    for (long r = 0; !rc && r < n; r++) {
-        char key[512] = "";
-        for (int ax = 0, k = 0; ax < p->naxes && k < (int)sizeof key - 1; ax++)
-            if (!p->axes[ax].zip && dim[ax] != dim[xa] && (ya < 0 || dim[ax] != dim[ya]))
-                k += snprintf(key + k, sizeof key - (size_t)k, "%s%s=%s", k ? " " : "",
-                              p->axes[ax].path, plan_cell(p, row[r], ax));
-        int g = 0;
-        while (g < ng && strcmp(group[g], key)) g++;
-        if (g == ng && !(group[ng++] = strdup(key))) rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-        gid[r] = g;
+    gid = calloc((size_t)n + 1, sizeof *gid);
+    if (!gid || (ng = group_rows(p, row, n, grouped, gid, &group)) < 0) {
+        rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+        goto done;
     }
-    int lines = ya < 0 ? ng : 1, cells = nx * ny * lines;
+    /* a grid's cells are at most its points; a sweep.json that is no grid may ask for more */
+    long lines = ya < 0 ? ng : 1, cells = (long)nx * ny;
+    if (cells > PLOT_MAX_CELLS / lines) {
+        rc = err_set(e, ERR_INPUT, a->out, 0, "", "%d x %d values in %ld line(s): more than %ld "
+                     "cells to draw", nx, ny, lines, (long)PLOT_MAX_CELLS);
+        goto done;
+    }
+    cells *= lines;
     for (int k = 0; k < nz && !rc; k++) {
         double *cnt = calloc((size_t)cells, sizeof *cnt);
         zv[k] = calloc((size_t)cells, sizeof **zv);
@@ -236,7 +347,7 @@ static int draw(const struct plot_args *a, const struct plan *p, const struct ta
             if (isfinite(v)) zv[k][c] += v, cnt[c] += 1;
         }
         double most = 0;
-        for (int c = 0; c < cells; c++) {
+        for (long c = 0; c < cells; c++) {
             zv[k][c] = cnt[c] > 0 ? zv[k][c] / cnt[c] : NAN;
             if (cnt[c] > most) most = cnt[c];
         }
@@ -250,11 +361,11 @@ static int draw(const struct plot_args *a, const struct plan *p, const struct ta
         rc = plot_heatmap(a->svg, ux, nx, uy, ny, (const double *const *)zv, zname, nz, &o, e);
     else if (!rc)
         rc = plot_lines(a->svg, ux, nx, (const double *const *)zv, zname, nz,
-                        (const char *const *)group, ng, &o, e);
-    for (int g = 0; group && g < ng; g++) free(group[g]);
+                        (const char *const *)group, (int)ng, &o, e);
+done:
+    for (long g = 0; group && g < ng; g++) free(group[g]);
     free(group);
     free(gid);
-done:
     for (int k = 0; k < MAX_Z; k++) free(zv[k]);
     free(px);
     free(py);

@@ -62,6 +62,8 @@ static void child(const struct plan *p, const char *out, long point, const struc
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* an argument vector, no shell: a value (a path, a --set, a swept value) is one argument
+     * whatever characters it holds */
     int argc = 0, max = 12 + 2 * (p->nsets + p->naxes);
     char **argv = calloc((size_t)max, sizeof *argv);
     char dir[1100], threads[32];
@@ -169,20 +171,20 @@ static const char *bad_summary(const struct plan *p, const char *out, long point
     store_point_file(out, point, "summary.json", path, sizeof path);
     struct err e = {0};
     cJSON *j = store_json_read(path, &e);
-    if (!j) {
-        snprintf(buf, n, "the run exited 0 but its summary.json cannot be read");
+    if (!j || !cJSON_IsObject(j)) {
+        snprintf(buf, n, "the run exited 0 but its summary.json %s",
+                 j ? "is not a JSON object" : "cannot be read");
+        cJSON_Delete(j);
         return buf;
     }
-    const cJSON *intr = cJSON_GetObjectItemCaseSensitive(j, "interrupted");
-    const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "config_hash");
+    const char *h = store_jstr(j, "config_hash");
     const char *why = NULL;
-    if (cJSON_IsTrue(intr)) {
+    if (store_jtrue(j, "interrupted")) {
         snprintf(buf, n, "the run was interrupted");
         why = buf;
-    } else if (p->hash && p->hash[point] && cJSON_IsString(h) &&
-               strtoull(h->valuestring, NULL, 16) != p->hash[point]) {
-        snprintf(buf, n, "the config changed since the sweep was planned (hash %s, planned %016llx)",
-                 h->valuestring, p->hash[point]);
+    } else if (p->hash && p->hash[point] && h && strtoull(h, NULL, 16) != p->hash[point]) {
+        snprintf(buf, n, "the config changed since the sweep was planned (hash %.16s, planned "
+                         "%016llx)", h, p->hash[point]);
         why = buf;
     }
     cJSON_Delete(j);

@@ -22,6 +22,7 @@
 #include "core/spec.h"
 #include "core/version.h"
 #include "io/cfg.h"
+#include "io/cfg_int.h"
 #include "sweep/store.h"
 
 #define RNG_STREAM_SWEEP 0x7fff0000u /* apart from every stream the engine uses */
@@ -91,6 +92,8 @@ static int axis_range(struct plan_axis *a, int kind, double lo, double hi, long 
         return err_set(e, ERR_INPUT, "", 0, a->path,
                        "log range: both ends must be non-zero and of the same sign");
     a->kind = kind;
+    /* beyond 2^53 a double does not hold every integer, and llround may not fit */
+    if (fabs(lo) > 9007199254740992.0 || fabs(hi) > 9007199254740992.0) ints = 0;
     if (kind == AXIS_LIN && ints && n > 1 && fmod(hi - lo, (double)(n - 1)) != 0) ints = 0;
     if (kind == AXIS_LOG) ints = 0;
     for (long i = 0; i < n; i++) {
@@ -202,7 +205,8 @@ static int parse_spec(struct plan_axis *a, const char *spec, struct err *e)
                            "cannot read the range \"%s\" (lo:hi:n, lin:lo:hi:n, log:lo:hi:n, "
                            "uniform:lo:hi or loguniform:lo:hi)", spec);
         if (want == 2) return axis_random(a, kind, lo, hi, e);
-        return axis_range(a, kind, lo, hi, (long)n,
+        /* n is checked before the cast: (long)1e30 is undefined; -1 makes axis_range refuse */
+        return axis_range(a, kind, lo, hi, n >= 1 && n <= PLAN_MAX_POINTS ? (long)n : -1,
                           is_int_text(f[first]) && is_int_text(f[first + 1]), e);
     }
     return split_list(a, spec, e);
@@ -246,6 +250,11 @@ static int read_config(config_t *cfg, const char *path, struct err *e)
         return err_set(e, ERR_INPUT, path, 0, "", "cannot enter its folder: %s", strerror(errno));
     }
     int ok = config_read_file(cfg, base) == CONFIG_TRUE;
+    /* libconfig 1.5 wraps integer literals to 32 bits (samples = 4294967298 read as 2): read
+     * them again as written, from inside the folder as io/cfg_int needs */
+    struct cfg_int_bad bad = {0};
+    int wide = ok ? cfg_int_widen(config_root_setting(cfg), NULL, &bad) : 0;
+    int wide_errno = errno;
     int back = fchdir(here);
     close(here);
     if (back != 0) return err_set(e, ERR_IO, path, 0, "", "cannot return to the working folder");
@@ -253,6 +262,13 @@ static int read_config(config_t *cfg, const char *path, struct err *e)
         const char *f = config_error_file(cfg);
         return err_set(e, ERR_INPUT, f ? f : path, config_error_line(cfg), "", "%s",
                        config_error_text(cfg));
+    }
+    if (wide < 0)
+        return err_set(e, ERR_IO, path, 0, "", "cannot read again: %s", strerror(wide_errno));
+    if (wide > 0) {
+        const char *f = config_setting_source_file(bad.s);
+        return err_set(e, ERR_INPUT, f ? f : path, (int)config_setting_source_line(bad.s), "",
+                       "%s does not fit in a 64-bit integer", bad.text);
     }
     return 0;
 }
@@ -281,6 +297,7 @@ static int literal(const config_setting_t *s, char *buf, size_t n)
             if (*v == '"' || *v == '\\') buf[k++] = '\\';
             buf[k++] = *v;
         }
+        if (*v) return -2; /* too long for buf: refused, not cut */
         buf[k++] = '"';
         buf[k] = '\0';
         return 0;
@@ -360,8 +377,11 @@ static int block_axis(struct plan *p, const char *file, const config_setting_t *
         if (config_setting_length(form) == 0) return bfail(file, form, path, e, "empty list of values");
         a->kind = AXIS_LIST;
         for (int k = 0; k < config_setting_length(form) && !rc; k++) {
-            char lit[512];
-            if (literal(config_setting_get_elem(form, (unsigned)k), lit, sizeof lit))
+            char lit[PLAN_MAX_VALUE + 1];
+            int got = literal(config_setting_get_elem(form, (unsigned)k), lit, sizeof lit);
+            if (got == -2)
+                return bfail(file, form, path, e, "a string value longer than the limit (511)");
+            if (got)
                 return bfail(file, form, path, e, "values must be numbers, strings or booleans");
             if (axis_push(a, lit)) rc = err_set(e, ERR_NOMEM, file, 0, path, "out of memory");
         }
@@ -372,10 +392,12 @@ static int block_axis(struct plan *p, const char *file, const config_setting_t *
     } else if ((ints = pair(form, &lo, &hi)) < 0) {
         return bfail(file, form, path, e, "needs [low, high], two numbers");
     } else if (which == 1 || which == 2) {
-        int nv;
-        if (!nset || !config_setting_lookup_int(g, "n", &nv))
+        long long nv;
+        if (!nset || !config_setting_lookup_int64(g, "n", &nv))
             return bfail(file, form, path, e, "needs n = number of values (an integer)");
-        rc = axis_range(a, which == 1 ? AXIS_LIN : AXIS_LOG, lo, hi, nv, ints, e);
+        /* checked before it narrows: -1 makes axis_range refuse it */
+        rc = axis_range(a, which == 1 ? AXIS_LIN : AXIS_LOG, lo, hi,
+                        nv >= 1 && nv <= PLAN_MAX_POINTS ? (long)nv : -1, ints, e);
     } else {
         rc = axis_random(a, which == 3 ? AXIS_UNIFORM : AXIS_LOGUNIFORM, lo, hi, e);
     }
@@ -439,8 +461,9 @@ int plan_expand(struct plan *p, struct err *e)
                 return err_set(e, ERR_INPUT, "", 0, p->axes[a].path, "swept twice");
     /* dimensions: the first axis of each and its length */
     long dims = 0, len[64], total = 1;
-    int dim_of[256];
-    if (p->naxes > 256) return err_set(e, ERR_INPUT, "", 0, "", "at most 256 axes");
+    int dim_of[PLAN_MAX_AXES];
+    if (p->naxes > PLAN_MAX_AXES)
+        return err_set(e, ERR_INPUT, "", 0, "", "at most %d axes", PLAN_MAX_AXES);
     for (int a = 0; a < p->naxes; a++) {
         const struct plan_axis *x = &p->axes[a];
         if (!x->zip) {
@@ -468,6 +491,9 @@ int plan_expand(struct plan *p, struct err *e)
             total *= len[d];
         }
     }
+    if (total * p->naxes > PLAN_MAX_CELLS)
+        return err_set(e, ERR_INPUT, "", 0, "", "%ld points of %d axes: more than %ld values",
+                       total, p->naxes, PLAN_MAX_CELLS);
     p->npoints = total;
     p->cells = calloc((size_t)total * (size_t)p->naxes, sizeof *p->cells);
     if (!p->cells) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
@@ -595,10 +621,128 @@ int plan_save(const struct plan *p, const char *out, struct err *e)
     return rc;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+/* ---- reading sweep.json back: every entry checked before it is used ---- */
+
+/* s is a whole unsigned number in base 10 or 16 that fits 64 bits (digits only, no sign). */
+static int parse_u64(const char *s, int base, uint64_t *v)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!s || !*s || strlen(s) > 20) return -1;
+    for (const char *c = s; *c; c++)
+        if (base == 10 ? !isdigit((unsigned char)*c) : !isxdigit((unsigned char)*c)) return -1;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, base);
+    if (*end || errno) return -1;
+    *v = (uint64_t)x;
+    return 0;
+}
+
+static int load_sets(struct plan *p, const cJSON *sets, const char *path, struct err *e)
+{
+    int n = cJSON_GetArraySize(sets);
+    if (n > PLAN_MAX_SETS)
+        return err_set(e, ERR_INPUT, path, 0, "sets", "more than %d overrides", PLAN_MAX_SETS);
+    p->sets = calloc((size_t)n + 1, sizeof *p->sets);
+    if (!p->sets) return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, sets)
+    {
+        if (!cJSON_IsString(it) || !it->valuestring)
+            return err_set(e, ERR_INPUT, path, 0, "sets", "entry %d is not a string", p->nsets);
+        p->sets[p->nsets++] = xstrdup(it->valuestring);
+    }
+    return 0;
+}
+
+static int load_axes(struct plan *p, const cJSON *axes, const char *path, struct err *e)
+{
+    int n = cJSON_GetArraySize(axes);
+    if (n < 1 || n > PLAN_MAX_AXES)
+        return err_set(e, ERR_INPUT, path, 0, "axes", "needs 1 to %d axes, has %d", PLAN_MAX_AXES,
+                       n);
+    p->axes = calloc((size_t)n, sizeof *p->axes);
+    if (!p->axes) return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, axes)
+    {
+        int k = p->naxes;
+        char where[64];
+        snprintf(where, sizeof where, "axes[%d]", k);
+        const char *ap = store_jstr(it, "path"), *kind = store_jstr(it, "kind");
+        const char *spec = store_jstr(it, "spec");
+        const cJSON *zip = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, "zip") : NULL;
+        struct plan_axis *a = &p->axes[k];
+        if (!ap || !*ap || strlen(ap) >= sizeof a->path)
+            return err_set(e, ERR_INPUT, path, 0, where, "needs a path of 1 to %zu characters",
+                           sizeof a->path - 1);
+        a->kind = -1;
+        for (int j = 0; kind && j < (int)(sizeof kind_names / sizeof *kind_names); j++)
+            if (!strcmp(kind, kind_names[j])) a->kind = j;
+        if (a->kind < 0)
+            return err_set(e, ERR_INPUT, path, 0, where,
+                           "kind must be list, lin, log, uniform or loguniform");
+        if (zip && !cJSON_IsBool(zip))
+            return err_set(e, ERR_INPUT, path, 0, where, "zip must be true or false");
+        if (spec && strlen(spec) >= sizeof a->spec)
+            return err_set(e, ERR_INPUT, path, 0, where, "spec longer than %zu characters",
+                           sizeof a->spec - 1);
+        memcpy(a->path, ap, strlen(ap) + 1);
+        snprintf(a->spec, sizeof a->spec, "%s", spec ? spec : "");
+        a->zip = cJSON_IsTrue(zip);
+        if (a->zip && k == 0)
+            return err_set(e, ERR_INPUT, path, 0, where, "the first axis cannot zip");
+        for (int b = 0; b < k; b++)
+            if (!strcmp(p->axes[b].path, a->path))
+                return err_set(e, ERR_INPUT, path, 0, where, "%s swept twice", a->path);
+        p->naxes++;
+    }
+    return 0;
+}
+
+static int load_points(struct plan *p, const cJSON *pts, const char *path, struct err *e)
+{
+    int n = cJSON_GetArraySize(pts);
+    if (n < 1 || n > PLAN_MAX_POINTS)
+        return err_set(e, ERR_INPUT, path, 0, "points", "needs 1 to %ld points, has %d",
+                       PLAN_MAX_POINTS, n);
+    if ((long)n * p->naxes > PLAN_MAX_CELLS)
+        return err_set(e, ERR_INPUT, path, 0, "points", "%d points of %d axes: more than %ld values",
+                       n, p->naxes, PLAN_MAX_CELLS);
+    p->cells = calloc((size_t)n * (size_t)p->naxes, sizeof *p->cells);
+    p->hash = calloc((size_t)n, sizeof *p->hash);
+    if (!p->cells || !p->hash) return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
+    /* npoints counts the points whose cells are filled, so plan_free frees exactly those */
+    const cJSON *it;
+    cJSON_ArrayForEach(it, pts)
+    {
+        long i = p->npoints, at;
+        char where[64];
+        snprintf(where, sizeof where, "points[%ld]", i);
+        const cJSON *vals = store_jarr(it, "values");
+        uint64_t h;
+        if (store_jlong(it, "point", 0, PLAN_MAX_POINTS, &at) || at != i)
+            return err_set(e, ERR_INPUT, path, 0, where, "needs \"point\": %ld", i);
+        if (!vals || cJSON_GetArraySize(vals) != p->naxes)
+            return err_set(e, ERR_INPUT, path, 0, where, "needs %d values, one per axis", p->naxes);
+        if (parse_u64(store_jstr(it, "config_hash"), 16, &h))
+            return err_set(e, ERR_INPUT, path, 0, where, "config_hash must be 16 hex digits");
+        const cJSON *v;
+        int a = 0;
+        cJSON_ArrayForEach(v, vals)
+        {
+            if (!cJSON_IsString(v) || !v->valuestring || !*v->valuestring ||
+                strlen(v->valuestring) > PLAN_MAX_VALUE) {
+                for (int b = 0; b < a; b++) free(p->cells[i * p->naxes + b]);
+                return err_set(e, ERR_INPUT, path, 0, where,
+                               "value %d must be a string of 1 to %d characters", a,
+                               PLAN_MAX_VALUE);
+            }
+            p->cells[i * p->naxes + a++] = xstrdup(v->valuestring);
+        }
+        p->hash[i] = h;
+        p->npoints++;
+    }
+    return 0;
 }
 
 int plan_load(struct plan *p, const char *out, struct err *e)
@@ -613,70 +757,31 @@ int plan_load(struct plan *p, const char *out, struct err *e)
                     out);
         return e->code;
     }
+    const cJSON *sets = store_jarr(root, "sets"), *axes = store_jarr(root, "axes");
+    const cJSON *pts = store_jarr(root, "points");
+    const char *cfgp = store_jstr(root, "config"), *seed = store_jstr(root, "seed");
+    long npoints = -1;
     int rc = 0;
-    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(root, "sets");
-    const cJSON *axes = cJSON_GetObjectItemCaseSensitive(root, "axes");
-    const cJSON *pts = cJSON_GetObjectItemCaseSensitive(root, "points");
-    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(root, "samples");
-    const char *cfgp = jstr(root, "config"), *seed = jstr(root, "seed");
-    if (!cfgp || !seed || !cJSON_IsArray(sets) || !cJSON_IsArray(axes) || !cJSON_IsArray(pts) ||
-        !cJSON_IsNumber(ns)) {
-        cJSON_Delete(root);
-        return err_set(e, ERR_INPUT, path, 0, "", "not a sweep plan written by apical");
+    if (!cfgp || !seed || !sets || !axes || !pts)
+        rc = err_set(e, ERR_INPUT, path, 0, "", "not a sweep plan written by apical");
+    else if (cfgp[0] != '/' || strlen(cfgp) >= sizeof p->config)
+        rc = err_set(e, ERR_INPUT, path, 0, "config", "must be an absolute path of at most %zu "
+                     "characters", sizeof p->config - 1);
+    else if (store_jlong(root, "samples", 0, PLAN_MAX_POINTS, &p->samples))
+        rc = err_set(e, ERR_INPUT, path, 0, "samples", "must be an integer in [0, %ld]",
+                     PLAN_MAX_POINTS);
+    else if (parse_u64(seed, 10, &p->seed))
+        rc = err_set(e, ERR_INPUT, path, 0, "seed", "must be a decimal integer of 64 bits");
+    else if (store_jlong(root, "npoints", 0, PLAN_MAX_POINTS, &npoints) ||
+             npoints != cJSON_GetArraySize(pts))
+        rc = err_set(e, ERR_INPUT, path, 0, "npoints", "must be the number of points (%d)",
+                     cJSON_GetArraySize(pts));
+    if (!rc) {
+        memcpy(p->config, cfgp, strlen(cfgp) + 1);
+        rc = load_sets(p, sets, path, e);
     }
-    snprintf(p->config, sizeof p->config, "%s", cfgp);
-    p->samples = (long)ns->valuedouble;
-    p->seed = strtoull(seed, NULL, 10);
-    p->nsets = cJSON_GetArraySize(sets);
-    p->sets = calloc((size_t)p->nsets + 1, sizeof *p->sets);
-    p->naxes = cJSON_GetArraySize(axes);
-    p->axes = calloc((size_t)p->naxes + 1, sizeof *p->axes);
-    p->npoints = cJSON_GetArraySize(pts);
-    p->cells = calloc((size_t)p->npoints * (size_t)p->naxes + 1, sizeof *p->cells);
-    p->hash = calloc((size_t)p->npoints + 1, sizeof *p->hash);
-    if (!p->sets || !p->axes || !p->cells || !p->hash)
-        rc = err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
-    int k = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, sets)
-    {
-        if (rc) break;
-        if (!cJSON_IsString(it)) rc = err_set(e, ERR_INPUT, path, 0, "sets", "not a string");
-        else p->sets[k++] = xstrdup(it->valuestring);
-    }
-    k = 0;
-    cJSON_ArrayForEach(it, axes)
-    {
-        if (rc) break;
-        const char *ap = jstr(it, "path"), *kind = jstr(it, "kind"), *spec = jstr(it, "spec");
-        if (!ap || !kind) {
-            rc = err_set(e, ERR_INPUT, path, 0, "axes", "an axis without path or kind");
-            break;
-        }
-        struct plan_axis *a = &p->axes[k++];
-        snprintf(a->path, sizeof a->path, "%s", ap);
-        snprintf(a->spec, sizeof a->spec, "%s", spec ? spec : "");
-        for (int j = 0; j < 5; j++)
-            if (!strcmp(kind, kind_names[j])) a->kind = j;
-        a->zip = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "zip"));
-    }
-    long i = 0;
-    cJSON_ArrayForEach(it, pts)
-    {
-        if (rc) break;
-        const cJSON *vals = cJSON_GetObjectItemCaseSensitive(it, "values");
-        const char *h = jstr(it, "config_hash");
-        if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) != p->naxes || !h) {
-            rc = err_set(e, ERR_INPUT, path, 0, "points", "point %ld is malformed", i);
-            break;
-        }
-        int a = 0;
-        const cJSON *v;
-        cJSON_ArrayForEach(v, vals) p->cells[i * p->naxes + a++] =
-            xstrdup(cJSON_IsString(v) ? v->valuestring : "");
-        p->hash[i] = strtoull(h, NULL, 16);
-        i++;
-    }
+    if (!rc) rc = load_axes(p, axes, path, e);
+    if (!rc) rc = load_points(p, pts, path, e);
     cJSON_Delete(root);
     if (rc) plan_free(p);
     return rc;

@@ -37,6 +37,10 @@ struct plan {
 };
 
 #define PLAN_MAX_POINTS 1000000L
+#define PLAN_MAX_AXES 256
+#define PLAN_MAX_CELLS 16000000L /* points x axes: what the plan keeps in memory */
+#define PLAN_MAX_VALUE 511       /* characters of one value literal */
+#define PLAN_MAX_SETS 4096
 
 /* "PATH=SPEC" from --grid (zip = 0) or --zip (zip = 1). SPEC is a comma-separated list of
  * values, lo:hi:n (linear, both ends included), lin:lo:hi:n, log:lo:hi:n (geometric),
@@ -59,7 +63,9 @@ int plan_validate(struct plan *p, struct err *e);
 void plan_set_text(const struct plan *p, long i, int a, char *buf, size_t n);
 const char *plan_cell(const struct plan *p, long i, int a);
 
-/* OUT/sweep.json: the plan as run. plan_load fills a plan from it (cells and hashes included). */
+/* OUT/sweep.json: the plan as run. plan_load fills a plan from it (cells and hashes included),
+ * checking every value and count against what plan_expand could have made (limits above);
+ * anything else is ERR_INPUT naming sweep.json and the entry. */
 int plan_save(const struct plan *p, const char *out, struct err *e);
 int plan_load(struct plan *p, const char *out, struct err *e);
 /* 0 when a and b run the same points with the same configs; else ERR_INPUT saying what differs. */

@@ -1,12 +1,20 @@
 /* sweep/plot: SVG heatmaps, line plots and scatters. Layout: panels of PW x PH pixels side by
- * side, each with its own colour scale (heatmap, scatter) or y range (lines). */
+ * side, each with its own colour scale (heatmap, scatter) or y range (lines).
+ *
+ * Windows: a window [lo, hi] is made from the finite values only and widened until it is at
+ * least a billionth of its magnitude wide (io/axis's narrowest), so its ticks are distinct and
+ * log(hi) - log(lo) is not 0; widths and positions are taken from halves (frac), so ends near
+ * +-DBL_MAX do not overflow. Linear ticks are io/axis's; log ticks count exponents rather than
+ * multiply a double by ten. */
 #include "sweep/plot.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "io/afile.h"
+#include "io/axis.h"
 
 #define PW 340 /* plotting area of a panel */
 #define PH 280
@@ -39,13 +47,18 @@ static void num(double v, char *buf, size_t n)
     else snprintf(buf, n, "%.4g", v);
 }
 
+/* Where v lies in [lo, hi], 0 to 1. Halves first: hi - lo overflows for ends beyond DBL_MAX / 2,
+ * hi / 2 - lo / 2 never does. */
+static double frac(double v, double lo, double hi) { return (v / 2 - lo / 2) / (hi / 2 - lo / 2); }
+
 static void text(FILE *f, double x, double y, const char *anchor, int size, const char *s,
                  const char *extra)
 {
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\"%s>", x, y, anchor,
             size, extra ? extra : "");
     for (; *s; s++) {
-        if (*s == '<') fputs("&lt;", f);
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) fputc('?', f); /* not allowed in XML */
+        else if (*s == '<') fputs("&lt;", f);
         else if (*s == '>') fputs("&gt;", f);
         else if (*s == '&') fputs("&amp;", f);
         else if (*s == '"') fputs("&quot;", f);
@@ -68,17 +81,34 @@ static int begin(struct afile *f, const char *path, int w, const struct plot_opt
     return 0;
 }
 
-static void range(const double *v, int n, double *lo, double *hi)
+/* The window of the finite values among v[0..n) (see the top of the file). */
+static void range(const double *v, long n, double *lo, double *hi)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    for (int i = 0; i < n; i++)
+    double a = INFINITY, b = -INFINITY;
+    for (long i = 0; i < n; i++)
         if (isfinite(v[i])) {
-            if (v[i] < *lo) *lo = v[i];
-            if (v[i] > *hi) *hi = v[i];
+            if (v[i] < a) a = v[i];
+            if (v[i] > b) b = v[i];
         }
-    if (!(*lo <= *hi)) *lo = 0, *hi = 1;
-    if (*hi == *lo) *hi = *lo + (*lo ? fabs(*lo) * 0.1 : 1);
+    if (!(a <= b)) a = 0, b = 1;
+    double m = fmax(fabs(a), fabs(b)), narrowest = fmax(m * 1e-9, 1e-300);
+    /* one value, or several closer than the narrowest window: 10 % of their size, upwards
+     * unless that passes the largest double */
+    if (b / 2 - a / 2 < narrowest / 2) {
+        double w = m > 0 ? fmax(m * 0.1, 2 * narrowest) : 1;
+        if (isfinite(a + w)) b = a + w;
+        else a = b - w;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+/* [lo, hi] grown by f of its width on each side, within the doubles */
+static void pad(double *lo, double *hi, double f)
+{
+    double p = (*hi / 2 - *lo / 2) * 2 * f;
+    *lo = isfinite(*lo - p) ? *lo - p : -DBL_MAX;
+    *hi = isfinite(*hi + p) ? *hi + p : DBL_MAX;
 }
 
 /* A vertical colour bar at (x0, y0) for [lo, hi]. */
@@ -110,12 +140,23 @@ static void labels(FILE *f, double ox, const char *zname, const struct plot_opts
     }
 }
 
+/* Counts a picture can take: at least one of each, at most PLOT_MAX_CELLS cells. */
+static int check_counts(const char *path, long a, long b, int nz, struct err *e)
+{
+    if (a < 1 || b < 1 || nz < 1) return err_set(e, ERR_INPUT, path, 0, "", "nothing to draw");
+    if (a > PLOT_MAX_CELLS / b)
+        return err_set(e, ERR_INPUT, path, 0, "", "%ld x %ld cells: more than %ld to draw", a, b,
+                       PLOT_MAX_CELLS);
+    return 0;
+}
+
 int plot_heatmap(const char *path, const double *x, int nx, const double *y, int ny,
                  const double *const *z, const char *const *zname, int nz,
                  const struct plot_opts *o, struct err *e)
 {
     struct afile af;
-    int rc = begin(&af, path, nz * (ML + PW + MR), o, e);
+    int rc = check_counts(path, nx, ny, nz, e);
+    if (!rc) rc = begin(&af, path, nz * (ML + PW + MR), o, e);
     if (rc) return rc;
     FILE *f = af.fp;
     int th = o->title ? 24 : 0;
@@ -123,13 +164,13 @@ int plot_heatmap(const char *path, const double *x, int nx, const double *y, int
     int write_values = nx * ny <= 120 && cw >= 30;
     for (int k = 0; k < nz; k++) {
         double ox = k * (ML + PW + MR), x0 = ox + ML, y0 = MT + th, lo, hi;
-        range(z[k], nx * ny, &lo, &hi);
+        range(z[k], (long)nx * ny, &lo, &hi);
         char c[16], a[32];
         for (int j = 0; j < ny; j++)
             for (int i = 0; i < nx; i++) {
                 double v = z[k][j * nx + i];
                 double cx = x0 + i * cw, cy = y0 + (ny - 1 - j) * ch;
-                if (isfinite(v)) color((v - lo) / (hi - lo), c, sizeof c);
+                if (isfinite(v)) color(frac(v, lo, hi), c, sizeof c);
                 else snprintf(c, sizeof c, "#dddddd");
                 fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
                            "<title>%g, %g: %g</title></rect>\n",
@@ -138,7 +179,7 @@ int plot_heatmap(const char *path, const double *x, int nx, const double *y, int
                     if (isfinite(v)) snprintf(a, sizeof a, fabs(v) >= 100 ? "%.0f" : "%.3g", v);
                     else snprintf(a, sizeof a, "n/a");
                     text(f, cx + cw / 2, cy + ch / 2 + 4, "middle", 10, a,
-                         isfinite(v) && (v - lo) / (hi - lo) > 0.6 ? " fill=\"#222\""
+                         isfinite(v) && frac(v, lo, hi) > 0.6 ? " fill=\"#222\""
                                                                     : " fill=\"white\"");
                 }
             }
@@ -164,7 +205,7 @@ int plot_heatmap(const char *path, const double *x, int nx, const double *y, int
 static double place(double v, double lo, double hi, int log_, double len)
 {
     if (log_) return (log(v) - log(lo)) / (log(hi) - log(lo)) * len;
-    return (v - lo) / (hi - lo) * len;
+    return frac(v, lo, hi) * len;
 }
 
 /* ticks: 1, 2, 5 x 10^k steps on a linear axis, powers of ten (or the ends) on a log axis */
@@ -173,8 +214,10 @@ static void ticks(FILE *f, double lo, double hi, int log_, int vertical, double 
     char a[32];
     if (log_) {
         int any = 0;
-        for (double t = pow(10, floor(log10(lo))); t <= hi * 1.0001; t *= 10) {
-            if (t < lo * 0.9999) continue;
+        /* by exponent: a power of ten below the smallest double is 0, and 0 * 10 stays 0 */
+        for (int k = (int)floor(log10(lo)); k <= (int)ceil(log10(hi)); k++) {
+            double t = pow(10, k);
+            if (!isfinite(t) || t < lo * 0.9999 || t > hi * 1.0001) continue;
             any = 1;
             num(t, a, sizeof a);
             double p = place(t, lo, hi, 1, vertical ? PH : PW);
@@ -184,18 +227,24 @@ static void ticks(FILE *f, double lo, double hi, int log_, int vertical, double 
         if (any) return;
         log_ = 0; /* less than a decade: label the ends */
     }
-    double span = hi - lo, raw = span / 5, mag = pow(10, floor(log10(raw))), step = mag;
-    if (raw / mag >= 5) step = 5 * mag;
-    else if (raw / mag >= 2) step = 2 * mag;
-    for (double t = ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
-        num(fabs(t) < step * 1e-9 ? 0 : t, a, sizeof a);
+    /* io/axis's 1-2-5 ticks; a window wider than a double is ticked at half scale */
+    double tick[16], step = 0, scale = 1;
+    int n = axis_ticks(lo, hi, 5, 0, tick, 16, &step);
+    if (n == 0 && axis_usable(lo / 2, hi / 2)) {
+        scale = 2;
+        n = axis_ticks(lo / 2, hi / 2, 5, 0, tick, 16, &step);
+    }
+    for (int k = 0; k < n; k++) {
+        double t = tick[k] * scale;
+        char label[AXIS_LABEL_LEN];
+        axis_label(t, step * scale, label);
         double p = place(t, lo, hi, 0, vertical ? PH : PW);
         if (vertical) {
-            text(f, x0 - 6, y0 + PH - p + 4, "end", 11, a, NULL);
+            text(f, x0 - 6, y0 + PH - p + 4, "end", 11, label, NULL);
             fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n",
                     x0, x0 + PW, y0 + PH - p, y0 + PH - p);
         } else {
-            text(f, x0 + p, y0 + PH + 16, "middle", 11, a, NULL);
+            text(f, x0 + p, y0 + PH + 16, "middle", 11, label, NULL);
         }
     }
 }
@@ -207,13 +256,14 @@ int plot_lines(const char *path, const double *x, int nx, const double *const *z
                const char *const *zname, int nz, const char *const *label, int nlines,
                const struct plot_opts *o, struct err *e)
 {
-    /* room on the right for the legend */
+    /* room on the right for the legend (the first 16 lines have one) */
     size_t longest = 0;
-    for (int l = 0; nlines > 1 && l < nlines; l++)
+    for (int l = 0; nlines > 1 && l < nlines && l < 16; l++)
         if (strlen(label[l]) > longest) longest = strlen(label[l]);
     int stride = ML + PW + (nlines > 1 ? 40 + 6 * (int)(longest < 60 ? longest : 60) : MR);
     struct afile af;
-    int rc = begin(&af, path, nz * stride, o, e);
+    int rc = check_counts(path, nx, nlines, nz, e);
+    if (!rc) rc = begin(&af, path, nz * stride, o, e);
     if (rc) return rc;
     FILE *f = af.fp;
     int th = o->title ? 24 : 0;
@@ -222,10 +272,8 @@ int plot_lines(const char *path, const double *x, int nx, const double *const *z
     int xlog = o->xlog && xlo > 0;
     for (int k = 0; k < nz; k++) {
         double ox = k * stride, x0 = ox + ML, y0 = MT + th, lo, hi;
-        range(z[k], nx * nlines, &lo, &hi);
-        double pad = (hi - lo) * 0.05;
-        lo -= pad;
-        hi += pad;
+        range(z[k], (long)nx * nlines, &lo, &hi);
+        pad(&lo, &hi, 0.05);
         ticks(f, lo, hi, 0, 1, x0, y0);
         ticks(f, xlo, xhi, xlog, 0, x0, y0);
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" fill=\"none\" "
@@ -234,8 +282,8 @@ int plot_lines(const char *path, const double *x, int nx, const double *const *z
             const char *col = line_colors[l % 10];
             int open = 0;
             for (int i = 0; i < nx; i++) {
-                double v = z[k][l * nx + i];
-                if (!isfinite(v)) {
+                double v = z[k][(long)l * nx + i];
+                if (!isfinite(v) || !isfinite(x[i])) {
                     if (open) fputs("\" fill=\"none\" stroke-width=\"1.5\"/>\n", f);
                     open = 0;
                     continue;
@@ -247,8 +295,8 @@ int plot_lines(const char *path, const double *x, int nx, const double *const *z
             }
             if (open) fputs("\" fill=\"none\" stroke-width=\"1.5\"/>\n", f);
             for (int i = 0; i < nx; i++) {
-                double v = z[k][l * nx + i];
-                if (!isfinite(v)) continue;
+                double v = z[k][(long)l * nx + i];
+                if (!isfinite(v) || !isfinite(x[i])) continue;
                 fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>\n",
                         x0 + place(x[i], xlo, xhi, xlog, PW), y0 + PH - place(v, lo, hi, 0, PH), col);
             }
@@ -270,7 +318,8 @@ int plot_scatter(const char *path, const double *x, const double *y, int n,
                  const struct plot_opts *o, struct err *e)
 {
     struct afile af;
-    int rc = begin(&af, path, nz * (ML + PW + MR), o, e);
+    int rc = check_counts(path, n, 1, nz, e);
+    if (!rc) rc = begin(&af, path, nz * (ML + PW + MR), o, e);
     if (rc) return rc;
     FILE *f = af.fp;
     int th = o->title ? 24 : 0;
@@ -288,7 +337,8 @@ int plot_scatter(const char *path, const double *x, const double *y, int n,
         char c[16];
         for (int i = 0; i < n; i++) {
             double v = z[k][i];
-            if (isfinite(v)) color((v - lo) / (hi - lo), c, sizeof c);
+            if (!isfinite(x[i]) || !isfinite(y[i])) continue;
+            if (isfinite(v)) color(frac(v, lo, hi), c, sizeof c);
             else snprintf(c, sizeof c, "#bbbbbb");
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#333\" "
                        "stroke-width=\"0.4\"><title>%g, %g: %g</title></circle>\n",

@@ -1,11 +1,15 @@
 /* sweep/plot: pictures of a sweep as SVG, from plain arrays (it knows nothing of plans or
  * tables): a heatmap per metric over two swept values, a line plot per metric over one, or a
- * scatter coloured by the metric when the points do not lie on a grid. NaN is "no value" (a grey
- * cell, a gap in a line). Written atomically. */
+ * scatter coloured by the metric when the points do not lie on a grid. NaN and Inf are "no
+ * value" (a grey cell, a gap in a line); finite values draw, however close together or far
+ * apart. Empty inputs (a count below 1) are ERR_INPUT. Written atomically. */
 #ifndef APICAL_SWEEP_PLOT_H
 #define APICAL_SWEEP_PLOT_H
 
 #include "core/err.h"
+
+/* The most cells (heatmap: nx * ny; lines: nx * nlines) a picture draws; more is ERR_INPUT. */
+#define PLOT_MAX_CELLS 1000000L
 
 struct plot_opts {
     const char *title;     /* above everything; NULL: none */

@@ -18,13 +18,29 @@ int store_point_file(const char *out, long point, const char *name, char *buf, s
 
 int store_state(const char *out, long point);
 
-/* A whole JSON file; NULL with e filled (ERR_IO when missing or unreadable, ERR_INPUT when
- * not JSON). */
+/* The most a JSON file of the folder may hold (sweep.json of a million points fits): a reader
+ * takes no more, so a FIFO or /dev/zero in the folder is refused instead of read forever. */
+#define STORE_JSON_MAX (256L << 20)
+
+/* A whole JSON file, read through io/rfile; NULL with e filled (ERR_IO when missing, ERR_INPUT
+ * when not JSON, not a regular file, larger than STORE_JSON_MAX or unreadable). The root may be
+ * of any type: read it through the getters below. */
 cJSON *store_json_read(const char *path, struct err *e);
 /* Writes j (printed) atomically. */
 int store_json_write(const char *path, const cJSON *j, struct err *e);
 
-/* The last lines of a text file (at most max_bytes), malloc'd; "" when unreadable. */
+/* The last lines of a text file (at most max_bytes, read from its end), malloc'd; "" when
+ * unreadable or not a regular file. */
 char *store_tail(const char *path, int lines, size_t max_bytes);
+
+/* Typed members of a JSON object, for every value a file supplies: each is NULL (NaN, -1, 0)
+ * when o is not an object, key is missing, or its value has another type. */
+const char *store_jstr(const cJSON *o, const char *key);
+const cJSON *store_jarr(const cJSON *o, const char *key);
+double store_jnum(const cJSON *o, const char *key); /* NaN unless a number */
+int store_jtrue(const cJSON *o, const char *key);   /* 1 only for true */
+/* 0 and *v when key is a whole number in [lo, hi] (bounds within +-2^53); -1 otherwise
+ * (fractions, 1e300, NaN). */
+int store_jlong(const cJSON *o, const char *key, long lo, long hi, long *v);
 
 #endif

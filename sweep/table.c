@@ -37,6 +37,7 @@ cJSON *table_value(const char *lit)
 static void add_flat(cJSON *row, const char *pre, const cJSON *item)
 {
     char key[256];
+    if (!item->string) return; /* only members of objects have names */
     if (pre[0]) snprintf(key, sizeof key, "%s.%s", pre, item->string);
     else snprintf(key, sizeof key, "%s", item->string);
     if (cJSON_GetObjectItemCaseSensitive(row, key)) return;
@@ -51,32 +52,29 @@ static cJSON *flatten(const struct plan *p, long point, const cJSON *sum)
     for (int a = 0; a < p->naxes; a++)
         cJSON_AddItemToObject(row, p->axes[a].path, table_value(plan_cell(p, point, a)));
     /* the whole network's rate and CV of ISI, over the populations that are simulated */
-    const cJSON *pops = cJSON_GetObjectItemCaseSensitive(sum, "populations");
-    const cJSON *sim = cJSON_GetObjectItemCaseSensitive(sum, "simulated_ms");
+    /* sum is an object (table_add checked); its members may hold anything */
+    const cJSON *pops = store_jarr(sum, "populations");
+    double sim = store_jnum(sum, "simulated_ms");
     double spikes = 0, neurons = 0, cvsum = 0, cvn = 0;
     const cJSON *pop;
     cJSON_ArrayForEach(pop, pops)
     {
-        const cJSON *model = cJSON_GetObjectItemCaseSensitive(pop, "model");
-        if (cJSON_IsString(model) && !strcmp(model->valuestring, "spike_source")) continue;
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(pop, "spikes");
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(pop, "neurons");
-        const cJSON *cv = cJSON_GetObjectItemCaseSensitive(pop, "cv_isi");
-        const cJSON *cvk = cJSON_GetObjectItemCaseSensitive(pop, "cv_isi_neurons");
-        if (cJSON_IsNumber(s) && cJSON_IsNumber(n)) spikes += s->valuedouble, neurons += n->valuedouble;
-        if (cJSON_IsNumber(cv) && cJSON_IsNumber(cvk) && cvk->valuedouble > 0)
-            cvsum += cv->valuedouble * cvk->valuedouble, cvn += cvk->valuedouble;
+        const char *model = store_jstr(pop, "model");
+        if (model && !strcmp(model, "spike_source")) continue;
+        double s = store_jnum(pop, "spikes"), n = store_jnum(pop, "neurons");
+        double cv = store_jnum(pop, "cv_isi"), cvk = store_jnum(pop, "cv_isi_neurons");
+        if (isfinite(s) && isfinite(n)) spikes += s, neurons += n;
+        if (isfinite(cv) && cvk > 0 && isfinite(cvk)) cvsum += cv * cvk, cvn += cvk;
     }
-    if (neurons > 0 && cJSON_IsNumber(sim) && sim->valuedouble > 0)
-        cJSON_AddNumberToObject(row, "rate_hz", spikes / neurons / (sim->valuedouble * 1e-3));
-    else
-        cJSON_AddNullToObject(row, "rate_hz");
-    if (cvn > 0) cJSON_AddNumberToObject(row, "cv_isi", cvsum / cvn);
+    double rate = neurons > 0 && sim > 0 ? spikes / neurons / (sim * 1e-3) : NAN;
+    if (isfinite(rate)) cJSON_AddNumberToObject(row, "rate_hz", rate);
+    else cJSON_AddNullToObject(row, "rate_hz");
+    if (cvn > 0 && isfinite(cvsum / cvn)) cJSON_AddNumberToObject(row, "cv_isi", cvsum / cvn);
     else cJSON_AddNullToObject(row, "cv_isi");
     const cJSON *it;
     cJSON_ArrayForEach(it, sum)
     {
-        if (!strcmp(it->string, "program") || !strcmp(it->string, "config") ||
+        if (!it->string || !strcmp(it->string, "program") || !strcmp(it->string, "config") ||
             !strcmp(it->string, "interrupted") || !strcmp(it->string, "populations"))
             continue;
         if (cJSON_IsObject(it)) {
@@ -88,10 +86,10 @@ static cJSON *flatten(const struct plan *p, long point, const cJSON *sum)
     }
     cJSON_ArrayForEach(pop, pops)
     {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(pop, "name");
-        if (!cJSON_IsString(name)) continue;
+        const char *name = store_jstr(pop, "name");
+        if (!name) continue; /* and so pop is an object */
         cJSON_ArrayForEach(it, pop) if (cJSON_IsNumber(it) || cJSON_IsNull(it))
-            add_flat(row, name->valuestring, it);
+            add_flat(row, name, it);
     }
     return row;
 }
@@ -103,6 +101,10 @@ int table_add(struct table *t, const char *out, long point, struct err *e)
         return err_set(e, ERR_INPUT, out, 0, "", "path too long");
     cJSON *sum = store_json_read(path, e);
     if (!sum) return e->code;
+    if (!cJSON_IsObject(sum)) {
+        cJSON_Delete(sum);
+        return err_set(e, ERR_INPUT, path, 0, "", "not a JSON object: not a summary apical wrote");
+    }
     if (t->rows[point]) {
         cJSON_Delete(t->rows[point]);
         t->ndone--;
@@ -123,11 +125,20 @@ int table_load(struct table *t, const struct plan *p, const char *out, struct er
         int st = store_state(out, i);
         if (st == STORE_FAILED) t->nfailed++;
         if (st != STORE_DONE) continue;
-        struct err pe = {0};
-        /* a done point whose summary went missing is reported, not fatal for the others */
-        if (table_add(t, out, i, &pe))
-            fprintf(stderr, "[sweep] point %ld: done.json but no readable summary.json; "
-                            "left out of the table\n", i);
+        /* done.json is written after the run's summary.json: a done point without a readable
+         * summary is a folder that was edited or damaged, and a table without its row would
+         * look complete */
+        int rc = table_add(t, out, i, e);
+        if (rc) {
+            char why[sizeof e->msg], file[sizeof e->file];
+            snprintf(why, sizeof why, "%s", e->msg);
+            snprintf(file, sizeof file, "%s", e->file);
+            err_set(e, ERR_INPUT, file, 0, "",
+                    "%s (point %ld is marked done; delete its done.json to run it again)",
+                    rc == ERR_IO ? "missing or unreadable" : why, i);
+            table_free(t);
+            return ERR_INPUT;
+        }
     }
     return 0;
 }

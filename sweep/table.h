@@ -16,9 +16,11 @@ struct table {
     long ndone, nfailed;
 };
 
-/* Reads every finished point of the plan. */
+/* Reads every finished point of the plan. A point marked done whose summary.json is missing or
+ * not a JSON object is ERR_INPUT naming that file (t is left empty). */
 int table_load(struct table *t, const struct plan *p, const char *out, struct err *e);
-/* Reads (or re-reads) one point after it finished. */
+/* Reads (or re-reads) one point after it finished; ERR_IO when its summary.json cannot be
+ * read, ERR_INPUT when it is not a JSON object. */
 int table_add(struct table *t, const char *out, long point, struct err *e);
 /* OUT/results.csv and OUT/results.jsonl, each written to a temporary file and renamed. */
 int table_write(const struct table *t, const char *out, struct err *e);

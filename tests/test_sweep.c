@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -263,6 +264,45 @@ static void test_sweep_block(void)
     err_format(&e, buf, sizeof buf);
     EXPECT(rc == ERR_INPUT, "bad block", buf);
     EXPECT(strstr(buf, ":4:") && strstr(buf, "sweep.grid.[1].valus"), "bad block names line and key", buf);
+    plan_free(&p);
+
+    /* issue #19: libconfig 1.5 wraps plain integers to 32 bits (n = 4294967299 read as 3,
+     * samples = 4294967298 as 2); they are read as written and refused past their limits, and a
+     * string longer than a value may be is refused rather than cut */
+    static const struct {
+        const char *block, *want;
+    } wrap[] = {
+        {"grid = ( { path = \"populations.exc.tau_m\"; lin = [10.0, 20.0]; n = 4294967299; } );",
+         "n must be in"},
+        {"grid = ( { path = \"populations.exc.tau_m\"; values = [1.0]; } ); samples = 4294967298;",
+         "sweep.samples"},
+        {"grid = ( { path = \"populations.exc.tau_m\"; values = [1.0]; } ); seed = 99999999999999999999;",
+         "64-bit"},
+    };
+    for (size_t c = 0; c < sizeof wrap / sizeof *wrap; c++) {
+        char text[1024];
+        snprintf(text, sizeof text, "populations = ( { name = \"exc\"; size = 10; } );\nsweep = { %s };\n",
+                 wrap[c].block);
+        memset(&p, 0, sizeof p);
+        rc = plan_read_block(&p, harness_write("sw_wrap.cfg", text), &e);
+        err_format(&e, buf, sizeof buf);
+        EXPECT(rc == ERR_INPUT && strstr(buf, ":2:") && strstr(buf, wrap[c].want), wrap[c].block, buf);
+        plan_free(&p);
+    }
+    memset(&p, 0, sizeof p);
+    EXPECT(plan_read_block(&p, harness_write("sw_wrap.cfg",
+                                             "sweep = { grid = ( { path = \"a\"; values = [1]; } ); "
+                                             "seed = 4294967296; samples = 3; };\n"),
+                           &e) == 0 && p.seed == 4294967296ULL && p.samples == 3,
+           "a 64-bit seed", e.msg);
+    plan_free(&p);
+    char longstr[1200] = "sweep = { grid = ( { path = \"a\"; values = [\"";
+    size_t k = strlen(longstr);
+    memset(longstr + k, 'x', 600);
+    snprintf(longstr + k + 600, sizeof longstr - k - 600, "\"]; } ); };\n");
+    memset(&p, 0, sizeof p);
+    rc = plan_read_block(&p, harness_write("sw_wrap.cfg", longstr), &e);
+    EXPECT(rc == ERR_INPUT && strstr(e.msg, "longer"), "a long string value", e.msg);
     plan_free(&p);
 }
 
@@ -573,6 +613,337 @@ static void test_interrupt(void)
     free(s);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Folders that apical did not write (issue #19): every file is checked before it is used.
+ */
+
+/* `apical ARGS` under a 30 s limit (a hang reads as 137), output into out. */
+static int timed_cmd(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int timed_cmd(char *out, const char *fmt, ...)
+{
+    char args[8192], cmd[9000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *bin = getenv("APICAL_BIN");
+    snprintf(cmd, sizeof cmd, "timeout -s KILL 30 %s %s 2>&1", bin && *bin ? bin : "./apical", args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(out, 1, OUT_CAP - 1, p);
+    out[n] = '\0';
+    char sink[4096];
+    while (fread(sink, 1, sizeof sink, p) > 0) {
+    }
+    int st = pclose(p);
+    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    for (char *c = path + 1; (c = strchr(c, '/')); c++) {
+        *c = '\0';
+        mkdir(path, 0755);
+        *c = '/';
+    }
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A finished sweep folder, written by hand: axes "x" (kind) and, when ys is not NULL, "y",
+ * with point i at (xs[i], ys[i]), done, with the summary sums[i] (NULL: a rate of i + 1 Hz). */
+static void fake_sweep(const char *dir, const char *kind, int n, const char *const *xs,
+                       const char *const *ys, const char *const *sums)
+{
+    static char text[OUT_CAP];
+    int k = snprintf(text, sizeof text,
+                     "{\"program\": \"apical\", \"config\": \"/nowhere/net.cfg\", \"sets\": [],\n"
+                     "\"axes\": [{\"path\": \"x\", \"kind\": \"%s\", \"zip\": false, \"spec\": \"\"}%s],\n"
+                     "\"samples\": 0, \"seed\": \"1\", \"npoints\": %d, \"points\": [",
+                     kind, ys ? ", {\"path\": \"y\", \"kind\": \"list\", \"zip\": false}" : "", n);
+    for (int i = 0; i < n; i++) {
+        k += snprintf(text + k, sizeof text - (size_t)k,
+                      "%s{\"point\": %d, \"values\": [\"%s\"%s%s%s], \"config_hash\": "
+                      "\"0000000000000001\"}",
+                      i ? ", " : "", i, xs[i], ys ? ", \"" : "", ys ? ys[i] : "", ys ? "\"" : "");
+        char name[64], sum[512];
+        snprintf(name, sizeof name, "points/%05d/done.json", i);
+        put_file(dir, name, "{}");
+        snprintf(name, sizeof name, "points/%05d/summary.json", i);
+        snprintf(sum, sizeof sum,
+                 "{\"simulated_ms\": 1000, \"populations\": [{\"name\": \"exc\", \"model\": "
+                 "\"lif\", \"neurons\": 10, \"spikes\": %d}]}", 10 * (i + 1));
+        put_file(dir, name, sums && sums[i] ? sums[i] : sum);
+    }
+    snprintf(text + k, sizeof text - (size_t)k, "]}\n");
+    put_file(dir, "sweep.json", text);
+}
+
+static void test_bad_summaries(void)
+{
+    /* Truth: issue #19: a point's summary.json that is valid JSON but not an object crashed
+     * collect and plot (a NULL name compared); now both exit 2 naming the file. An object whose
+     * members have other types than apical writes leaves those cells empty. */
+    static char out[OUT_CAP];
+    const char *xs[] = {"1", "2", "3"};
+    static const char *const bad[] = {"[]", "3", "\"x\"", "null", "[{\"a\": 1}, 2]", "true"};
+    for (size_t c = 0; c < sizeof bad / sizeof *bad; c++) {
+        const char *dir = tmp_path("sw_badsum");
+        const char *sums[] = {NULL, bad[c], NULL};
+        fake_sweep(dir, "list", 3, xs, NULL, sums);
+        int st = timed_cmd(out, "sweep collect %s", dir);
+        EXPECT(st == 2 && strstr(out, "points/00001/summary.json") && strstr(out, "not a JSON object"),
+               bad[c], out);
+        st = timed_cmd(out, "sweep plot %s --x x --z rate_hz -o %s", dir, tmp_path("sw_badsum.svg"));
+        EXPECT(st == 2 && strstr(out, "points/00001/summary.json"), bad[c], out);
+        st = timed_cmd(out, "sweep -o %s", dir);
+        EXPECT(st == 2 && strstr(out, "points/00001/summary.json"), bad[c], out);
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        EXPECT(system(cmd) == 0, "rm", NULL);
+    }
+    static const char *const odd[] = {
+        "{\"populations\": {\"name\": 3}, \"simulated_ms\": \"x\", \"wall_s\": [1, 2], "
+        "\"z\": {\"a\": [1]}}",
+        "{\"populations\": [1, \"x\", [2], {\"name\": \"exc\", \"neurons\": \"10\"}, "
+        "{\"name\": [1], \"spikes\": 3}], \"simulated_ms\": 1e308, \"m\": 1e999}",
+        "{\"populations\": [{\"name\": \"exc\", \"neurons\": 1e308, \"spikes\": 1e308}], "
+        "\"simulated_ms\": 1e-308}",
+    };
+    for (size_t c = 0; c < sizeof odd / sizeof *odd; c++) {
+        const char *dir = tmp_path("sw_oddsum");
+        const char *sums[] = {NULL, odd[c], NULL};
+        fake_sweep(dir, "list", 3, xs, NULL, sums);
+        int st = timed_cmd(out, "sweep collect %s", dir);
+        EXPECT(st == 0 && strstr(out, "3 of 3 points done"), odd[c], out);
+        char p[2048];
+        snprintf(p, sizeof p, "%s/results.csv", dir);
+        EXPECT(count_lines(p) == 4, odd[c], out);
+        st = timed_cmd(out, "sweep plot %s --x x --z rate_hz -o %s", dir, tmp_path("sw_oddsum.svg"));
+        EXPECT(st == 0, odd[c], out);
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        EXPECT(system(cmd) == 0, "rm", NULL);
+    }
+    /* a done point without its summary, or with a summary that is not a file */
+    const char *dir = tmp_path("sw_nosum");
+    fake_sweep(dir, "list", 3, xs, NULL, NULL);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/points/00002/summary.json", dir);
+    unlink(p);
+    int st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 2 && strstr(out, "points/00002/summary.json") && strstr(out, "done.json"),
+           "missing summary", out);
+    EXPECT(mkfifo(p, 0644) == 0, "mkfifo", strerror(errno));
+    st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 2 && strstr(out, "points/00002/summary.json") && strstr(out, "regular file"),
+           "a FIFO is refused, not waited on", out);
+    unlink(p);
+    EXPECT(symlink("/dev/zero", p) == 0, "symlink", strerror(errno));
+    st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 2 && strstr(out, "regular file"), "/dev/zero is refused, not read", out);
+    /* failed.json is only reported: any JSON there is read without a crash */
+    snprintf(p, sizeof p, "%s/points/00001/done.json", dir);
+    unlink(p);
+    put_file(dir, "points/00001/failed.json", "[\"stderr_tail\", 1]");
+    snprintf(p, sizeof p, "%s/points/00002/summary.json", dir);
+    unlink(p);
+    put_file(dir, "points/00002/summary.json", "{}");
+    st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 1 && strstr(out, "point 1 failed (exit status -1)"), "odd failed.json", out);
+    put_file(dir, "points/00001/failed.json", "{\"exit_status\": 1e300, \"stderr_tail\": 7}");
+    st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 1 && strstr(out, "point 1 failed (exit status -1)"), "odd failed.json", out);
+}
+
+/* sweep.json with one member replaced: key and its new JSON text (inserted first, so that
+ * cJSON's first-match lookup finds it) */
+static void plan_with(const char *dir, const char *what)
+{
+    const char *xs[] = {"1", "2"};
+    fake_sweep(dir, "list", 2, xs, NULL, NULL);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/sweep.json", dir);
+    char *t = harness_slurp(p, NULL);
+    if (!t) return;
+    static char text[OUT_CAP];
+    snprintf(text, sizeof text, "{%s, %s", what, t + 1);
+    put_file(dir, "sweep.json", text);
+    free(t);
+}
+
+static void test_bad_plans(void)
+{
+    /* Truth: issue #19: a sweep.json with more axes than sweep plot's fixed array overflowed the
+     * stack, and a huge samples was cast to long (undefined). Every entry is now checked: exit
+     * status 2 naming sweep.json and the entry, for collect, plot and resume alike. */
+    static char out[OUT_CAP];
+    static char many[OUT_CAP];
+    /* 300 axes and two points of 300 values: a plan that is whole but for its size */
+    int k = snprintf(many, sizeof many, "\"axes\": [");
+    for (int a = 0; a < 300; a++)
+        k += snprintf(many + k, sizeof many - (size_t)k, "%s{\"path\": \"a%d\", \"kind\": \"list\"}",
+                      a ? ", " : "", a);
+    k += snprintf(many + k, sizeof many - (size_t)k, "], \"points\": [");
+    for (int i = 0; i < 2; i++) {
+        k += snprintf(many + k, sizeof many - (size_t)k, "%s{\"point\": %d, \"values\": [",
+                      i ? ", " : "", i);
+        for (int a = 0; a < 300; a++)
+            k += snprintf(many + k, sizeof many - (size_t)k, "%s\"%d\"", a ? ", " : "", a + i);
+        k += snprintf(many + k, sizeof many - (size_t)k,
+                      "], \"config_hash\": \"0000000000000001\"}");
+    }
+    snprintf(many + k, sizeof many - (size_t)k, "]");
+    static char longval[2048];
+    k = snprintf(longval, sizeof longval, "\"points\": [{\"point\": 0, \"values\": [\"");
+    for (int i = 0; i < 600; i++) longval[k++] = '7';
+    snprintf(longval + k, sizeof longval - (size_t)k,
+             "\"], \"config_hash\": \"0000000000000001\"}, {\"point\": 1, \"values\": [\"2\"], "
+             "\"config_hash\": \"0000000000000001\"}]");
+    static const struct {
+        const char *what, *want;
+    } cases[] = {
+        {many, "axes"},
+        {"\"samples\": 1e300", "samples"},
+        {"\"samples\": -1", "samples"},
+        {"\"samples\": 0.5", "samples"},
+        {"\"samples\": \"3\"", "samples"},
+        {"\"seed\": \"12x\"", "seed"},
+        {"\"seed\": \"99999999999999999999999\"", "seed"},
+        {"\"seed\": 3", "not a sweep plan"},
+        {"\"npoints\": 7", "npoints"},
+        {"\"npoints\": 1e300", "npoints"},
+        {"\"config\": \"relative.cfg\"", "config"},
+        {"\"config\": 5", "not a sweep plan"},
+        {"\"sets\": [\"a=1\", 2]", "sets"},
+        {"\"sets\": {\"a\": 1}", "not a sweep plan"},
+        {"\"axes\": []", "axes"},
+        {"\"axes\": [3]", "axes[0]"},
+        {"\"axes\": [{\"path\": \"x\", \"kind\": \"cubic\"}]", "axes[0]"},
+        {"\"axes\": [{\"path\": \"x\", \"kind\": \"list\", \"zip\": true}]", "axes[0]"},
+        {"\"axes\": [{\"path\": \"x\", \"kind\": \"list\", \"zip\": 1}]", "axes[0]"},
+        {"\"axes\": [{\"path\": \"\", \"kind\": \"list\"}]", "axes[0]"},
+        {"\"axes\": [{\"path\": \"x\", \"kind\": \"list\"}, {\"path\": \"x\", \"kind\": \"list\"}]",
+         "axes[1]"},
+        {"\"points\": []", "points"},
+        {"\"points\": {}", "not a sweep plan"},
+        {"\"points\": [3, 4]", "points[0]"},
+        {"\"points\": [{\"point\": 0, \"values\": [3], \"config_hash\": \"0000000000000001\"}, "
+         "{\"point\": 1, \"values\": [\"2\"], \"config_hash\": \"0000000000000001\"}]", "points[0]"},
+        {"\"points\": [{\"point\": 0, \"values\": [\"1\"], \"config_hash\": \"0000000000000001\"}, "
+         "{\"point\": 5, \"values\": [\"2\"], \"config_hash\": \"0000000000000001\"}]", "points[1]"},
+        {"\"points\": [{\"point\": 0, \"values\": [\"1\", \"2\"], \"config_hash\": \"0000000000000001\"}, "
+         "{\"point\": 1, \"values\": [\"2\"], \"config_hash\": \"0000000000000001\"}]", "points[0]"},
+        {"\"points\": [{\"point\": 0, \"values\": [\"1\"], \"config_hash\": \"zz\"}, "
+         "{\"point\": 1, \"values\": [\"2\"], \"config_hash\": \"0000000000000001\"}]", "points[0]"},
+        {longval, "points[0]"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const char *dir = tmp_path("sw_badplan");
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        EXPECT(system(cmd) == 0, "rm", NULL);
+        plan_with(dir, cases[c].what);
+        const char *ctx = cases[c].what[0] == '"' && strlen(cases[c].what) < 200 ? cases[c].what
+                                                                              : cases[c].want;
+        int st = timed_cmd(out, "sweep collect %s", dir);
+        EXPECT(st == 2 && strstr(out, "sweep.json") && strstr(out, cases[c].want), ctx, out);
+        st = timed_cmd(out, "sweep plot %s --x a299 --z rate_hz -o %s", dir, tmp_path("sw_bp.svg"));
+        EXPECT(st == 2 && strstr(out, "sweep.json") && strstr(out, cases[c].want), ctx, out);
+        st = timed_cmd(out, "sweep -o %s --dry-run", dir);
+        EXPECT(st == 2 && strstr(out, "sweep.json"), ctx, out);
+    }
+    /* the same folder with nothing replaced is fine: the cases above fail for their entry */
+    const char *dir = tmp_path("sw_goodplan");
+    plan_with(dir, "\"note\": 1");
+    int st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 0, "unchanged plan", out);
+    /* sweep.json that is not JSON, or not a file */
+    put_file(dir, "sweep.json", "{\"axes\": [");
+    st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 2 && strstr(out, "sweep.json") && strstr(out, "not valid JSON"), "not JSON", out);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/sweep.json", dir);
+    unlink(p);
+    EXPECT(mkfifo(p, 0644) == 0, "mkfifo", strerror(errno));
+    st = timed_cmd(out, "sweep collect %s", dir);
+    EXPECT(st == 2 && strstr(out, "sweep.json") && strstr(out, "regular file"), "FIFO", out);
+}
+
+/* The x (or y) coordinates of an SVG's circles are finite numbers inside the picture. */
+static int svg_sane(const char *svg)
+{
+    if (!svg || !*svg || strstr(svg, "nan") || strstr(svg, "inf")) return 0;
+    int n = 0;
+    for (const char *c = svg; (c = strstr(c, "<circle cx=\"")); c++) {
+        double x = strtod(c + 12, NULL);
+        if (!(x >= 0 && x < 5000)) return 0;
+        n++;
+    }
+    return n > 0;
+}
+
+static void test_plot_windows(void)
+{
+    /* Truth: issue #19 (the trace picture's zero-width window): windows that are zero, a few
+     * ulps, or wider than a double at double precision, log axes near the smallest double, and
+     * metrics at 1e308 draw a finite picture in bounded time (the old tick loop added a step
+     * smaller than an ulp forever); Inf is refused naming the point. */
+    static char out[OUT_CAP];
+    static const struct {
+        const char *kind, *x0, *x1, *m0, *m1;
+    } cases[] = {
+        {"list", "1e17", "100000000000000016", "1", "2"},   /* x: 16 apart at 1e17 (one ulp) */
+        {"list", "1", "2", "1e17", "100000000000000016"},   /* y: the same */
+        {"list", "-1e308", "1e308", "-1e308", "1e308"},     /* both wider than a double */
+        {"log", "5e-324", "1e-323", "1", "1"},              /* log near the smallest double */
+        {"log", "1e300", "1e300", "5", "5"},                /* one value */
+        {"list", "0", "0", "0", "0"},
+        {"list", "1.5", "1.5", "1e-320", "2e-320"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const char *dir = tmp_path("sw_win");
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        EXPECT(system(cmd) == 0, "rm", NULL);
+        const char *xs[] = {cases[c].x0, cases[c].x1};
+        char s0[256], s1[256];
+        snprintf(s0, sizeof s0, "{\"m\": %s}", cases[c].m0);
+        snprintf(s1, sizeof s1, "{\"m\": %s}", cases[c].m1);
+        const char *sums[] = {s0, s1};
+        fake_sweep(dir, cases[c].kind, 2, xs, NULL, sums);
+        const char *svg = tmp_path("sw_win.svg");
+        unlink(svg);
+        int st = timed_cmd(out, "sweep plot %s --x x --z m -o %s", dir, svg);
+        char *pic = harness_slurp(svg, NULL);
+        char ctx[128];
+        snprintf(ctx, sizeof ctx, "x %s, %s; m %s, %s", cases[c].x0, cases[c].x1, cases[c].m0,
+                 cases[c].m1);
+        EXPECT(st == 0 && svg_sane(pic), ctx, st == 0 ? pic : out);
+        free(pic);
+        /* the same two values as a heatmap's axes and as a scatter's */
+        const char *ys[] = {cases[c].x1, cases[c].x0};
+        fake_sweep(dir, cases[c].kind, 2, xs, ys, sums);
+        st = timed_cmd(out, "sweep plot %s --x x --y y --z m -o %s", dir, svg);
+        EXPECT(st == 0, ctx, out);
+    }
+    const char *dir = tmp_path("sw_inf");
+    const char *xs[] = {"1", "inf"};
+    fake_sweep(dir, "list", 2, xs, NULL, NULL);
+    int st = timed_cmd(out, "sweep plot %s --x x --z rate_hz -o %s", dir, tmp_path("sw_inf.svg"));
+    EXPECT(st == 2 && strstr(out, "point 1") && strstr(out, "inf"), "Inf refused", out);
+    const char *big[] = {"1", "1e308"};
+    fake_sweep(dir, "list", 2, big, NULL, NULL);
+    st = timed_cmd(out, "sweep plot %s --x x --xscale 10 --z rate_hz -o %s", dir,
+                   tmp_path("sw_inf.svg"));
+    EXPECT(st == 2 && strstr(out, "point 1"), "a scale that overflows is refused", out);
+}
+
 static int sweep_suite(void)
 {
     CU_pSuite s = CU_add_suite("sweep", NULL, NULL);
@@ -586,7 +957,10 @@ static int sweep_suite(void)
         !CU_add_test(s, "points, table, collect, resume", test_run_table_collect) ||
         !CU_add_test(s, "failed points and --retry-failed", test_failed_and_retry) ||
         !CU_add_test(s, "SIGKILL mid-point, then resume", test_kill_and_resume) ||
-        !CU_add_test(s, "SIGINT, then resume", test_interrupt))
+        !CU_add_test(s, "SIGINT, then resume", test_interrupt) ||
+        !CU_add_test(s, "summaries that are not objects", test_bad_summaries) ||
+        !CU_add_test(s, "sweep.json entries checked", test_bad_plans) ||
+        !CU_add_test(s, "picture windows", test_plot_windows))
         return -1;
     return 0;
 }
