@@ -141,6 +141,7 @@ fuzz-deps:
 # needs no vector clones. libFuzzer brings its own main(): cli/main.c's becomes apical_main.
 $(FUZZ_BUILD)/cli/main.o: FUZZ_CFLAGS += -Dmain=apical_main
 
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.o)
 $(FUZZ_BUILD)/libapical.a: $(FUZZ_LIB_OBJ)
 	@echo "  AR   $@"
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,15 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* No file a harness writes grows past 256 MiB: a writer that loops without end (as io/svg's
+ * trace picture once did) then dies of SIGXFSZ, which libFuzzer reports as a finding, instead
+ * of filling the disk or /dev/shm before the timeout. */
+__attribute__((constructor)) static void fuzz_limit_files(void)
+{
+    struct rlimit r = {256u << 20, 256u << 20};
+    setrlimit(RLIMIT_FSIZE, &r);
+}
 
 /* The source tree, for configs/: $APICAL_ROOT, else where the Makefile was. */
 static inline const char *fuzz_root(void)

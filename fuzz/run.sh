@@ -17,6 +17,11 @@ replay=0
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1"
 export OMP_NUM_THREADS=1
+# the harnesses' folders (fuzz/fuzz.h) in one that goes away at the end, crashed runs' included
+shm=/dev/shm; [ -d $shm ] && [ -w $shm ] || shm=${TMPDIR:-/tmp}
+FUZZ_TMPDIR=$(mktemp -d "$shm/apical-fuzz-run.XXXXXX") || exit 1
+export FUZZ_TMPDIR
+trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
 mkdir -p "$B/findings"
 failed=""
 for t in "$@"; do

@@ -8,7 +8,7 @@ APICAL=${1:-./apical}
 C=fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-rm -rf $C && mkdir -p $C/cfg $C/cfg_learn $C/spikes $C/trace $C/idx $C/ckpt $C/sweep
+rm -rf $C && mkdir -p $C/cfg $C/cfg_learn $C/spikes $C/trace $C/plot $C/idx $C/ckpt $C/sweep
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
@@ -37,6 +37,7 @@ cp $T/run/spikes.bin $C/spikes/hello.bin
 head -c 3000 $T/run5/traces.csv | sed '$d' > $C/trace/hello-head.csv
 printf 'timestamps population node_ids\n' > $C/spikes/empty.csv
 printf 't_ms,p[0].v,p[1].basal.v\n0.1,-65,-70.5\n0.2,-64.9,-70.25\n' > $C/trace/small.csv
+cp $C/spikes/* $C/trace/* $C/plot/   # apical plot draws either
 
 # IDX: plain and gzip, one to four dimensions
 python3 - $C/idx <<'PY'
