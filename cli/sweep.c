@@ -169,8 +169,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
         } else if (!strcmp(s, "--sbatch")) {
             NEEDS_VALUE;
             if (a->so.nextra == SLURM_MAX_EXTRA) return bad("too many --sbatch lines", NULL);
-            if (strchr(v, '\n')) return bad("--sbatch takes one line", v);
-            a->so.extra[a->so.nextra++] = v;
+            a->so.extra[a->so.nextra++] = v; /* checked with the other script values */
         } else if (!strcmp(s, "--retry-failed")) {
             a->retry = a->so.retry_failed = 1;
         } else if (!strcmp(s, "--dry-run")) {
@@ -467,6 +466,18 @@ static int sweep_main(struct sweep_args *a)
         out = outbuf;
     }
     int rank = mpi_rank();
+    if (a->slurm) {
+        /* values that cannot go into a script are refused before anything is planned or
+         * written; slurm_write checks again with the folder's real path */
+        char where[PATH_MAX + 1100];
+        if (out[0] == '/' || !getcwd(where, PATH_MAX)) {
+            snprintf(where, sizeof where, "%s", out);
+        } else {
+            size_t k = strlen(where);
+            snprintf(where + k, sizeof where - k, "/%s", out);
+        }
+        if (slurm_check(&a->so, where, &e)) return plan_failed(rank, &e);
+    }
     if (mpi_size() > 1 && (a->slurm || a->task_index >= 0 || a->dry)) {
         err_set(&e, ERR_INPUT, "", 0, "", "--slurm, --task-index and --dry-run run without MPI");
         return plan_failed(rank, &e);

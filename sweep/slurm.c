@@ -13,6 +13,70 @@
 #include "io/afile.h"
 #include "sweep/store.h"
 
+/* ---- what may go into a script ----
+ *
+ * Three kinds of text reach the scripts: #SBATCH lines (a comment to the shell; sbatch splits
+ * the rest into words at spaces and quotes, and ends it at '#'), shell words on command lines,
+ * and comment lines. A value with a newline would start a command in any of them, so control
+ * characters are refused everywhere; #SBATCH values are refused unless they are one plain word;
+ * shell words are single-quoted, which leaves nothing ($, `, \, ") special but ' itself. */
+
+/* A value as it can be shown in a message: control characters as \n or \xNN, cut at 60. */
+static void shown(const char *s, char *buf, size_t n)
+{
+    size_t k = 0;
+    for (; *s && k + 8 < n && k < 60; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n') k += (size_t)snprintf(buf + k, n - k, "\\n");
+        else if (c < 0x20 || c == 0x7f) k += (size_t)snprintf(buf + k, n - k, "\\x%02x", c);
+        else buf[k++] = (char)c;
+    }
+    snprintf(buf + k, n - k, "%s", *s ? "..." : "");
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+/* One word for sbatch's reading of an #SBATCH line. */
+static int sbatch_word(const char *s)
+{
+    return *s && !has_control(s) && !strpbrk(s, " \"'\\#");
+}
+
+static int refuse(struct err *e, const char *option, const char *value, const char *why)
+{
+    char v[128];
+    shown(value, v, sizeof v);
+    return err_set(e, ERR_INPUT, option, 0, "", "\"%s\" %s", v, why);
+}
+
+int slurm_check(const struct slurm_opts *o, const char *out, struct err *e)
+{
+    static const char word[] = "cannot go into an #SBATCH line: one word without spaces, quotes, "
+                               "backslashes, '#' or control characters";
+    const struct {
+        const char *option, *value;
+    } words[] = {{"--partition", o->partition}, {"--time", o->time},     {"--mem", o->mem},
+                 {"--account", o->account},     {"--job-name", o->job_name}};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (words[i].value && !sbatch_word(words[i].value))
+            return refuse(e, words[i].option, words[i].value, word);
+    for (int i = 0; i < o->nextra; i++)
+        if (has_control(o->extra[i]))
+            return refuse(e, "--sbatch", o->extra[i],
+                          "is not one line: control characters (a newline) are refused");
+    if (out && !sbatch_word(out))
+        return refuse(e, "-o", out,
+                      "cannot go into #SBATCH --output, which sbatch ends at a space, quote, "
+                      "backslash or '#': choose a folder without them (or control characters) "
+                      "for --slurm");
+    return 0;
+}
+
 /* 'text' for sh, with ' written as '\'' */
 static void sh_quote(FILE *f, const char *s)
 {
@@ -33,6 +97,15 @@ static int task_pending(const struct plan *p, const char *out, long task, const 
     return 0;
 }
 
+/* A path in an #SBATCH --output pattern: sbatch reads % as the start of a field (%A, %j). */
+static void pattern_path(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '%') fputc('%', f);
+        fputc(*s, f);
+    }
+}
+
 static void common_lines(FILE *f, const struct slurm_opts *o)
 {
     if (o->partition) fprintf(f, "#SBATCH --partition=%s\n", o->partition);
@@ -51,6 +124,9 @@ static void extra_lines(FILE *f, const struct slurm_opts *o)
 int slurm_write(const struct plan *p, const char *out, const char *bin, const struct slurm_opts *o,
                 long *ntasks, struct err *e)
 {
+    int rc = slurm_check(o, out, e);
+    if (rc) return rc;
+    if (o->chunk < 1) return err_set(e, ERR_INPUT, "--chunk", 0, "", "must be at least 1");
     long total = (p->npoints + o->chunk - 1) / o->chunk, count = 0;
     /* the array: task indices with work left, as ranges "0-3,7,9-12" */
     size_t cap = 64, len = 0;
@@ -85,7 +161,7 @@ int slurm_write(const struct plan *p, const char *out, const char *bin, const st
     if (o->throttle > 0) snprintf(spec + len, 16, "%%%d", o->throttle);
     char path[1200], logs[1100];
     snprintf(logs, sizeof logs, "%s/slurm", out);
-    int rc = afile_mkdirs(logs, e);
+    rc = afile_mkdirs(logs, e);
     const char *name = o->job_name ? o->job_name : "apical-sweep";
     struct afile f;
     snprintf(path, sizeof path, "%s/sweep.sbatch", out);
@@ -96,7 +172,9 @@ int slurm_write(const struct plan *p, const char *out, const char *bin, const st
                       "# finished points are skipped, so submitting again resumes the sweep.\n",
                 APICAL_VERSION, p->npoints, count, o->chunk, out);
         fprintf(f.fp, "#SBATCH --job-name=%s\n#SBATCH --array=%s\n", name, spec);
-        fprintf(f.fp, "#SBATCH --output=%s/%%A_%%a.out\n", logs);
+        fputs("#SBATCH --output=", f.fp);
+        pattern_path(f.fp, logs);
+        fputs("/%A_%a.out\n", f.fp);
         if (o->cpus > 0) fprintf(f.fp, "#SBATCH --cpus-per-task=%d\n", o->cpus);
         if (o->mem) fprintf(f.fp, "#SBATCH --mem=%s\n", o->mem);
         common_lines(f.fp, o);
@@ -114,8 +192,9 @@ int slurm_write(const struct plan *p, const char *out, const char *bin, const st
         fprintf(f.fp, "#!/bin/bash\n"
                       "# apical sweep collector: writes results.csv and results.jsonl once the\n"
                       "# array has ended (submitted with --dependency=afterany:ARRAY_JOB).\n");
-        fprintf(f.fp, "#SBATCH --job-name=%s-collect\n#SBATCH --output=%s/collect_%%j.out\n",
-                name, logs);
+        fprintf(f.fp, "#SBATCH --job-name=%s-collect\n#SBATCH --output=", name);
+        pattern_path(f.fp, logs);
+        fputs("/collect_%j.out\n", f.fp);
         fputs("#SBATCH --cpus-per-task=1\n", f.fp);
         common_lines(f.fp, o);
         extra_lines(f.fp, o);
@@ -132,7 +211,7 @@ int slurm_write(const struct plan *p, const char *out, const char *bin, const st
               "job=$(sbatch --parsable ", f.fp);
         sh_quote(f.fp, out);
         fputs("/sweep.sbatch)\njob=${job%%;*}\n"
-              "coll=$(sbatch --parsable --dependency=afterany:$job ", f.fp);
+              "coll=$(sbatch --parsable \"--dependency=afterany:$job\" ", f.fp);
         sh_quote(f.fp, out);
         fputs("/collect.sbatch)\necho \"array job ${job}, collector job ${coll%%;*}\"\n", f.fp);
         rc = afile_commit(&f, e);

@@ -23,9 +23,17 @@ struct slurm_opts {
     int nextra;
 };
 
-/* Writes the scripts for the points not yet done (and failed ones when retrying). *ntasks is
- * the number of array tasks; 0 means nothing is left to run (no scripts are written). out and
- * bin must be absolute. */
+/* Refuses every value that could leave its line or its word in a script, as ERR_INPUT naming
+ * the option: a control character anywhere (a newline would end the #SBATCH block and start a
+ * command); in the values of #SBATCH options (partition, time, mem, account, job name, and out
+ * in --output) also spaces, quotes, backslashes and '#', where sbatch would end or reinterpret
+ * the word. Shell words (bin, out on command lines) are single-quoted instead. out may be NULL
+ * (not checked). */
+int slurm_check(const struct slurm_opts *o, const char *out, struct err *e);
+
+/* Writes the scripts for the points not yet done (and failed ones when retrying), after
+ * slurm_check. *ntasks is the number of array tasks; 0 means nothing is left to run (no scripts
+ * are written). out and bin must be absolute. */
 int slurm_write(const struct plan *p, const char *out, const char *bin, const struct slurm_opts *o,
                 long *ntasks, struct err *e);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,6 +205,209 @@ static void test_slurm_array(void)
     if (!getenv("APICAL_KEEP_TMP")) sh("rm -rf %s", dir);
     if (lock >= 0) close(lock);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * The scripts' text (issue #19): hostile values for every option that reaches a script. No
+ * Slurm needed: the scripts are checked with bash -n and run with bash, sbatch replaced by
+ * tests/slurm/sbatch.
+ */
+
+static const char quick_cfg[] =
+    "simulation = { dt = 0.1; duration = 20.0; seed = 5; };\n"
+    "populations = ( { name = \"exc\"; size = 20; } );\n"
+    "stimuli = ( { name = \"bg\"; type = \"poisson\"; target = \"exc\"; rate = 8000.0; "
+    "weight = 60.0; } );\n"
+    "sweep = { grid = ( { path = \"stimuli.bg.rate\"; values = [6000.0, 9000.0]; } ); };\n";
+
+/* argv[0] run in cwd with the extra environment entries env (NULL-terminated, may be NULL);
+ * stdout and stderr into out. The exit status, or -1. No shell reads the arguments. */
+static int run_in(const char *cwd, char *const argv[], char *const env[], char *out, size_t n)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        if (chdir(cwd) != 0) _exit(126);
+        for (int i = 0; env && env[i]; i++) putenv(env[i]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t k = 0;
+    ssize_t got;
+    while ((got = read(fds[0], out + k, n - 1 - k)) > 0 || (got < 0 && errno == EINTR))
+        if (got > 0 && (k += (size_t)got) + 1 >= n) break;
+    out[k] = '\0';
+    char sink[4096];
+    while (read(fds[0], sink, sizeof sink) > 0) {
+    }
+    close(fds[0]);
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* 1 when the script's leading comment block (what sbatch reads options from) holds want and
+ * no #SBATCH line comes after it. */
+static int sbatch_block_has(const char *script, const char *want)
+{
+    const char *l = strchr(script, '\n'); /* after #! */
+    int found = 0, in_block = 1;
+    for (l = l ? l + 1 : script; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+        size_t len = strcspn(l, "\n");
+        if (len > 0 && l[0] != '#') in_block = 0;
+        if (!in_block && !strncmp(l, "#SBATCH", 7)) return 0;
+        if (in_block && !strncmp(l, want, strlen(want))) found = 1;
+    }
+    return found;
+}
+
+static int pwned(const char *base)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "find %s -name PWNED | grep -q . || test -e PWNED", base);
+    return system(cmd) == 0;
+}
+
+/* Runs the three scripts of the sweep in out as Slurm would (sbatch is the stub); returns a
+ * description of the first thing wrong, or NULL. */
+static const char *check_scripts(const char *out, const char *work, const char *stubdir,
+                                 char *buf, size_t n)
+{
+    static char o[OUT_CAP];
+    char sb[1200], coll[1200], submit[1200], log[1200], path[4096];
+    snprintf(sb, sizeof sb, "%s/sweep.sbatch", out);
+    snprintf(coll, sizeof coll, "%s/collect.sbatch", out);
+    snprintf(submit, sizeof submit, "%s/submit.sh", out);
+    snprintf(log, sizeof log, "%s/sbatch.log", work);
+    char *t = slurp0(sb), *c = slurp0(coll);
+    int block = sbatch_block_has(t, "#SBATCH --array=0-1\n") &&
+                sbatch_block_has(t, "#SBATCH --output=") &&
+                sbatch_block_has(c, "#SBATCH --output=");
+    free(t);
+    free(c);
+    if (!block) return "the #SBATCH block of sweep.sbatch or collect.sbatch is broken";
+    char *n1[] = {"bash", "-n", sb, NULL}, *n2[] = {"bash", "-n", coll, NULL},
+         *n3[] = {"sh", "-n", submit, NULL};
+    if (run_in(work, n1, NULL, o, sizeof o) || run_in(work, n2, NULL, o, sizeof o) ||
+        run_in(work, n3, NULL, o, sizeof o))
+        return snprintf(buf, n, "sh -n: %.4000s", o), buf;
+    char *r1[] = {"bash", sb, NULL}, *r2[] = {"bash", coll, NULL}, *r3[] = {"sh", submit, NULL};
+    char *task[] = {"SLURM_ARRAY_TASK_ID=0", "SLURM_CPUS_PER_TASK=1", NULL};
+    if (run_in(work, r1, task, o, sizeof o) != 0) return snprintf(buf, n, "task 0: %.4000s", o), buf;
+    char done[1200];
+    snprintf(done, sizeof done, "%s/points/00000/done.json", out);
+    if (access(done, F_OK) != 0) return "task 0 did not run point 0";
+    if (run_in(work, r2, NULL, o, sizeof o) != 1) return snprintf(buf, n, "collector: %.4000s", o), buf;
+    static char envpath[4200], envlog[1300];
+    snprintf(envpath, sizeof envpath, "PATH=%s:%s", stubdir, getenv("PATH") ? getenv("PATH") : "");
+    snprintf(envlog, sizeof envlog, "SBATCH_STUB_LOG=%s", log);
+    char *env[] = {envpath, envlog, NULL};
+    unlink(log);
+    if (run_in(work, r3, env, o, sizeof o) != 0) return snprintf(buf, n, "submit.sh: %.4000s", o), buf;
+    /* sbatch got the scripts by their exact paths, the collector after the array */
+    snprintf(path, sizeof path, "--parsable\n%s\n--\n--parsable\n--dependency=afterany:4242\n%s\n--\n",
+             sb, coll);
+    char *got = slurp0(log);
+    int same = !strcmp(got, path);
+    if (!same) snprintf(buf, n, "sbatch was called with:\n%.4000s", got);
+    free(got);
+    return same ? NULL : buf;
+}
+
+static void test_hostile_values(void)
+{
+    /* Truth: issue #19: a newline in --partition, --job-name, --time, --mem, --account or the -o
+     * path became a command of sweep.sbatch (an injected touch ran) and ended the #SBATCH block.
+     * Every value either is refused (exit 2 naming the option, nothing written) or reaches the
+     * scripts so that, run as Slurm runs them, no PWNED file appears and --array stays in the
+     * block. Values with control characters are always refused. */
+    static char out[OUT_CAP];
+    static const char *const options[] = {"--partition", "--job-name", "--time", "--mem",
+                                          "--account",   "--sbatch",   "-o"};
+    static const char *const values[] = {
+        "x\ntouch PWNED", "x\rtouch PWNED", "x\n#SBATCH --array=0", "$(touch PWNED)",
+        "`touch PWNED`", "$(touch${IFS}PWNED)", "`touch${IFS}PWNED`", "x;touch${IFS}PWNED",
+        "a'b", "a\"b", "a b", "x#y", "a\\b", "x%y", "--comment=a'b\"c\\d $(touch PWNED)", "",
+    };
+    char base[1100], stubdir[1200], stub[1300], root_stub[1200];
+    snprintf(base, sizeof base, "%s/hostile", harness_tmpdir());
+    snprintf(stubdir, sizeof stubdir, "%s/bin", base);
+    snprintf(stub, sizeof stub, "%s/sbatch", stubdir);
+    snprintf(root_stub, sizeof root_stub, "%s/tests/slurm/sbatch", harness_root());
+    EXPECT(sh("mkdir -p %s && cp %s %s && chmod +x %s", stubdir, root_stub, stub, stub) == 0,
+           "stub", root_stub);
+    const char *cfg = harness_write("hostile.cfg", quick_cfg);
+    const char *bin = getenv("APICAL_BIN");
+    int accepted = 0, refused = 0, k = 0;
+    for (size_t oi = 0; oi < sizeof options / sizeof *options; oi++)
+        for (size_t vi = 0; vi < sizeof values / sizeof *values; vi++) {
+            const char *opt = options[oi], *val = values[vi];
+            if (!strcmp(opt, "-o") && (!*val || strchr(val, '/'))) continue;
+            char dir[1200], work[1300], sweep_out[1400], ctx[256], why[OUT_CAP / 2];
+            snprintf(dir, sizeof dir, "%s/c%03d", base, k++);
+            snprintf(work, sizeof work, "%s/work", dir);
+            EXPECT(sh("mkdir -p %s", work) == 0, "mkdir", work);
+            if (!strcmp(opt, "-o")) snprintf(sweep_out, sizeof sweep_out, "%s/%s", dir, val);
+            else snprintf(sweep_out, sizeof sweep_out, "%s/out", dir);
+            snprintf(ctx, sizeof ctx, "%s [%s]", opt, val);
+            char *argv[] = {(char *)bin, "sweep",      (char *)cfg, "-o", sweep_out, "--slurm",
+                            (char *)opt, (char *)val, NULL};
+            if (!strcmp(opt, "-o")) argv[6] = NULL;
+            int st = run_in(work, argv, NULL, out, sizeof out);
+            int control = strpbrk(val, "\n\r") != NULL;
+            if (st == 2) {
+                refused++;
+                char named[64];
+                snprintf(named, sizeof named, "%s:", opt);
+                EXPECT(strstr(out, named) != NULL, ctx, out);
+                EXPECT(access(sweep_out, F_OK) != 0, ctx, "nothing is written when refused");
+            } else {
+                accepted++;
+                EXPECT(st == 0 && !control, ctx, out);
+                if (st == 0) {
+                    const char *bad = check_scripts(sweep_out, work, stubdir, why, sizeof why);
+                    EXPECT(bad == NULL, ctx, bad);
+                }
+            }
+            EXPECT(!pwned(base), ctx, "a PWNED file appeared");
+            sh("find %s -name PWNED -delete; rm -f PWNED", base);
+        }
+    EXPECT(accepted > 10 && refused > 10, "both kinds of value were tried", NULL);
+
+    /* the binary's own path is a shell word of every script: quotes, $( ), backquotes, a
+     * newline and spaces in it stay in the word */
+    char bindir[1400], hostile_bin[1500], dir[1200], work[1300], sweep_out[1300], why[OUT_CAP / 2];
+    snprintf(bindir, sizeof bindir, "%s/b'in $(touch PWNED) `touch PWNED` \"q\" \\\n;x", base);
+    snprintf(hostile_bin, sizeof hostile_bin, "%s/apical", bindir);
+    mkdir(bindir, 0755);
+    char *cp[] = {"cp", (char *)bin, hostile_bin, NULL};
+    EXPECT(run_in(base, cp, NULL, out, sizeof out) == 0, "copy the binary", out);
+    snprintf(dir, sizeof dir, "%s/binpath", base);
+    snprintf(work, sizeof work, "%s/work", dir);
+    snprintf(sweep_out, sizeof sweep_out, "%s/out", dir);
+    EXPECT(sh("mkdir -p %s", work) == 0, "mkdir", work);
+    char *argv[] = {hostile_bin, "sweep", (char *)cfg, "-o", sweep_out, "--slurm", NULL};
+    int st = run_in(work, argv, NULL, out, sizeof out);
+    EXPECT(st == 0, "hostile binary path", out);
+    const char *bad = st == 0 ? check_scripts(sweep_out, work, stubdir, why, sizeof why) : NULL;
+    EXPECT(bad == NULL, "hostile binary path", bad);
+    EXPECT(!pwned(base), "hostile binary path", "a PWNED file appeared");
+}
+
+static int sweep_scripts_suite(void)
+{
+    CU_pSuite s = CU_add_suite("sweep_scripts", NULL, NULL);
+    if (!s) return -1;
+    if (!CU_add_test(s, "hostile values in every script option", test_hostile_values)) return -1;
+    return 0;
+}
+TEST_SUITE(sweep_scripts_suite)
 
 static int sweep_slurm_suite(void)
 {
