@@ -1,7 +1,9 @@
 /* tests/test_sweep_slurm: `apical sweep --slurm --submit` against a real single-node Slurm that
  * tests/slurm/start.sh starts on loopback (munged, slurmctld, slurmd; stopped by PID with
  * stop.sh). Without root or the slurm-wlm and munge packages the test says so and skips; when
- * the packages are there but the daemons do not start, it fails with their logs. */
+ * the packages are there but the daemons do not start, it fails with their logs. A second suite,
+ * sweep_scripts, needs no Slurm: it gives every option that reaches a script hostile values and
+ * runs the scripts with bash, sbatch replaced by tests/slurm/sbatch. */
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <fcntl.h>
