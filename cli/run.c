@@ -165,6 +165,23 @@ static int draw_traces(const char *traces, const char *svg, const char *title, s
     return rc;
 }
 
+/* An error about a file in the staging folder names the output it was to become, and says that
+ * the run published nothing. */
+static void name_output(struct err *e, const struct afile_stage *st)
+{
+    size_t n = strlen(st->tmp);
+    if (strncmp(e->file, st->tmp, n) || e->file[n] != '/') return;
+    char file[sizeof st->dir + sizeof e->file];
+    const char *name = e->file + n + 1;
+    int len = (int)strlen(name);
+    if (len > 4 && !strcmp(name + len - 4, ".tmp")) len -= 4;
+    snprintf(file, sizeof file, "%s/%.*s", st->dir, len, name);
+    snprintf(e->file, sizeof e->file, "%.511s", file);
+    size_t m = strlen(e->msg);
+    snprintf(e->msg + m, sizeof e->msg - m, "; no output of this run was kept in %.300s/",
+             st->dir);
+}
+
 static void print_estimate(const struct net_spec *s, int quiet)
 {
     uint64_t neurons;
@@ -208,6 +225,7 @@ int cli_run(int argc, char **argv)
     struct net net = {0};
     struct rec_spikes rs = {0};
     struct rec_traces *rt = NULL;
+    struct afile_stage stage = {0};
     char *resolved = NULL;
     if ((rc = cfg_load(a.config, a.sets, a.nsets, &spec, &resolved, &e))) return cli_report(&e);
     char out[900];
@@ -215,21 +233,27 @@ int cli_run(int argc, char **argv)
         snprintf(out, sizeof out, "%s", a.out_dir);
     else
         default_out(out, sizeof out, a.config);
-    char p_csv[1024], p_bin[1024], p_traces[1024], p_sum[1024], p_svg[1024], p_cfg[1024],
-        p_tsvg[1024];
-    if (path_in(p_csv, sizeof p_csv, out, "spikes.csv") || path_in(p_bin, sizeof p_bin, out, "spikes.bin") ||
-        path_in(p_traces, sizeof p_traces, out, "traces.csv") ||
-        path_in(p_sum, sizeof p_sum, out, "summary.json") ||
-        path_in(p_svg, sizeof p_svg, out, "raster.svg") ||
-        path_in(p_tsvg, sizeof p_tsvg, out, "traces.svg") ||
-        path_in(p_cfg, sizeof p_cfg, out, "config.cfg")) {
+    /* Every output is written into the staging folder out/run.tmp and published at the end, in
+     * the order of `outputs`, summary.json last; a failed run publishes nothing. */
+    char p_csv[1100], p_bin[1100], p_traces[1100], p_sum[1100], p_svg[1100], p_cfg[1100],
+        p_tsvg[1100], p_old_sum[1100];
+    if (path_in(p_old_sum, sizeof p_old_sum, out, "summary.json") ||
+        strlen(out) + sizeof "/" AFILE_STAGE "/summary.json.tmp" > 1024) {
         err_set(&e, ERR_INPUT, NULL, 0, "-o", "output path too long");
         goto fail_spec;
     }
     print_estimate(&spec, a.quiet);
     if (cli_check_memory(&spec, &e) || afile_mkdirs(out, &e)) goto fail_spec;
     /* a summary left from an earlier run must not pass for this one's */
-    unlink(p_sum);
+    unlink(p_old_sum);
+    if (afile_stage_open(&stage, out, &e)) goto fail_spec;
+    afile_stage_path(&stage, "spikes.csv", p_csv, sizeof p_csv);
+    afile_stage_path(&stage, "spikes.bin", p_bin, sizeof p_bin);
+    afile_stage_path(&stage, "traces.csv", p_traces, sizeof p_traces);
+    afile_stage_path(&stage, "summary.json", p_sum, sizeof p_sum);
+    afile_stage_path(&stage, "raster.svg", p_svg, sizeof p_svg);
+    afile_stage_path(&stage, "traces.svg", p_tsvg, sizeof p_tsvg);
+    afile_stage_path(&stage, "config.cfg", p_cfg, sizeof p_cfg);
     /* from here on a signal ends the run at the next step with what was recorded */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -274,11 +298,11 @@ int cli_run(int argc, char **argv)
     /* A fault in the state is not a result: drop the files. An interruption keeps what was
      * recorded, and the summary says interrupted. */
     int keep = run_rc == 0 || run_rc == ERR_INTERRUPTED;
-    if (rec_spikes_close(&rs, keep, &e) || rec_traces_close(rt, keep, &e)) {
-        rt = NULL;
-        goto fail_net;
-    }
+    /* both recorders are closed whatever the first one says */
+    int closed = rec_spikes_close(&rs, keep, &e);
+    closed = rec_traces_close(rt, keep && !closed, closed ? NULL : &e) || closed;
     rt = NULL;
+    if (closed) goto fail_net;
     if (!keep) {
         e = run_err;
         goto fail_net;
@@ -293,6 +317,9 @@ int cli_run(int argc, char **argv)
     struct summary_info si = {.config_path = a.config,
                               .peak_rss_kb = ru.ru_maxrss};
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
+    static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "raster.svg",
+                                          "traces.svg", "config.cfg", "summary.json", NULL};
+    if (afile_stage_publish(&stage, outputs, &e)) goto fail_net;
     if (!a.quiet) {
         for (int i = 0; i < net.npops; i++) {
             struct pop_stats st;
@@ -323,6 +350,10 @@ fail_rec:
 fail_net:
     rec_traces_close(rt, 0, NULL);
 fail_spec:
+    if (stage.open) {
+        afile_stage_abort(&stage);
+        name_output(&e, &stage);
+    }
     net_free(&net);
     spec_free(&spec);
     free(resolved);

@@ -1,7 +1,9 @@
 /* io/afile: atomic file writes. */
 #include "io/afile.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +25,12 @@ int afile_commit(struct afile *f, struct err *e)
     if (!f->fp) return err_set(e, ERR_IO, f->path, 0, "", "file was not open");
     int bad = ferror(f->fp) || fflush(f->fp) != 0;
     int saved = errno;
-    if (!bad) fsync(fileno(f->fp));
+    /* a full disk may show only here (network and copy-on-write file systems); a file that
+     * cannot be synced at all (a pipe, /dev/null) is not an error */
+    if (!bad && fsync(fileno(f->fp)) != 0 && errno != EINVAL && errno != EROFS) {
+        bad = 1;
+        saved = errno;
+    }
     if (fclose(f->fp) != 0 && !bad) {
         bad = 1;
         saved = errno;
@@ -81,4 +88,72 @@ int afile_write_text(const char *path, const char *text, struct err *e)
     fputs(text, f.fp);
     fputc('\n', f.fp);
     return afile_commit(&f, e);
+}
+
+/* ---- staging folder ---- */
+
+/* Removes the regular files in dir, then dir itself (quietly: what remains is reported by the
+ * caller's own error, if any). */
+static void remove_folder(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    char p[1300];
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p) unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+int afile_stage_open(struct afile_stage *s, const char *dir, struct err *e)
+{
+    memset(s, 0, sizeof *s);
+    if (strlen(dir) >= sizeof s->dir) return err_set(e, ERR_INPUT, dir, 0, "", "path too long");
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    snprintf(s->tmp, sizeof s->tmp, "%s/%s", dir, AFILE_STAGE);
+    remove_folder(s->tmp); /* a killed run's leftovers */
+    if (mkdir(s->tmp, 0777) != 0)
+        return err_set(e, ERR_IO, s->tmp, 0, "", "cannot create folder: %s", strerror(errno));
+    s->open = 1;
+    return 0;
+}
+
+int afile_stage_path(const struct afile_stage *s, const char *name, char *buf, size_t n)
+{
+    return (size_t)snprintf(buf, n, "%s/%s", s->tmp, name) < n ? 0 : -1;
+}
+
+static void sync_folder(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    fsync(fd);
+    close(fd);
+}
+
+int afile_stage_publish(struct afile_stage *s, const char *const *names, struct err *e)
+{
+    int rc = 0;
+    for (int i = 0; names[i] && !rc; i++) {
+        char from[1300], to[1300];
+        snprintf(from, sizeof from, "%s/%s", s->tmp, names[i]);
+        snprintf(to, sizeof to, "%s/%s", s->dir, names[i]);
+        if (access(from, F_OK) != 0) continue;
+        if (!names[i + 1]) sync_folder(s->dir); /* the others are in place before the mark */
+        if (rename(from, to) != 0)
+            rc = err_set(e, ERR_IO, to, 0, "", "cannot move into place: %s", strerror(errno));
+    }
+    if (!rc) sync_folder(s->dir);
+    afile_stage_abort(s);
+    return rc;
+}
+
+void afile_stage_abort(struct afile_stage *s)
+{
+    if (!s->open) return;
+    remove_folder(s->tmp);
+    s->open = 0;
 }

@@ -22,6 +22,29 @@ void afile_abort(struct afile *f);
 /* The whole of text and a newline as path, atomically (a JSON document, a small table). */
 int afile_write_text(const char *path, const char *text, struct err *e);
 
+/* ---- outputs that appear together: a staging folder ----
+ * A run writes several files that belong together. Each is written (atomically, as above) into
+ * the staging folder DIR/AFILE_STAGE; afile_stage_publish then renames them into DIR in the
+ * order given, the last one being the completion mark (summary.json), and removes the folder.
+ * A failed run calls afile_stage_abort, which removes the folder and what is in it: DIR keeps
+ * what it had. A killed run leaves the folder, which the next afile_stage_open empties. */
+#define AFILE_STAGE "run.tmp"
+struct afile_stage {
+    char dir[1024];  /* the final folder */
+    char tmp[1040];  /* DIR/AFILE_STAGE */
+    int open;
+};
+/* Creates the staging folder in dir (an existing folder), emptying a leftover one. */
+int afile_stage_open(struct afile_stage *s, const char *dir, struct err *e);
+/* buf = the staging path of name; -1 if it does not fit in n bytes. */
+int afile_stage_path(const struct afile_stage *s, const char *name, char *buf, size_t n);
+/* Moves names (NULL-terminated; those not written are skipped) into dir in that order, syncs
+ * the folder before the last, then removes the staging folder. On an error the files moved so
+ * far stay in dir, the last name is not among them, and the rest is removed. */
+int afile_stage_publish(struct afile_stage *s, const char *const *names, struct err *e);
+/* Removes the staging folder and every file in it. Safe on a stage never opened. */
+void afile_stage_abort(struct afile_stage *s);
+
 /* Creates dir and its parents (like mkdir -p). */
 int afile_mkdirs(const char *dir, struct err *e);
 

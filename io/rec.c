@@ -2,6 +2,7 @@
  * models never know they are recorded. */
 #include "io/rec.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,9 +81,12 @@ static void trace_row(struct rec_traces *r, const struct net *n, int64_t stamp)
 
 static int traces_step(void *self, const struct net *n, int64_t step, struct err *e)
 {
-    (void)e;
     struct rec_traces *r = self;
-    if ((step + 1) % r->every == 0) trace_row(r, n, step + 1);
+    if ((step + 1) % r->every) return 0;
+    trace_row(r, n, step + 1);
+    /* a full disk stops the run here rather than at the end */
+    if (ferror(r->f.fp))
+        return err_set(e, ERR_IO, r->f.tmp, 0, "", "write failed: %s", strerror(errno));
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -934,6 +935,165 @@ static void test_nonfinite_state(void) {
  * The top-level commands.
  */
 
+/* ---------------------------------------------------------------------------------------------
+ * A full disk: the outputs appear together or not at all.
+ */
+
+/* Runs apical with argv[1..] under a limit of limit bytes per file, SIGXFSZ ignored: a write
+ * past the limit fails with EFBIG, as on a full disk. Output into out; returns the exit
+ * status, or -1 when it died of a signal. */
+static int run_limited(long limit, const char *const *args, char *out, size_t outn) {
+    const char *argv[16] = {apical_bin()};
+    int argc = 1;
+    for (; args[argc - 1] && argc < 15; argc++) argv[argc] = args[argc - 1];
+    argv[argc] = NULL;
+    int fd[2];
+    CU_ASSERT_FATAL(pipe(fd) == 0);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        close(fd[1]);
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fd[0], out + n, outn - 1 - n)) > 0 || (r < 0 && errno == EINTR))
+        if (r > 0) n += (size_t)r;
+    out[n] = '\0';
+    close(fd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static long file_size(const char *dir, const char *name) {
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat st;
+    return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static int count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static void remove_outputs(const char *dir) {
+    static const char *const names[] = {"spikes.csv", "spikes.bin", "traces.csv", "config.cfg",
+                                        "raster.svg", "traces.svg", "summary.json", NULL};
+    for (int i = 0; names[i]; i++) {
+        char p[2048];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+}
+
+static void test_disk_full(void) {
+    /* Truth: docs/formats.md "Complete files only": a run that fails writing any of its
+     * outputs exits 1 naming that output, publishes none of them, leaves no temporary file or
+     * staging folder, and (under the sanitizers) leaks nothing. Each case makes one output the
+     * first to cross the limit: in an unlimited run that output is larger than the outputs
+     * written before it, and the limit lies halfway between it and the next smaller output
+     * (summary.json's timings make its size vary by a few bytes). */
+    static char out[OUT_CAP];
+    char hello[1024];
+    snprintf(hello, sizeof hello, "%s/configs/hello.cfg", harness_root());
+    char many[4096] = "simulation = { duration = 1.0; };\npopulations = (";
+    for (int i = 0; i < 30; i++) {
+        size_t len = strlen(many);
+        snprintf(many + len, sizeof many - len, "%s{ name = \"p%02d\"; size = 1; }",
+                 i ? ", " : "", i);
+    }
+    strcat(many, ");\nrecord = { spikes = \"none\"; };\n");
+    const char *many_cfg = harness_write("cli_many_pops.cfg", many);
+    const char *no_traces = "record.traces=()";
+    struct {
+        const char *target, *cfg, *set[3];
+    } cases[] = {
+        {"traces.csv", hello, {NULL}},
+        {"spikes.bin", hello, {no_traces}},
+        /* the spike recorder fails as it closes while the trace recorder is open */
+        {"spikes.bin", hello, {"record.traces.[0].interval=5.0"}},
+        {"spikes.csv", hello, {no_traces, "record.formats=[\"csv\"]", "record.raster=false"}},
+        {"raster.svg", hello, {no_traces}},
+        {"traces.svg", hello, {"record.spikes=\"none\"", "record.traces.[0].interval=5.0"}},
+        {"config.cfg", hello, {"record.spikes=\"none\"", no_traces}},
+        {"summary.json", many_cfg, {NULL}},
+    };
+    const char *dir = tmp_path("out_full");
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *args[16] = {"run", cases[k].cfg, "-o", dir, "--quiet"};
+        int n = 5;
+        for (int j = 0; j < 3 && cases[k].set[j]; j++) {
+            args[n++] = "--set";
+            args[n++] = cases[k].set[j];
+        }
+        args[n] = NULL;
+        remove_outputs(dir);
+        int st = run_limited(RLIM_INFINITY, args, out, sizeof out);
+        EXPECT(st == 0, cases[k].target, out);
+        static const char *const names[] = {"spikes.csv", "spikes.bin", "traces.csv",
+                                            "raster.svg", "traces.svg", "config.cfg",
+                                            "summary.json"};
+        long size = file_size(dir, cases[k].target), next = 0;
+        for (size_t j = 0; j < sizeof names / sizeof *names; j++) {
+            long sj = file_size(dir, names[j]);
+            if (sj < size && sj > next) next = sj;
+        }
+        EXPECT(size > next + 2, cases[k].target, out);
+        remove_outputs(dir);
+        for (long limit = (size + next) / 2; size > next + 2; limit = 0) {
+            /* the limit just below the target, then none at all (every output fails) */
+            st = run_limited(limit, args, out, sizeof out);
+            char line[1024], want[1200];
+            error_line(out, line, sizeof line);
+            snprintf(want, sizeof want, "apical: %s/%s: ", dir, cases[k].target);
+            EXPECT(st == 1, cases[k].target, out);
+            if (limit) EXPECT(!strncmp(line, want, strlen(want)), cases[k].target, out);
+            EXPECT(strstr(line, "File too large") && strstr(line, "no output of this run"),
+                   cases[k].target, out);
+            EXPECT(!sanitizer_text(out), cases[k].target, out);
+            EXPECT(count_entries(dir) == 0, cases[k].target, out);
+            if (!limit) break;
+        }
+    }
+
+    /* An earlier run's outputs stay as they were, but its summary.json is gone: the folder no
+     * longer claims a complete run. */
+    const char *args[] = {"run", hello, "-o", dir, "--quiet", "--seed", "3", NULL};
+    EXPECT(run_limited(RLIM_INFINITY, args, out, sizeof out) == 0, "earlier run", out);
+    char p[2048];
+    snprintf(p, sizeof p, "%s/spikes.csv", dir);
+    size_t len0, len1;
+    char *before = harness_slurp(p, &len0);
+    long traces = file_size(dir, "traces.csv");
+    const char *args2[] = {"run", hello, "-o", dir, "--quiet", NULL};
+    EXPECT(run_limited(traces - 1, args2, out, sizeof out) == 1, "over an earlier run", out);
+    char *after = harness_slurp(p, &len1);
+    EXPECT(before && after && len0 == len1 && !memcmp(before, after, len0), "over an earlier run",
+           out);
+    EXPECT(!exists_in(dir, "summary.json") && exists_in(dir, "traces.csv") &&
+               exists_in(dir, "config.cfg") && count_entries(dir) == 6,
+           "over an earlier run", out);
+    free(before);
+    free(after);
+}
+
 static void test_commands(void) {
     /* Truth: cli/main.c usage text: 0 for --help and --version, 2 for bad input. */
     static char out[OUT_CAP];
@@ -1029,6 +1189,7 @@ static int suite_cli(void) {
         !CU_add_test(s, "run outputs", test_run_outputs) ||
         !CU_add_test(s, "SIGTERM", test_sigterm) || !CU_add_test(s, "SIGINT", test_sigint) ||
         !CU_add_test(s, "non-finite state", test_nonfinite_state) ||
+        !CU_add_test(s, "disk full", test_disk_full) ||
         !CU_add_test(s, "commands", test_commands))
         return -1;
     return 0;
