@@ -743,6 +743,40 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     return 0;
 }
 
+int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint64_t spikes,
+                  uint64_t events, struct err *e)
+{
+    if (step < 0 || step > n->nsteps)
+        return err_set(e, ERR_INPUT, NULL, 0, "step", "step %lld is outside the run (0 to %lld)",
+                       (long long)step, (long long)n->nsteps);
+    const int T = n->nthreads;
+    n->step = step;
+    n->interrupted = n->failed = 0;
+    n->fault_pop = -1;
+    memset(n->ctr, 0, (size_t)T * sizeof *n->ctr);
+    n->ctr[0].spikes = spikes;
+    n->ctr[0].events = events;
+    memset(n->pop_spikes, 0, n->pop_stride * T * sizeof *n->pop_spikes);
+    for (int i = 0; i < n->npops; i++) {
+        struct pop *p = &n->pops[i];
+        n->pop_spikes[i] = pop_spikes[i];
+        /* a source's next event is its first one stamped after the step */
+        for (int k = 0; p->src_cursor && k < T; k++) {
+            size_t c = p->src_begin[k];
+            while (c < p->src_begin[k + 1] && p->src_stamp[c] <= step) c++;
+            p->src_cursor[k] = c;
+        }
+        /* lists of touched inputs are the threads' own: every slot starts unlisted (a count
+         * past the capacity), so the update reads it whole, which gives the same bits */
+        for (int k = 0; p->touch && k < T; k++) {
+            uint32_t *count = p->tcount + (size_t)k * p->tcount_stride;
+            for (size_t q = 0; q < (size_t)p->nports * p->nslots; q++) count[q] = p->tcap[k] + 1;
+            count[(size_t)p->nports * p->nslots] = 0;
+        }
+    }
+    return 0;
+}
+
 void net_pop_stats(const struct net *n, int pi, struct pop_stats *st)
 {
     const struct pop *p = &n->pops[pi];

@@ -139,6 +139,12 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e);
  * barrier per step the other threads have already updated the next step. */
 int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_atomic_t *stop,
             struct err *e);
+/* After a checkpoint's state (neurons, rings, spike statistics) has been put into a freshly
+ * built network: goes on from `step`, with the counters of the run so far (spikes per
+ * population, all spikes, synaptic events). What belongs to threads (spike-source cursors,
+ * lists of touched inputs) is set up anew, so any thread count can resume any checkpoint. */
+int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint64_t spikes,
+                  uint64_t events, struct err *e);
 void net_pop_stats(const struct net *n, int pop, struct pop_stats *st);
 uint64_t net_synapses(const struct net *n);
 size_t net_bytes(const struct net *n);

@@ -1,0 +1,313 @@
+/* io/netckpt: checkpoints of a running network (see netckpt.h). */
+#include "io/netckpt.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "io/afile.h"
+#include "io/rfile.h"
+
+static const char MAGIC[16] = "APICAL-RUN-CKPT";
+enum { NCK_VERSION = 1 };
+
+/* What names the network: written first, compared field by field on load. */
+struct nck_pop {
+    char name[SPEC_NAME];
+    uint32_t n, nstate, nports, nslots;
+};
+
+struct nck_head {
+    uint32_t version, npops, nprojs, pad;
+    uint64_t config_hash, seed;
+    double dt_ms;
+    int64_t nsteps, step;
+    uint64_t extra_len, spikes, events;
+};
+
+/* ---- writing ---- */
+
+struct wr {
+    FILE *fp;
+    uLong crc;
+    int bad;
+};
+
+static void put(struct wr *w, const void *p, size_t n)
+{
+    if (w->bad || !n) return;
+    w->crc = crc32(w->crc, p, (uInt)n); /* n < 4 GiB: callers write one array at a time */
+    if (fwrite(p, 1, n, w->fp) != n) w->bad = 1;
+}
+
+/* An array of count elements of size bytes, in pieces crc32's uInt can take. */
+static void put_array(struct wr *w, const void *p, size_t count, size_t size)
+{
+    const char *c = p;
+    size_t left = count * size;
+    while (left) {
+        size_t k = left < (1u << 30) ? left : (1u << 30);
+        put(w, c, k);
+        c += k;
+        left -= k;
+    }
+}
+
+static void header_of(const struct net *n, struct nck_head *h, size_t extra_len)
+{
+    memset(h, 0, sizeof *h);
+    h->version = NCK_VERSION;
+    h->npops = (uint32_t)n->npops;
+    h->nprojs = (uint32_t)n->nprojs;
+    h->config_hash = n->spec->config_hash;
+    h->seed = n->seed;
+    h->dt_ms = n->dt_ms;
+    h->nsteps = n->nsteps;
+    h->step = n->step;
+    h->extra_len = extra_len;
+    for (int k = 0; k < n->nthreads; k++) {
+        h->spikes += n->ctr[k].spikes;
+        h->events += n->ctr[k].events;
+    }
+}
+
+static void pop_of(const struct pop *p, struct nck_pop *q)
+{
+    memset(q, 0, sizeof *q);
+    memcpy(q->name, p->name, sizeof q->name);
+    q->n = p->n;
+    q->nstate = (uint32_t)p->nstate;
+    q->nports = (uint32_t)p->nports;
+    q->nslots = p->nslots;
+}
+
+static uint64_t pop_total(const struct net *n, int i)
+{
+    uint64_t s = 0;
+    for (int k = 0; k < n->nthreads; k++) s += n->pop_spikes[k * n->pop_stride + i];
+    return s;
+}
+
+int nck_save(const struct net *n, const char *path, const void *extra, size_t extra_len,
+             struct err *e)
+{
+    if (extra_len > NCK_MAX_EXTRA)
+        return err_set(e, ERR_IO, path, 0, NULL, "checkpoint: the recorders' block is too large");
+    struct afile f;
+    int rc = afile_open(&f, path, e);
+    if (rc) return rc;
+    struct wr w = {f.fp, crc32(0L, Z_NULL, 0), 0};
+    struct nck_head h;
+    header_of(n, &h, extra_len);
+    put(&w, MAGIC, sizeof MAGIC);
+    put(&w, &h, sizeof h);
+    for (int i = 0; i < n->npops; i++) {
+        struct nck_pop q;
+        pop_of(&n->pops[i], &q);
+        put(&w, &q, sizeof q);
+    }
+    for (int j = 0; j < n->nprojs; j++) put(&w, &n->projs[j].nsyn, sizeof n->projs[j].nsyn);
+    for (int i = 0; i < n->npops; i++) {
+        const struct pop *p = &n->pops[i];
+        uint64_t total = pop_total(n, i);
+        put(&w, &total, sizeof total);
+        for (int v = 0; v < p->nstate; v++) put_array(&w, p->state[v], p->n, sizeof(double));
+        if (p->refr) put_array(&w, p->refr, p->n, sizeof *p->refr);
+        for (size_t q = 0; q < (size_t)p->nports * p->nslots; q++)
+            put_array(&w, p->ring + q * p->stride, p->n, sizeof(double));
+        put_array(&w, p->last_stamp, p->n, sizeof *p->last_stamp);
+        put_array(&w, p->isi_n, p->n, sizeof *p->isi_n);
+        put_array(&w, p->isi_sum, p->n, sizeof *p->isi_sum);
+        put_array(&w, p->isi_sq, p->n, sizeof *p->isi_sq);
+    }
+    put(&w, extra, extra_len);
+    uint32_t crc = (uint32_t)w.crc;
+    if (!w.bad && fwrite(&crc, sizeof crc, 1, f.fp) != 1) w.bad = 1;
+    if (w.bad) {
+        afile_abort(&f);
+        return err_set(e, ERR_IO, path, 0, NULL, "checkpoint: cannot write (disk full?)");
+    }
+    return afile_commit(&f, e);
+}
+
+/* ---- reading ---- */
+
+struct rd {
+    struct rfile f;
+    uLong crc;
+    const char *path;
+};
+
+static int get(struct rd *r, void *p, size_t n, struct err *e)
+{
+    size_t got = 0;
+    int rc = rfile_read(&r->f, p, n, &got, e);
+    if (rc) return rc;
+    if (got != n) return err_set(e, ERR_INPUT, r->path, 0, NULL, "checkpoint: truncated");
+    r->crc = crc32(r->crc, p, (uInt)n);
+    return 0;
+}
+
+static int get_array(struct rd *r, void *p, size_t count, size_t size, struct err *e)
+{
+    char *c = p;
+    size_t left = count * size;
+    while (left) {
+        size_t k = left < (1u << 30) ? left : (1u << 30);
+        int rc = get(r, c, k, e);
+        if (rc) return rc;
+        c += k;
+        left -= k;
+    }
+    return 0;
+}
+
+static int differs(struct rd *r, const char *what, struct err *e)
+{
+    return err_set(e, ERR_INPUT, r->path, 0, what,
+                   "checkpoint of another network: %s differs from this config's", what);
+}
+
+/* Bytes the body must have for this network, as the header says: the file must hold exactly
+ * that, checked before anything is read into the network. */
+static uint64_t body_bytes(const struct net *n, uint64_t extra_len)
+{
+    uint64_t b = 0;
+    for (int i = 0; i < n->npops; i++) {
+        const struct pop *p = &n->pops[i];
+        uint64_t per = 8 * (uint64_t)p->nstate + (p->refr ? 4 : 0) +
+                       8 * (uint64_t)p->nports * p->nslots + 8 + 4 + 8 + 8;
+        b += 8 + per * p->n;
+    }
+    return b + extra_len + 4;
+}
+
+static int check_head(struct rd *r, const struct net *n, const struct nck_head *h,
+                      struct err *e)
+{
+    if (h->version != NCK_VERSION)
+        return err_set(e, ERR_INPUT, r->path, 0, NULL,
+                       "checkpoint version %u, this apical reads version %d", h->version,
+                       NCK_VERSION);
+    if (h->config_hash != n->spec->config_hash)
+        return err_set(e, ERR_INPUT, r->path, 0, NULL,
+                       "checkpoint of another config (hash %016llx, this config %016llx)",
+                       (unsigned long long)h->config_hash,
+                       (unsigned long long)n->spec->config_hash);
+    if (h->seed != n->seed) return differs(r, "simulation.seed", e);
+    if (!(h->dt_ms == n->dt_ms)) return differs(r, "simulation.dt", e);
+    if (h->nsteps != n->nsteps) return differs(r, "simulation.duration", e);
+    if (h->npops != (uint32_t)n->npops) return differs(r, "the number of populations", e);
+    if (h->nprojs != (uint32_t)n->nprojs) return differs(r, "the number of projections", e);
+    if (h->step < 0 || h->step > n->nsteps)
+        return err_set(e, ERR_INPUT, r->path, 0, NULL, "checkpoint: corrupt (step %lld)",
+                       (long long)h->step);
+    if (h->extra_len > NCK_MAX_EXTRA)
+        return err_set(e, ERR_INPUT, r->path, 0, NULL, "checkpoint: corrupt (block of %llu bytes)",
+                       (unsigned long long)h->extra_len);
+    return 0;
+}
+
+static int load_body(struct rd *r, struct net *n, uint64_t *totals, struct err *e)
+{
+    int rc = 0;
+    for (int i = 0; i < n->npops && !rc; i++) {
+        struct pop *p = &n->pops[i];
+        if ((rc = get(r, &totals[i], sizeof totals[i], e))) break;
+        for (int v = 0; v < p->nstate && !rc; v++)
+            rc = get_array(r, p->state[v], p->n, sizeof(double), e);
+        if (!rc && p->refr) rc = get_array(r, p->refr, p->n, sizeof *p->refr, e);
+        for (size_t q = 0; q < (size_t)p->nports * p->nslots && !rc; q++)
+            rc = get_array(r, p->ring + q * p->stride, p->n, sizeof(double), e);
+        if (!rc) rc = get_array(r, p->last_stamp, p->n, sizeof *p->last_stamp, e);
+        if (!rc) rc = get_array(r, p->isi_n, p->n, sizeof *p->isi_n, e);
+        if (!rc) rc = get_array(r, p->isi_sum, p->n, sizeof *p->isi_sum, e);
+        if (!rc) rc = get_array(r, p->isi_sq, p->n, sizeof *p->isi_sq, e);
+    }
+    return rc;
+}
+
+int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, struct err *e)
+{
+    *extra = NULL;
+    *extra_len = 0;
+    struct rd r = {.crc = crc32(0L, Z_NULL, 0), .path = path};
+    int rc = rfile_open(&r.f, path, UINT64_MAX / 2, e);
+    if (rc) return rc;
+    char magic[sizeof MAGIC];
+    struct nck_head h;
+    uint64_t *totals = calloc((size_t)n->npops + 1, sizeof *totals);
+    char *block = NULL;
+    if (!totals) {
+        rc = err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
+        goto done;
+    }
+    if ((rc = get(&r, magic, sizeof magic, e))) goto done;
+    if (memcmp(magic, MAGIC, sizeof MAGIC)) {
+        rc = err_set(e, ERR_INPUT, path, 0, NULL, "not a checkpoint of apical run");
+        goto done;
+    }
+    if ((rc = get(&r, &h, sizeof h, e)) || (rc = check_head(&r, n, &h, e))) goto done;
+    for (int i = 0; i < n->npops; i++) {
+        struct nck_pop q, want;
+        if ((rc = get(&r, &q, sizeof q, e))) goto done;
+        pop_of(&n->pops[i], &want);
+        if (memcmp(q.name, want.name, sizeof q.name)) {
+            rc = differs(&r, "a population's name", e);
+            goto done;
+        }
+        if (q.n != want.n || q.nstate != want.nstate || q.nports != want.nports ||
+            q.nslots != want.nslots) {
+            rc = err_set(e, ERR_INPUT, path, 0, n->pops[i].name,
+                         "checkpoint of another network: population %s differs (size, model "
+                         "or longest delay)",
+                         n->pops[i].name);
+            goto done;
+        }
+    }
+    for (int j = 0; j < n->nprojs; j++) {
+        uint64_t nsyn;
+        if ((rc = get(&r, &nsyn, sizeof nsyn, e))) goto done;
+        if (nsyn != n->projs[j].nsyn) {
+            rc = differs(&r, "a projection's synapse count", e);
+            goto done;
+        }
+    }
+    if (r.f.size - r.f.pos + (r.f.end - r.f.at) != body_bytes(n, h.extra_len)) {
+        rc = err_set(e, ERR_INPUT, path, 0, NULL, "checkpoint: truncated or too long");
+        goto done;
+    }
+    if ((rc = load_body(&r, n, totals, e))) goto done;
+    if (h.extra_len && !(block = malloc(h.extra_len))) {
+        rc = err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
+        goto done;
+    }
+    if (h.extra_len && (rc = get(&r, block, h.extra_len, e))) goto done;
+    uint32_t want = (uint32_t)r.crc, crc;
+    if ((rc = get(&r, &crc, sizeof crc, e))) goto done;
+    if (crc != want) {
+        rc = err_set(e, ERR_INPUT, path, 0, NULL, "checkpoint: corrupt (checksum)");
+        goto done;
+    }
+    for (int i = 0; i < n->npops; i++) {
+        const struct pop *p = &n->pops[i];
+        for (uint32_t k = 0; k < p->n; k++)
+            if (p->last_stamp[k] > h.step) {
+                rc = err_set(e, ERR_INPUT, path, 0, p->name, "checkpoint: corrupt (neuron %u)", k);
+                goto done;
+            }
+    }
+    rc = net_resume_at(n, h.step, totals, h.spikes, h.events, e);
+    if (!rc) {
+        *extra = block;
+        *extra_len = h.extra_len;
+        block = NULL;
+    }
+done:
+    free(block);
+    free(totals);
+    rfile_close(&r.f);
+    return rc;
+}
