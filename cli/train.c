@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "learning/train.h"
@@ -19,7 +21,9 @@ static const char usage_train[] =
     "                    [--epochs N] [--align] [--resume] [--quiet]\n"
     "  trains the network of a training config (learning, data and encoder blocks; see\n"
     "  docs/learning.md); writes DIR/training.csv, curves.svg, summary.json and\n"
-    "  checkpoint.bin after every epoch (DIR defaults to out/CONFIG-NAME).\n"
+    "  checkpoint.bin after every epoch, the four together (DIR defaults to out/CONFIG-NAME).\n"
+    "  First prints the network and the memory it needs (a run larger than this machine's\n"
+    "  memory is refused, exit 2), then the first mini-batch's time and an estimate of the rest.\n"
     "  --resume continues from DIR/checkpoint.bin; SIGINT/SIGTERM write one before exiting.\n";
 
 static const char usage_eval[] =
@@ -109,6 +113,53 @@ static int parse(int argc, char **argv, int train, struct targs *a) {
     return 0;
 }
 
+/* As cli_check_memory (cli/run.c) measures it: the machine's physical memory; 0 if unknown. */
+static double machine_bytes(void) {
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    return phys > 0 ? phys : 0;
+}
+
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* What train prints before and while it trains (stdout, with the epoch lines). */
+struct shown {
+    const char *config, *out;
+    double t0, last; /* last: when a progress line was printed; 0: none yet */
+};
+
+/* The network and the memory it will take, before any of that is allocated. */
+static void show_plan(void *ctx, const struct train *t, const struct train_mem *m) {
+    const struct shown *sh = ctx;
+    const struct snn *n = train_net(t);
+    printf("apical train %s: %u inputs", sh->config, n->nin);
+    for (int l = 0; l < n->nlayers; l++)
+        printf(" -> %s %u%s", n->L[l].name, n->L[l].n, n->L[l].spiking ? "" : " (readout)");
+    printf(", %u steps of %g ms, rule %s, %zu weights -> %s/\n", n->T, n->dt,
+           train_spec(t)->rule == LSPEC_APICAL ? "apical" : "bptt", n->nforward, sh->out);
+    const double mib = 1048576.0;
+    printf("memory: about %.1f MiB (weights, optimizer and gradients %.1f, %d thread%s x %.1f "
+           "workspace, data %.1f)\n",
+           m->total / mib, m->weights / mib, m->threads, m->threads == 1 ? "" : "s",
+           m->per_thread / mib, m->data / mib);
+    fflush(stdout);
+}
+
+/* The first mini-batch, then at most one line every 10 s: a long presentation or a large
+ * epoch says early how long it will take. */
+static void show_progress(void *ctx, const struct train_progress *p) {
+    struct shown *sh = ctx;
+    double now = mono_s();
+    if (sh->last > 0 && now - sh->last < 10) return;
+    sh->last = now;
+    printf("progress: epoch %u/%u, mini-batch %u/%u: %.3g s so far, about %.3g s to go\n", p->epoch,
+           p->epochs, p->batch, p->nbatch, p->elapsed_s, p->eta_s);
+    fflush(stdout);
+}
+
 int cli_train(int argc, char **argv) {
     struct targs a;
     int rc = parse(argc, argv, 1, &a);
@@ -123,21 +174,19 @@ int cli_train(int argc, char **argv) {
         int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
         snprintf(out, sizeof out, "out/%.*s", len, base);
     }
-    struct train_opts o = {.threads = a.threads, .quiet = a.quiet, .stop = &stop_signal};
+    struct shown sh = {.config = a.config, .out = out, .t0 = mono_s()};
+    struct train_opts o = {.threads = a.threads,
+                           .quiet = a.quiet,
+                           .stop = &stop_signal,
+                           .max_bytes = machine_bytes(),
+                           .on_plan = a.quiet ? NULL : show_plan,
+                           .on_progress = a.quiet ? NULL : show_progress,
+                           .ctx = &sh};
     struct train *t = NULL;
     struct err e = {0};
     if ((rc = train_open(&t, a.config, a.sets, a.nsets, &o, &e))) {
         train_close(t);
         return cli_report(&e);
-    }
-    if (!a.quiet) {
-        const struct snn *n = train_net(t);
-        printf("apical train %s: %u inputs", a.config, n->nin);
-        for (int l = 0; l < n->nlayers; l++)
-            printf(" -> %s %u%s", n->L[l].name, n->L[l].n, n->L[l].spiking ? "" : " (readout)");
-        printf(", %u steps of %g ms, rule %s, %zu weights -> %s/\n", n->T, n->dt,
-               train_spec(t)->rule == LSPEC_APICAL ? "apical" : "bptt", n->nforward, out);
-        fflush(stdout);
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -165,7 +214,7 @@ int cli_eval(int argc, char **argv) {
     struct targs a;
     int rc = parse(argc, argv, 0, &a);
     if (rc) return rc < 0 ? 0 : rc;
-    struct train_opts o = {.threads = a.threads, .quiet = 1};
+    struct train_opts o = {.threads = a.threads, .quiet = 1, .max_bytes = machine_bytes()};
     struct train *t = NULL;
     struct err e = {0};
     double loss = 0, acc = 0;

@@ -33,7 +33,7 @@ static int bad(struct err *e, const char *name, double x, const char *bound)
     return err_set(e, ERR_INPUT, NULL, 0, path, "%s = %g: must be %s", name, x, bound);
 }
 
-static int check(const struct optim_cfg *c, struct err *e)
+int optim_check(const struct optim_cfg *c, struct err *e)
 {
     if (c->type != OPTIM_SGD && c->type != OPTIM_ADAM)
         return err_set(e, ERR_INPUT, NULL, 0, OPTIM_PATH "type",
@@ -59,7 +59,7 @@ static int check(const struct optim_cfg *c, struct err *e)
 int optim_init(struct optim *o, const struct optim_cfg *c, size_t n, struct err *e)
 {
     memset(o, 0, sizeof *o);
-    int rc = check(c, e);
+    int rc = optim_check(c, e);
     if (rc) return rc;
     /* One element at least, so that n = 0 is not mistaken for a failed allocation. */
     size_t k = n ? n : 1;

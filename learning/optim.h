@@ -51,6 +51,8 @@ struct optim {
 /* Checks c (ERR_INPUT with e->path "learning.optimizer.<name>" and the bound in the message) and
  * allocates zeroed state (ERR_NOMEM). o is left empty (safe to optim_free) on failure. */
 int optim_init(struct optim *o, const struct optim_cfg *c, size_t n, struct err *e);
+/* optim_init's checks alone. */
+int optim_check(const struct optim_cfg *c, struct err *e);
 void optim_free(struct optim *o);
 
 /* As torch.nn.utils.clip_grad_norm_: the L2 norm of g (squares summed in index order); when

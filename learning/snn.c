@@ -121,11 +121,17 @@ static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int ci
     L->kgain = 0;
     for (uint32_t n = 0; n < T; n++) {
         L->kgain += x[0];
+        int same = 1;
         for (int r = 0; r < D; r++) {
             y[r] = 0;
             for (int c = 0; c < D; c++)
                 y[r] += L->P[r * D + c] * x[c];
+            same &= y[r] == x[r];
         }
+        /* x has decayed to a fixed point (zeros, or the smallest subnormals, which rounding keeps)
+         * too small to change the sum: every later step would add the same nothing, so stop
+         * (the same bits; long presentations would spend seconds here) */
+        if (same && L->kgain + x[0] == L->kgain) break;
         memcpy(x, y, sizeof x);
     }
     double rest[NRN_MAX_STATE];
@@ -192,6 +198,11 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
                    "no spike_source: the input layer is a spike_source "
                    "population whose spikes come from the encoder");
     n->nin = s->pops[src].size;
+    if ((uint64_t)n->T * n->nin >= UINT32_MAX)
+        return bad(o, e, "simulation.duration",
+                   "%u steps x %u inputs = %.3g input slots, more than the 2^32 - 1 a sample's "
+                   "event list holds",
+                   n->T, n->nin, (double)n->T * n->nin);
     int cur = src, cnt;
     char path[SPEC_NAME + 32];
     for (;;) {
@@ -218,6 +229,12 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
         const struct pop_spec *ps = &s->pops[pj->to];
         int rc = check_neuron(ps, o, e);
         if (rc) return rc;
+        /* a layer's spikes over a presentation are listed with 32-bit counts (snn_input) */
+        if ((uint64_t)n->T * ps->size >= UINT32_MAX)
+            return bad(o, e, "simulation.duration",
+                       "%u steps x %u units of %s = %.3g spike slots, more than the 2^32 - 1 a "
+                       "sample's event list holds",
+                       n->T, ps->size, ps->name, (double)n->T * ps->size);
         const struct nrn_ops *m = ps->model;
         if (pj->port % m->nports != 0) /* receptor 0 is "ex" */
             return bad(o, e, path,
@@ -321,8 +338,8 @@ static void draw_weights(double *w, uint32_t rows, uint32_t cols, const struct d
     }
 }
 
-int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o,
-               struct err *e) {
+int snn_compile(struct snn **out, const struct net_spec *s, const struct snn_opts *o,
+                struct err *e) {
     *out = NULL;
     struct snn *n = calloc(1, sizeof *n);
     if (!n) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
@@ -354,11 +371,14 @@ int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts
         off += (size_t)L->n * n->L[L->fb_src].n;
     }
     n->nparams = off;
-    n->params = malloc(sizeof *n->params * (off ? off : 1));
-    if (!n->params) {
-        free(n);
-        return err_set(e, ERR_NOMEM, "", 0, "", "out of memory (weights)");
-    }
+    *out = n;
+    return 0;
+}
+
+int snn_init_weights(struct snn *n, const struct net_spec *s, struct err *e) {
+    free(n->params);
+    n->params = malloc(sizeof *n->params * (n->nparams ? n->nparams : 1));
+    if (!n->params) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory (weights)");
     for (int l = 0; l < n->nlayers; l++) {
         struct snn_layer *L = &n->L[l];
         draw_weights(n->params + L->w_off, L->n_in, L->n, &s->projs[L->proj].weight, s->seed,
@@ -367,8 +387,17 @@ int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts
             draw_weights(n->params + L->b_off, L->n, n->L[L->fb_src].n,
                          &s->projs[L->fb_proj].weight, s->seed, L->fb_proj);
     }
-    *out = n;
     return 0;
+}
+
+int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o,
+               struct err *e) {
+    int rc = snn_compile(out, s, o, e);
+    if (!rc && (rc = snn_init_weights(*out, s, e))) {
+        snn_destroy(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void snn_destroy(struct snn *n) {
@@ -423,6 +452,19 @@ struct snn_work *snn_work_create(const struct snn *n) {
         return NULL;
     }
     return w;
+}
+
+double snn_work_bytes(const struct snn *n) {
+    double b = sizeof(struct snn_work), maxw = 0, maxn = 0;
+    for (int l = 0; l < n->nlayers; l++) {
+        const struct snn_layer *L = &n->L[l];
+        double tn = (double)n->T * L->n;
+        b += 5 * 8 * tn + 2 * 8.0 * L->D * L->n + 8.0 * L->n; /* U S G X Dl, z zn, reg */
+        b += (tn + 1) * (4 + 4 + 8);                          /* ev: t, j, v */
+        maxw = fmax(maxw, (double)L->n_in * L->n);
+        maxn = fmax(maxn, fmax(L->n, L->n_in));
+    }
+    return b + 8 * maxw + (maxn + 1) * (8 + 4); /* wt, tmp, nz */
 }
 
 void snn_work_destroy(struct snn_work *w) {

@@ -114,10 +114,19 @@ struct snn_opts {
  * projection's weight distribution, a pure function of the seed. */
 int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o, struct err *e);
 void snn_destroy(struct snn *n);
+/* snn_create in two steps, so that a caller can size a run before allocating its weights:
+ * snn_compile checks and lays out the layers (nparams and nforward set, params NULL; also
+ * ERR_INPUT when T x a layer's units would not fit the 32-bit event counts), snn_init_weights
+ * allocates and draws the weights (ERR_NOMEM). */
+int snn_compile(struct snn **out, const struct net_spec *s, const struct snn_opts *o,
+                struct err *e);
+int snn_init_weights(struct snn *n, const struct net_spec *s, struct err *e);
 
 /* Per-thread workspace for one sample. */
 struct snn_work;
 struct snn_work *snn_work_create(const struct snn *n);
+/* The bytes snn_work_create allocates for n (5 T x n doubles per layer and the events). */
+double snn_work_bytes(const struct snn *n);
 void snn_work_destroy(struct snn_work *w);
 
 struct snn_result {

@@ -35,6 +35,8 @@ struct train {
     struct data_set *train, *test;
     int nthreads, quiet;
     const volatile sig_atomic_t *stop;
+    void (*on_progress)(void *ctx, const struct train_progress *p);
+    void *ctx;
     struct tthread *th;
     double *cgrad; /* TRAIN_CHUNKS x nforward */
     double *grad, *grad2, *wold;
@@ -58,6 +60,9 @@ const struct learn_spec *train_spec(const struct train *t) {
 const struct train_epoch *train_history(const struct train *t, uint32_t *n) {
     *n = t->nhist;
     return t->hist;
+}
+int train_threads(const struct train *t) {
+    return t->nthreads;
 }
 
 static double now_s(void) {
@@ -198,6 +203,49 @@ static int check_rule(const struct train *t, struct err *e) {
     return 0;
 }
 
+/* What the run will allocate (make_threads, optim_init, snn_init_weights, the history) and
+ * what the data hold. */
+static void estimate(const struct train *t, struct train_mem *m) {
+    const struct snn *n = t->net;
+    const double nf = (double)n->nforward, np = (double)n->nparams, T = n->T, nin = n->nin;
+    const double moments = t->ls.opt.type == OPTIM_ADAM ? 2 : 1;
+    m->weights = 8 * (2 * np + moments * nf + (TRAIN_CHUNKS + 2) * nf) /* params, wold; m, v;
+                                                                          cgrad, grad, grad2 */
+                 + (double)t->ls.batch * (8 + 8 * SNN_MAX_LAYERS + 4)    /* s_loss, s_spk, s_ok */
+                 + 4.0 * t->train->n                                      /* perm */
+                 + sizeof(struct train_epoch) * ((double)t->ls.epochs + 1); /* history */
+    /* the layers' workspace, the input events (snn_input), the encoder's (enc_spikes_init) */
+    m->per_thread = snn_work_bytes(n) + T * nin * (4 + 4 + 8) + 4 * (T + 1) + 12 * T * nin;
+    m->data = (double)(t->train->n + t->test->n) * (4.0 * nin + 1);
+    m->threads = t->nthreads;
+    m->total = m->weights + m->threads * m->per_thread + m->data;
+}
+
+/* Names what to shrink: the presentation when the workspaces (T x units) dominate and T is
+ * the larger factor, else the largest layer. */
+static int refuse(const struct train *t, const struct train_mem *m, double max,
+                  struct err *e) {
+    const struct snn *n = t->net;
+    int big = 0;
+    for (int l = 1; l < n->nlayers; l++)
+        if (n->L[l].n > n->L[big].n) big = l;
+    const struct pop_spec *ps = &t->spec.pops[n->L[big].pop];
+    const double gib = 1073741824.0;
+    char what[400];
+    snprintf(what, sizeof what,
+             "training needs about %.1f GiB (weights, optimizer and gradients %.2f GiB; %d "
+             "thread%s x %.2f GiB of workspace for %u steps; data %.2f GiB), more than the "
+             "%.1f GiB of memory available",
+             m->total / gib, m->weights / gib, m->threads, m->threads == 1 ? "" : "s",
+             m->per_thread / gib, n->T, m->data / gib, max / gib);
+    if (m->threads * m->per_thread > m->weights && n->T > n->L[big].n)
+        return err_set(e, ERR_INPUT, t->config, 0, "simulation.duration", "%s", what);
+    char path[SPEC_NAME + 32];
+    snprintf(path, sizeof path, "populations.%s.size", ps->name);
+    return err_set(e, ERR_INPUT, ps->size_file[0] ? ps->size_file : t->config, ps->size_line,
+                   path, "%s (%s has %u units)", what, ps->name, ps->size);
+}
+
 int train_open(struct train **out, const char *config, const char *const *sets, int nsets,
                const struct train_opts *o, struct err *e) {
     *out = NULL;
@@ -206,6 +254,8 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
     snprintf(t->config, sizeof t->config, "%s", config);
     t->quiet = o->quiet;
     t->stop = o->stop;
+    t->on_progress = o->on_progress;
+    t->ctx = o->ctx;
     int rc = lcfg_load(config, sets, nsets, &t->spec, &t->ls, &t->resolved, e);
     if (rc) {
         free(t);
@@ -227,19 +277,26 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
     for (int k = 0; k < t->spec.nprojs && k < 256; k++)
         so.fb_mode[k] = t->spec.projs[k].feedback[0] ? t->spec.projs[k].feedback : NULL;
     so.file = config;
-    if ((rc = snn_create(&t->net, &t->spec, &so, e)) || (rc = check_rule(t, e)) ||
-        (rc = load_data(t, e)))
+    if ((rc = snn_compile(&t->net, &t->spec, &so, e)) || (rc = check_rule(t, e)))
         return rc;
-    if (t->train->n < 1 || t->test->n < 1)
-        return err_set(e, ERR_INPUT, config, 0, "data", "no samples to train or test on");
-    if ((rc = optim_init(&t->opt, &t->ls.opt, t->net->nforward, e))) {
+    if ((rc = optim_check(&t->ls.opt, e))) {
         if (rc == ERR_INPUT) snprintf(e->file, sizeof e->file, "%s", config);
         return rc;
     }
+    if ((rc = load_data(t, e))) return rc;
+    if (t->train->n < 1 || t->test->n < 1)
+        return err_set(e, ERR_INPUT, config, 0, "data", "no samples to train or test on");
     int nth = o->threads > 0        ? o->threads
               : t->spec.threads > 0 ? t->spec.threads
                                     : omp_get_max_threads();
     t->nthreads = nth < 1 ? 1 : nth;
+    struct train_mem m;
+    estimate(t, &m);
+    if (o->on_plan) o->on_plan(o->ctx, t, &m);
+    if (o->max_bytes > 0 && m.total > o->max_bytes) return refuse(t, &m, o->max_bytes, e);
+    if ((rc = snn_init_weights(t->net, &t->spec, e)) ||
+        (rc = optim_init(&t->opt, &t->ls.opt, t->net->nforward, e)))
+        return rc;
     return make_threads(t, e);
 }
 
@@ -745,6 +802,8 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
     struct train_epoch *grown = realloc(t->hist, sizeof *t->hist * (room + 1));
     if (!grown) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     t->hist = grown;
+    const double run_t0 = now_s();
+    double run_batches = 0;
     for (; t->epoch < t->ls.epochs; t->epoch++) {
         double t0 = now_s();
         shuffle(t->perm, N, t->spec.seed, t->epoch);
@@ -753,6 +812,17 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
         for (uint32_t b = t->next_batch; b < nb; b++) {
             if ((rc = step(t, t->epoch, b, nb, e))) return rc;
             t->next_batch = b + 1;
+            if (t->on_progress) {
+                double el = now_s() - run_t0;
+                double left = (double)(nb - b - 1) + (double)(t->ls.epochs - t->epoch - 1) * nb;
+                struct train_progress p = {.epoch = t->epoch + 1,
+                                           .epochs = t->ls.epochs,
+                                           .batch = b + 1,
+                                           .nbatch = nb,
+                                           .elapsed_s = el,
+                                           .eta_s = el / ++run_batches * left};
+                t->on_progress(t->ctx, &p);
+            }
             if (t->stop && *t->stop && b + 1 < nb) {
                 t->part_sec += now_s() - t0;
                 int wr = ck_write(t, ck, e);

@@ -31,15 +31,41 @@ struct train_epoch {
     double seconds;                  /* training and evaluation */
 };
 
+struct train;
+
+/* What a run will hold in memory, in bytes, known before any of it is allocated. */
+struct train_mem {
+    double weights;    /* weights, optimizer state, gradient buffers, mini-batch bookkeeping */
+    double per_thread; /* one thread's workspace: T steps of every layer's state, the events */
+    double data;       /* both splits, as loaded */
+    double total;      /* weights + threads x per_thread + data */
+    int threads;
+};
+
+/* After every mini-batch: where the run is, and the time to go at the pace so far (the
+ * mini-batches of the remaining epochs; evaluations count once an epoch has ended). */
+struct train_progress {
+    uint32_t epoch, epochs; /* 1-based */
+    uint32_t batch, nbatch; /* 1-based */
+    double elapsed_s, eta_s;
+};
+
 struct train_opts {
     int threads;                          /* 0: simulation.threads or all */
     int quiet;
     const volatile sig_atomic_t *stop;    /* checked after every mini-batch */
+    double max_bytes; /* > 0: a run whose train_mem total exceeds it is ERR_INPUT */
+    /* Called (when not NULL) with ctx: on_plan once the network is laid out and the data loaded,
+     * before the weights and workspaces are allocated (train_net's params are NULL then);
+     * on_progress after every mini-batch of train_run. */
+    void (*on_plan)(void *ctx, const struct train *t, const struct train_mem *m);
+    void (*on_progress)(void *ctx, const struct train_progress *p);
+    void *ctx;
 };
 
-struct train;
-
-/* Loads the config (io/cfg_learn), the data and the network. */
+/* Loads the config (io/cfg_learn), the data and the network; refuses (ERR_INPUT, naming the
+ * largest layer's size or simulation.duration) a run larger than o->max_bytes before
+ * allocating it. */
 int train_open(struct train **out, const char *config, const char *const *sets, int nsets,
                const struct train_opts *o, struct err *e);
 void train_close(struct train *t);
@@ -63,5 +89,6 @@ int train_eval(struct train *t, int use_train, double *loss, double *acc, struct
 const struct snn *train_net(const struct train *t);
 const struct learn_spec *train_spec(const struct train *t);
 const struct train_epoch *train_history(const struct train *t, uint32_t *n);
+int train_threads(const struct train *t);
 
 #endif

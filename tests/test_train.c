@@ -1,6 +1,6 @@
 /* tests/test_train: `apical train` and `apical eval` (learning/train, cli/train) as a user meets
  * them, against truths that do not come from the code under test: XOR is solved (and a readout
- * alone, being linear, provably cannot), Yin-Yang clears 90 % within a CI budget, the reported
+ * alone, being linear, provably cannot), Yin-Yang clears 90 % for three seeds, the reported
  * accuracy is that of the checkpointed weights, weights are bit-identical for any thread count
  * and across interruptions (epoch boundary, mid-epoch, SIGINT), bad inputs exit 2 naming the
  * file and setting, and an overflowing optimizer stops at the step a closed form predicts with
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,11 +74,12 @@ static int apical(char *out, const char *fmt, ...) {
 
 /* As apical(), in a child that the kernel stops after `seconds` of wall time (an alarm survives
  * exec) and, with fsize_kib > 0, whose files may not grow past that many KiB (RLIMIT_FSIZE,
- * SIGXFSZ ignored: a write past it fails with EFBIG, the way a full disk fails one).
- * Returns the exit status, or -N when signal N ended it. */
-static int apical_limited(char *out, int seconds, long fsize_kib, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int apical_limited(char *out, int seconds, long fsize_kib, const char *fmt, ...) {
+ * SIGXFSZ ignored: a write past it fails with EFBIG, the way a full disk fails one); its
+ * resource use into ru (if not NULL). Returns the exit status, or -N when signal N ended it. */
+static int apical_limited(char *out, int seconds, long fsize_kib, struct rusage *ru,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int apical_limited(char *out, int seconds, long fsize_kib, struct rusage *ru,
+                          const char *fmt, ...) {
     char args[8192], cmd[9000], log[1100];
     va_list ap;
     va_start(ap, fmt);
@@ -102,7 +104,8 @@ static int apical_limited(char *out, int seconds, long fsize_kib, const char *fm
         _exit(127);
     }
     int st = 0;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid) return -1000;
+    struct rusage sink;
+    if (pid < 0 || wait4(pid, &st, 0, ru ? ru : &sink) != pid) return -1000;
     char *text = harness_slurp(log, NULL);
     snprintf(out, OUT_CAP, "%s", text ? text : "");
     free(text);
@@ -322,11 +325,14 @@ static const char *xor_run(void) {
     return dir;
 }
 
-/* The Yin-Yang CI run: configs/yinyang_apical.cfg, seed 1, 15 epochs, 2 threads. Test accuracy
- * swings by a few points from epoch to epoch (Adam, lr 0.5): of seeds 1-20, some stay below 90 %
- * after every count up to 13 epochs; after 14 and 15 all clear it (lowest 91.6 and 91.3 %).
- * Seed 1 gives 92.2 % after 14 and 95.9 % after 15: 15 is the smallest count with a margin. */
+/* The Yin-Yang CI run: configs/yinyang_apical.cfg, 15 epochs, 2 threads. Test accuracy swings
+ * by a few points from epoch to epoch (Adam, lr 0.5; one seed drops from 90 to 79 % and back).
+ * Measured for seeds 1-20 (one run each, 20 epochs; d71b471): after 13 epochs seeds 2 and 7
+ * are below 90 %; after 14 all are at 91.6 % or more; after 15, 91.3 to 96.2 % (median
+ * 94.4 %). The bound, 90 % after 15 epochs, holds for all twenty; the test runs seeds 1, 2
+ * and 3 (seed 2 is the lowest of the twenty: 91.3 %). */
 #define YY_EPOCHS 15
+#define YY_SEEDS 3
 static const char *yy_run(void) {
     static int done;
     static char out[OUT_CAP];
@@ -344,6 +350,24 @@ static const char *yy_run(void) {
  * Learning: XOR and Yin-Yang.
  */
 
+/* The hidden layer's alignment on XOR with --align: the cosine of the apical rule's update
+ * (symmetric feedback) with BPTT's gradient, per epoch. Measured for seeds 1-8, both rules:
+ * lowest epoch 0.89-0.96, mean over the 30 epochs 0.95-0.98; with random feedback the mean is
+ * 0.07-0.27 and epochs go below 0. A rule that stops following the gradient fails these. */
+#define COS_SYM_MIN 0.8
+#define COS_SYM_MEAN 0.9
+
+/* The lowest and the mean value of a column over the epochs (NaN: none). */
+static void cos_stats(const struct csv *c, const char *name, double *lo, double *mean) {
+    int k = csv_col(c, name);
+    *lo = *mean = NAN;
+    if (k < 0 || c->nrows < 1) return;
+    double s = 0, m = INFINITY;
+    for (int r = 0; r < c->nrows; r++)
+        s += c->v[r][k], m = fmin(m, c->v[r][k]);
+    *lo = m, *mean = s / c->nrows;
+}
+
 /* Checks of a finished run's outputs: csv shape, summary.json echo, 100 % on XOR. */
 static void check_xor_solved(const char *dir, const char *rule, int align, const char *ctx) {
     struct csv c;
@@ -359,10 +383,11 @@ static void check_xor_solved(const char *dir, const char *rule, int align, const
     /* below chance: ln 2 is the cross-entropy of a 50/50 guess */
     EXPECT(csv_last(&c, "test_loss") < log(2.0), ctx, dir);
     if (align) {
-        /* the readout's update is delta e_j in both rules: cosine 1; hidden ones in [-1, 1] */
-        double co = csv_last(&c, "cos_out"), ch = csv_last(&c, "cos_hid");
-        EXPECT(fabs(co - 1) < 1e-9, ctx, dir);
-        EXPECT(ch >= -1 && ch <= 1, ctx, dir);
+        /* the readout's update is delta e_j in both rules: cosine 1 */
+        EXPECT(fabs(csv_last(&c, "cos_out") - 1) < 1e-9, ctx, dir);
+        double lo, mean;
+        cos_stats(&c, "cos_hid", &lo, &mean);
+        EXPECT(lo > COS_SYM_MIN && mean > COS_SYM_MEAN, ctx, dir);
     }
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -406,13 +431,29 @@ static void test_xor_apical(void) {
 }
 
 static void test_xor_bptt(void) {
-    /* Truth: as above, by BPTT; with --align the readout's cosine is 1 (the same update). */
+    /* Truth: as above, by BPTT; with --align the readout's cosine is 1 (the same update) and
+     * the hidden layer's stays above the bound measured for symmetric feedback (COS_SYM_*),
+     * which random feedback does not reach. */
     static char out[OUT_CAP];
     const char *dir = tmp_path("xor_bptt");
     int rc = apical(out, "train %s -o %s --quiet --align --set 'learning.rule=\"bptt\"'",
                     cfg_path("xor.cfg"), dir);
     EXPECT(rc == 0, "xor bptt", out);
     check_xor_solved(dir, "bptt", 1, "xor bptt");
+    /* the control that makes the alignment bound mean something: random feedback fails it */
+    dir = tmp_path("xor_bptt_random");
+    rc = apical(out,
+                "train %s -o %s --quiet --align --set 'learning.rule=\"bptt\"' --set "
+                "'projections.fb.feedback=\"random\"' --set "
+                "'projections.fb.weight={ dist = \"normal\"; mean = 0.0; std = 1.0; }'",
+                cfg_path("xor.cfg"), dir);
+    EXPECT(rc == 0, "xor bptt, random feedback", out);
+    struct csv c;
+    double lo = NAN, mean = NAN;
+    EXPECT(csv_read(dir, &c) && c.nrows == 30, "xor bptt, random feedback", dir);
+    cos_stats(&c, "cos_hid", &lo, &mean);
+    fprintf(stderr, "  random feedback: cos_hid lowest %.3f, mean %.3f\n", lo, mean);
+    EXPECT(lo < COS_SYM_MIN && mean < COS_SYM_MEAN, "random feedback is not aligned", dir);
 }
 
 static void test_xor_readout_only(void) {
@@ -444,10 +485,24 @@ static void test_xor_readout_only(void) {
 }
 
 static void test_yinyang(void) {
-    /* Truth: > 90 % on the 1000 test points (the publication's split); summary.json echoes the
-     * rule and the csv's numbers; the checkpoint's weights, loaded anew, give the same test
-     * accuracy and loss (the reported numbers belong to the weights that were saved). */
+    /* Truth: > 90 % on the 1000 test points (the publication's split) for seeds 1 to YY_SEEDS
+     * (see YY_EPOCHS for the bound's twenty seeds); summary.json echoes the rule and the csv's
+     * numbers; the checkpoint's weights, loaded anew, give the same test accuracy and loss (the
+     * reported numbers belong to the weights that were saved). */
     static char out[OUT_CAP];
+    for (int seed = 2; seed <= YY_SEEDS; seed++) {
+        char name[32];
+        snprintf(name, sizeof name, "yy_seed%d", seed);
+        const char *d = tmp_path(name);
+        int rc = apical(out, "train %s -o %s --quiet --threads 2 --epochs %d --seed %d",
+                        cfg_path("yinyang_apical.cfg"), d, YY_EPOCHS, seed);
+        struct csv c;
+        EXPECT(rc == 0 && csv_read(d, &c) && c.nrows == YY_EPOCHS, name, out);
+        double acc = csv_last(&c, "test_acc");
+        fprintf(stderr, "  Yin-Yang, seed %d, after %d epochs: test %.1f %%\n", seed, YY_EPOCHS,
+                acc);
+        EXPECT(acc > 90.0, name, d);
+    }
     const char *dir = yy_run();
     struct csv c;
     EXPECT(csv_read(dir, &c), "yinyang csv", dir);
@@ -456,7 +511,7 @@ static void test_yinyang(void) {
                !strcmp(c.head[6], "rate_hz_hid"),
            "yinyang csv", dir);
     double acc = csv_last(&c, "test_acc"), tl = csv_last(&c, "test_loss");
-    fprintf(stderr, "  Yin-Yang after %d epochs: test %.1f %%\n", YY_EPOCHS, acc);
+    fprintf(stderr, "  Yin-Yang, seed 1, after %d epochs: test %.1f %%\n", YY_EPOCHS, acc);
     EXPECT(acc > 90.0, "yinyang accuracy", dir);
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -939,9 +994,9 @@ static void test_corrupt_checkpoints(void) {
     char fifo[1100];
     snprintf(fifo, sizeof fifo, "%s/checkpoint.bin", dir);
     EXPECT(mkfifo(fifo, 0600) == 0, "mkfifo", fifo);
-    rc = apical_limited(out, 20, 0, "train %s -o %s --quiet --resume", xcfg, dir);
+    rc = apical_limited(out, 20, 0, NULL, "train %s -o %s --quiet --resume", xcfg, dir);
     EXPECT(rc == 2 && strstr(out, "not a regular file"), "fifo", out);
-    rc = apical_limited(out, 20, 0, "eval %s --weights %s", xcfg, dir);
+    rc = apical_limited(out, 20, 0, NULL, "eval %s --weights %s", xcfg, dir);
     EXPECT(rc == 2 && strstr(out, "not a regular file"), "folder", out);
     /* and the good file, unchanged, still resumes (nothing left to train) */
     dir = ck_variant("ck_good", good, n, NULL);
@@ -1029,7 +1084,7 @@ static void test_full_disk(void) {
         char name[32];
         snprintf(name, sizeof name, "fsize%ld", kib[k]);
         const char *dir = tmp_path(name);
-        int rc = apical_limited(out, 120, kib[k], "train %s -o %s --quiet", xcfg, dir);
+        int rc = apical_limited(out, 120, kib[k], NULL, "train %s -o %s --quiet", xcfg, dir);
         struct out_epochs o = out_epochs(dir);
         check_failed_run(rc, out, dir, "File too large", o.sum < 0 ? 0 : o.sum, name);
         EXPECT(o.sum < 30, name, out);
@@ -1040,7 +1095,7 @@ static void test_full_disk(void) {
         EXPECT(ck_same(ref, dir, 30), name, dir);
     }
     const char *dir = tmp_path("fsize_ck");
-    int rc = apical_limited(out, 120, 45, "train %s -o %s --quiet --set populations.hid.size=300",
+    int rc = apical_limited(out, 120, 45, NULL, "train %s -o %s --quiet --set populations.hid.size=300",
                             xcfg, dir);
     check_failed_run(rc, out, dir, "File too large", 15, "checkpoint.bin outgrows 45 KiB");
     EXPECT(strstr(out, "checkpoint.bin.next"), "checkpoint first", out);
@@ -1059,6 +1114,80 @@ static void test_full_disk(void) {
         rmdir(blocker);
         check_failed_run(rc, out, dir, names[k], 3, names[k]);
     }
+}
+
+/* The "memory: about X MiB" line of a train run's output, or NAN. */
+static double shown_mib(const char *out) {
+    const char *m = strstr(out, "memory: about ");
+    return m ? strtod(m + strlen("memory: about "), NULL) : NAN;
+}
+
+static void test_trainer_guards(void) {
+    /* Truth: the sizes the trainer allocates (weights, optimizer, gradients: the layer sizes;
+     * workspaces: T x units per thread) and the machine's physical memory (sysconf, as apical
+     * run's check). A hidden layer of 1e8 neurons (about 290 GiB at 2 threads) and a
+     * presentation of 1e8 steps (about 210 GiB) are refused with exit 2 before anything is
+     * allocated, naming the setting to shrink; 1e9 steps overflow the 32-bit event counts and
+     * are refused as such. Both once ran silently (3.7 GB allocated, minutes of work). The
+     * estimate printed before a run is then checked against the peak memory the run had: it
+     * must not be below it (the safe side), nor more than twice it. */
+    static char out[OUT_CAP];
+    const char *xcfg = cfg_path("xor.cfg");
+    const double gib = 1073741824.0;
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    const char *dir = tmp_path("guard");
+    if (phys < 250 * gib) {
+        int rc = apical_limited(out, 60, 0, NULL,
+                                "train %s -o %s --threads 2 --set populations.hid.size=100000000",
+                                xcfg, dir);
+        const char *line = strstr(out, "apical: ");
+        EXPECT(rc == 2, "1e8 neurons refused", out);
+        EXPECT(line && strstr(line, "populations.hid.size: training needs about") &&
+                   strstr(line, "GiB of memory available") && strstr(line, "100000000 units"),
+               "1e8 neurons: the message", out);
+        EXPECT(shown_mib(out) > 250 * 1024, "1e8 neurons: the estimate printed first", out);
+        EXPECT(access(dir, F_OK) != 0, "1e8 neurons: nothing written", out);
+    } else {
+        fprintf(stderr, "  %.0f GiB of memory: the 1e8-neuron refusal is not tested\n", phys / gib);
+    }
+    if (phys < 180 * gib) {
+        int rc = apical_limited(out, 60, 0, NULL,
+                                "train %s -o %s --threads 2 --set simulation.duration=1e8", xcfg,
+                                dir);
+        const char *line = strstr(out, "apical: ");
+        EXPECT(rc == 2 && line && strstr(line, "simulation.duration: training needs about"),
+               "1e8 steps refused", out);
+    }
+    int rc = apical_limited(out, 60, 0, NULL, "train %s -o %s --set simulation.duration=1e9",
+                            xcfg, dir);
+    const char *line = strstr(out, "apical: ");
+    EXPECT(rc == 2 && line && strstr(line, "simulation.duration: 1000000000 steps x 16 units of hid"),
+           "1e9 steps: event counts", out);
+
+    /* what a run says before and while it trains: the plan, then the first mini-batch */
+    rc = apical(out, "train %s -o %s --epochs 2", xcfg, dir);
+    EXPECT(rc == 0, "xor, 2 epochs", out);
+    const char *head = strstr(out, "apical train "), *mem = strstr(out, "memory: about "),
+               *prog = strstr(out, "progress: epoch 1/2, mini-batch 1/4: "),
+               *ep = strstr(out, "epoch 1/2  loss");
+    EXPECT(head && mem && prog && ep && head < mem && mem < prog && prog < ep, "plan, progress",
+           out);
+    EXPECT(prog && strstr(prog, "s to go\n"), "progress has an ETA", out);
+    rc = apical(out, "train %s -o %s --epochs 3 --resume --quiet", xcfg, dir);
+    EXPECT(rc == 0 && out[0] == '\0', "--quiet prints nothing", out);
+
+    /* the estimate against the peak: 1e5 hidden neurons, 1 thread, 1 epoch (~1 s) */
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    rc = apical_limited(out, 120, 0, &ru,
+                        "train %s -o %s --threads 1 --epochs 1 --set populations.hid.size=100000",
+                        xcfg, tmp_path("guard_peak"));
+    double est = shown_mib(out), peak = ru.ru_maxrss / 1024.0;
+    fprintf(stderr, "  1e5 hidden neurons: estimate %.1f MiB, peak resident %.1f MiB\n", est,
+            peak);
+    EXPECT(rc == 0, "1e5 neurons", out);
+    /* 20 MiB: the program, its libraries and stdio, which the estimate leaves out */
+    EXPECT(peak <= est + 20 && est <= 2 * peak, "estimate ~ peak", out);
 }
 
 static void test_nonfinite(void) {
@@ -1206,7 +1335,7 @@ static int train_suite(void) {
     if (!CU_add_test(s, "XOR solved by the apical rule", test_xor_apical) ||
         !CU_add_test(s, "XOR solved by BPTT (--align)", test_xor_bptt) ||
         !CU_add_test(s, "XOR: a readout alone stays <= 75 %", test_xor_readout_only) ||
-        !CU_add_test(s, "Yin-Yang > 90 %, outputs agree", test_yinyang) ||
+        !CU_add_test(s, "Yin-Yang > 90 % (3 seeds), outputs agree", test_yinyang) ||
         !CU_add_test(s, "same bits for 1-4 threads", test_threads) ||
         !CU_add_test(s, "--epochs k, --resume = uninterrupted", test_resume_cli) ||
         !CU_add_test(s, "stop flag mid-epoch, resume = uninterrupted", test_resume_mid_epoch) ||
@@ -1214,6 +1343,7 @@ static int train_suite(void) {
         !CU_add_test(s, "bad inputs exit 2", test_bad_inputs) ||
         !CU_add_test(s, "corrupt checkpoints exit 2", test_corrupt_checkpoints) ||
         !CU_add_test(s, "a full disk: the outputs agree, resume", test_full_disk) ||
+        !CU_add_test(s, "memory estimate, refusal, progress", test_trainer_guards) ||
         !CU_add_test(s, "overflow stops, last good checkpoint kept", test_nonfinite) ||
         !CU_add_test(s, "apical eval", test_eval_cli) ||
         !CU_add_test(s, "--set of a whole learning group", test_set_learning_group))
