@@ -2,9 +2,11 @@
  * them, against truths that do not come from the code under test: XOR is solved (and a readout
  * alone, being linear, provably cannot), Yin-Yang clears 90 % for three seeds, the reported
  * accuracy is that of the checkpointed weights, weights are bit-identical for any thread count
- * and across interruptions (epoch boundary, mid-epoch, SIGINT), bad inputs exit 2 naming the
- * file and setting, and an overflowing optimizer stops at the step a closed form predicts with
- * the last good checkpoint kept. */
+ * and across interruptions (epoch boundary, mid-epoch, SIGINT), bad inputs and corrupt
+ * checkpoints exit 2 naming the file and setting or fault, a full disk leaves the four outputs
+ * at one epoch, a run larger than the machine is refused before it allocates, and an
+ * overflowing optimizer stops at the step a closed form predicts with the last good checkpoint
+ * kept. */
 #include <CUnit/CUnit.h>
 #include <cjson/cJSON.h>
 #include <dirent.h>
