@@ -275,12 +275,12 @@ int cli_run(int argc, char **argv)
     int want_bin = spec.spikes_bin || (spec.raster && !spec.spikes_csv);
     if (any_spikes && (spec.spikes_csv || want_bin)) {
         if (rec_spikes_open(&rs, &recs[nrecs], &net, spec.spikes_csv ? p_csv : NULL,
-                            want_bin ? p_bin : NULL, &e))
+                            want_bin ? p_bin : NULL, NULL, &e))
             goto fail_net;
         nrecs++;
     }
     if (spec.ntraces) {
-        if (rec_traces_open(&rt, &recs[nrecs], &net, p_traces, &e)) goto fail_rec;
+        if (rec_traces_open(&rt, &recs[nrecs], &net, p_traces, NULL, &e)) goto fail_rec;
         nrecs++;
     }
     if (!a.quiet) {

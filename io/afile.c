@@ -20,6 +20,37 @@ int afile_open(struct afile *f, const char *path, struct err *e)
     return 0;
 }
 
+int afile_reopen(struct afile *f, const char *path, unsigned long long size, struct err *e)
+{
+    memset(f, 0, sizeof *f);
+    if (strlen(path) >= sizeof f->path)
+        return err_set(e, ERR_INPUT, path, 0, "", "path too long");
+    snprintf(f->path, sizeof f->path, "%s", path);
+    snprintf(f->tmp, sizeof f->tmp, "%s.tmp", path);
+    int fd = open(f->tmp, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (unsigned long long)st.st_size < size || ftruncate(fd, (off_t)size) != 0 ||
+        lseek(fd, 0, SEEK_END) != (off_t)size || !(f->fp = fdopen(fd, "r+b"))) {
+        if (fd >= 0) close(fd);
+        return err_set(e, ERR_INPUT, f->tmp, 0, "",
+                       "cannot go on writing this output: missing, not a file, or shorter "
+                       "than the checkpoint says (%llu bytes)",
+                       size);
+    }
+    return 0;
+}
+
+int afile_sync(struct afile *f, unsigned long long *size, struct err *e)
+{
+    off_t at;
+    if (!f->fp || fflush(f->fp) != 0 || ferror(f->fp) || (at = ftello(f->fp)) < 0 ||
+        (fsync(fileno(f->fp)) != 0 && errno != EINVAL && errno != EROFS))
+        return err_set(e, ERR_IO, f->tmp, 0, "", "write failed: %s", strerror(errno));
+    *size = (unsigned long long)at;
+    return 0;
+}
+
 int afile_commit(struct afile *f, struct err *e)
 {
     if (!f->fp) return err_set(e, ERR_IO, f->path, 0, "", "file was not open");
@@ -117,6 +148,20 @@ int afile_stage_open(struct afile_stage *s, const char *dir, struct err *e)
     remove_folder(s->tmp); /* a killed run's leftovers */
     if (mkdir(s->tmp, 0777) != 0)
         return err_set(e, ERR_IO, s->tmp, 0, "", "cannot create folder: %s", strerror(errno));
+    s->open = 1;
+    return 0;
+}
+
+int afile_stage_reopen(struct afile_stage *s, const char *dir, struct err *e)
+{
+    memset(s, 0, sizeof *s);
+    if (strlen(dir) >= sizeof s->dir) return err_set(e, ERR_INPUT, dir, 0, "", "path too long");
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    snprintf(s->tmp, sizeof s->tmp, "%s/%s", dir, AFILE_STAGE);
+    struct stat st;
+    if (lstat(s->tmp, &st) != 0 || !S_ISDIR(st.st_mode))
+        return err_set(e, ERR_INPUT, s->tmp, 0, "",
+                       "no stopped run to resume here (the folder %s is missing)", AFILE_STAGE);
     s->open = 1;
     return 0;
 }

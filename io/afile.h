@@ -14,6 +14,12 @@ struct afile {
 };
 
 int afile_open(struct afile *f, const char *path, struct err *e);
+/* Opens PATH.tmp as a run left it, to go on writing after byte `size` (a resumed run): it must
+ * be a regular file of at least size bytes (ERR_INPUT otherwise); what follows is cut off. */
+int afile_reopen(struct afile *f, const char *path, unsigned long long size, struct err *e);
+/* Writes out what is buffered and syncs, so that a checkpoint may count the file's bytes; the
+ * file stays open. 0, or ERR_IO. */
+int afile_sync(struct afile *f, unsigned long long *size, struct err *e);
 /* Flushes, fsyncs and renames into place; closes in every case. */
 int afile_commit(struct afile *f, struct err *e);
 /* Closes and removes the temporary file. Safe on a file never opened. */
@@ -36,6 +42,9 @@ struct afile_stage {
 };
 /* Creates the staging folder in dir (an existing folder), emptying a leftover one. */
 int afile_stage_open(struct afile_stage *s, const char *dir, struct err *e);
+/* Takes over the staging folder a stopped run left in dir, as it is (a resumed run);
+ * ERR_INPUT if there is none. */
+int afile_stage_reopen(struct afile_stage *s, const char *dir, struct err *e);
 /* buf = the staging path of name; -1 if it does not fit in n bytes. */
 int afile_stage_path(const struct afile_stage *s, const char *name, char *buf, size_t n);
 /* Moves names (NULL-terminated; those not written are skipped) into dir in that order, syncs

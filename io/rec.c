@@ -28,7 +28,8 @@ static int spikes_step(void *self, const struct net *n, int64_t step, struct err
 }
 
 int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net *n,
-                    const char *csv_path, const char *bin_path, struct err *e)
+                    const char *csv_path, const char *bin_path, const struct spk_mark *from,
+                    struct err *e)
 {
     memset(r, 0, sizeof *r);
     r->net = n;
@@ -38,13 +39,23 @@ int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net
         pops[i].name = n->pops[i].name;
         pops[i].size = n->pops[i].n;
     }
-    int rc = spk_writer_open(&r->w, csv_path, bin_path, n->dt_ms, pops, n->npops, e);
+    int rc = from ? spk_writer_reopen(&r->w, csv_path, bin_path, n->dt_ms, pops, n->npops, from, e)
+                  : spk_writer_open(&r->w, csv_path, bin_path, n->dt_ms, pops, n->npops, e);
     free(pops);
     if (rc) return rc;
     out->on_step = spikes_step;
     out->self = r;
     out->reads_state = 0;
     return 0;
+}
+
+int rec_spikes_mark(struct rec_spikes *r, struct spk_mark *m, struct err *e)
+{
+    if (!r->w) {
+        memset(m, 0, sizeof *m);
+        return 0;
+    }
+    return spk_writer_mark(r->w, m, e);
 }
 
 int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e)
@@ -91,11 +102,11 @@ static int traces_step(void *self, const struct net *n, int64_t step, struct err
 }
 
 int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struct net *n,
-                    const char *path, struct err *e)
+                    const char *path, const unsigned long long *from, struct err *e)
 {
     struct rec_traces *r = calloc(1, sizeof *r);
     if (!r) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
-    int rc = afile_open(&r->f, path, e);
+    int rc = from ? afile_reopen(&r->f, path, *from, e) : afile_open(&r->f, path, e);
     if (rc) {
         free(r);
         return rc;
@@ -107,6 +118,11 @@ int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struc
         if (n->spec->traces[j].interval_ms < iv) iv = n->spec->traces[j].interval_ms;
     r->every = (int64_t)(iv / n->dt_ms + 0.5);
     if (r->every < 1) r->every = 1;
+    *out_r = r;
+    out->on_step = traces_step;
+    out->self = r;
+    out->reads_state = 1;
+    if (from) return 0; /* the header and the rows up to the stop are in the file */
     fputs("t_ms", r->f.fp);
     for (int j = 0; j < n->spec->ntraces; j++) {
         const struct trace_spec *ts = &n->spec->traces[j];
@@ -120,11 +136,13 @@ int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struc
     }
     fputc('\n', r->f.fp);
     trace_row(r, n, n->step);
-    *out_r = r;
-    out->on_step = traces_step;
-    out->self = r;
-    out->reads_state = 1;
     return 0;
+}
+
+int rec_traces_mark(struct rec_traces *r, unsigned long long *bytes, struct err *e)
+{
+    *bytes = 0;
+    return r ? afile_sync(&r->f, bytes, e) : 0;
 }
 
 int rec_traces_close(struct rec_traces *r, int commit, struct err *e)

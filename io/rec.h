@@ -14,15 +14,20 @@ struct rec_spikes {
     int nrec;
 };
 
-/* csv_path / bin_path may be NULL. Records the populations the spec marks. */
+/* csv_path / bin_path may be NULL. Records the populations the spec marks. from: NULL, or
+ * where a stopped run's recorder stood (rec_spikes_mark), to go on with its files. */
 int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net *n,
-                    const char *csv_path, const char *bin_path, struct err *e);
+                    const char *csv_path, const char *bin_path, const struct spk_mark *from,
+                    struct err *e);
+int rec_spikes_mark(struct rec_spikes *r, struct spk_mark *m, struct err *e);
 int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e);
 
 struct rec_traces;
 /* One CSV for all traces of the spec: column t_ms, then POP[ID].VAR for each trace. */
+/* from: NULL, or the bytes a stopped run's traces file had (rec_traces_mark), to go on with it. */
 int rec_traces_open(struct rec_traces **r, struct recorder *out, const struct net *n,
-                    const char *path, struct err *e);
+                    const char *path, const unsigned long long *from, struct err *e);
+int rec_traces_mark(struct rec_traces *r, unsigned long long *bytes, struct err *e);
 int rec_traces_close(struct rec_traces *r, int commit, struct err *e);
 
 #endif

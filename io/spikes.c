@@ -98,12 +98,14 @@ struct spk_writer {
     struct outfile csv, bin;
 };
 
-static int out_open(struct outfile *o, const char *path, size_t stage_cap, struct err *e) {
+/* from: NULL for a new file, else the bytes to keep of the one a stopped writer left. */
+static int out_open(struct outfile *o, const char *path, size_t stage_cap,
+                    const unsigned long long *from, struct err *e) {
     o->vbuf = malloc(STDIO_BUF);
     o->stage = malloc(stage_cap);
     if (!o->vbuf || !o->stage) return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
     o->cap = stage_cap;
-    int rc = afile_open(&o->f, path, e);
+    int rc = from ? afile_reopen(&o->f, path, *from, e) : afile_open(&o->f, path, e);
     if (rc) return rc;
     o->open = 1;
     setvbuf(o->f.fp, o->vbuf, _IOFBF, STDIO_BUF);
@@ -182,8 +184,9 @@ static int write_bin_header(struct spk_writer *w, struct err *e) {
     return 0;
 }
 
-int spk_writer_open(struct spk_writer **wp, const char *csv_path, const char *bin_path,
-                    double dt_ms, const struct spk_pop *pops, int npops, struct err *e) {
+static int writer_open(struct spk_writer **wp, const char *csv_path, const char *bin_path,
+                       double dt_ms, const struct spk_pop *pops, int npops,
+                       const struct spk_mark *from, struct err *e) {
     *wp = NULL;
     if (!(dt_ms > 0) || !isfinite(dt_ms))
         return err_set(e, ERR_INPUT, "", 0, "", "spike writer: dt must be positive, got %g ms",
@@ -212,16 +215,23 @@ int spk_writer_open(struct spk_writer **wp, const char *csv_path, const char *bi
 
     /* a staging buffer always has room for one whole line or record */
     size_t stage = STAGE_BUF + TFMT_LEN + longest + 32;
+    if (from) {
+        w->nspikes = from->nspikes;
+        w->last_step = from->last_step;
+        w->last_pop = from->last_pop;
+    }
     if (csv_path) {
-        if ((rc = out_open(&w->csv, csv_path, stage, e))) goto fail;
-        if (fputs(CSV_HEADER "\n", w->csv.f.fp) == EOF) {
+        if ((rc = out_open(&w->csv, csv_path, stage, from ? &from->csv_bytes : NULL, e)))
+            goto fail;
+        if (!from && fputs(CSV_HEADER "\n", w->csv.f.fp) == EOF) {
             rc = err_set(e, ERR_IO, w->csv.f.tmp, 0, "", "write failed: %s", strerror(errno));
             goto fail;
         }
     }
     if (bin_path) {
-        if ((rc = out_open(&w->bin, bin_path, stage, e))) goto fail;
-        if ((rc = write_bin_header(w, e))) goto fail;
+        if ((rc = out_open(&w->bin, bin_path, stage, from ? &from->bin_bytes : NULL, e)))
+            goto fail;
+        if (!from && (rc = write_bin_header(w, e))) goto fail;
     }
     *wp = w;
     return 0;
@@ -229,6 +239,29 @@ nomem:
     rc = err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
 fail:
     writer_free(w);
+    return rc;
+}
+
+int spk_writer_open(struct spk_writer **w, const char *csv_path, const char *bin_path,
+                    double dt_ms, const struct spk_pop *pops, int npops, struct err *e) {
+    return writer_open(w, csv_path, bin_path, dt_ms, pops, npops, NULL, e);
+}
+
+int spk_writer_reopen(struct spk_writer **w, const char *csv_path, const char *bin_path,
+                      double dt_ms, const struct spk_pop *pops, int npops,
+                      const struct spk_mark *m, struct err *e) {
+    return writer_open(w, csv_path, bin_path, dt_ms, pops, npops, m, e);
+}
+
+int spk_writer_mark(struct spk_writer *w, struct spk_mark *m, struct err *e) {
+    memset(m, 0, sizeof *m);
+    int rc = 0;
+    if (w->csv.open && !(rc = out_flush(&w->csv, e))) rc = afile_sync(&w->csv.f, &m->csv_bytes, e);
+    if (!rc && w->bin.open && !(rc = out_flush(&w->bin, e)))
+        rc = afile_sync(&w->bin.f, &m->bin_bytes, e);
+    m->nspikes = w->nspikes;
+    m->last_step = w->last_step;
+    m->last_pop = w->last_pop;
     return rc;
 }
 

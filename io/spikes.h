@@ -23,6 +23,19 @@ int spk_writer_open(struct spk_writer **w, const char *csv_path, const char *bin
  * step, and within a step in ascending pop, so files are sorted by time, population, id. */
 int spk_writer_step(struct spk_writer *w, int64_t step, int pop, const uint32_t *ids, size_t n,
                     struct err *e);
+/* Where a writer stands: what a checkpoint keeps to go on writing later. */
+struct spk_mark {
+    unsigned long long csv_bytes, bin_bytes, nspikes;
+    long long last_step;
+    int last_pop;
+};
+/* Writes out what is buffered (both files stay open) and says where the writer stands. */
+int spk_writer_mark(struct spk_writer *w, struct spk_mark *m, struct err *e);
+/* As spk_writer_open, but goes on with the temporary files a stopped writer left at mark m
+ * (cut back to it); ERR_INPUT if they are missing or shorter. */
+int spk_writer_reopen(struct spk_writer **w, const char *csv_path, const char *bin_path,
+                      double dt_ms, const struct spk_pop *pops, int npops,
+                      const struct spk_mark *m, struct err *e);
 /* Finishes both files, renames them into place and frees the writer. */
 int spk_writer_commit(struct spk_writer *w, struct err *e);
 /* Removes the temporary files and frees the writer. NULL is fine. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <omp.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/cpus.h"
 #include "core/rng.h"
+#include "core/team.h"
 #include "io/afile.h"
 #include "io/cfg_learn.h"
 #include "learning/data_encode.h"
@@ -23,6 +26,7 @@ struct tthread {
     struct snn_work *w;
     struct snn_input in;
     struct enc_spikes es;
+    long switches; /* involuntary context switches inside mini-batches (core/team) */
 };
 
 struct train {
@@ -34,6 +38,7 @@ struct train {
     struct optim opt;
     struct data_set *train, *test;
     int nthreads, quiet;
+    struct team team; /* how many of the threads work on a busy machine (same bits) */
     const volatile sig_atomic_t *stop;
     void (*on_progress)(void *ctx, const struct train_progress *p);
     void *ctx;
@@ -288,8 +293,9 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
         return err_set(e, ERR_INPUT, config, 0, "data", "no samples to train or test on");
     int nth = o->threads > 0        ? o->threads
               : t->spec.threads > 0 ? t->spec.threads
-                                    : omp_get_max_threads();
+                                    : cpus_default_threads();
     t->nthreads = nth < 1 ? 1 : nth;
+    team_init(&t->team, t->nthreads, 0);
     struct train_mem m;
     estimate(t, &m);
     if (o->on_plan) o->on_plan(o->ctx, t, &m);
@@ -333,36 +339,50 @@ static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_
     const struct data_set *d = learn ? t->train : t->test;
     int fail = 0;
     struct err ferr = {0};
-#pragma omp parallel for schedule(dynamic, 1) num_threads(t->nthreads)
-    for (int c = 0; c < nc; c++) {
+    /* chunks go to whichever thread is free; how many work follows core/team */
+    const int m = t->team.m;
+#pragma omp parallel num_threads(m)
+    {
         struct tthread *th = &t->th[omp_get_thread_num()];
-        double *g = out ? t->cgrad + (size_t)c * nf : NULL;
-        if (g) memset(g, 0, sizeof(double) * nf);
-        uint32_t b0 = (uint32_t)((uint64_t)c * bs / nc),
-                 b1 = (uint32_t)((uint64_t)(c + 1) * bs / nc);
-        for (uint32_t b = b0; b < b1; b++) {
-            uint32_t i = idx[b];
-            struct err le = {0};
-            if (encode(t, th, d->x + (size_t)i * d->nin, key0 + i, &le) != 0) {
+        const long sw0 = m > 1 ? team_switches() : 0;
+#pragma omp for schedule(dynamic, 1)
+        for (int c = 0; c < nc; c++) {
+            double *g = out ? t->cgrad + (size_t)c * nf : NULL;
+            if (g) memset(g, 0, sizeof(double) * nf);
+            uint32_t b0 = (uint32_t)((uint64_t)c * bs / nc),
+                     b1 = (uint32_t)((uint64_t)(c + 1) * bs / nc);
+            for (uint32_t b = b0; b < b1; b++) {
+                uint32_t i = idx[b];
+                struct err le = {0};
+                if (encode(t, th, d->x + (size_t)i * d->nin, key0 + i, &le) != 0) {
 #pragma omp critical(train_fail)
-                if (!fail) fail = 1, ferr = le;
-                continue;
+                    if (!fail) fail = 1, ferr = le;
+                    continue;
+                }
+                struct snn_result r;
+                snn_forward(n, th->w, &th->in, d->y[i], &r);
+                if (g) snn_backward(n, th->w, &th->in, d->y[i], rule, 1.0 / bs, g);
+                t->s_loss[b] = r.loss;
+                t->s_ok[b] = r.pred == d->y[i];
+                for (int l = 0; l < n->nlayers; l++)
+                    t->s_spk[(size_t)b * SNN_MAX_LAYERS + l] = r.spikes[l];
             }
-            struct snn_result r;
-            snn_forward(n, th->w, &th->in, d->y[i], &r);
-            if (g) snn_backward(n, th->w, &th->in, d->y[i], rule, 1.0 / bs, g);
-            t->s_loss[b] = r.loss;
-            t->s_ok[b] = r.pred == d->y[i];
-            for (int l = 0; l < n->nlayers; l++)
-                t->s_spk[(size_t)b * SNN_MAX_LAYERS + l] = r.spikes[l];
         }
+        if (m > 1) th->switches += team_switches() - sw0;
+    }
+    if (t->nthreads > 1) {
+        long sw = 0;
+        for (int k = 0; k < m; k++) sw += t->th[k].switches;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        team_decide(&t->team, sw, ts.tv_sec + 1e-9 * ts.tv_nsec);
     }
     if (fail) {
         *e = ferr;
         return ERR_INPUT;
     }
     if (!out) return 0;
-#pragma omp parallel for schedule(static) num_threads(t->nthreads)
+#pragma omp parallel for schedule(static) num_threads(m)
     for (size_t k = 0; k < nf; k++) {
         double s = 0;
         for (int c = 0; c < nc; c++)
