@@ -18,7 +18,7 @@ int cli_check(int argc, char **argv)
 {
     struct cli_args a;
     int rc = cli_parse_args(argc, argv, &a, 0);
-    if (rc) return rc;
+    if (rc || a.help) return rc;
     struct err e = {0};
     struct net_spec s;
     char *resolved = NULL;

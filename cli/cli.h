@@ -21,9 +21,12 @@ struct cli_args {
     const char *sets[CLI_MAX_SETS];
     int nsets;
     int quiet;
+    int help; /* --help was given and the usage printed: exit 0 */
     char seed_set[64], threads_set[64];
 };
-/* Returns 0, or an exit status after printing the problem. allow_run: accept -o, --quiet. */
+/* Returns 0, or an exit status after printing the problem (an unknown option with the nearest
+ * known one, io/suggest.h). -h/--help prints the usage of run (allow_run) or check to stdout
+ * and returns 0 with help set. allow_run: accept -o, --quiet. */
 int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run);
 
 /* Refuses (ERR_INPUT) a network whose estimated memory exceeds this machine's. */

@@ -27,7 +27,7 @@ static const char usage[] =
     "  eval CONFIG --weights CHECKPOINT [--train] [--set PATH=VALUE]... [--threads N]\n"
     "        loss and accuracy of trained weights, one JSON line\n"
     "\n"
-    "  apical --help | --version\n"
+    "  apical --help | --version | COMMAND --help\n"
     "Exit status: 0 done, 1 failed while running, 2 bad input, 130/143 interrupted.\n"
     "Config reference: docs/config.md\n";
 

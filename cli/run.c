@@ -13,6 +13,7 @@
 #include "io/afile.h"
 #include "io/cfg.h"
 #include "io/rec.h"
+#include "io/suggest.h"
 #include "io/summary.h"
 #include "io/svg.h"
 
@@ -21,10 +22,52 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
-static int usage_error(const char *msg, const char *arg)
+static const char usage_run[] =
+    "usage: apical run CONFIG [--set PATH=VALUE]... [--seed N] [--threads N] [-o DIR] [--quiet]\n"
+    "  simulates the network of CONFIG and writes spikes, traces, config.cfg, raster.svg and,\n"
+    "  last, summary.json into DIR (default out/CONFIG-NAME; docs/formats.md).\n"
+    "  --set PATH=VALUE   change one setting of the config (docs/config.md, \"Overrides\")\n"
+    "  --seed N           the same as --set simulation.seed=N\n"
+    "  --threads N        the same as --set simulation.threads=N (0: all CPUs)\n"
+    "  -o, --out DIR      the output folder\n"
+    "  -q, --quiet        no progress or report lines on stderr\n"
+    "  -h, --help         this text\n"
+    "Exit status: 0 done, 1 failed while running, 2 bad input, 130/143 interrupted.\n";
+
+static const char usage_check[] =
+    "usage: apical check CONFIG [--set PATH=VALUE]... [--seed N] [--threads N]\n"
+    "  validates CONFIG without building the network, and prints the network it describes:\n"
+    "  populations, projections with their expected synapse counts, stimuli, a memory\n"
+    "  estimate and the config hash.\n"
+    "  --set PATH=VALUE   change one setting of the config (docs/config.md, \"Overrides\")\n"
+    "  --seed N           the same as --set simulation.seed=N\n"
+    "  --threads N        the same as --set simulation.threads=N\n"
+    "  -h, --help         this text\n"
+    "Exit status: 0 valid, 2 bad input.\n";
+
+static int usage_error(const char *msg, const char *arg, int allow_run)
 {
-    fprintf(stderr, "apical: %s%s%s\n(see apical --help)\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "apical: %s%s%s\n(see apical %s --help)\n", msg, arg ? ": " : "",
+            arg ? arg : "", allow_run ? "run" : "check");
     return 2;
+}
+
+/* "unknown option: --thread (did you mean --threads?)"; the nearest of run's or check's. */
+static int unknown_option(const char *s, int allow_run)
+{
+    static const char *const run_opts[] = {"--set", "--seed", "--threads", "--out", "--quiet",
+                                           "--help", NULL};
+    static const char *const check_opts[] = {"--set", "--seed", "--threads", "--help", NULL};
+    char name[64], msg[160];
+    /* "--threads=4": the name before '=' (the value goes in the next argument) */
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "="), s);
+    const char *near = suggest_nearest(name, allow_run ? run_opts : check_opts);
+    if (near && !strcmp(near, name))
+        snprintf(msg, sizeof msg, "%s (write %s VALUE: the value is the next argument)", s, name);
+    else
+        snprintf(msg, sizeof msg, "%s%s%s%s", s, near ? " (did you mean " : "", near ? near : "",
+                 near ? "?)" : "");
+    return usage_error("unknown option", msg, allow_run);
 }
 
 int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
@@ -33,24 +76,29 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            fputs(allow_run ? usage_run : usage_check, stdout);
+            a->help = 1;
+            return 0;
+        }
         if (!strcmp(s, "--set") || !strcmp(s, "--seed") || !strcmp(s, "--threads") ||
             (allow_run && (!strcmp(s, "-o") || !strcmp(s, "--out")))) {
-            if (!val) return usage_error("missing value after", s);
+            if (!val) return usage_error("missing value after", s, allow_run);
             i++;
-            if (a->nsets >= CLI_MAX_SETS - 2) return usage_error("too many --set", NULL);
+            if (a->nsets >= CLI_MAX_SETS - 2) return usage_error("too many --set", NULL, allow_run);
             char *end;
             if (!strcmp(s, "--set")) {
                 a->sets[a->nsets++] = val;
             } else if (!strcmp(s, "--seed")) {
                 errno = 0;
                 long long v = strtoll(val, &end, 10);
-                if (errno || *end || end == val || v < 0) return usage_error("--seed needs an integer >= 0", val);
+                if (errno || *end || end == val || v < 0) return usage_error("--seed needs an integer >= 0", val, allow_run);
                 snprintf(a->seed_set, sizeof a->seed_set, "simulation.seed=%lldL", v);
                 a->sets[a->nsets++] = a->seed_set;
             } else if (!strcmp(s, "--threads")) {
                 long v = strtol(val, &end, 10);
                 if (*end || end == val || v < 0 || v > 1024)
-                    return usage_error("--threads needs an integer in [0, 1024]", val);
+                    return usage_error("--threads needs an integer in [0, 1024]", val, allow_run);
                 snprintf(a->threads_set, sizeof a->threads_set, "simulation.threads=%ld", v);
                 a->sets[a->nsets++] = a->threads_set;
             } else {
@@ -59,14 +107,14 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
         } else if (allow_run && (!strcmp(s, "--quiet") || !strcmp(s, "-q"))) {
             a->quiet = 1;
         } else if (s[0] == '-' && s[1]) {
-            return usage_error("unknown option", s);
+            return unknown_option(s, allow_run);
         } else if (!a->config) {
             a->config = s;
         } else {
-            return usage_error("unexpected argument", s);
+            return usage_error("unexpected argument", s, allow_run);
         }
     }
-    if (!a->config) return usage_error("missing CONFIG", NULL);
+    if (!a->config) return usage_error("missing CONFIG", NULL, allow_run);
     return 0;
 }
 
@@ -218,7 +266,7 @@ int cli_run(int argc, char **argv)
 {
     struct cli_args a;
     int rc = cli_parse_args(argc, argv, &a, 1);
-    if (rc) return rc;
+    if (rc || a.help) return rc;
     double t_start = mono_s();
     struct err e = {0};
     struct net_spec spec;

@@ -17,6 +17,7 @@
 
 #include "io/cfg_int.h"
 #include "io/spikes.h"
+#include "io/suggest.h"
 #include "synapses/dist.h"
 #include "synapses/proj.h"
 
@@ -171,6 +172,34 @@ static int is_number(const config_setting_t *s)
     return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
 }
 
+/* The error for member m of the group at path, which is none of allowed (NULL-terminated):
+ * "WHAT: did you mean PATH.NEAREST? (allowed here: ...)", the nearest by io/suggest. */
+static int unknown_key(const struct cfg_ctx *c, const config_setting_t *m, const char *path,
+                       const char *what, const char *const *allowed)
+{
+    char p[PATH_LEN], near[PATH_LEN], known[512] = "", hint[PATH_LEN + 32] = "";
+    join(p, path, config_setting_name(m));
+    for (const char *const *a = allowed; *a; a++) {
+        strncat(known, *a, sizeof known - strlen(known) - 3);
+        if (a[1]) strncat(known, ", ", sizeof known - strlen(known) - 1);
+    }
+    const char *n = suggest_nearest(config_setting_name(m), allowed);
+    if (n) {
+        join(near, path, n);
+        snprintf(hint, sizeof hint, ": did you mean %s?", near);
+    }
+    return fail(c, m, p, "%s%s (allowed here: %s)", what, hint, known);
+}
+
+/* ": did you mean \"NEAREST\"?" for an unknown choice v, or "" (io/suggest). */
+static const char *choice_hint(const char *v, const char *const *choices, char *buf, size_t n)
+{
+    const char *near = suggest_nearest(v, choices);
+    if (!near) return "";
+    snprintf(buf, n, ": did you mean \"%.60s\"?", near);
+    return buf;
+}
+
 /* Every member of group g must be one of the NULL-terminated names in allowed. */
 static int only_keys(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                      const char *const *allowed)
@@ -180,15 +209,7 @@ static int only_keys(const struct cfg_ctx *c, const config_setting_t *g, const c
         const char *name = config_setting_name(m);
         int ok = 0;
         for (const char *const *a = allowed; *a && !ok; a++) ok = !strcmp(*a, name);
-        if (!ok) {
-            char p[PATH_LEN], known[256] = "";
-            join(p, path, name);
-            for (const char *const *a = allowed; *a; a++) {
-                strncat(known, *a, sizeof known - strlen(known) - 3);
-                if (a[1]) strncat(known, ", ", sizeof known - strlen(known) - 1);
-            }
-            return fail(c, m, p, "unknown setting (allowed here: %s)", known);
-        }
+        if (!ok) return unknown_key(c, m, path, "unknown setting", allowed);
     }
     return 0;
 }
@@ -466,7 +487,13 @@ static int load_param(const struct cfg_ctx *c, const config_setting_t *m, const 
                 *out = k;
                 return 0;
             }
-        return fail(c, m, p, "unknown choice \"%s\"", v);
+        char hint[80], known[256] = "";
+        for (int k = 0; np->choices[k]; k++) {
+            strncat(known, np->choices[k], sizeof known - strlen(known) - 3);
+            if (np->choices[k + 1]) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        }
+        return fail(c, m, p, "unknown choice \"%s\"%s (%s)", v,
+                    choice_hint(v, np->choices, hint, sizeof hint), known);
     }
     if (!is_number(m)) return fail(c, m, p, "must be a number (%s), not %s", np->unit, type_name(m));
     double v = config_setting_type(m) == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
@@ -663,12 +690,10 @@ static int load_compartments(const struct cfg_ctx *c, const config_setting_t *g,
             }
             int k = nrn_cparam_index(m, key);
             if (k < 0) {
-                char known[256] = "name, parent, init";
-                for (int q = 0; q < m->ncparams; q++) {
-                    strncat(known, ", ", sizeof known - strlen(known) - 1);
-                    strncat(known, m->cparams[q].name, sizeof known - strlen(known) - 1);
-                }
-                return fail(c, mm, p, "unknown compartment setting (allowed: %s)", known);
+                const char *allowed[NRN_MAX_CPARAMS + 4] = {"name", "parent", "init"};
+                for (int q = 0; q < m->ncparams && q < NRN_MAX_CPARAMS; q++)
+                    allowed[3 + q] = m->cparams[q].name;
+                return unknown_key(c, mm, cp, "unknown compartment setting", allowed);
             }
             if ((rc = load_param(c, mm, p, &m->cparams[k], &s->cparams[i][k]))) return rc;
         }
@@ -735,14 +760,16 @@ static int load_pop(const struct cfg_ctx *c, const config_setting_t *g, int idx,
     nrn_shape_point(&ps->shape);
     ps->model = nrn_find(model);
     if (!ps->model) {
-        char p[PATH_LEN], known[256] = "";
+        char p[PATH_LEN], known[256] = "", hint[80];
+        const char *names[33] = {0};
         join(p, path, "model");
         for (int i = 0; nrn_model(i); i++) {
             strncat(known, nrn_model(i)->name, sizeof known - strlen(known) - 3);
             if (nrn_model(i + 1)) strcat(known, ", ");
+            if (i < 32) names[i] = nrn_model(i)->name;
         }
-        return fail(c, config_setting_get_member(g, "model"), p, "unknown model \"%s\" (%s)",
-                    model, known);
+        return fail(c, config_setting_get_member(g, "model"), p, "unknown model \"%s\"%s (%s)",
+                    model, choice_hint(model, names, hint, sizeof hint), known);
     }
     c->size0[idx] = ps->size;
     if (ps->model->update && c->scale_n != 1) {
@@ -771,17 +798,20 @@ static int load_pop(const struct cfg_ctx *c, const config_setting_t *g, int idx,
             continue;
         int k = nrn_param_index(ps->model, key);
         if (k < 0) {
-            char known[512] = "";
-            for (int j = 0; j < ps->model->nparams; j++) {
-                strncat(known, ps->model->params[j].name, sizeof known - strlen(known) - 3);
-                strcat(known, ", ");
+            const char *allowed[NRN_MAX_PARAMS + 6] = {"name", "size", "model"};
+            int na = 3;
+            for (int j = 0; j < ps->model->nparams && j < NRN_MAX_PARAMS; j++)
+                allowed[na++] = ps->model->params[j].name;
+            if (!ps->model->update) {
+                allowed[na++] = "spike_times";
+                allowed[na++] = "spike_file";
+            } else {
+                allowed[na++] = "init";
+                if (ps->model->max_comps) allowed[na++] = "compartments";
             }
-            strncat(known, !ps->model->update   ? "spike_times, spike_file"
-                           : ps->model->max_comps ? "init, compartments"
-                                                  : "init",
-                    sizeof known - strlen(known) - 1);
-            return fail(c, m, p, "unknown setting for model %s (allowed: name, size, model, %s)",
-                        ps->model->name, known);
+            char what[64];
+            snprintf(what, sizeof what, "unknown setting for model %s", ps->model->name);
+            return unknown_key(c, m, path, what, allowed);
         }
         if ((rc = load_param(c, m, p, &ps->model->params[k], &ps->params[k]))) return rc;
     }
@@ -1239,10 +1269,12 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
         if (!strcmp(rule, rule_names[k])) pj->rule = k;
     char p[PATH_LEN];
     if (pj->rule < 0) {
+        char hint[80];
         join(p, path, "rule");
         return fail(c, config_setting_get_member(g, "rule"), p,
-                    "unknown rule \"%s\" (all_to_all, one_to_one, fixed_probability, "
-                    "fixed_indegree, fixed_outdegree, fixed_total_number, list)", rule);
+                    "unknown rule \"%s\"%s (all_to_all, one_to_one, fixed_probability, "
+                    "fixed_indegree, fixed_outdegree, fixed_total_number, list)", rule,
+                    choice_hint(rule, rule_names, hint, sizeof hint));
     }
     pj->autapses = 1;
     pj->multapses = 1;
@@ -1985,9 +2017,10 @@ int cfg_rd_choice(const struct cfg_ctx *c, const config_setting_t *g, const char
         strncat(known, choices[k], sizeof known - strlen(known) - 3);
         if (choices[k + 1]) strncat(known, ", ", sizeof known - strlen(known) - 1);
     }
-    char p[PATH_LEN];
+    char p[PATH_LEN], hint[80];
     join(p, path, key);
-    return fail(c, config_setting_get_member(g, key), p, "unknown choice \"%s\" (%s)", v, known);
+    return fail(c, config_setting_get_member(g, key), p, "unknown choice \"%s\"%s (%s)", v,
+                choice_hint(v, choices, hint, sizeof hint), known);
 }
 
 const char *cfg_rd_file(const struct cfg_ctx *c) { return c->file; }

@@ -1114,6 +1114,89 @@ static void test_commands(void) {
     EXPECT(harness_apical("run", out, sizeof out) == 2, "run without config", out);
     EXPECT(harness_apical("check", out, sizeof out) == 2, "check without config", out);
     EXPECT(!sanitizer_text(out), "commands", out);
+    /* every subcommand answers --help with its usage and status 0 */
+    static const char *const cmds[] = {"run", "check", "plot", "sweep", "train", "eval"};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "usage: apical %s", cmds[i]);
+        for (int h = 0; h < 2; h++) {
+            snprintf(cmd, sizeof cmd, "%s %s", cmds[i], h ? "-h" : "--help");
+            EXPECT(harness_apical(cmd, out, sizeof out) == 0, cmd, out);
+            EXPECT(strstr(out, want) != NULL, cmd, out);
+        }
+    }
+    /* with a config and other options too */
+    char hello[1024];
+    snprintf(hello, sizeof hello, "%s/configs/hello.cfg", harness_root());
+    snprintf(cmd, sizeof cmd, "run %s --seed 3 --help -o %s", hello, tmp_path("cli_help_out"));
+    EXPECT(harness_apical(cmd, out, sizeof out) == 0 && strstr(out, "usage: apical run"), cmd, out);
+    EXPECT(!exists(tmp_path("cli_help_out")), cmd, out);
+}
+
+static void test_suggestions(void) {
+    /* Truth: io/suggest's nearest name (tests/test_suggest.c) in the messages about unknown
+     * options and settings, with exit status 2 and, for settings, file, line and path. */
+    static char out[OUT_CAP];
+    char hello[1024], cmd[4096], line[1024];
+    snprintf(hello, sizeof hello, "%s/configs/hello.cfg", harness_root());
+    struct {
+        const char *args, *want;
+    } opts[] = {
+        {"run %s --thread 2", "apical: unknown option: --thread (did you mean --threads?)"},
+        {"check %s --thread 2", "apical: unknown option: --thread (did you mean --threads?)"},
+        {"run %s --quite", "apical: unknown option: --quite (did you mean --quiet?)"},
+        {"run %s --threads=2", "apical: unknown option: --threads=2 (write --threads VALUE"},
+        {"run %s --frobnicate", "apical: unknown option: --frobnicate"},
+        {"check %s --set simulation.sead=3",
+         "apical: --set simulation.sead=3: simulation.sead: unknown setting: did you mean "
+         "simulation.seed? (allowed here: dt, duration, seed, threads, poisson)"},
+        {"check %s --set simulaton.seed=3", "simulaton: unknown setting: did you mean simulation?"},
+        {"check %s --set populations.exc.sise=3",
+         "populations.exc.sise: unknown setting for model lif: did you mean populations.exc.size?"},
+        {"check %s --set populations.exc.Size=3", "did you mean populations.exc.size?"},
+        /* and for names that are values */
+        {"check %s --set populations.exc.model=lfi",
+         "populations.exc.model: unknown model \"lfi\": did you mean \"lif\"? ("},
+        {"check %s --set projections.ee.rule=fixed_indegre",
+         "unknown rule \"fixed_indegre\": did you mean \"fixed_indegree\"? ("},
+        {"check %s --set populations.exc.synapse=curent",
+         "populations.exc.synapse: unknown choice \"curent\": did you mean \"current\"? ("},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+        snprintf(cmd, sizeof cmd, opts[i].args, hello);
+        EXPECT(harness_apical(cmd, out, sizeof out) == 2, cmd, out);
+        error_line(out, line, sizeof line);
+        EXPECT(strstr(line, opts[i].want) != NULL, cmd, out);
+        EXPECT(strstr(cmd, "--frobnicate") == NULL || strstr(line, "did you mean") == NULL, cmd,
+               out);
+    }
+    /* in a file: its line, and the nearest key of that group (a compartment, the top level) */
+    const char *path = harness_write(
+        "cli_typo.cfg", "simulation = { dt = 0.1; };\n"
+                        "populations = (\n"
+                        "  { name = \"pyr\"; size = 10; model = \"mc_lif\";\n"
+                        "    compartments = ( { name = \"soma\"; },\n"
+                        "                     { name = \"dend\"; g_C = 10.0; } ); }\n"
+                        ");\n"
+                        "recrod = { spikes = \"all\"; };\n");
+    snprintf(cmd, sizeof cmd, "check %s", path);
+    EXPECT(harness_apical(cmd, out, sizeof out) == 2, "typo file", out);
+    error_line(out, line, sizeof line);
+    EXPECT(strstr(line, "cli_typo.cfg:7: recrod: unknown setting: did you mean record?"), "top",
+           out);
+    const char *path2 = harness_write(
+        "cli_typo2.cfg", "populations = (\n"
+                         "  { name = \"pyr\"; size = 10; model = \"mc_lif\";\n"
+                         "    compartments = ( { name = \"soma\"; },\n"
+                         "                     { name = \"dend\"; g_C = 10.0; } ); }\n"
+                         ");\n");
+    snprintf(cmd, sizeof cmd, "check %s", path2);
+    EXPECT(harness_apical(cmd, out, sizeof out) == 2, "typo compartment", out);
+    error_line(out, line, sizeof line);
+    EXPECT(strstr(line, "cli_typo2.cfg:4: populations.pyr.compartments.dend.g_C: unknown "
+                        "compartment setting: did you mean populations.pyr.compartments.dend.g_c?"),
+           "compartment", out);
+    EXPECT(!sanitizer_text(out), "suggestions", out);
 }
 
 static void test_set_origin(void) {
@@ -1190,7 +1273,8 @@ static int suite_cli(void) {
         !CU_add_test(s, "SIGTERM", test_sigterm) || !CU_add_test(s, "SIGINT", test_sigint) ||
         !CU_add_test(s, "non-finite state", test_nonfinite_state) ||
         !CU_add_test(s, "disk full", test_disk_full) ||
-        !CU_add_test(s, "commands", test_commands))
+        !CU_add_test(s, "commands", test_commands) ||
+        !CU_add_test(s, "did you mean", test_suggestions))
         return -1;
     return 0;
 }
