@@ -2,8 +2,8 @@
  * shuffled mini-batches, samples spread over OpenMP threads in fixed chunks whose gradients are
  * summed in a fixed order (the same bits for any thread count), the optimizer, learned
  * feedback, alignment with BPTT, NaN checks, and checkpoints (weights, optimizer state and the
- * history, written atomically with the epoch's outputs; resuming continues bit-identically). The per-epoch outputs are
- * learning/train_out's. */
+ * history, written atomically with the epoch's outputs; resuming continues bit-identically).
+ * The per-epoch outputs are learning/train_out's. */
 #ifndef APICAL_TRAIN_H
 #define APICAL_TRAIN_H
 

@@ -943,7 +943,8 @@ static void test_corrupt_checkpoints(void) {
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", xor_run());
     size_t n = 0;
     unsigned char *good = (unsigned char *)harness_slurp(ck, &n);
-    CU_ASSERT_FATAL(good != NULL && n > sizeof(struct ck_head_view) + 30 * sizeof(struct train_epoch));
+    CU_ASSERT_FATAL(good != NULL &&
+                    n > sizeof(struct ck_head_view) + 30 * sizeof(struct train_epoch));
     /* xor.cfg: Adam, 30 epochs of 4 mini-batches of 4 samples */
     struct {
         const char *name;
@@ -1097,8 +1098,8 @@ static void test_full_disk(void) {
         EXPECT(ck_same(ref, dir, 30), name, dir);
     }
     const char *dir = tmp_path("fsize_ck");
-    int rc = apical_limited(out, 120, 45, NULL, "train %s -o %s --quiet --set populations.hid.size=300",
-                            xcfg, dir);
+    int rc = apical_limited(out, 120, 45, NULL,
+                            "train %s -o %s --quiet --set populations.hid.size=300", xcfg, dir);
     check_failed_run(rc, out, dir, "File too large", 15, "checkpoint.bin outgrows 45 KiB");
     EXPECT(strstr(out, "checkpoint.bin.next"), "checkpoint first", out);
 
@@ -1149,6 +1150,7 @@ static void test_trainer_guards(void) {
                "1e8 neurons: the message", out);
         EXPECT(shown_mib(out) > 250 * 1024, "1e8 neurons: the estimate printed first", out);
         EXPECT(access(dir, F_OK) != 0, "1e8 neurons: nothing written", out);
+        EXPECT(!sanitizer_text(out), "1e8 neurons", out);
     } else {
         fprintf(stderr, "  %.0f GiB of memory: the 1e8-neuron refusal is not tested\n", phys / gib);
     }
@@ -1163,8 +1165,10 @@ static void test_trainer_guards(void) {
     int rc = apical_limited(out, 60, 0, NULL, "train %s -o %s --set simulation.duration=1e9",
                             xcfg, dir);
     const char *line = strstr(out, "apical: ");
-    EXPECT(rc == 2 && line && strstr(line, "simulation.duration: 1000000000 steps x 16 units of hid"),
+    EXPECT(rc == 2 && line &&
+               strstr(line, "simulation.duration: 1000000000 steps x 16 units of hid"),
            "1e9 steps: event counts", out);
+    EXPECT(!sanitizer_text(out), "1e9 steps", out);
 
     /* what a run says before and while it trains: the plan, then the first mini-batch */
     rc = apical(out, "train %s -o %s --epochs 2", xcfg, dir);
@@ -1188,8 +1192,13 @@ static void test_trainer_guards(void) {
     fprintf(stderr, "  1e5 hidden neurons: estimate %.1f MiB, peak resident %.1f MiB\n", est,
             peak);
     EXPECT(rc == 0, "1e5 neurons", out);
-    /* 20 MiB: the program, its libraries and stdio, which the estimate leaves out */
-    EXPECT(peak <= est + 20 && est <= 2 * peak, "estimate ~ peak", out);
+    /* 20 MiB: the program, its libraries and stdio, which the estimate leaves out; under
+     * AddressSanitizer also its shadow memory and redzones (measured: 164 against 179 MiB) */
+    double slack = 20;
+#ifdef __SANITIZE_ADDRESS__
+    slack += 0.5 * est;
+#endif
+    EXPECT(peak <= est + slack && est <= 2 * peak, "estimate ~ peak", out);
 }
 
 static void test_nonfinite(void) {
