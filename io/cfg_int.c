@@ -256,7 +256,9 @@ static int visit_int(struct walk *w, config_setting_t *s)
         w->rc = -1;
         return 0;
     }
-    if (!src->ok || src->next >= src->n) {
+    /* a file included twice is read twice: its literals pair up again from the start */
+    if (src->next >= src->n) src->next = 0;
+    if (!src->ok || src->n == 0) {
         src->ok = 0;
         return 0;
     }

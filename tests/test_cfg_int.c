@@ -3,11 +3,13 @@
  * setting's range, or beyond 64 bits, is refused naming file, line, setting and the value as
  * written, for configs, included files, training configs and --set alike. */
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/spec.h"
@@ -104,6 +106,32 @@ static void test_lexer(void)
     CU_ASSERT(config_lookup_int64(&back, "g.y.[1]", &v) && v == 4294967396LL);
     config_destroy(&back);
     free(out);
+    config_destroy(&c);
+}
+
+/* A file included twice is read twice; its literals pair with both copies. */
+static void test_included_twice(void)
+{
+    harness_write("int_twice_inc.cfg", "x = 4294967396; y = [1, 8589934593];\n");
+    harness_write("int_twice.cfg", "a = {\n@include \"int_twice_inc.cfg\"\n};\n"
+                                   "z = 12884901890;\n"
+                                   "b = {\n@include \"int_twice_inc.cfg\"\n};\n");
+    int here = open(".", O_RDONLY | O_DIRECTORY);
+    CU_ASSERT_FATAL(here >= 0 && chdir(harness_tmpdir()) == 0);
+    config_t c;
+    config_init(&c);
+    int ok = config_read_file(&c, "int_twice.cfg") == CONFIG_TRUE;
+    struct cfg_int_bad b = {0};
+    int rc = ok ? cfg_int_widen(config_root_setting(&c), NULL, &b) : -9;
+    CU_ASSERT(fchdir(here) == 0);
+    close(here);
+    CU_ASSERT_EQUAL(rc, 0);
+    long long v = 0;
+    CU_ASSERT(config_lookup_int64(&c, "a.x", &v) && v == 4294967396LL);
+    CU_ASSERT(config_lookup_int64(&c, "b.x", &v) && v == 4294967396LL);
+    CU_ASSERT(config_lookup_int64(&c, "a.y.[1]", &v) && v == 8589934593LL);
+    CU_ASSERT(config_lookup_int64(&c, "b.y.[1]", &v) && v == 8589934593LL);
+    CU_ASSERT(config_lookup_int64(&c, "z", &v) && v == 12884901890LL);
     config_destroy(&c);
 }
 
@@ -332,6 +360,7 @@ static int suite_cfg_int(void)
     CU_pSuite s = CU_add_suite("cfg_int", NULL, NULL);
     if (!s || !CU_add_test(s, "literals against libconfig", test_literals) ||
         !CU_add_test(s, "lexer: names, strings, comments, floats, arrays", test_lexer) ||
+        !CU_add_test(s, "a file included twice", test_included_twice) ||
         !CU_add_test(s, "config values", test_config_values) ||
         !CU_add_test(s, "--set values", test_set_values) ||
         !CU_add_test(s, "--set array element", test_set_array_element) ||
