@@ -22,6 +22,8 @@ struct cli_args {
     int nsets;
     int quiet;
     int help; /* --help was given and the usage printed: exit 0 */
+    const char *resume;   /* run --resume DIR: go on from DIR's checkpoint */
+    double ckpt_every_ms; /* run --checkpoint-every MS (0: only on SIGTERM) */
     char seed_set[64], threads_set[64];
 };
 /* Returns 0, or an exit status after printing the problem (an unknown option with the nearest

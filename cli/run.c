@@ -1,5 +1,6 @@
 /* cli/run: `apical run`: load, estimate, build, simulate, write outputs, report. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/net.h"
+#include "cli/run_ckpt.h"
 #include "io/afile.h"
 #include "io/cfg.h"
 #include "io/rec.h"
@@ -24,6 +26,8 @@ static void on_signal(int sig) { stop_signal = sig; }
 
 static const char usage_run[] =
     "usage: apical run CONFIG [--set PATH=VALUE]... [--seed N] [--threads N] [-o DIR] [--quiet]\n"
+    "                  [--checkpoint-every MS]\n"
+    "       apical run --resume DIR [CONFIG] [--threads N] [--quiet]\n"
     "  simulates the network of CONFIG and writes spikes, traces, config.cfg, raster.svg and,\n"
     "  last, summary.json into DIR (default out/CONFIG-NAME; docs/formats.md).\n"
     "  --set PATH=VALUE   change one setting of the config (docs/config.md, \"Overrides\")\n"
@@ -31,6 +35,10 @@ static const char usage_run[] =
     "  --threads N        the same as --set simulation.threads=N (0: all CPUs)\n"
     "  -o, --out DIR      the output folder\n"
     "  -q, --quiet        no progress or report lines on stderr\n"
+    "  --checkpoint-every MS  write DIR/run.tmp/checkpoint.bin every MS of simulated time\n"
+    "                     (SIGTERM always writes one before exiting 143)\n"
+    "  --resume DIR       go on from DIR's checkpoint, to the outputs an uninterrupted run\n"
+    "                     writes (any --threads; the config is the one the run started with)\n"
     "  -h, --help         this text\n"
     "Exit status: 0 done, 1 failed while running, 2 bad input, 130/143 interrupted.\n";
 
@@ -55,8 +63,9 @@ static int usage_error(const char *msg, const char *arg, int allow_run)
 /* "unknown option: --thread (did you mean --threads?)"; the nearest of run's or check's. */
 static int unknown_option(const char *s, int allow_run)
 {
-    static const char *const run_opts[] = {"--set", "--seed", "--threads", "--out", "--quiet",
-                                           "--help", NULL};
+    static const char *const run_opts[] = {"--set",    "--seed",   "--threads",
+                                           "--out",    "--quiet",  "--help",
+                                           "--resume", "--checkpoint-every", NULL};
     static const char *const check_opts[] = {"--set", "--seed", "--threads", "--help", NULL};
     char name[64], msg[160];
     /* "--threads=4": the name before '=' (the value goes in the next argument) */
@@ -106,6 +115,16 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
             }
         } else if (allow_run && (!strcmp(s, "--quiet") || !strcmp(s, "-q"))) {
             a->quiet = 1;
+        } else if (allow_run && !strcmp(s, "--resume")) {
+            if (!val) return usage_error("missing value after", s, allow_run);
+            a->resume = argv[++i];
+        } else if (allow_run && !strcmp(s, "--checkpoint-every")) {
+            char *end;
+            double v = val ? strtod(val, &end) : 0;
+            if (!val || *end || end == val || !(v > 0) || !isfinite(v))
+                return usage_error("--checkpoint-every needs a time in ms > 0", val, allow_run);
+            a->ckpt_every_ms = v;
+            i++;
         } else if (s[0] == '-' && s[1]) {
             return unknown_option(s, allow_run);
         } else if (!a->config) {
@@ -114,7 +133,13 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
             return usage_error("unexpected argument", s, allow_run);
         }
     }
-    if (!a->config) return usage_error("missing CONFIG", NULL, allow_run);
+    if (a->resume && a->nsets > (a->threads_set[0] ? 1 : 0))
+        return usage_error("--resume goes on with the run's own settings: only --threads may "
+                           "change", NULL, allow_run);
+    if (a->resume && a->out_dir && strcmp(a->out_dir, a->resume))
+        return usage_error("--resume DIR writes into DIR: -o must be the same or left out", NULL,
+                           allow_run);
+    if (!a->config && !a->resume) return usage_error("missing CONFIG", NULL, allow_run);
     return 0;
 }
 
@@ -275,12 +300,29 @@ int cli_run(int argc, char **argv)
     struct rec_traces *rt = NULL;
     struct afile_stage stage = {0};
     char *resolved = NULL;
-    if ((rc = cfg_load(a.config, a.sets, a.nsets, &spec, &resolved, &e))) return cli_report(&e);
-    char out[900];
-    if (a.out_dir)
+    /* a resumed run reads the resolved config its start left in the staging folder (unless one
+     * is given: the checkpoint then refuses it if it is another) */
+    char out[900], config_buf[1100], p_path[1100];
+    const char *config = a.config;
+    int has_ckpt = 0; /* a checkpoint is in the staging folder: a failure keeps the folder */
+    if (a.resume) {
+        snprintf(out, sizeof out, "%s", a.resume);
+        snprintf(config_buf, sizeof config_buf, "%s/%s/config.cfg", out, AFILE_STAGE);
+        if (!config) config = config_buf;
+    }
+    memset(&spec, 0, sizeof spec);
+    if ((rc = cfg_load(config, a.sets, a.nsets, &spec, &resolved, &e))) {
+        if (a.resume && config == config_buf && access(config_buf, F_OK) != 0)
+            err_set(&e, ERR_INPUT, out, 0, "--resume",
+                    "no stopped run to resume in %s (no %s/config.cfg)", out, AFILE_STAGE);
+        return cli_report(&e);
+    }
+    if (a.resume)
+        ;
+    else if (a.out_dir)
         snprintf(out, sizeof out, "%s", a.out_dir);
     else
-        default_out(out, sizeof out, a.config);
+        default_out(out, sizeof out, config);
     /* Every output is written into the staging folder out/run.tmp and published at the end, in
      * the order of `outputs`, summary.json last; a failed run publishes nothing. */
     char p_csv[1100], p_bin[1100], p_traces[1100], p_sum[1100], p_svg[1100], p_cfg[1100],
@@ -292,9 +334,14 @@ int cli_run(int argc, char **argv)
     }
     print_estimate(&spec, a.quiet);
     if (cli_check_memory(&spec, &e) || afile_mkdirs(out, &e)) goto fail_spec;
-    /* a summary left from an earlier run must not pass for this one's */
-    unlink(p_old_sum);
-    if (afile_stage_open(&stage, out, &e)) goto fail_spec;
+    if (a.resume) {
+        if (afile_stage_reopen(&stage, out, &e)) goto fail_spec;
+        has_ckpt = 1; /* the stopped run's folder is not this run's to remove */
+    } else {
+        /* a summary left from an earlier run must not pass for this one's */
+        unlink(p_old_sum);
+        if (afile_stage_open(&stage, out, &e)) goto fail_spec;
+    }
     afile_stage_path(&stage, "spikes.csv", p_csv, sizeof p_csv);
     afile_stage_path(&stage, "spikes.bin", p_bin, sizeof p_bin);
     afile_stage_path(&stage, "traces.csv", p_traces, sizeof p_traces);
@@ -302,6 +349,20 @@ int cli_run(int argc, char **argv)
     afile_stage_path(&stage, "raster.svg", p_svg, sizeof p_svg);
     afile_stage_path(&stage, "traces.svg", p_tsvg, sizeof p_tsvg);
     afile_stage_path(&stage, "config.cfg", p_cfg, sizeof p_cfg);
+    char p_ck[1100];
+    afile_stage_path(&stage, RUN_CKPT_NAME, p_ck, sizeof p_ck);
+    afile_stage_path(&stage, "config.path", p_path, sizeof p_path);
+    /* the resolved config and its name go in first: a resumed run starts from them */
+    if (a.resume) {
+        FILE *f = !a.config ? fopen(p_path, "r") : NULL;
+        if (f && fgets(config_buf, sizeof config_buf, f)) {
+            config_buf[strcspn(config_buf, "\n")] = 0;
+            config = config_buf; /* the summary names the config the run started from */
+        }
+        if (f) fclose(f);
+    } else if (write_text(p_cfg, resolved, &e) || afile_write_text(p_path, config, &e)) {
+        goto fail_spec;
+    }
     /* from here on a signal ends the run at the next step with what was recorded */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -315,20 +376,35 @@ int cli_run(int argc, char **argv)
                 (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0, net.build_s,
                 net.nthreads);
 
-    struct recorder recs[3];
+    struct run_ckpt_pos pos = {0};
+    if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
+    struct recorder recs[4];
     int nrecs = 0;
     struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
     int any_spikes = 0;
     for (int i = 0; i < spec.npops; i++) any_spikes |= spec.record_spikes[i];
     int want_bin = spec.spikes_bin || (spec.raster && !spec.spikes_csv);
-    if (any_spikes && (spec.spikes_csv || want_bin)) {
+    int spk_rec = any_spikes && (spec.spikes_csv || want_bin);
+    if (a.resume && (pos.spikes != spk_rec || pos.traces != (spec.ntraces > 0))) {
+        err_set(&e, ERR_INPUT, p_ck, 0, "record", "checkpoint of a run that recorded otherwise");
+        goto fail_net;
+    }
+    if (spk_rec) {
         if (rec_spikes_open(&rs, &recs[nrecs], &net, spec.spikes_csv ? p_csv : NULL,
-                            want_bin ? p_bin : NULL, NULL, &e))
+                            want_bin ? p_bin : NULL, a.resume ? &pos.spk : NULL, &e))
             goto fail_net;
         nrecs++;
     }
     if (spec.ntraces) {
-        if (rec_traces_open(&rt, &recs[nrecs], &net, p_traces, NULL, &e)) goto fail_rec;
+        if (rec_traces_open(&rt, &recs[nrecs], &net, p_traces,
+                            a.resume ? &pos.traces_bytes : NULL, &e))
+            goto fail_rec;
+        nrecs++;
+    }
+    struct run_ckpt_timer timer;
+    if (a.ckpt_every_ms > 0) {
+        run_ckpt_timer(&timer, &recs[nrecs], (int64_t)floor(a.ckpt_every_ms / net.dt_ms + 0.5),
+                       &stop_signal);
         nrecs++;
     }
     if (!a.quiet) {
@@ -339,7 +415,29 @@ int cli_run(int argc, char **argv)
     }
 
     struct err run_err = {0};
-    int run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
+    int run_rc;
+    /* a pause of the timer or SIGTERM: a checkpoint between two steps; the timer's goes on */
+    for (;;) {
+        run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
+        int sig = stop_signal;
+        if (run_rc != ERR_INTERRUPTED || (sig != RUN_CKPT_PAUSE && sig != SIGTERM)) break;
+        if (run_ckpt_save(&net, &rs, rt, p_ck, &e)) goto fail_net;
+        has_ckpt = 1;
+        if (sig == SIGTERM || stop_signal == SIGTERM) {
+            rec_spikes_detach(&rs);
+            rec_traces_detach(rt);
+            if (!a.quiet) progress_line(&prog, &net, net.step, 1);
+            fprintf(stderr,
+                    "apical: stopped by SIGTERM at t = %g ms; checkpoint %s; go on with "
+                    "apical run --resume %s\n",
+                    net.step * net.dt_ms, p_ck, out);
+            net_free(&net);
+            spec_free(&spec);
+            free(resolved);
+            return 143;
+        }
+        __atomic_compare_exchange_n(&stop_signal, &sig, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (!a.quiet) progress_line(&prog, &net, net.step, 1);
@@ -355,14 +453,13 @@ int cli_run(int argc, char **argv)
         e = run_err;
         goto fail_net;
     }
-    if (write_text(p_cfg, resolved, &e)) goto fail_net;
     if (spec.raster && any_spikes &&
-        draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, a.config, &e))
+        draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, config, &e))
         goto fail_net;
-    if (spec.ntraces && draw_traces(p_traces, p_tsvg, a.config, &e)) goto fail_net;
+    if (spec.ntraces && draw_traces(p_traces, p_tsvg, config, &e)) goto fail_net;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    struct summary_info si = {.config_path = a.config,
+    struct summary_info si = {.config_path = config,
                               .peak_rss_kb = ru.ru_maxrss};
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "raster.svg",
@@ -394,9 +491,22 @@ int cli_run(int argc, char **argv)
     return 0;
 
 fail_rec:
-    rec_spikes_close(&rs, 0, NULL);
+    if (has_ckpt)
+        rec_spikes_detach(&rs);
+    else
+        rec_spikes_close(&rs, 0, NULL);
 fail_net:
-    rec_traces_close(rt, 0, NULL);
+    if (has_ckpt) {
+        /* the last checkpoint and the files it counts stay, to resume from */
+        rec_spikes_detach(&rs);
+        rec_traces_detach(rt);
+        size_t m = strlen(e.msg);
+        snprintf(e.msg + m, sizeof e.msg - m, "; the stopped run stays in %.300s/%s",
+                 out, AFILE_STAGE);
+        stage.open = 0;
+    } else {
+        rec_traces_close(rt, 0, NULL);
+    }
 fail_spec:
     if (stage.open) {
         afile_stage_abort(&stage);

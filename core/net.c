@@ -735,8 +735,8 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
         *e = rec_err;
         return rc;
     }
+    n->interrupted = n->step < n->nsteps;
     if (n->step < n->nsteps) {
-        n->interrupted = 1;
         return err_set(e, ERR_INTERRUPTED, NULL, 0, NULL, "interrupted at t = %g ms",
                        n->step * n->dt_ms);
     }

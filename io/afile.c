@@ -51,6 +51,12 @@ int afile_sync(struct afile *f, unsigned long long *size, struct err *e)
     return 0;
 }
 
+void afile_detach(struct afile *f)
+{
+    if (f->fp) fclose(f->fp);
+    f->fp = NULL;
+}
+
 int afile_commit(struct afile *f, struct err *e)
 {
     if (!f->fp) return err_set(e, ERR_IO, f->path, 0, "", "file was not open");

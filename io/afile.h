@@ -22,6 +22,8 @@ int afile_reopen(struct afile *f, const char *path, unsigned long long size, str
 int afile_sync(struct afile *f, unsigned long long *size, struct err *e);
 /* Flushes, fsyncs and renames into place; closes in every case. */
 int afile_commit(struct afile *f, struct err *e);
+/* Closes and keeps the temporary file as it is (a run stopped to be resumed). */
+void afile_detach(struct afile *f);
 /* Closes and removes the temporary file. Safe on a file never opened. */
 void afile_abort(struct afile *f);
 

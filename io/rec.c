@@ -58,6 +58,12 @@ int rec_spikes_mark(struct rec_spikes *r, struct spk_mark *m, struct err *e)
     return spk_writer_mark(r->w, m, e);
 }
 
+void rec_spikes_detach(struct rec_spikes *r)
+{
+    spk_writer_detach(r->w);
+    r->w = NULL;
+}
+
 int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e)
 {
     int rc = 0;
@@ -137,6 +143,13 @@ int rec_traces_open(struct rec_traces **out_r, struct recorder *out, const struc
     fputc('\n', r->f.fp);
     trace_row(r, n, n->step);
     return 0;
+}
+
+void rec_traces_detach(struct rec_traces *r)
+{
+    if (!r) return;
+    afile_detach(&r->f);
+    free(r);
 }
 
 int rec_traces_mark(struct rec_traces *r, unsigned long long *bytes, struct err *e)

@@ -20,6 +20,8 @@ int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net
                     const char *csv_path, const char *bin_path, const struct spk_mark *from,
                     struct err *e);
 int rec_spikes_mark(struct rec_spikes *r, struct spk_mark *m, struct err *e);
+/* Closes the recorder, keeping its files as they are (a stopped run, after a mark). */
+void rec_spikes_detach(struct rec_spikes *r);
 int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e);
 
 struct rec_traces;
@@ -28,6 +30,7 @@ struct rec_traces;
 int rec_traces_open(struct rec_traces **r, struct recorder *out, const struct net *n,
                     const char *path, const unsigned long long *from, struct err *e);
 int rec_traces_mark(struct rec_traces *r, unsigned long long *bytes, struct err *e);
+void rec_traces_detach(struct rec_traces *r);
 int rec_traces_close(struct rec_traces *r, int commit, struct err *e);
 
 #endif

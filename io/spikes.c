@@ -365,6 +365,14 @@ int spk_writer_commit(struct spk_writer *w, struct err *e) {
     return rc;
 }
 
+void spk_writer_detach(struct spk_writer *w) {
+    if (!w) return;
+    if (w->csv.open) afile_detach(&w->csv.f);
+    if (w->bin.open) afile_detach(&w->bin.f);
+    w->csv.open = w->bin.open = 0;
+    writer_free(w);
+}
+
 void spk_writer_abort(struct spk_writer *w) {
     if (w) writer_free(w);
 }

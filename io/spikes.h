@@ -38,6 +38,9 @@ int spk_writer_reopen(struct spk_writer **w, const char *csv_path, const char *b
                       const struct spk_mark *m, struct err *e);
 /* Finishes both files, renames them into place and frees the writer. */
 int spk_writer_commit(struct spk_writer *w, struct err *e);
+/* Closes the temporary files as they are (after spk_writer_mark: a stopped run) and frees the
+ * writer. NULL is fine. */
+void spk_writer_detach(struct spk_writer *w);
 /* Removes the temporary files and frees the writer. NULL is fine. */
 void spk_writer_abort(struct spk_writer *w);
 

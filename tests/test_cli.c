@@ -893,9 +893,25 @@ static void check_interrupted(int sig, int want_status) {
 }
 
 static void test_sigterm(void) {
-    /* Truth: the documented exit status 143 for SIGTERM; partial results are kept, marked
-     * interrupted, and the spike file agrees with the summary up to the interruption. */
-    check_interrupted(SIGTERM, 143);
+    /* Truth: the documented exit status 143 for SIGTERM (Slurm's pre-emption), after a
+     * checkpoint: the stopped run stays in run.tmp with it, nothing is published, and the message
+     * says how to go on (tests/test_run_ckpt.c resumes such runs to the uninterrupted files). */
+    const char *cfg = harness_write("cli_long.cfg", LONG_RUN);
+    char dir[1024], log[1100], p[2048];
+    snprintf(dir, sizeof dir, "%s", tmp_path("out_signal_15"));
+    snprintf(log, sizeof log, "%s.log", dir);
+    int st = run_and_signal(cfg, dir, log, SIGTERM);
+    char *text = harness_slurp(log, NULL);
+    const char *out = text ? text : "(no log)";
+    EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 143, "SIGTERM", out);
+    EXPECT(!sanitizer_text(out), "SIGTERM", out);
+    EXPECT(strstr(out, "apical run --resume") != NULL, "SIGTERM", out);
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/run.tmp/checkpoint.bin", dir);
+    EXPECT(stat(p, &sb) == 0 && sb.st_size > 0, "SIGTERM", out);
+    snprintf(p, sizeof p, "%s/summary.json", dir);
+    EXPECT(stat(p, &sb) != 0, "SIGTERM", out);
+    free(text);
 }
 
 static void test_sigint(void) {
