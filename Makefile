@@ -132,7 +132,7 @@ fuzz-replay: fuzz-build
 	$(Q)FUZZ_BUILD=$(FUZZ_BUILD) sh fuzz/run.sh --replay $(FUZZ_TARGETS)
 
 fuzz-build: fuzz-deps
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) $(FUZZ_BIN)
 
 fuzz-deps:
 	$(Q)sh fuzz/deps.sh

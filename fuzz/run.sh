@@ -9,6 +9,8 @@
 # Exits 1 if any target had one.
 set -u
 B=${FUZZ_BUILD:-build-fuzz}
+# absolute: a loader may exit while it is in another folder (io/cfg reads from the config's)
+case $B in /*) ;; *) B=$PWD/$B ;; esac
 S=${FUZZ_SECONDS:-60}
 replay=0
 [ "${1:-}" = --replay ] && { replay=1; shift; }
@@ -29,7 +31,7 @@ for t in "$@"; do
   [ -x "$bin" ] || { echo "fuzz $t: no $bin (make fuzz-build)" >&2; failed="$failed $t"; continue; }
   for f in fuzz/crashes/$t-*; do
     [ -f "$f" ] || continue
-    if "$bin" -timeout=10 -rss_limit_mb=2048 "$f" >"$B/replay.log" 2>&1; then
+    if "$bin" -timeout=10 -rss_limit_mb=2048 "$PWD/$f" >"$B/replay.log" 2>&1; then
       [ $replay = 1 ] && echo "fuzz $t: fixed        $f"
     else
       echo "fuzz $t: still fails  $f: $(grep -a -m1 -E 'ERROR|runtime error' "$B/replay.log")"
@@ -39,9 +41,9 @@ for t in "$@"; do
   [ $replay = 1 ] && continue
   log=$B/fuzz-$t.log
   mkdir -p "$B/corpus/$t"
-  "$bin" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 -dict="fuzz/$t.dict" \
+  "$bin" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 -dict="$PWD/fuzz/$t.dict" \
     -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$B/findings/$t-" \
-    "$B/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1
+    "$B/corpus/$t" "$PWD/fuzz/corpus/$t" >"$log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*/\1/p')

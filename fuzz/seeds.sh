@@ -1,14 +1,16 @@
 #!/bin/sh
 # Regenerates the seed corpora fuzz/corpus/NAME/ from configs/ and from small outputs of apical
-# itself (spike and trace files of a short run, XOR checkpoints, sweep folders), and writes
-# small IDX files. Run from the tree's root with a built apical:  sh fuzz/seeds.sh [APICAL]
+# itself (spike and trace files of a short run, XOR checkpoints, sweep folders, run
+# checkpoints), and writes small IDX files. Run from the tree's root with a built apical and
+# `make fuzz-build` done (fuzz_netckpt writes its own seeds):
+#   sh fuzz/seeds.sh [APICAL]          (FUZZ_BUILD: the fuzz build's folder, build-fuzz)
 # The seeds are committed; rerun this when a format changes.
 set -eu
 APICAL=${1:-./apical}
 C=fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-rm -rf $C && mkdir -p $C/cfg $C/cfg_learn $C/spikes $C/trace $C/plot $C/idx $C/ckpt $C/sweep
+rm -rf $C && mkdir -p $C/cfg $C/cfg_learn $C/spikes $C/trace $C/plot $C/idx $C/ckpt $C/netckpt $C/sweep
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
@@ -59,6 +61,9 @@ cp $T/ck/checkpoint.bin $C/ckpt/xor-adam-1.bin
 "$APICAL" train configs/xor.cfg --quiet --epochs 1 --threads 1 -o $T/ck2 \
   --set 'learning.optimizer.type="sgd"' >/dev/null
 cp $T/ck2/checkpoint.bin $C/ckpt/xor-sgd-1.bin
+
+# run checkpoints of fuzz_netckpt's network: before the first step, mid-run, at the end
+FUZZ_NETCKPT_SEEDS=$C/netckpt "${FUZZ_BUILD:-build-fuzz}/fuzz_netckpt" >/dev/null 2>&1
 
 # sweep folders packed as fuzz/fuzz_sweep.c reads them: sweep.json, then "@@ P NAME" parts
 pack() { # OUT FILE
