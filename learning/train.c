@@ -295,7 +295,7 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
               : t->spec.threads > 0 ? t->spec.threads
                                     : cpus_default_threads();
     t->nthreads = nth < 1 ? 1 : nth;
-    team_init(&t->team, t->nthreads, 0);
+    team_init(&t->team, t->nthreads, o->team_test);
     struct train_mem m;
     estimate(t, &m);
     if (o->on_plan) o->on_plan(o->ctx, t, &m);

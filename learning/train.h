@@ -61,6 +61,7 @@ struct train_opts {
     void (*on_plan)(void *ctx, const struct train *t, const struct train_mem *m);
     void (*on_progress)(void *ctx, const struct train_progress *p);
     void *ctx;
+    uint64_t team_test; /* tests: non-zero seeds random changes of the working-thread count */
 };
 
 /* Loads the config (io/cfg_learn), the data and the network; refuses (ERR_INPUT, naming the

@@ -581,6 +581,19 @@ static void test_threads(void) {
         EXPECT(ck_same(dirs[1], dirs[k], 2), "checkpoint 1 thread = k threads", dirs[k]);
         EXPECT(csv_read(dirs[k], &b) && csv_same(&a, &b), "csv 1 thread = k threads", dirs[k]);
     }
+    /* 4 threads of which a random number works on each mini-batch (core/team on a busy
+     * machine): the same bits */
+    {
+        const char *sets[] = {"data.train=2000", "learning.epochs=2"};
+        struct train_opts o = {.threads = 4, .quiet = 1, .team_test = 0x9e3779b97f4a7c15ULL};
+        struct train *t = NULL;
+        struct err e = {0};
+        const char *dir = tmp_path("thr_team");
+        EXPECT(train_open(&t, cfg, sets, 2, &o, &e) == 0, "team: open", e.msg);
+        EXPECT(t && train_run(t, dir, 0, &e) == 0, "team: run", e.msg);
+        train_close(t);
+        EXPECT(ck_same(dirs[1], dir, 2), "checkpoint 1 thread = a changing team", dir);
+    }
     const char *other = tmp_path("thr_seed2");
     int rc = apical(out, "train %s -o %s %s --threads 2 --seed 2", cfg, other, common);
     EXPECT(rc == 0, "seed 2", out);
