@@ -119,7 +119,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fopenmp -Wall -Wextra -Werror -MMD -MP -I. \
-                -fno-trapping-math -ffp-contract=off -Wno-pass-failed $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                -fno-trapping-math -ffp-contract=off -Wno-pass-failed \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -DFUZZ_ROOT='"$(CURDIR)"' '-Dtarget_clones(...)='
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

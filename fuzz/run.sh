@@ -48,10 +48,11 @@ for t in "$@"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   if [ $rc = 0 ]; then
-    echo "fuzz $t: ${runs:-?} runs in $S s, coverage ${cov:-?} edges, corpus $(ls "$B/corpus/$t" | wc -l) inputs: ok"
+    kept=$(ls "$B/corpus/$t" | wc -l)
+    echo "fuzz $t: ${runs:-?} runs in $S s, coverage ${cov:-?} edges, corpus $kept inputs: ok"
   else
     echo "fuzz $t: FINDING after ${runs:-?} runs (log $log):"
-    grep -a -E 'ERROR:|SUMMARY:|runtime error|^    #[0-9] |artifact_prefix|Test unit written' "$log" | head -20
+    grep -a -E 'ERROR:|SUMMARY:|runtime error|^    #[0-9] |Test unit written' "$log" | head -20
     failed="$failed $t"
   fi
 done

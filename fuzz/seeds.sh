@@ -10,7 +10,8 @@ APICAL=${1:-./apical}
 C=fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-rm -rf $C && mkdir -p $C/cfg $C/cfg_learn $C/spikes $C/trace $C/plot $C/idx $C/ckpt $C/netckpt $C/sweep
+rm -rf $C
+for d in cfg cfg_learn spikes trace plot idx ckpt netckpt sweep; do mkdir -p $C/$d; done
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
@@ -76,7 +77,8 @@ pack() { # OUT FILE
   done
   return 0
 }
-short='--set simulation.duration=20.0 --set populations.exc.size=10 --set projections.ee.k=2 --quiet'
+short='--set simulation.duration=20.0 --set populations.exc.size=10 --quiet'
+short="$short --set projections.ee.k=2"
 "$APICAL" sweep configs/hello.cfg $short -o $T/s1 --grid simulation.seed=1,2 >/dev/null 2>&1
 pack $T/s1 > $C/sweep/line.txt
 "$APICAL" sweep configs/hello.cfg $short -o $T/s2 --grid simulation.seed=1,2 \
@@ -89,6 +91,7 @@ pack $T/s3 > $C/sweep/samples.txt
   --zip stimuli.drive_inh.amplitude=100.0,200.0 >/dev/null 2>&1
 pack $T/s4 > $C/sweep/zip.txt
 { cat $T/s1/sweep.json; printf '@@ 0 failed\n{"exit_status": 2, "stderr_tail": "apical: x\\n"}\n'
-  printf '@@ 1 done\n{}\n@@ 1 summary\n'; cat $T/s1/points/00001/summary.json; } > $C/sweep/failed.txt
+  printf '@@ 1 done\n{}\n@@ 1 summary\n'; cat $T/s1/points/00001/summary.json
+} > $C/sweep/failed.txt
 ls -l $C/* | awk '$5 > 8192 { print "seeds: large seed " $NF ": " $5 " bytes" }'
 echo "seeds: $(ls $C/*/* | wc -l) files in $C"
