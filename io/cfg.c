@@ -1662,6 +1662,11 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
     size_t vlen = strlen(eq + 1) + 32;
     char *text = malloc(vlen);
     if (!text) return err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
+    if (strstr(eq + 1, "@include")) {
+        free(text);
+        config_destroy(&tmp);
+        return err_set(e, ERR_INPUT, from, 0, shown, "@include is not allowed in --set");
+    }
     snprintf(text, vlen, "v = %s;", eq + 1);
     int ok = config_read_string(&tmp, text) == CONFIG_TRUE;
     if (!ok && !strpbrk(eq + 1, "\"\\;{}()[]")) {
@@ -1842,6 +1847,38 @@ static char *write_text(config_t *cfg)
     return buf;
 }
 
+/* libconfig's scanner ends the process (exit 2, naming nothing) when an @include names a
+ * folder, and waits for ever on a FIFO: every @include of the file (and of what it includes,
+ * as deep as libconfig goes) must name a regular file. Paths resolve as libconfig resolves
+ * them: against the working folder, which is the top config's folder while it is read. */
+static int check_includes(const char *file, const char *shown, int depth, struct err *e)
+{
+    if (depth > 10)
+        return err_set(e, ERR_INPUT, shown, 0, "", "@include nested more than 10 deep");
+    FILE *f = fopen(file, "rb");
+    if (!f) return 0; /* libconfig says what it cannot open */
+    char line[4096];
+    int rc = 0, lineno = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *s = line + strspn(line, " \t");
+        if (strncmp(s, "@include", 8)) continue;
+        const char *q1 = strchr(s + 8, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+        if (!q2) continue; /* a syntax error libconfig reports */
+        char inc[1024];
+        snprintf(inc, sizeof inc, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+        struct stat st;
+        if (stat(inc, &st) != 0) continue; /* "cannot open include file", named later */
+        if (!S_ISREG(st.st_mode))
+            rc = err_set(e, ERR_INPUT, shown, lineno, "@include",
+                         "@include \"%s\": not a regular file", inc);
+        else
+            rc = check_includes(inc, inc, depth + 1, e);
+    }
+    fclose(f);
+    return rc;
+}
+
 int cfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
              char **resolved, struct err *e)
 {
@@ -1890,6 +1927,14 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
         if (here >= 0) close(here);
         config_destroy(&cfg);
         return err_set(e, ERR_INPUT, path, 0, "", "cannot enter its folder: %s", strerror(errno));
+    }
+    int inc_rc = check_includes(base, path, 0, e);
+    if (inc_rc) {
+        if (fchdir(here) != 0) { /* nothing more to do: the error stands */
+        }
+        close(here);
+        config_destroy(&cfg);
+        return inc_rc;
     }
     int read_ok = config_read_file(&cfg, base) == CONFIG_TRUE;
     /* libconfig 1.5 wraps integer literals to 32 bits: read them again as written */
