@@ -140,7 +140,7 @@ fuzz-deps:
 
 # -Wno-pass-failed and no target_clones (clang 14 refuses them with noinline): the fuzz build
 # needs no vector clones. libFuzzer brings its own main(): cli/main.c's becomes apical_main.
-$(FUZZ_BUILD)/cli/main.o: FUZZ_CFLAGS += -Dmain=apical_main
+$(FUZZ_BUILD)/cli/main.o: FUZZ_CFLAGS += -Dmain=apical_main -DAPICAL_NO_REEXEC
 
 .SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%.o)
 $(FUZZ_BUILD)/libapical.a: $(FUZZ_LIB_OBJ)

@@ -1,6 +1,8 @@
 /* cli/main: `apical SUBCOMMAND ...`. The one place that prints errors and chooses exit codes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/version.h"
@@ -45,6 +47,22 @@ int cli_report(const struct err *e) {
     }
 }
 
+/* The trainer's OpenMP loops run once per mini-batch, and between them libgomp's default wait
+ * spins: on a core shared with other work the spinning threads take the time the working one
+ * needs (Yin-Yang, 2 threads, one core busy: 2x slower than 1 thread; passive: the same;
+ * bench/load). libgomp reads OMP_WAIT_POLICY once, when it loads, so train and eval start
+ * again with "passive" unless the user chose a policy. (The engine's loop has its own barrier
+ * and is not affected.) */
+static void passive_waits(char **argv) {
+#ifndef APICAL_NO_REEXEC
+    if (getenv("OMP_WAIT_POLICY")) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) == 0) execv("/proc/self/exe", argv);
+    /* no /proc: go on with libgomp's default */
+#else
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -63,6 +81,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "check")) return cli_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cli_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return cli_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "train") || !strcmp(cmd, "eval")) passive_waits(argv);
     if (!strcmp(cmd, "train")) return cli_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
     fprintf(stderr, "apical: unknown command \"%s\"\n%s", cmd, usage);
