@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-enum { TEAM_FIRST_WAIT = 4, TEAM_MAX_WAIT = 64 };
+enum { TEAM_FIRST_WAIT = 8, TEAM_MAX_WAIT = 64 };
 #define TEAM_WINDOW_S 0.02 /* a quiet spell */
 
 void team_init(struct team *t, int max, uint64_t test)
@@ -30,7 +30,9 @@ int team_decide(struct team *t, long switches, double now)
         return t->m;
     }
     int next = t->m;
-    if (switches - t->base >= 2 + t->m / 4) { /* taken off their cores: one fewer */
+    /* a trial is already suspect: its first switch ends it */
+    const long many = t->m > t->home ? 1 : 2 + t->m / 4;
+    if (switches - t->base >= many) { /* taken off their cores: one fewer */
         if (t->m > t->home) {
             t->up_every = t->up_every < TEAM_MAX_WAIT ? 2 * t->up_every : t->up_every;
             next = t->home;

@@ -1,5 +1,6 @@
 /* tests/test_team: the working-thread count. Truth: the rule in core/team.h, walked by hand
- * with made-up switch counts and clocks (a window is 20 ms; 2 + m/4 switches are contention). */
+ * with made-up switch counts and clocks (a window is 20 ms; 2 + m/4 switches are contention,
+ * one in a trial of one thread more). */
 #include "core/team.h"
 #include "tests/harness.h"
 
@@ -36,15 +37,15 @@ static void test_busy_shrinks_then_probes(void)
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 2, 0.001), 2); /* 2 + 3/4 = 2 */
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 2, 0.001), 1);
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 9, 0.001), 1); /* never below one */
-    /* quiet: after 4 quiet windows one more is tried */
-    for (int i = 0; i < 3; i++) CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 1);
-    CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 2);
-    /* the trial meets contention: back, and the next trial waits twice as long (8) */
-    CU_ASSERT_EQUAL(window(&t, &sw, &now, 2, 0.001), 1);
+    /* quiet: after 8 quiet windows one more is tried */
     for (int i = 0; i < 7; i++) CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 1);
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 2);
+    /* the trial meets one switch: back, and the next trial waits twice as long (16) */
+    CU_ASSERT_EQUAL(window(&t, &sw, &now, 1, 0.001), 1);
+    for (int i = 0; i < 15; i++) CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 1);
+    CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 2);
     /* a quiet trial keeps its place, and the next is tried after one more quiet window */
-    CU_ASSERT_EQUAL(window(&t, &sw, &now, 1, 0.025), 2);
+    CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 2);
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 3);
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 3);
     CU_ASSERT_EQUAL(window(&t, &sw, &now, 0, 0.025), 4);
@@ -66,7 +67,7 @@ static void test_backoff_caps(void)
         waits[k++] = quiet + 1;
         CU_ASSERT_EQUAL(window(&t, &sw, &now, 5, 0.001), 1); /* the trial meets contention */
     }
-    const int want[8] = {4, 8, 16, 32, 64, 64, 64, 64};
+    const int want[8] = {8, 16, 32, 64, 64, 64, 64, 64};
     for (int i = 0; i < 8; i++) CU_ASSERT_EQUAL(waits[i], want[i]);
 }
 
