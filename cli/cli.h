@@ -31,7 +31,11 @@ struct cli_args {
  * and returns 0 with help set. allow_run: accept -o, --quiet. */
 int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run);
 
-/* Refuses (ERR_INPUT) a network whose estimated memory exceeds this machine's. */
+/* This machine's physical memory in bytes, 0 if unknown: the limit above which run, train and
+ * eval refuse a network (cli/run.c). */
+double cli_machine_bytes(void);
+
+/* Refuses (ERR_INPUT) a network whose estimated memory exceeds cli_machine_bytes(). */
 struct net_spec;
 int cli_check_memory(const struct net_spec *s, struct err *e);
 

@@ -265,6 +265,12 @@ static void print_estimate(const struct net_spec *s, int quiet)
                 (unsigned long long)neurons, "~", syn, bytes / 1048576.0);
 }
 
+double cli_machine_bytes(void)
+{
+    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    return phys > 0 ? phys : 0;
+}
+
 /* A network that cannot fit in this machine's memory is bad input, caught before allocating;
  * the error names the largest population's size. */
 int cli_check_memory(const struct net_spec *s, struct err *e)
@@ -272,7 +278,7 @@ int cli_check_memory(const struct net_spec *s, struct err *e)
     uint64_t neurons;
     double syn, bytes;
     net_estimate(s, &neurons, &syn, &bytes);
-    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    double phys = cli_machine_bytes();
     if (phys > 0 && bytes > phys) {
         int big = 0;
         for (int i = 1; i < s->npops; i++)

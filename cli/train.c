@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "learning/train.h"
@@ -113,12 +112,6 @@ static int parse(int argc, char **argv, int train, struct targs *a) {
     return 0;
 }
 
-/* As cli_check_memory (cli/run.c) measures it: the machine's physical memory; 0 if unknown. */
-static double machine_bytes(void) {
-    double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
-    return phys > 0 ? phys : 0;
-}
-
 static double mono_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -178,7 +171,7 @@ int cli_train(int argc, char **argv) {
     struct train_opts o = {.threads = a.threads,
                            .quiet = a.quiet,
                            .stop = &stop_signal,
-                           .max_bytes = machine_bytes(),
+                           .max_bytes = cli_machine_bytes(),
                            .on_plan = a.quiet ? NULL : show_plan,
                            .on_progress = a.quiet ? NULL : show_progress,
                            .ctx = &sh};
@@ -214,7 +207,7 @@ int cli_eval(int argc, char **argv) {
     struct targs a;
     int rc = parse(argc, argv, 0, &a);
     if (rc) return rc < 0 ? 0 : rc;
-    struct train_opts o = {.threads = a.threads, .quiet = 1, .max_bytes = machine_bytes()};
+    struct train_opts o = {.threads = a.threads, .quiet = 1, .max_bytes = cli_machine_bytes()};
     struct train *t = NULL;
     struct err e = {0};
     double loss = 0, acc = 0;
