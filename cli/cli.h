@@ -3,6 +3,8 @@
 #ifndef APICAL_CLI_H
 #define APICAL_CLI_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 int cli_run(int argc, char **argv);
@@ -30,6 +32,14 @@ struct cli_args {
  * known one, io/suggest.h). -h/--help prints the usage of run (allow_run) or check to stdout
  * and returns 0 with help set. allow_run: accept -o, --quiet. */
 int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run);
+
+/* The words after "unknown option: " for an option arg that matched none of names (cli/options.c):
+ * "--thread (did you mean --threads?)" with the nearest of names (io/suggest); "--threads=4
+ * (write --threads VALUE: the value is the next argument)" or "--quiet=1 (--quiet takes no
+ * value)" where the parser takes no "NAME=VALUE"; arg alone when nothing is near. names is
+ * NULL-terminated and must hold "--help": the names before it take a value, the others none.
+ * Written into buf (n bytes), which is returned. */
+const char *cli_unknown_option(const char *arg, const char *const *names, char *buf, size_t n);
 
 /* This machine's physical memory in bytes, 0 if unknown: the limit above which run, train and
  * eval refuse a network (cli/run.c). */

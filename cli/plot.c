@@ -66,6 +66,26 @@ static int parse_count(const char *flag, const char *s, unsigned long *v, struct
     return 0;
 }
 
+/* The long options: those before --help take a value (cli_unknown_option's convention). */
+static const char *const options[] = {"--out",  "--output",   "--title", "--max-per-pop",
+                                      "--bin",  "--tmin",     "--tmax",  "--neurons",
+                                      "--help", "--currents", NULL};
+
+/* A flag that takes a value. */
+static int known(const char *name) {
+    if (!strcmp(name, "-o")) return 1;
+    for (int i = 0; strcmp(options[i], "--help"); i++)
+        if (!strcmp(name, options[i])) return 1;
+    return 0;
+}
+
+/* "unknown option: --nerons (did you mean --neurons?); see apical plot --help" */
+static int unknown_option(const char *arg, struct err *e) {
+    char words[200];
+    return err_set(e, ERR_INPUT, "", 0, "", "unknown option: %s; see apical plot --help",
+                   cli_unknown_option(arg, options, words, sizeof words));
+}
+
 /* One flag with its value (from "--flag=value" or the next argument). */
 static int parse_flag(struct plot_args *a, const char *name, const char *val, struct err *e) {
     if (!strcmp(name, "-o") || !strcmp(name, "--out") || !strcmp(name, "--output")) {
@@ -84,8 +104,6 @@ static int parse_flag(struct plot_args *a, const char *name, const char *val, st
         a->traces_flag = "--neurons";
         return parse_count(name, val, &a->neurons, e);
     }
-    if (!strcmp(name, "--currents"))
-        return err_set(e, ERR_INPUT, "", 0, "", "--currents takes no value, got '%s'", val);
     if (!strcmp(name, "--bin")) {
         a->spikes_flag = "--bin";
         int rc = parse_ms(name, val, &a->bin, e);
@@ -101,15 +119,7 @@ static int parse_flag(struct plot_args *a, const char *name, const char *val, st
         a->has_tmax = 1;
         return parse_ms(name, val, &a->tmax, e);
     }
-    return err_set(e, ERR_INPUT, "", 0, "", "unknown option '%s' (see apical plot --help)", name);
-}
-
-static int known(const char *name) {
-    static const char *const flags[] = {"-o",    "--out",  "--output", "--title",  "--max-per-pop",
-                                        "--bin", "--tmin", "--tmax",   "--neurons"};
-    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-        if (!strcmp(name, flags[i])) return 1;
-    return 0;
+    return unknown_option(name, e); /* parse_args asks known() first */
 }
 
 /* Returns 0, 1 for --help, or a negative error code. */
@@ -131,17 +141,15 @@ static int parse_args(int argc, char **argv, struct plot_args *a, struct err *e)
         }
         char name[64];
         const char *eq = strchr(arg, '=');
-        const char *val;
+        const char *val = NULL;
         if (!strncmp(arg, "--", 2) && eq) {
-            size_t n = (size_t)(eq - arg) < sizeof name - 1 ? (size_t)(eq - arg) : sizeof name - 1;
-            memcpy(name, arg, n);
-            name[n] = '\0';
+            snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
             val = eq + 1;
         } else {
             snprintf(name, sizeof name, "%s", arg);
-            if (!known(name))
-                return err_set(e, ERR_INPUT, "", 0, "",
-                               "unknown option '%s' (see apical plot --help)", arg);
+        }
+        if (!known(name)) return unknown_option(arg, e);
+        if (!val) {
             if (i + 1 >= argc) return err_set(e, ERR_INPUT, "", 0, "", "%s needs a value", arg);
             val = argv[++i];
         }

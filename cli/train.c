@@ -43,6 +43,19 @@ static int bad_arg(const char *usage, const char *msg, const char *arg) {
     return 2;
 }
 
+/* "unknown option: --thred (did you mean --threads?)", the nearest of train's or eval's. */
+static int unknown_option(const char *usage, const char *s, int train) {
+    /* those before --help take a value (cli_unknown_option's convention) */
+    static const char *const train_opts[] = {"--set",    "--seed",  "--threads",
+                                             "--epochs", "--help",  "--align",
+                                             "--resume", "--quiet", NULL};
+    static const char *const eval_opts[] = {"--set",  "--seed",  "--threads", "--weights",
+                                            "--help", "--train", NULL};
+    char words[200];
+    return bad_arg(usage, "unknown option:",
+                   cli_unknown_option(s, train ? train_opts : eval_opts, words, sizeof words));
+}
+
 static int parse_count(const char *v, long lo, long hi, long *out) {
     char *end;
     errno = 0;
@@ -100,7 +113,7 @@ static int parse(int argc, char **argv, int train, struct targs *a) {
         } else if (!train && !strcmp(s, "--train")) {
             a->use_train = 1;
         } else if (s[0] == '-' && s[1]) {
-            return bad_arg(usage, "unknown option", s);
+            return unknown_option(usage, s, train);
         } else if (!a->config) {
             a->config = s;
         } else {
