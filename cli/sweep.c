@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "io/afile.h"
+#include "io/suggest.h"
 #include "sweep/exec.h"
 #include "sweep/mpi.h"
 #include "sweep/plan.h"
@@ -73,6 +74,29 @@ static int bad(const char *msg, const char *arg)
     fprintf(stderr, "apical: sweep: %s%s%s\n(see apical sweep --help)\n", msg, arg ? ": " : "",
             arg ? arg : "");
     return 2;
+}
+
+/* "unknown option: --job (did you mean --jobs?)"; "--jobs=2": the value is the next argument. */
+static int unknown_option(const char *s)
+{
+    static const char *const opts[] = {
+        "--grid",   "--zip",       "--samples", "--sample-seed", "--set",           "--seed",
+        "--out",    "--jobs",      "--threads", "--task-index",  "--chunk",         "--partition",
+        "--time",   "--mem",       "--account", "--job-name",    "--cpus-per-task", "--sbatch",
+        "--help",   "--retry-failed", "--dry-run", "--quiet",    "--slurm",         "--submit",
+        NULL}; /* from --help on, flags without a value */
+    char name[64], msg[200];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "="), s);
+    const char *near = suggest_nearest(name, opts);
+    int takes_value = 0;
+    for (int i = 0; near && strcmp(opts[i], "--help"); i++) takes_value |= opts[i] == near;
+    if (near && !strcmp(near, name))
+        snprintf(msg, sizeof msg, "%s (%s%s)", s, name,
+                 takes_value ? " VALUE: the value is the next argument" : " takes no value");
+    else
+        snprintf(msg, sizeof msg, "%s%s%s%s", s, near ? " (did you mean " : "", near ? near : "",
+                 near ? "?)" : "");
+    return bad("unknown option", msg);
 }
 
 static int parse_long(const char *s, long lo, long hi, long *v)
@@ -181,7 +205,7 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
         } else if (!strcmp(s, "--submit")) {
             a->submit = a->slurm = 1;
         } else if (s[0] == '-' && s[1]) {
-            return bad("unknown option", s);
+            return unknown_option(s);
         } else if (!a->config) {
             a->config = s;
         } else {
@@ -560,6 +584,15 @@ int cli_sweep(int argc, char **argv)
         return collect(argv[2]);
     }
     if (argc >= 2 && !strcmp(argv[1], "plot")) return cli_sweep_plot(argc - 1, argv + 1);
+    static const char *const subcommands[] = {"collect", "plot", NULL};
+    const char *near = argc >= 2 && argv[1][0] != '-' && access(argv[1], F_OK) != 0
+                           ? suggest_nearest(argv[1], subcommands)
+                           : NULL;
+    if (near) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%.100s (did you mean apical sweep %s?)", argv[1], near);
+        return bad("no such config or subcommand", msg);
+    }
     struct sweep_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "io/suggest.h"
 #include "sweep/plan.h"
 #include "sweep/plot.h"
 #include "sweep/table.h"
@@ -33,6 +34,25 @@ static int bad(const char *msg, const char *arg)
     return 2;
 }
 
+/* "unknown option: --zz (did you mean --z?)" */
+static int unknown_option(const char *s)
+{
+    static const char *const opts[] = {"--x",      "--y",      "--z",      "--out",    "--title",
+                                       "--xlabel", "--ylabel", "--xscale", "--yscale", "--help",
+                                       NULL};
+    char name[64], msg[200];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "="), s);
+    const char *near = suggest_nearest(name, opts);
+    if (near && !strcmp(near, name))
+        snprintf(msg, sizeof msg, "%s (%s%s)", s, name,
+                 strcmp(name, "--help") ? " VALUE: the value is the next argument"
+                                        : " takes no value");
+    else
+        snprintf(msg, sizeof msg, "%s%s%s%s", s, near ? " (did you mean " : "", near ? near : "",
+                 near ? "?)" : "");
+    return bad("unknown option", msg);
+}
+
 static int parse(int argc, char **argv, struct plot_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -54,7 +74,7 @@ static int parse(int argc, char **argv, struct plot_args *a)
         else if (!strcmp(s, "--ylabel")) dst = &a->ylabel;
         else if (!strcmp(s, "--xscale")) num = &a->xscale;
         else if (!strcmp(s, "--yscale")) num = &a->yscale;
-        else if (s[0] == '-' && s[1]) return bad("unknown option", s);
+        else if (s[0] == '-' && s[1]) return unknown_option(s);
         else if (!a->out) a->out = s;
         else return bad("unexpected argument", s);
         if (!dst && !num) continue;

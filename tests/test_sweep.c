@@ -944,6 +944,38 @@ static void test_plot_windows(void)
     EXPECT(st == 2 && strstr(out, "point 1"), "a scale that overflows is refused", out);
 }
 
+static void test_suggestions(void)
+{
+    /* Truth: issue #19: an unknown option names the nearest valid one (io/suggest), in apical
+     * sweep and apical sweep plot alike; exit status 2, nothing written. */
+    static char out[OUT_CAP];
+    const char *cfg = write_small("sw_sug.cfg", "10.0", "250.0", "");
+    const char *dir = tmp_path("sw_sug_out");
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"sweep %s -o %s --job 2", "unknown option: --job (did you mean --jobs?)"},
+        {"sweep %s -o %s --thread 2", "unknown option: --thread (did you mean --threads?)"},
+        {"sweep %s -o %s --retry-faild", "(did you mean --retry-failed?)"},
+        {"sweep %s -o %s --dryrun", "(did you mean --dry-run?)"},
+        {"sweep %s -o %s --jobs=2", "--jobs=2 (--jobs VALUE: the value is the next argument)"},
+        {"sweep %s -o %s --quiet=1", "--quiet=1 (--quiet takes no value)"},
+        {"sweep %s -o %s --frobnicate", "unknown option: --frobnicate\n"},
+        {"sweep colect %s%s", "(did you mean apical sweep collect?)"},
+        {"sweep plot %s%s --x a --zz rate_hz -o x.svg", "unknown option: --zz (did you mean --z?)"},
+        {"sweep plot %s%s -x a --z rate_hz -o x.svg", "unknown option: -x (did you mean --x?)"},
+        {"sweep plot %s%s --x a --z rate_hz --titel T", "(did you mean --title?)"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int plot = strstr(cases[c].args, "plot") || strstr(cases[c].args, "colect");
+        char args[2048];
+        snprintf(args, sizeof args, cases[c].args, plot ? dir : cfg, plot ? "" : dir);
+        int st = sweep_cmd(out, "%s", args);
+        EXPECT(st == 2 && strstr(out, cases[c].want), args, out);
+        EXPECT(access(dir, F_OK) != 0, "nothing written", out);
+    }
+}
+
 static int sweep_suite(void)
 {
     CU_pSuite s = CU_add_suite("sweep", NULL, NULL);
@@ -960,7 +992,8 @@ static int sweep_suite(void)
         !CU_add_test(s, "SIGINT, then resume", test_interrupt) ||
         !CU_add_test(s, "summaries that are not objects", test_bad_summaries) ||
         !CU_add_test(s, "sweep.json entries checked", test_bad_plans) ||
-        !CU_add_test(s, "picture windows", test_plot_windows))
+        !CU_add_test(s, "picture windows", test_plot_windows) ||
+        !CU_add_test(s, "did you mean", test_suggestions))
         return -1;
     return 0;
 }
