@@ -1205,11 +1205,12 @@ static void test_trainer_guards(void) {
     fprintf(stderr, "  1e5 hidden neurons: estimate %.1f MiB, peak resident %.1f MiB\n", est,
             peak);
     EXPECT(rc == 0, "1e5 neurons", out);
-    /* 20 MiB: the program, its libraries and stdio, which the estimate leaves out; under
-     * AddressSanitizer also its shadow memory and redzones (measured: 164 against 179 MiB) */
+    /* 20 MiB: the program, its libraries and stdio, which the estimate leaves out. Under
+     * AddressSanitizer the peak is the sanitizer's (shadow memory, redzones, quarantine: 164 to
+     * 346 MiB seen against the same 179 MiB estimate), so only the plain build is held to it */
     double slack = 20;
 #ifdef __SANITIZE_ADDRESS__
-    slack += 0.5 * est;
+    slack = 1e9;
 #endif
     EXPECT(peak <= est + slack && est <= 2 * peak, "estimate ~ peak", out);
 }
