@@ -4,6 +4,7 @@
  * sweep/. Design and file layout: docs/sweeps.md. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,9 @@ static const char usage[] =
     "  --jobs K             K points at once (default 1); the threads are shared between them\n"
     "  --threads T          threads in all (default OMP_NUM_THREADS, else every core)\n"
     "  --retry-failed       run points that failed before again\n"
+    "  --checkpoint-every MS  each point writes a checkpoint every MS of simulated time\n"
+    "                       (SIGTERM or SIGINT to the sweep always stops its points with one;\n"
+    "                       the next run of the sweep resumes them)\n"
     "  --dry-run            validate and list the points; run nothing\n"
     "  --quiet              no line per point\n"
     "  --task-index I       run array task I only (points I*M ... I*M+M-1 for --chunk M)\n"
@@ -49,7 +53,7 @@ static const char usage[] =
     "  --partition P  --time T  --mem M  --cpus-per-task C  --account A  --job-name N\n"
     "  --sbatch LINE        one more #SBATCH line (repeatable), e.g. --sbatch --qos=long\n"
     "Exit status: 0 every point done, 1 some point failed or is missing, 2 bad input,\n"
-    "130/143 interrupted. Reference: docs/sweeps.md\n";
+    "130/143 interrupted (run it again to go on). Reference: docs/sweeps.md\n";
 
 #define MAX_AXES PLAN_MAX_AXES
 
@@ -61,6 +65,7 @@ struct sweep_args {
     long samples, task_index;
     int has_samples, has_seed, jobs, threads, retry, dry, quiet, slurm, submit;
     unsigned long long sample_seed;
+    double ckpt_every_ms;
     char seed_set[64];
     struct slurm_opts so;
 };
@@ -76,27 +81,18 @@ static int bad(const char *msg, const char *arg)
     return 2;
 }
 
-/* "unknown option: --job (did you mean --jobs?)"; "--jobs=2": the value is the next argument. */
+/* "unknown option: --job (did you mean --jobs?)" */
 static int unknown_option(const char *s)
 {
     static const char *const opts[] = {
         "--grid",   "--zip",       "--samples", "--sample-seed", "--set",           "--seed",
         "--out",    "--jobs",      "--threads", "--task-index",  "--chunk",         "--partition",
         "--time",   "--mem",       "--account", "--job-name",    "--cpus-per-task", "--sbatch",
+        "--checkpoint-every",
         "--help",   "--retry-failed", "--dry-run", "--quiet",    "--slurm",         "--submit",
         NULL}; /* from --help on, flags without a value */
-    char name[64], msg[200];
-    snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "="), s);
-    const char *near = suggest_nearest(name, opts);
-    int takes_value = 0;
-    for (int i = 0; near && strcmp(opts[i], "--help"); i++) takes_value |= opts[i] == near;
-    if (near && !strcmp(near, name))
-        snprintf(msg, sizeof msg, "%s (%s%s)", s, name,
-                 takes_value ? " VALUE: the value is the next argument" : " takes no value");
-    else
-        snprintf(msg, sizeof msg, "%s%s%s%s", s, near ? " (did you mean " : "", near ? near : "",
-                 near ? "?)" : "");
-    return bad("unknown option", msg);
+    char msg[200];
+    return bad("unknown option", cli_unknown_option(s, opts, msg, sizeof msg));
 }
 
 static int parse_long(const char *s, long lo, long hi, long *v)
@@ -194,6 +190,14 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
             NEEDS_VALUE;
             if (a->so.nextra == SLURM_MAX_EXTRA) return bad("too many --sbatch lines", NULL);
             a->so.extra[a->so.nextra++] = v; /* checked with the other script values */
+        } else if (!strcmp(s, "--checkpoint-every")) {
+            NEEDS_VALUE;
+            char *end;
+            errno = 0;
+            double ms = strtod(v, &end);
+            if (!*v || *end || errno || !(ms > 0) || !isfinite(ms))
+                return bad("--checkpoint-every needs a time in ms > 0", v);
+            a->ckpt_every_ms = a->so.ckpt_every_ms = ms;
         } else if (!strcmp(s, "--retry-failed")) {
             a->retry = a->so.retry_failed = 1;
         } else if (!strcmp(s, "--dry-run")) {
@@ -312,10 +316,11 @@ static void on_point(void *ctx, long point, int state, double wall)
 /* Prints the sweep's state; returns 0 when every point is done. */
 static int report(const struct plan *p, const char *out, long *ndone)
 {
-    long done = 0, failed = 0;
+    long done = 0, failed = 0, nstopped = 0;
     for (long i = 0; i < p->npoints; i++) {
         int st = store_state(out, i);
         if (st == STORE_DONE) done++;
+        if (st == STORE_PENDING) nstopped += store_stopped(out, i);
         if (st != STORE_FAILED) continue;
         if (++failed > 10) continue;
         char path[1200];
@@ -339,8 +344,12 @@ static int report(const struct plan *p, const char *out, long *ndone)
         cJSON_Delete(j);
     }
     if (failed > 10) fprintf(stderr, "[sweep] ... and %ld more failed points\n", failed - 10);
-    fprintf(stderr, "[sweep] %ld of %ld points done, %ld failed, %ld not run%s\n", done, p->npoints,
-            failed, p->npoints - done - failed,
+    char left[96] = "";
+    if (nstopped)
+        snprintf(left, sizeof left, " (%ld of them stopped with a checkpoint: they resume)",
+                 nstopped);
+    fprintf(stderr, "[sweep] %ld of %ld points done, %ld failed, %ld not run%s%s\n", done,
+            p->npoints, failed, p->npoints - done - failed, left,
             failed ? " (apical sweep -o OUT --retry-failed runs the failed ones again)" : "");
     if (ndone) *ndone = done;
     return done == p->npoints ? 0 : 1;
@@ -368,6 +377,22 @@ static int collect(const char *out)
 }
 
 /* ---- running ---- */
+
+/* The sweep was stopped: what is kept and how to go on. Returns 143 (SIGTERM) or 130. */
+static int stopped(const struct plan *p, const char *out, const char *again)
+{
+    long ckpt = 0, done = 0;
+    for (long i = 0; i < p->npoints; i++) {
+        int st = store_state(out, i);
+        done += st == STORE_DONE;
+        ckpt += st == STORE_PENDING && store_stopped(out, i);
+    }
+    fprintf(stderr, "apical: sweep stopped by %s: %ld of %ld points done, %ld stopped with a "
+                    "checkpoint; go on with %s\n",
+            stop_signal == SIGTERM ? "SIGTERM" : stop_signal == SIGINT ? "SIGINT" : "a signal",
+            done, p->npoints, ckpt, again);
+    return stop_signal == SIGTERM ? 143 : 130;
+}
 
 static int self_exe(char *buf, size_t n)
 {
@@ -409,7 +434,8 @@ static int run_here(struct sweep_args *a, const struct plan *p, const char *out,
     struct progress g = {.plan = p, .out = out, .quiet = a->quiet};
     struct err e = {0};
     struct exec_opts o = {.bin = bin, .retry_failed = a->retry, .stop = &stop_signal,
-                          .on_point = on_point, .ctx = &g};
+                          .ckpt_every_ms = a->ckpt_every_ms, .on_point = on_point, .ctx = &g};
+    char again[PATH_MAX + 200];
     int rc = 0;
     struct exec_report r = {0};
     if (a->task_index >= 0) {
@@ -428,7 +454,12 @@ static int run_here(struct sweep_args *a, const struct plan *p, const char *out,
             failed |= st == STORE_FAILED;
             if (stop_signal) rc = err_set(&e, ERR_INTERRUPTED, "", 0, "", "interrupted");
         }
-        if (rc == ERR_INTERRUPTED) return stop_signal == SIGTERM ? 143 : 130;
+        if (rc == ERR_INTERRUPTED) {
+            /* under Slurm a requeued or resubmitted task does the same */
+            snprintf(again, sizeof again, "apical sweep -o %s --task-index %ld --chunk %ld%s", out,
+                     a->task_index, a->so.chunk, a->retry ? " --retry-failed" : "");
+            return stopped(p, out, again);
+        }
         if (rc) return cli_report(&e);
         return failed ? 1 : 0;
     }
@@ -452,15 +483,18 @@ static int run_here(struct sweep_args *a, const struct plan *p, const char *out,
     int wrc = table_write(&g.table, out, &we);
     table_free(&g.table);
     if (rc == ERR_INTERRUPTED) {
-        fprintf(stderr, "apical: sweep interrupted by signal %d; finished points are kept, run "
-                        "the same command again to resume\n", (int)stop_signal);
-        return stop_signal == SIGTERM ? 143 : 130;
+        snprintf(again, sizeof again, "apical sweep -o %s (the same command resumes too)", out);
+        return stopped(p, out, again);
     }
     if (rc) return cli_report(&e);
     if (wrc) return cli_report(&we);
+    char how[128] = "";
+    if (r.resumed || r.restarted)
+        snprintf(how, sizeof how, " (%ld resumed from a checkpoint, %ld started over)", r.resumed,
+                 r.restarted);
     if (!a->quiet)
-        fprintf(stderr, "[sweep] ran %ld point(s) in %.1f s; table in %s/results.csv\n", r.ran,
-                exec_now() - t0, out);
+        fprintf(stderr, "[sweep] ran %ld point(s)%s in %.1f s; table in %s/results.csv\n", r.ran,
+                how, exec_now() - t0, out);
     return report(p, out, NULL);
 }
 
@@ -566,10 +600,15 @@ static int sweep_main(struct sweep_args *a)
         status = run_slurm(a, &p, out, bin);
     } else if (mpi_size() > 1) {
         struct exec_opts o = {.bin = bin, .retry_failed = a->retry, .stop = &stop_signal,
-                              .threads = point_threads(a, 1)};
+                              .threads = point_threads(a, 1), .ckpt_every_ms = a->ckpt_every_ms};
         status = mpi_sweep(&p, out, &o, a->quiet);
-        if (rank == 0 && status == 0) status = collect(out);
-        if (stop_signal) status = stop_signal == SIGTERM ? 143 : 130;
+        if (rank == 0 && status == 0 && !stop_signal) status = collect(out);
+        char again[PATH_MAX + 100];
+        snprintf(again, sizeof again, "the same mpirun command (or apical sweep -o %s)", out);
+        if (stop_signal && rank == 0)
+            status = stopped(&p, out, again);
+        else if (stop_signal)
+            status = stop_signal == SIGTERM ? 143 : 130;
     } else {
         status = run_here(a, &p, out, bin);
     }

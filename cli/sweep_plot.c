@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "io/suggest.h"
 #include "sweep/plan.h"
 #include "sweep/plot.h"
 #include "sweep/table.h"
@@ -40,17 +39,8 @@ static int unknown_option(const char *s)
     static const char *const opts[] = {"--x",      "--y",      "--z",      "--out",    "--title",
                                        "--xlabel", "--ylabel", "--xscale", "--yscale", "--help",
                                        NULL};
-    char name[64], msg[200];
-    snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "="), s);
-    const char *near = suggest_nearest(name, opts);
-    if (near && !strcmp(near, name))
-        snprintf(msg, sizeof msg, "%s (%s%s)", s, name,
-                 strcmp(name, "--help") ? " VALUE: the value is the next argument"
-                                        : " takes no value");
-    else
-        snprintf(msg, sizeof msg, "%s%s%s%s", s, near ? " (did you mean " : "", near ? near : "",
-                 near ? "?)" : "");
-    return bad("unknown option", msg);
+    char msg[200];
+    return bad("unknown option", cli_unknown_option(s, opts, msg, sizeof msg));
 }
 
 static int parse(int argc, char **argv, struct plot_args *a)

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/spec.h"
 #include "io/afile.h"
+#include "io/cfg.h"
 #include "sweep/store.h"
 
 #define TAIL_LINES 20
@@ -48,12 +50,33 @@ static void remove_in(const char *out, long point, const char *name)
     if (!store_point_file(out, point, name, f, sizeof f)) unlink(f);
 }
 
-/* The child: its own log, the claim kept across exec, and gone when the sweep dies. */
+static void nap(long ns)
+{
+    struct timespec ts = {0, ns};
+    nanosleep(&ts, NULL);
+}
+
+static void host_name(char *buf, size_t n)
+{
+    snprintf(buf, n, "?");
+    gethostname(buf, n);
+    buf[n - 1] = '\0';
+}
+
+/* The child: its own log, the claim kept across exec, and gone when the sweep dies. resume:
+ * `apical run --resume DIR` goes on from the stopped run in DIR/run.tmp (which holds the
+ * resolved config and the checkpoint); otherwise the point is run from the plan. */
 static void child(const struct plan *p, const char *out, long point, const struct exec_opts *o,
-                  int lockfd, int logfd, pid_t parent)
+                  int resume, int lockfd, int logfd, pid_t parent)
 {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(143);
+    /* its own process group: a Ctrl-C at the terminal reaches the sweep only, which passes
+     * SIGTERM on (a run stopped by SIGINT publishes what it has instead of a checkpoint); the
+     * sweep's handlers go (signals were blocked since the fork: none is lost) */
+    setpgid(0, 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     fcntl(lockfd, F_SETFD, 0);
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0) dup2(null, 0);
@@ -64,44 +87,156 @@ static void child(const struct plan *p, const char *out, long point, const struc
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* an argument vector, no shell: a value (a path, a --set, a swept value) is one argument
      * whatever characters it holds */
-    int argc = 0, max = 12 + 2 * (p->nsets + p->naxes);
+    int argc = 0, max = 16 + 2 * (p->nsets + p->naxes);
     char **argv = calloc((size_t)max, sizeof *argv);
-    char dir[1100], threads[32];
+    char dir[1100], threads[32], every[40];
     if (!argv || store_point_dir(out, point, dir, sizeof dir)) _exit(127);
     argv[argc++] = (char *)o->bin;
     argv[argc++] = "run";
-    argv[argc++] = (char *)p->config;
-    for (int s = 0; s < p->nsets; s++) {
-        argv[argc++] = "--set";
-        argv[argc++] = p->sets[s];
-    }
-    for (int a = 0; a < p->naxes; a++) {
-        char *set = malloc(1100);
-        if (!set) _exit(127);
-        plan_set_text(p, point, a, set, 1100);
-        argv[argc++] = "--set";
-        argv[argc++] = set;
+    if (resume) {
+        argv[argc++] = "--resume";
+        argv[argc++] = dir;
+    } else {
+        argv[argc++] = (char *)p->config;
+        for (int s = 0; s < p->nsets; s++) {
+            argv[argc++] = "--set";
+            argv[argc++] = p->sets[s];
+        }
+        for (int a = 0; a < p->naxes; a++) {
+            char *set = malloc(1100);
+            if (!set) _exit(127);
+            plan_set_text(p, point, a, set, 1100);
+            argv[argc++] = "--set";
+            argv[argc++] = set;
+        }
+        argv[argc++] = "-o";
+        argv[argc++] = dir;
     }
     if (o->threads > 0) {
         snprintf(threads, sizeof threads, "%d", o->threads);
         argv[argc++] = "--threads";
         argv[argc++] = threads;
     }
-    argv[argc++] = "-o";
-    argv[argc++] = dir;
+    if (o->ckpt_every_ms > 0) {
+        snprintf(every, sizeof every, "%.17g", o->ckpt_every_ms);
+        argv[argc++] = "--checkpoint-every";
+        argv[argc++] = every;
+    }
     argv[argc] = NULL;
     execv(o->bin, argv);
     fprintf(stderr, "apical sweep: cannot run %s: %s\n", o->bin, strerror(errno));
     _exit(127);
 }
 
+/* Starts the child of a claimed point (lockfd) into s, and says so in attempts.log ("start" or
+ * "resume") and run.log (with note, why a stopped run was not resumed, if any). */
+static int spawn(const struct plan *p, const char *out, long point, const struct exec_opts *o,
+                 int resume, const char *note, int lockfd, struct exec_slot *s, struct err *e)
+{
+    char logp[1200], attempts[1200], line[1400], when[32], host[128];
+    if (store_point_file(out, point, "run.log", logp, sizeof logp) ||
+        store_point_file(out, point, "attempts.log", attempts, sizeof attempts))
+        return err_set(e, ERR_INPUT, out, 0, "", "path too long");
+    host_name(host, sizeof host);
+    iso_time(when, sizeof when);
+    snprintf(line, sizeof line, "%s %s host=%s pid=%ld\n", resume ? "resume" : "start", when,
+             host, (long)getpid());
+    append_line(attempts, line);
+    int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (logfd < 0) return err_set(e, ERR_IO, logp, 0, "", "cannot write: %s", strerror(errno));
+    int k = snprintf(line, sizeof line, "== apical sweep: point %ld, %s on %s", point, when, host);
+    if (resume)
+        snprintf(line + k, sizeof line - (size_t)k, ", resumed from %s\n", STORE_CKPT);
+    else if (note)
+        snprintf(line + k, sizeof line - (size_t)k,
+                 ", started over: its stopped run cannot be resumed (%.1000s)\n", note);
+    else
+        snprintf(line + k, sizeof line - (size_t)k, "\n");
+    ssize_t w = write(logfd, line, strlen(line));
+    (void)w;
+    /* the sweep's SIGINT and SIGTERM wait until the child has its own handlers */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) child(p, out, point, o, resume, lockfd, logfd, parent);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(logfd);
+    if (pid < 0) return err_set(e, ERR_IO, "", 0, "", "cannot start a process: %s", strerror(errno));
+    s->point = point;
+    s->pid = pid;
+    s->lockfd = lockfd;
+    s->resumed = resume;
+    s->over = !resume && note;
+    s->t0 = exec_now();
+    return 0;
+}
+
+/* A stopped run that will not be resumed, and why; the point starts over. */
+static void warn_over(long point, const char *why)
+{
+    fprintf(stderr, "[sweep] warning: point %ld: its stopped run cannot be resumed (%s); "
+                    "starting the point over\n", point, why);
+}
+
+/* Whether the point's folder holds a stopped run to resume: 1 yes, 0 none, -1 one that is not
+ * this point's (why says how), which the point's fresh start will replace. The stopped run's
+ * resolved config must be the planned one (as done.json's check of the summary's hash): a
+ * folder holding another point's run.tmp would otherwise resume to that point's results. */
+static int resumable(const struct plan *p, const char *out, long point, char *why, size_t n)
+{
+    char cfg[1200];
+    if (!store_stopped(out, point) ||
+        store_point_file(out, point, AFILE_STAGE "/config.cfg", cfg, sizeof cfg))
+        return 0;
+    struct net_spec spec;
+    char *resolved = NULL;
+    struct err e = {0};
+    memset(&spec, 0, sizeof spec);
+    int rc = cfg_load(cfg, NULL, 0, &spec, &resolved, &e);
+    free(resolved);
+    if (rc) {
+        char msg[1200];
+        err_format(&e, msg, sizeof msg);
+        snprintf(why, n, "its config: %s", msg);
+        return -1;
+    }
+    unsigned long long h = spec.config_hash;
+    spec_free(&spec);
+    if (p->hash && p->hash[point] && h != p->hash[point]) {
+        snprintf(why, n, "it ran another config: hash %016llx, planned %016llx", h,
+                 p->hash[point]);
+        return -1;
+    }
+    return 1;
+}
+
+/* The point's claim. With wait, polls: a stop must end the wait, and a signal that came just
+ * before a blocking flock would not interrupt it. 0, 2 when held elsewhere (with wait: when a
+ * stop came), or ERR_IO. */
+static int take_claim(int fd, const char *lockp, int wait, const struct exec_opts *o,
+                      struct err *e)
+{
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+        if (errno == EINTR) continue;
+        if (errno != EWOULDBLOCK)
+            return err_set(e, ERR_IO, lockp, 0, "", "cannot lock: %s", strerror(errno));
+        if (!wait || (o->stop && *o->stop)) return 2;
+        nap(50 * 1000 * 1000);
+    }
+}
+
 int exec_start(const struct plan *p, const char *out, long point, const struct exec_opts *o,
                int wait, struct exec_slot *s, struct err *e)
 {
-    char dir[1100], lockp[1200], logp[1200], line[256], when[32];
+    char dir[1100], lockp[1200];
     if (store_point_dir(out, point, dir, sizeof dir) ||
-        store_point_file(out, point, "lock", lockp, sizeof lockp) ||
-        store_point_file(out, point, "run.log", logp, sizeof logp))
+        store_point_file(out, point, "lock", lockp, sizeof lockp))
         return err_set(e, ERR_INPUT, out, 0, "", "path too long");
     int st = store_state(out, point);
     if (st == STORE_DONE || (st == STORE_FAILED && !o->retry_failed)) return 0;
@@ -109,11 +244,9 @@ int exec_start(const struct plan *p, const char *out, long point, const struct e
     if (rc) return rc;
     int fd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) return err_set(e, ERR_IO, lockp, 0, "", "cannot open: %s", strerror(errno));
-    while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EINTR && !(o->stop && *o->stop)) continue;
+    if ((rc = take_claim(fd, lockp, wait, o, e)) != 0) {
         close(fd);
-        if (errno == EWOULDBLOCK || errno == EINTR) return 2;
-        return err_set(e, ERR_IO, lockp, 0, "", "cannot lock: %s", strerror(errno));
+        return rc;
     }
     /* whoever held the claim may have finished the point meanwhile */
     st = store_state(out, point);
@@ -123,35 +256,13 @@ int exec_start(const struct plan *p, const char *out, long point, const struct e
     }
     remove_in(out, point, "failed.json");
     remove_in(out, point, "summary.json");
-    char host[128] = "?";
-    gethostname(host, sizeof host);
-    host[sizeof host - 1] = '\0';
-    iso_time(when, sizeof when);
-    snprintf(line, sizeof line, "start %s host=%s pid=%ld\n", when, host, (long)getpid());
-    char attempts[1200];
-    store_point_file(out, point, "attempts.log", attempts, sizeof attempts);
-    append_line(attempts, line);
-    int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-    if (logfd < 0) {
+    char why[1400];
+    int res = resumable(p, out, point, why, sizeof why);
+    if (res < 0) warn_over(point, why);
+    if ((rc = spawn(p, out, point, o, res > 0, res < 0 ? why : NULL, fd, s, e)) != 0) {
         close(fd);
-        return err_set(e, ERR_IO, logp, 0, "", "cannot write: %s", strerror(errno));
+        return rc;
     }
-    snprintf(line, sizeof line, "== apical sweep: point %ld, %s on %s\n", point, when, host);
-    ssize_t w = write(logfd, line, strlen(line));
-    (void)w;
-    pid_t parent = getpid();
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) child(p, out, point, o, fd, logfd, parent);
-    close(logfd);
-    if (pid < 0) {
-        close(fd);
-        return err_set(e, ERR_IO, "", 0, "", "cannot start a process: %s", strerror(errno));
-    }
-    s->point = point;
-    s->pid = pid;
-    s->lockfd = fd;
-    s->t0 = exec_now();
     return 1;
 }
 
@@ -191,22 +302,50 @@ static const char *bad_summary(const struct plan *p, const char *out, long point
     return why;
 }
 
-int exec_finish(const struct plan *p, const char *out, struct exec_slot *s, int status,
-                int stopping, struct err *e)
+/* A resume refused with exit status 2 (a corrupt or foreign checkpoint, nothing to resume):
+ * the point starts over in the same slot, under the same claim. 0 (EXEC_RESTARTED follows), or
+ * an error with the claim released. */
+static int start_over(const struct plan *p, const char *out, struct exec_slot *s,
+                      const struct exec_opts *o, struct err *e)
 {
-    double wall = exec_now() - s->t0;
-    char host[128] = "?", when[32], why[300], path[1200];
-    gethostname(host, sizeof host);
-    host[sizeof host - 1] = '\0';
-    iso_time(when, sizeof when);
+    char logp[1200], why[700];
+    store_point_file(out, s->point, "run.log", logp, sizeof logp);
+    char *last = store_tail(logp, 1, 600);
+    snprintf(why, sizeof why, "apical run --resume exited 2: %.*s", (int)strcspn(last, "\n"),
+             last);
+    free(last);
+    warn_over(s->point, why);
+    int rc = spawn(p, out, s->point, o, 0, why, s->lockfd, s, e);
+    if (rc) {
+        close(s->lockfd);
+        s->lockfd = -1;
+        s->pid = 0;
+    }
+    return rc;
+}
+
+int exec_finish(const struct plan *p, const char *out, struct exec_slot *s, int status,
+                int stopping, const struct exec_opts *o, struct err *e)
+{
     int exited = WIFEXITED(status), code = exited ? WEXITSTATUS(status) : -1;
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (s->resumed && exited && code == 2 && !stopping) {
+        int rc = start_over(p, out, s, o, e);
+        return rc ? rc : EXEC_RESTARTED;
+    }
+    double wall = exec_now() - s->t0;
+    char host[128], when[32], why[300], path[1200];
+    host_name(host, sizeof host);
+    iso_time(when, sizeof when);
     const char *bad = NULL;
     int state;
     if (exited && code == 0 && !(bad = bad_summary(p, out, s->point, why, sizeof why))) {
         state = STORE_DONE;
-    } else if (stopping) {
-        state = STORE_PENDING; /* ours to re-run, not the point's fault */
+    } else if (stopping || (exited && code == 143 && store_stopped(out, s->point))) {
+        /* ours to go on with, not the point's fault; 143 with a checkpoint is a run stopped
+         * by SIGTERM (Slurm signals every process of a job: the point may end before the
+         * sweep has seen its own signal) */
+        state = STORE_PENDING;
     } else {
         state = STORE_FAILED;
     }
@@ -243,16 +382,29 @@ int exec_finish(const struct plan *p, const char *out, struct exec_slot *s, int 
     return rc ? rc : state;
 }
 
-static int wait_child(pid_t pid, int *status, const struct exec_opts *o, int *killed)
+/* Ends every running child of slots with SIGTERM (they write a checkpoint and exit 143). */
+static void stop_children(const struct exec_slot *slots, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (slots[k].pid) kill(slots[k].pid, SIGTERM);
+}
+
+/* waitpid(pid) (pid -1: any child) that looks at the stop flag every 10 ms: a signal that came
+ * just before a blocking waitpid would not interrupt it, and the points would run on to their
+ * end. The first time the flag is seen, the children of slots get SIGTERM. Returns the pid
+ * reaped, or -1 with errno. */
+static pid_t reap(pid_t pid, int *status, const struct exec_opts *o, const struct exec_slot *slots,
+                  int nslots, int *stopped)
 {
     for (;;) {
-        pid_t got = waitpid(pid, status, 0);
-        if (got == pid) return 0;
-        if (got < 0 && errno != EINTR) return -1;
-        if (o->stop && *o->stop && !*killed) {
-            kill(pid, SIGTERM);
-            *killed = 1;
+        if (o->stop && *o->stop && !*stopped) {
+            stop_children(slots, nslots);
+            *stopped = 1;
         }
+        pid_t got = waitpid(pid, status, WNOHANG);
+        if (got > 0) return got;
+        if (got < 0 && errno != EINTR) return -1;
+        if (got == 0) nap(10 * 1000 * 1000);
     }
 }
 
@@ -263,12 +415,24 @@ int exec_one(const struct plan *p, const char *out, long point, const struct exe
     int rc = exec_start(p, out, point, o, 1, &s, e);
     if (rc < 0) return rc;
     if (rc != 1) return store_state(out, point);
-    int status = 0, killed = 0;
-    if (wait_child(s.pid, &status, o, &killed))
-        return err_set(e, ERR_IO, "", 0, "", "lost the process of point %ld", point);
-    int st = exec_finish(p, out, &s, status, o->stop && *o->stop, e);
+    int stopped = 0, st;
+    do {
+        int status = 0;
+        if (reap(s.pid, &status, o, &s, 1, &stopped) < 0) {
+            close(s.lockfd);
+            return err_set(e, ERR_IO, "", 0, "", "lost the process of point %ld", point);
+        }
+        st = exec_finish(p, out, &s, status, o->stop && *o->stop, o, e);
+    } while (st == EXEC_RESTARTED);
     if (st >= 0 && o->on_point) o->on_point(o->ctx, point, st, exec_now() - s.t0);
     return st;
+}
+
+static void started(struct exec_report *r, const struct exec_slot *s)
+{
+    r->ran++;
+    r->resumed += s->resumed;
+    r->restarted += s->over;
 }
 
 static void count(struct exec_report *r, int st)
@@ -290,7 +454,7 @@ int exec_points(const struct plan *p, const char *out, const long *points, long 
         return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
     }
     long next = 0, nlater = 0, ilater = 0;
-    int running = 0, killed = 0, rc = 0;
+    int running = 0, stopped = 0, rc = 0;
     for (;;) {
         int stopping = o->stop && *o->stop;
         while (!stopping && !rc && running < jobs && next < n) {
@@ -298,7 +462,7 @@ int exec_points(const struct plan *p, const char *out, const long *points, long 
             while (slots[k].pid) k++;
             int got = exec_start(p, out, points[next], o, 0, &slots[k], e);
             if (got < 0) rc = got;
-            else if (got == 1) running++, r->ran++;
+            else if (got == 1) started(r, &slots[k]), running++;
             else if (got == 2) later[nlater++] = points[next];
             else r->skipped++;
             next++;
@@ -311,30 +475,27 @@ int exec_points(const struct plan *p, const char *out, const long *points, long 
                     pt);
             int got = exec_start(p, out, pt, o, 1, &slots[0], e);
             if (got < 0) rc = got;
-            else if (got == 1) running++, r->ran++;
+            else if (got == 1) started(r, &slots[0]), running++;
             else if (got == 2) ilater--; /* interrupted while waiting */
             else r->skipped++;
             continue;
         }
         int status;
-        pid_t pid = waitpid(-1, &status, 0);
+        pid_t pid = reap(-1, &status, o, slots, jobs, &stopped);
         if (pid < 0) {
-            if (errno != EINTR) {
-                rc = err_set(e, ERR_IO, "", 0, "", "waiting for points: %s", strerror(errno));
-                break;
-            }
-            if (o->stop && *o->stop && !killed) {
-                for (int k = 0; k < jobs; k++)
-                    if (slots[k].pid) kill(slots[k].pid, SIGTERM);
-                killed = 1;
-            }
-            continue;
+            rc = err_set(e, ERR_IO, "", 0, "", "waiting for points: %s", strerror(errno));
+            break;
         }
         for (int k = 0; k < jobs; k++) {
             if (slots[k].pid != pid) continue;
             double t0 = slots[k].t0;
             long pt = slots[k].point;
-            int st = exec_finish(p, out, &slots[k], status, o->stop && *o->stop, e);
+            int st = exec_finish(p, out, &slots[k], status, o->stop && *o->stop, o, e);
+            if (st == EXEC_RESTARTED) {
+                r->resumed--;
+                r->restarted++;
+                break;
+            }
             running--;
             if (st < 0) {
                 rc = st;
@@ -342,6 +503,7 @@ int exec_points(const struct plan *p, const char *out, const long *points, long 
                 count(r, st);
                 if (o->on_point) o->on_point(o->ctx, pt, st, exec_now() - t0);
             }
+            break;
         }
     }
     /* an error leaves no child behind */
@@ -351,7 +513,7 @@ int exec_points(const struct plan *p, const char *out, const long *points, long 
         kill(slots[k].pid, SIGTERM);
         waitpid(slots[k].pid, &status, 0);
         struct err ignore;
-        exec_finish(p, out, &slots[k], status, 1, &ignore);
+        exec_finish(p, out, &slots[k], status, 1, o, &ignore);
     }
     free(slots);
     free(later);

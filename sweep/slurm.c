@@ -183,8 +183,11 @@ int slurm_write(const struct plan *p, const char *out, const char *bin, const st
         sh_quote(f.fp, bin);
         fputs(" sweep -o ", f.fp);
         sh_quote(f.fp, out);
-        fprintf(f.fp, " --task-index \"$SLURM_ARRAY_TASK_ID\" --chunk %ld%s\n", o->chunk,
+        fprintf(f.fp, " --task-index \"$SLURM_ARRAY_TASK_ID\" --chunk %ld%s", o->chunk,
                 o->retry_failed ? " --retry-failed" : "");
+        /* a number printed by printf: nothing the shell reads otherwise */
+        if (o->ckpt_every_ms > 0) fprintf(f.fp, " --checkpoint-every %.17g", o->ckpt_every_ms);
+        fputc('\n', f.fp);
         rc = afile_commit(&f, e);
     }
     snprintf(path, sizeof path, "%s/collect.sbatch", out);

@@ -19,6 +19,7 @@ struct slurm_opts {
     long chunk;                /* points per array task, >= 1 */
     int throttle;              /* %K: at most K tasks at once; 0: no limit */
     int retry_failed;          /* tasks also re-run failed points */
+    double ckpt_every_ms;      /* tasks pass --checkpoint-every on to points; 0: not */
     const char *extra[SLURM_MAX_EXTRA]; /* more #SBATCH lines ("--qos=long" or "#SBATCH ...") */
     int nextra;
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/afile.h"
@@ -32,6 +33,14 @@ int store_state(const char *out, long point)
     store_point_file(out, point, "failed.json", p, sizeof p);
     if (access(p, F_OK) == 0) return STORE_FAILED;
     return STORE_PENDING;
+}
+
+int store_stopped(const char *out, long point)
+{
+    char p[1200];
+    struct stat st;
+    return !store_point_file(out, point, STORE_CKPT, p, sizeof p) && lstat(p, &st) == 0 &&
+           S_ISREG(st.st_mode);
 }
 
 /* n bytes from offset off (fewer at the end of the file) into buf; the count read, or -1. */

@@ -1,7 +1,8 @@
 /* sweep/store: the sweep's folder on disk. OUT/sweep.json (the plan), OUT/points/NNNNN/ (one
- * folder per point: the run's outputs, run.log, attempts.log, and last of all done.json or
- * failed.json), OUT/results.csv and OUT/results.jsonl. A point is finished exactly when its
- * done.json exists; every marker and table is written to a temporary file and renamed. */
+ * folder per point: the run's outputs, run.log, attempts.log, a stopped run's run.tmp/ until it
+ * is resumed, and last of all done.json or failed.json), OUT/results.csv and
+ * OUT/results.jsonl. A point is finished exactly when its done.json exists; every marker and
+ * table is written to a temporary file and renamed. */
 #ifndef APICAL_SWEEP_STORE_H
 #define APICAL_SWEEP_STORE_H
 
@@ -17,6 +18,12 @@ int store_point_dir(const char *out, long point, char *buf, size_t n);
 int store_point_file(const char *out, long point, const char *name, char *buf, size_t n);
 
 int store_state(const char *out, long point);
+
+/* The checkpoint a stopped run left in a point's folder (apical run's staging folder,
+ * OUT/points/NNNNN/run.tmp/checkpoint.bin), and whether it is there as a regular file: such a
+ * point is resumed with `apical run --resume`, not started over. */
+#define STORE_CKPT "run.tmp/checkpoint.bin"
+int store_stopped(const char *out, long point);
 
 /* The most a JSON file of the folder may hold (sweep.json of a million points fits): a reader
  * takes no more, so a FIFO or /dev/zero in the folder is refused instead of read forever. */

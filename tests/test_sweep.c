@@ -602,6 +602,8 @@ static void test_interrupt(void)
     waitpid(pid, &status, 0);
     char *l = slurp_or_empty(log);
     EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 130, "exit 130", l);
+    EXPECT(strstr(l, "sweep stopped by SIGINT") && strstr(l, "go on with apical sweep -o "),
+           "the stop says how to go on", l);
     for (long i = 0; i < 4; i++) EXPECT(!POINT_HAS(dir, i, "failed.json"), "nothing failed", l);
     free(l);
     int st = sweep_cmd(out, "sweep -o %s --jobs 2 --threads 2", dir);
@@ -958,7 +960,8 @@ static void test_suggestions(void)
         {"sweep %s -o %s --thread 2", "unknown option: --thread (did you mean --threads?)"},
         {"sweep %s -o %s --retry-faild", "(did you mean --retry-failed?)"},
         {"sweep %s -o %s --dryrun", "(did you mean --dry-run?)"},
-        {"sweep %s -o %s --jobs=2", "--jobs=2 (--jobs VALUE: the value is the next argument)"},
+        {"sweep %s -o %s --chekpoint-every 100", "(did you mean --checkpoint-every?)"},
+        {"sweep %s -o %s --jobs=2", "--jobs=2 (write --jobs VALUE: the value is the next argument)"},
         {"sweep %s -o %s --quiet=1", "--quiet=1 (--quiet takes no value)"},
         {"sweep %s -o %s --frobnicate", "unknown option: --frobnicate\n"},
         {"sweep colect %s%s", "(did you mean apical sweep collect?)"},
