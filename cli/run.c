@@ -384,6 +384,8 @@ int cli_run(int argc, char **argv)
 
     struct run_ckpt_pos pos = {0};
     if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
+    if (a.resume && !a.quiet)
+        fprintf(stderr, "[apical] resumed at t = %g ms from %s\n", net.step * net.dt_ms, p_ck);
     struct recorder recs[4];
     int nrecs = 0;
     struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
