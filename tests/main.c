@@ -1,12 +1,20 @@
 /* tests/main: runs every registered CUnit suite; the exit status counts failures
  * (CU_basic_run_tests alone returns success even when tests fail). */
 #include <CUnit/Basic.h>
+#include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/harness.h"
@@ -50,6 +58,15 @@ const char *harness_tmpdir(void)
     return tmpdir;
 }
 
+const char *harness_path(const char *name)
+{
+    static char ring[16][1024];
+    static int k;
+    char *p = ring[k++ % 16];
+    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
+    return p;
+}
+
 const char *harness_write(const char *name, const char *text)
 {
     static char ring[8][1024];
@@ -61,6 +78,33 @@ const char *harness_write(const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return p;
+}
+
+int harness_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+int harness_count_files(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    size_t ls = strlen(suffix);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        n += len >= ls && !strcmp(de->d_name + len - ls, suffix);
+    }
+    closedir(d);
+    return n;
+}
+
+size_t harness_count(const char *s, const char *end, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, what)) && (!end || p < end); p += strlen(what)) n++;
+    return n;
 }
 
 char *harness_slurp(const char *path, size_t *len)
@@ -90,22 +134,120 @@ char *harness_slurp(const char *path, size_t *len)
     return buf;
 }
 
+const char *harness_bin(void)
+{
+    const char *b = getenv("APICAL_BIN");
+    return b && *b ? b : "./apical";
+}
+
+double harness_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* Reads fd to its end into out (what does not fit is read and dropped); with a deadline (> 0,
+ * harness_now_s time) kills process group pid when it passes and reads on to the end. */
+static void read_all(int fd, char *out, size_t outn, double deadline, pid_t pid)
+{
+    size_t n = 0;
+    char sink[4096];
+    for (;;) {
+        if (deadline > 0) {
+            double left = deadline - harness_now_s();
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (left <= 0) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                deadline = 0;
+            } else if (poll(&p, 1, (int)ceil(left * 1000)) <= 0) {
+                continue;
+            }
+        }
+        int room = n + 1 < outn;
+        ssize_t r = read(fd, room ? out + n : sink, room ? outn - 1 - n : sizeof sink);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        if (room) n += (size_t)r;
+    }
+    if (outn) out[n] = '\0';
+}
+
+int harness_apical_usage(double seconds, unsigned long long max_file_bytes, const char *args,
+                         char *out, size_t outn, struct rusage *ru)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "exec %s %s", harness_bin(), args);
+    if (outn) out[0] = '\0';
+    int fd[2];
+    if (pipe(fd) != 0) return -1000;
+    fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        close(fd[1]);
+        if (seconds > 0) setpgid(0, 0); /* so that the deadline ends what the run started too */
+        if (max_file_bytes != HARNESS_ANY_SIZE) {
+            struct rlimit rl = {(rlim_t)max_file_bytes, (rlim_t)max_file_bytes};
+            signal(SIGXFSZ, SIG_IGN);
+            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
+        }
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    if (pid < 0) {
+        close(fd[0]);
+        return -1000;
+    }
+    read_all(fd[0], out, outn, seconds > 0 ? harness_now_s() + seconds : 0, pid);
+    close(fd[0]);
+    int st;
+    struct rusage sink;
+    while (wait4(pid, &st, 0, ru ? ru : &sink) < 0)
+        if (errno != EINTR) return -1000;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : -1000;
+}
+
+int harness_apical_within(double seconds, unsigned long long max_file_bytes, const char *args,
+                          char *out, size_t outn)
+{
+    return harness_apical_usage(seconds, max_file_bytes, args, out, outn, NULL);
+}
+
 int harness_apical(const char *args, char *out, size_t outn)
 {
-    const char *bin = getenv("APICAL_BIN");
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", bin && *bin ? bin : "./apical", args);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = 0, got;
-    while (n + 1 < outn && (got = fread(out + n, 1, outn - 1 - n, p)) > 0) n += got;
-    if (outn) out[n] = '\0';
-    char sink[4096];
-    while (fread(sink, 1, sizeof sink, p) > 0) {
-    }
-    int st = pclose(p);
-    if (st == -1 || !WIFEXITED(st)) return -1;
-    return WEXITSTATUS(st);
+    return harness_apical_within(0, HARNESS_ANY_SIZE, args, out, outn);
+}
+
+int harness_sanitizer_text(const char *out)
+{
+    return strstr(out, "Sanitizer") || strstr(out, "runtime error");
+}
+
+void harness_expect(int ok, const char *cond, const char *file, unsigned line, const char *ctx,
+                    const char *out)
+{
+    if (!ok) fprintf(stderr, "\n    [%s] expected %s\n    output: %s\n", ctx, cond, out ? out : "");
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, cond, file, "", CU_FALSE);
+}
+
+cJSON *harness_read_json(const char *path)
+{
+    char *text = harness_slurp(path, NULL);
+    if (!text) return NULL;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    return j;
+}
+
+double harness_json_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 static void rm_tree(const char *path)

@@ -26,36 +26,10 @@
 
 #define OUT_CAP 65536
 
-static const char *tmp_path(const char *name) {
-    static char ring[8][1024];
-    static int k;
-    char *p = ring[k++ % 8];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
-static int exists(const char *path) {
-    return access(path, F_OK) == 0;
-}
-
 static int exists_in(const char *dir, const char *name) {
     char p[2048];
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    return exists(p);
-}
-
-/* Number of entries in dir whose name ends in ".tmp" (leftovers of unfinished atomic writes). */
-static int count_tmp(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len >= 4 && !strcmp(de->d_name + len - 4, ".tmp")) n++;
-    }
-    closedir(d);
-    return n;
+    return harness_exists(p);
 }
 
 static void sleep_s(double s) {
@@ -64,24 +38,7 @@ static void sleep_s(double s) {
     }
 }
 
-static double mono_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static const char *apical_bin(void) {
-    const char *b = getenv("APICAL_BIN");
-    return b && *b ? b : "./apical";
-}
-
-/* A failed check prints what it was about and the program's output, then counts as a CUnit
- * failure under the condition's own text. */
-static void expect_(int ok, const char *cond, unsigned line, const char *ctx, const char *out) {
-    if (!ok) fprintf(stderr, "\n    [%s] expected %s\n    output: %s\n", ctx, cond, out);
-    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, cond, __FILE__, "", CU_FALSE);
-}
-#define EXPECT(cond, ctx, out) expect_(!!(cond), #cond, __LINE__, (ctx), (out))
+#define EXPECT HARNESS_EXPECT
 
 /* The line "apical: ..." of an output, copied into buf ("" if there is none). */
 static void error_line(const char *out, char *buf, size_t n) {
@@ -97,10 +54,6 @@ static void error_line(const char *out, char *buf, size_t n) {
         p = strchr(p, '\n');
         if (p) p++;
     }
-}
-
-static int sanitizer_text(const char *out) {
-    return strstr(out, "Sanitizer") || strstr(out, "runtime error");
 }
 
 /* The size `apical check` prints for population name, or -1. */
@@ -172,19 +125,6 @@ static long csv_count_of(const struct csv_counts *cc, const char *name) {
     for (int k = 0; k < cc->npops; k++)
         if (!strcmp(cc->name[k], name)) return cc->count[k];
     return 0;
-}
-
-static cJSON *read_json(const char *path) {
-    char *text = harness_slurp(path, NULL);
-    if (!text) return NULL;
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
-}
-
-static double json_num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -493,7 +433,7 @@ static const struct bad_case bad_cases[] = {
 
 static const char *bad_setup(const struct bad_case *c) {
     if (c->aux_name) harness_write(c->aux_name, c->aux_text);
-    const char *path = tmp_path(c->name);
+    const char *path = harness_path(c->name);
     switch (c->kind) {
     case BAD_TEXT:
         harness_write(c->name, c->text);
@@ -535,7 +475,7 @@ static void expect_rejected(const struct bad_case *c, const char *path, int run_
     }
     for (int k = 0; k < 3 && c->want[k]; k++)
         EXPECT(strstr(out, c->want[k]) != NULL, ctx, out);
-    EXPECT(!sanitizer_text(out), ctx, out);
+    EXPECT(!harness_sanitizer_text(out), ctx, out);
     if (run_mode) EXPECT(!exists_in(outdir, "summary.json"), ctx, out);
     error_line(out, errline, n);
     EXPECT(errline[0] != '\0', ctx, out);
@@ -571,14 +511,14 @@ static void test_memory_beyond_machine(void) {
     EXPECT(status == 2, "huge, run", out);
     EXPECT(strstr(out, path) != NULL, "huge, run", out);
     EXPECT(strstr(out, "populations.big.size") != NULL, "huge, run", out);
-    EXPECT(!sanitizer_text(out), "huge, run", out);
+    EXPECT(!harness_sanitizer_text(out), "huge, run", out);
     EXPECT(!exists_in(outdir, "summary.json"), "huge, run", out);
     /* the error names the line where the too-large size was set */
     EXPECT(strstr(out, "cli_huge.cfg:3:") != NULL, "huge, run", out);
 
     snprintf(cmd, sizeof cmd, "check %s", path);
     status = harness_apical(cmd, out, sizeof out);
-    EXPECT(!sanitizer_text(out), "huge, check", out);
+    EXPECT(!harness_sanitizer_text(out), "huge, check", out);
     /* check refuses what run would refuse */
     EXPECT(status == 2 && strstr(out, "populations.big.size") != NULL, "huge, check", out);
 }
@@ -741,24 +681,25 @@ static void test_run_outputs(void) {
      * lines equals the summary's spikes; every declared file exists; no .tmp is left. */
     static char out[OUT_CAP];
     const char *path = harness_write("cli_small.cfg", CUBA_LIKE);
-    const char *dir = tmp_path("out_small");
+    const char *dir = harness_path("out_small");
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "run %s -o %s --quiet", path, dir);
     int status = harness_apical(cmd, out, sizeof out);
     EXPECT(status == 0, "small run", out);
-    EXPECT(!sanitizer_text(out), "small run", out);
+    EXPECT(!harness_sanitizer_text(out), "small run", out);
     static const char *const files[] = {"spikes.csv", "spikes.bin", "summary.json", "raster.svg",
                                         "config.cfg"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         EXPECT(exists_in(dir, files[i]), files[i], out);
-    EXPECT(count_tmp(dir) == 0, "small run", out);
+    EXPECT(harness_count_files(dir, ".tmp") == 0, "small run", out);
 
     char p[2048];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *j = read_json(p);
+    cJSON *j = harness_read_json(p);
     CU_ASSERT_FATAL(j != NULL);
-    EXPECT(json_num(j, "neurons") == 200, "summary", out);
-    EXPECT(json_num(j, "duration_ms") == 100 && json_num(j, "simulated_ms") == 100, "summary", out);
+    EXPECT(harness_json_num(j, "neurons") == 200, "summary", out);
+    EXPECT(harness_json_num(j, "duration_ms") == 100 && harness_json_num(j, "simulated_ms") == 100,
+           "summary", out);
     EXPECT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "interrupted")), "summary", out);
 
     struct csv_counts cc;
@@ -773,13 +714,14 @@ static void test_run_outputs(void) {
         const cJSON *pj = cJSON_GetArrayItem(pops, i);
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(pj, "name");
         EXPECT(cJSON_IsString(name) && !strcmp(name->valuestring, names[i]), names[i], out);
-        EXPECT(json_num(pj, "neurons") == sizes[i], names[i], out);
-        double spikes = json_num(pj, "spikes");
+        EXPECT(harness_json_num(pj, "neurons") == sizes[i], names[i], out);
+        double spikes = harness_json_num(pj, "spikes");
         EXPECT(spikes > 0, names[i], out); /* the Poisson drive makes both fire */
         EXPECT(spikes == (double)csv_count_of(&cc, names[i]), names[i], out);
         total += spikes;
     }
-    EXPECT(json_num(j, "spikes") == total && total == (double)cc.lines, "total spikes", out);
+    EXPECT(harness_json_num(j, "spikes") == total && total == (double)cc.lines, "total spikes",
+           out);
     cJSON_Delete(j);
 
     snprintf(p, sizeof p, "%s/raster.svg", dir);
@@ -809,13 +751,13 @@ static void test_run_outputs(void) {
 
 /* Waits up to timeout_s for pid; returns its wait status, or -1 after killing it. */
 static int wait_for(pid_t pid, double timeout_s) {
-    double t0 = mono_s();
+    double t0 = harness_now_s();
     int st;
     for (;;) {
         pid_t r = waitpid(pid, &st, WNOHANG);
         if (r == pid) return st;
         if (r < 0) return -1;
-        if (mono_s() - t0 > timeout_s) {
+        if (harness_now_s() - t0 > timeout_s) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
             return -1;
@@ -828,7 +770,7 @@ static int wait_for(pid_t pid, double timeout_s) {
  * handlers go in right after), lets it simulate a while, sends sig; returns the wait status. */
 static int run_and_signal(const char *cfg, const char *dir, const char *log, int sig) {
     /* everything the child needs is ready before fork: it only redirects and execs */
-    char *argv[] = {(char *)apical_bin(), "run", (char *)cfg, "-o", (char *)dir, NULL};
+    char *argv[] = {(char *)harness_bin(), "run", (char *)cfg, "-o", (char *)dir, NULL};
     pid_t pid = fork();
     CU_ASSERT_FATAL(pid >= 0);
     if (pid == 0) {
@@ -845,9 +787,9 @@ static int run_and_signal(const char *cfg, const char *dir, const char *log, int
         execv(argv[0], argv);
         _exit(127);
     }
-    double t0 = mono_s();
+    double t0 = harness_now_s();
     int built = 0;
-    while (!built && mono_s() - t0 < 10) {
+    while (!built && harness_now_s() - t0 < 10) {
         char *text = harness_slurp(log, NULL);
         built = text && strstr(text, "[apical] built") != NULL;
         free(text);
@@ -866,18 +808,18 @@ static void check_interrupted(int sig, int want_status) {
     snprintf(ctx, sizeof ctx, "signal %d", sig);
     const char *cfg = harness_write("cli_long.cfg", LONG_RUN);
     char dir[1024], log[1100], p[2048];
-    snprintf(dir, sizeof dir, "%s", tmp_path(name));
+    snprintf(dir, sizeof dir, "%s", harness_path(name));
     snprintf(log, sizeof log, "%s.log", dir);
     int st = run_and_signal(cfg, dir, log, sig);
     char *text = harness_slurp(log, NULL);
     const char *out = text ? text : "(no log)";
     EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == want_status, ctx, out);
-    EXPECT(!sanitizer_text(out), ctx, out);
+    EXPECT(!harness_sanitizer_text(out), ctx, out);
 
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *j = read_json(p);
+    cJSON *j = harness_read_json(p);
     EXPECT(j != NULL, ctx, out);
-    double sim = json_num(j, "simulated_ms"), dur = json_num(j, "duration_ms");
+    double sim = harness_json_num(j, "simulated_ms"), dur = harness_json_num(j, "duration_ms");
     EXPECT(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "interrupted")), ctx, out);
     EXPECT(dur == 100000.0 && sim > 0 && sim < dur, ctx, out);
 
@@ -885,9 +827,10 @@ static void check_interrupted(int sig, int want_status) {
     snprintf(p, sizeof p, "%s/spikes.csv", dir);
     EXPECT(read_csv_counts(p, sim, &cc), ctx, out);
     const cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
-    EXPECT(json_num(cJSON_GetArrayItem(pops, 0), "spikes") == (double)csv_count_of(&cc, "exc"), ctx,
-           out);
-    EXPECT(count_tmp(dir) == 0, ctx, out);
+    EXPECT(harness_json_num(cJSON_GetArrayItem(pops, 0), "spikes") ==
+               (double)csv_count_of(&cc, "exc"),
+           ctx, out);
+    EXPECT(harness_count_files(dir, ".tmp") == 0, ctx, out);
     cJSON_Delete(j);
     free(text);
 }
@@ -898,13 +841,13 @@ static void test_sigterm(void) {
      * says how to go on (tests/test_run_ckpt.c resumes such runs to the uninterrupted files). */
     const char *cfg = harness_write("cli_long.cfg", LONG_RUN);
     char dir[1024], log[1100], p[2048];
-    snprintf(dir, sizeof dir, "%s", tmp_path("out_signal_15"));
+    snprintf(dir, sizeof dir, "%s", harness_path("out_signal_15"));
     snprintf(log, sizeof log, "%s.log", dir);
     int st = run_and_signal(cfg, dir, log, SIGTERM);
     char *text = harness_slurp(log, NULL);
     const char *out = text ? text : "(no log)";
     EXPECT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 143, "SIGTERM", out);
-    EXPECT(!sanitizer_text(out), "SIGTERM", out);
+    EXPECT(!harness_sanitizer_text(out), "SIGTERM", out);
     EXPECT(strstr(out, "apical run --resume") != NULL, "SIGTERM", out);
     struct stat sb;
     snprintf(p, sizeof p, "%s/run.tmp/checkpoint.bin", dir);
@@ -933,7 +876,7 @@ static void test_nonfinite_state(void) {
                        "stimuli = ( { name = \"dc\"; type = \"dc\"; target = \"exc\";\n"
                        "              amplitude = -1e12; } );\n");
     EXPECT(check_cmd(path, "", out, sizeof out) == 0, "nan config is valid", out);
-    const char *dir = tmp_path("out_nan");
+    const char *dir = harness_path("out_nan");
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "run %s -o %s --quiet", path, dir);
     int status = harness_apical(cmd, out, sizeof out);
@@ -941,54 +884,24 @@ static void test_nonfinite_state(void) {
     error_line(out, line, sizeof line);
     EXPECT(status == 1, "nan", out);
     EXPECT(strstr(line, "exc") && strstr(line, "step") && strstr(line, "non-finite"), "nan", out);
-    EXPECT(!sanitizer_text(out), "nan", out);
+    EXPECT(!harness_sanitizer_text(out), "nan", out);
     EXPECT(!exists_in(dir, "summary.json"), "nan", out);
     EXPECT(!exists_in(dir, "spikes.csv") && !exists_in(dir, "spikes.bin"), "nan", out);
-    EXPECT(count_tmp(dir) == 0, "nan", out);
+    EXPECT(harness_count_files(dir, ".tmp") == 0, "nan", out);
 }
-
-/* ---------------------------------------------------------------------------------------------
- * The top-level commands.
- */
 
 /* ---------------------------------------------------------------------------------------------
  * A full disk: the outputs appear together or not at all.
  */
 
-/* Runs apical with argv[1..] under a limit of limit bytes per file, SIGXFSZ ignored: a write
- * past the limit fails with EFBIG, as on a full disk. Output into out; returns the exit
- * status, or -1 when it died of a signal. */
-static int run_limited(long limit, const char *const *args, char *out, size_t outn) {
-    const char *argv[16] = {apical_bin()};
-    int argc = 1;
-    for (; args[argc - 1] && argc < 15; argc++) argv[argc] = args[argc - 1];
-    argv[argc] = NULL;
-    int fd[2];
-    CU_ASSERT_FATAL(pipe(fd) == 0);
-    pid_t pid = fork();
-    CU_ASSERT_FATAL(pid >= 0);
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        close(fd[1]);
-        signal(SIGXFSZ, SIG_IGN);
-        struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
-        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t n = 0;
-    ssize_t r;
-    while ((r = read(fd[0], out + n, outn - 1 - n)) > 0 || (r < 0 && errno == EINTR))
-        if (r > 0) n += (size_t)r;
-    out[n] = '\0';
-    close(fd[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+/* apical with args (each one word) under a limit of limit bytes per file: a write past it fails
+ * with EFBIG, as on a full disk (harness_apical_within). */
+static int run_limited(unsigned long long limit, const char *const *args, char *out,
+                       size_t outn) {
+    char line[8192] = "";
+    for (size_t i = 0, len = 0; args[i] && len < sizeof line; i++, len = strlen(line))
+        snprintf(line + len, sizeof line - len, "%s'%s'", i ? " " : "", args[i]);
+    return harness_apical_within(0, limit, line, out, outn);
 }
 
 static long file_size(const char *dir, const char *name) {
@@ -1051,7 +964,7 @@ static void test_disk_full(void) {
         {"config.cfg", hello, {"record.spikes=\"none\"", no_traces}},
         {"summary.json", many_cfg, {NULL}},
     };
-    const char *dir = tmp_path("out_full");
+    const char *dir = harness_path("out_full");
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         const char *args[16] = {"run", cases[k].cfg, "-o", dir, "--quiet"};
         int n = 5;
@@ -1061,7 +974,7 @@ static void test_disk_full(void) {
         }
         args[n] = NULL;
         remove_outputs(dir);
-        int st = run_limited(RLIM_INFINITY, args, out, sizeof out);
+        int st = run_limited(HARNESS_ANY_SIZE, args, out, sizeof out);
         EXPECT(st == 0, cases[k].target, out);
         static const char *const names[] = {"spikes.csv", "spikes.bin", "traces.csv",
                                             "raster.svg", "traces.svg", "config.cfg",
@@ -1083,7 +996,7 @@ static void test_disk_full(void) {
             if (limit) EXPECT(!strncmp(line, want, strlen(want)), cases[k].target, out);
             EXPECT(strstr(line, "File too large") && strstr(line, "no output of this run"),
                    cases[k].target, out);
-            EXPECT(!sanitizer_text(out), cases[k].target, out);
+            EXPECT(!harness_sanitizer_text(out), cases[k].target, out);
             EXPECT(count_entries(dir) == 0, cases[k].target, out);
             if (!limit) break;
         }
@@ -1092,7 +1005,7 @@ static void test_disk_full(void) {
     /* An earlier run's outputs stay as they were, but its summary.json is gone: the folder no
      * longer claims a complete run. */
     const char *args[] = {"run", hello, "-o", dir, "--quiet", "--seed", "3", NULL};
-    EXPECT(run_limited(RLIM_INFINITY, args, out, sizeof out) == 0, "earlier run", out);
+    EXPECT(run_limited(HARNESS_ANY_SIZE, args, out, sizeof out) == 0, "earlier run", out);
     char p[2048];
     snprintf(p, sizeof p, "%s/spikes.csv", dir);
     size_t len0, len1;
@@ -1110,6 +1023,10 @@ static void test_disk_full(void) {
     free(after);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The top-level commands.
+ */
+
 static void test_commands(void) {
     /* Truth: cli/main.c usage text: 0 for --help and --version, 2 for bad input. */
     static char out[OUT_CAP];
@@ -1121,15 +1038,15 @@ static void test_commands(void) {
     EXPECT(strstr(out, "usage: apical") != NULL, "no args", out);
     EXPECT(harness_apical("frobnicate", out, sizeof out) == 2, "unknown command", out);
     EXPECT(strstr(out, "frobnicate") != NULL, "unknown command", out);
-    const char *missing = tmp_path("cli_no_such_spikes.csv");
+    const char *missing = harness_path("cli_no_such_spikes.csv");
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "plot %s -o %s", missing, tmp_path("cli_plot.svg"));
+    snprintf(cmd, sizeof cmd, "plot %s -o %s", missing, harness_path("cli_plot.svg"));
     EXPECT(harness_apical(cmd, out, sizeof out) == 2, "plot missing", out);
     EXPECT(strstr(out, missing) != NULL, "plot missing", out);
-    EXPECT(!exists(tmp_path("cli_plot.svg")), "plot missing", out);
+    EXPECT(!harness_exists(harness_path("cli_plot.svg")), "plot missing", out);
     EXPECT(harness_apical("run", out, sizeof out) == 2, "run without config", out);
     EXPECT(harness_apical("check", out, sizeof out) == 2, "check without config", out);
-    EXPECT(!sanitizer_text(out), "commands", out);
+    EXPECT(!harness_sanitizer_text(out), "commands", out);
     /* every subcommand answers --help with its usage and status 0 */
     static const char *const cmds[] = {"run", "check", "plot", "sweep", "train", "eval"};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
@@ -1144,9 +1061,9 @@ static void test_commands(void) {
     /* with a config and other options too */
     char hello[1024];
     snprintf(hello, sizeof hello, "%s/configs/hello.cfg", harness_root());
-    snprintf(cmd, sizeof cmd, "run %s --seed 3 --help -o %s", hello, tmp_path("cli_help_out"));
+    snprintf(cmd, sizeof cmd, "run %s --seed 3 --help -o %s", hello, harness_path("cli_help_out"));
     EXPECT(harness_apical(cmd, out, sizeof out) == 0 && strstr(out, "usage: apical run"), cmd, out);
-    EXPECT(!exists(tmp_path("cli_help_out")), cmd, out);
+    EXPECT(!harness_exists(harness_path("cli_help_out")), cmd, out);
 }
 
 static void test_suggestions(void) {
@@ -1227,7 +1144,7 @@ static void test_suggestions(void) {
     EXPECT(strstr(line, "cli_typo2.cfg:4: populations.pyr.compartments.dend.g_C: unknown "
                         "compartment setting: did you mean populations.pyr.compartments.dend.g_c?"),
            "compartment", out);
-    EXPECT(!sanitizer_text(out), "suggestions", out);
+    EXPECT(!harness_sanitizer_text(out), "suggestions", out);
 }
 
 static void test_set_origin(void) {
@@ -1271,19 +1188,19 @@ static void test_microcircuit(void) {
     EXPECT(strstr(out, "total: 77169 neurons, ~298880968 synapses") != NULL, "check", out);
     EXPECT(check_cmd(cfg, "--set simulation.poisson=dc", out, sizeof out) == 0, "dc", out);
     EXPECT(strstr(out, "bg_L23e      dc 561.974 pA -> L23e") != NULL, "dc", out);
-    const char *dir = tmp_path("out_mc");
+    const char *dir = harness_path("out_mc");
     snprintf(cmd, sizeof cmd, "run %s -o %s --quiet --set scale.neurons=0.05 "
              "--set scale.indegree=0.05 --set simulation.duration=200 --set record.raster=false",
              cfg, dir);
     EXPECT(harness_apical(cmd, out, sizeof out) == 0, "run 5 %", out);
     char p[2048];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *j = read_json(p);
+    cJSON *j = harness_read_json(p);
     CU_ASSERT_FATAL(j != NULL);
     const cJSON *pops = cJSON_GetObjectItemCaseSensitive(j, "populations");
     EXPECT(cJSON_GetArraySize(pops) == 8, "summary", out);
     for (int i = 0; i < cJSON_GetArraySize(pops); i++)
-        EXPECT(json_num(cJSON_GetArrayItem(pops, i), "rate_hz") > 0.1, "rates", out);
+        EXPECT(harness_json_num(cJSON_GetArrayItem(pops, i), "rate_hz") > 0.1, "rates", out);
     cJSON_Delete(j);
 }
 

@@ -16,25 +16,10 @@
 
 #define MAXPTS 256
 
-static const char *tmp_path(const char *name) {
-    static char ring[8][1024];
-    static int k;
-    char *p = ring[k++ % 8];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
-static size_t count_of(const char *s, const char *end, const char *what) {
-    size_t n = 0;
-    for (const char *p = s; (p = strstr(p, what)) && (!end || p < end); p += strlen(what))
-        n++;
-    return n;
-}
-
 static char *write_and_slurp(const char *name, const char *title, const double *x, int n,
                              const struct curves_panel *p, int np) {
     struct err e = {0};
-    const char *path = tmp_path(name);
+    const char *path = harness_path(name);
     int rc = curves_write(path, title, x, n, p, np, &e);
     if (rc) fprintf(stderr, "curves_write: %s: %s\n", e.file, e.msg);
     CU_ASSERT_FATAL(rc == 0);
@@ -103,16 +88,16 @@ static size_t series_markers(const char *from, const char *name) {
     snprintf(want, sizeof want, "<g class=\"series\" data-name=\"%s\"", name);
     const char *s = strstr(from, want);
     const char *m = strstr(s, "<g class=\"markers\"");
-    return count_of(m, strstr(m, "</g>"), "<circle");
+    return harness_count(m, strstr(m, "</g>"), "<circle");
 }
 
 static void check_balanced(const char *svg) {
     size_t len = strlen(svg);
     CU_ASSERT(strncmp(svg, "<svg ", 5) == 0);
     CU_ASSERT(len > 7 && strcmp(svg + len - 7, "</svg>\n") == 0);
-    CU_ASSERT(count_of(svg, NULL, "<g ") + count_of(svg, NULL, "<g>") ==
-              count_of(svg, NULL, "</g>"));
-    CU_ASSERT(count_of(svg, NULL, "<svg") == 1);
+    CU_ASSERT(harness_count(svg, NULL, "<g ") + harness_count(svg, NULL, "<g>") ==
+              harness_count(svg, NULL, "</g>"));
+    CU_ASSERT(harness_count(svg, NULL, "<svg") == 1);
     CU_ASSERT(strstr(svg, "nan") == NULL && strstr(svg, "inf") == NULL);
 }
 
@@ -141,11 +126,11 @@ static void test_structure_and_points(void) {
         {.title = "alignment", .nseries = 1, .s = {{"hidden", a1}}, .ymin = -1, .ymax = 1}};
     char *svg = write_and_slurp("structure.svg", "run <1>", NULL, N, p, 3);
     check_balanced(svg);
-    CU_ASSERT(count_of(svg, NULL, "<g class=\"panel\"") == 2);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"panel\"") == 2);
     CU_ASSERT(strstr(svg, ">empty<") == NULL);
     CU_ASSERT(strstr(svg, "ghost") == NULL);
-    CU_ASSERT(count_of(svg, NULL, "<polyline") == 4);
-    CU_ASSERT(count_of(svg, NULL, "<g class=\"series\"") == 4);
+    CU_ASSERT(harness_count(svg, NULL, "<polyline") == 4);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"series\"") == 4);
     const char *from = NULL, *to = NULL;
     double px[MAXPTS], py[MAXPTS];
     int pieces;
@@ -153,7 +138,7 @@ static void test_structure_and_points(void) {
     for (int k = 0; k < 2; k++) {
         CU_ASSERT_FATAL(panel(svg, k, &from, &to));
         const char *leg = strstr(from, "<g class=\"legend\"");
-        CU_ASSERT(leg && leg < to && count_of(leg, to, "<text") == 2);
+        CU_ASSERT(leg && leg < to && harness_count(leg, to, "<text") == 2);
         for (int j = 0; j < 2; j++) {
             CU_ASSERT(series_points(from, to, names[j], px, py, &pieces) == N);
             CU_ASSERT(pieces == 1);
@@ -171,7 +156,7 @@ static void test_structure_and_points(void) {
     /* the whole file with the third panel too */
     svg = write_and_slurp("structure4.svg", NULL, NULL, N, p, 4);
     check_balanced(svg);
-    CU_ASSERT(count_of(svg, NULL, "<g class=\"panel\"") == 3);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"panel\"") == 3);
     free(svg);
 }
 
@@ -191,7 +176,7 @@ static void test_gaps_split_lines(void) {
     CU_ASSERT(series_markers(from, "g") == 5);
     /* pieces hold 1, 2 and 2 points: the second polyline starts at epoch 3 */
     const char *l2 = strstr(strstr(from, "<polyline") + 1, "<polyline");
-    CU_ASSERT(count_of(l2, strstr(l2, "/>"), ",") == 2);
+    CU_ASSERT(harness_count(l2, strstr(l2, "/>"), ",") == 2);
     free(svg);
 }
 
@@ -302,7 +287,8 @@ static void test_escaping(void) {
         .title = "a<b", .ylabel = "\"q\"", .nseries = 1, .s = {{"x & <y> \"z\"", y}}};
     char *svg = write_and_slurp("esc.svg", "T&T", NULL, 2, &p, 1);
     check_balanced(svg);
-    CU_ASSERT(count_of(svg, NULL, "x &amp; &lt;y&gt; &quot;z&quot;") == 2); /* legend, data-name */
+    /* the legend and data-name */
+    CU_ASSERT(harness_count(svg, NULL, "x &amp; &lt;y&gt; &quot;z&quot;") == 2);
     CU_ASSERT(strstr(svg, "<y>") == NULL && strstr(svg, "\"z\"") == NULL);
     CU_ASSERT(strstr(svg, ">a&lt;b<") && strstr(svg, ">&quot;q&quot;<") &&
               strstr(svg, ">T&amp;T<"));
@@ -340,7 +326,7 @@ static void test_degenerate_ranges(void) {
     struct curves_panel narrow = {
         .nseries = 1, .s = {{"y", y}}, .ymin = 1e300, .ymax = 1.0000000000000002e300};
     struct err e = {0};
-    const char *path = tmp_path("degenerate_bad.svg");
+    const char *path = harness_path("degenerate_bad.svg");
     CU_ASSERT(curves_write(path, "t", NULL, 2, &p, 1, &e) == ERR_INPUT);
     CU_ASSERT(curves_write(path, "t", xwide, 2, &q, 1, &e) == ERR_INPUT);
     CU_ASSERT(curves_write(path, "t", NULL, 2, &narrow, 1, &e) == ERR_INPUT);
@@ -358,7 +344,7 @@ static void test_errors(void) {
     struct curves_panel noy = {.nseries = 1, .s = {{"y", NULL}}};
     struct curves_panel infr = {.nseries = 1, .s = {{"y", y}}, .ymin = 0, .ymax = INFINITY};
     struct err e = {0};
-    const char *path = tmp_path("bad.svg");
+    const char *path = harness_path("bad.svg");
     CU_ASSERT(curves_write(path, "t", NULL, 0, &ok, 1, &e) == ERR_INPUT);
     CU_ASSERT(curves_write(path, "t", NULL, 3, &ok, 0, &e) == ERR_INPUT);
     CU_ASSERT(curves_write(path, "t", xbad, 3, &ok, 1, &e) == ERR_INPUT);
@@ -372,7 +358,7 @@ static void test_errors(void) {
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     CU_ASSERT(access(tmp, F_OK) != 0);
 
-    const char *nodir = tmp_path("no/such/dir/c.svg");
+    const char *nodir = harness_path("no/such/dir/c.svg");
     CU_ASSERT(curves_write(nodir, "t", NULL, 3, &ok, 1, &e) == ERR_IO);
     CU_ASSERT(strncmp(e.file, nodir, strlen(nodir)) == 0);
 }

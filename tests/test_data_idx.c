@@ -36,18 +36,9 @@ static uint8_t *idx_bytes(int type, int ndim, const uint32_t *dim, const uint8_t
     return b;
 }
 
-static const char *path_of(const char *name)
-{
-    static char ring[4][1024];
-    static int k;
-    char *p = ring[k++ % 4];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
 static const char *write_plain(const char *name, const uint8_t *b, size_t len)
 {
-    const char *p = path_of(name);
+    const char *p = harness_path(name);
     FILE *f = fopen(p, "wb");
     CU_ASSERT_FATAL(f != NULL);
     CU_ASSERT(fwrite(b, 1, len, f) == len);
@@ -57,7 +48,7 @@ static const char *write_plain(const char *name, const uint8_t *b, size_t len)
 
 static const char *write_gz(const char *name, const uint8_t *b, size_t len)
 {
-    const char *p = path_of(name);
+    const char *p = harness_path(name);
     gzFile f = gzopen(p, "wb6");
     CU_ASSERT_FATAL(f != NULL);
     CU_ASSERT(gzwrite(f, b, (unsigned)len) == (int)len);
@@ -135,7 +126,7 @@ static void test_read_corrupt(void)
     expect_bad(write_plain("trunc_hdr.idx", b, 9), "truncated header");
     expect_bad(write_plain("empty.idx", b, 0), "truncated");
     expect_bad(write_plain("three.idx", b, 3), "truncated");
-    expect_bad(path_of("does-not-exist.idx"), "cannot open");
+    expect_bad(harness_path("does-not-exist.idx"), "cannot open");
 
     uint8_t *c = malloc(len + 5);
     memcpy(c, b, len);
@@ -189,11 +180,11 @@ static void test_read_corrupt(void)
 static void test_read_bounded(void)
 {
     alarm(60);
-    const char *pipe_path = path_of("pipe.idx.gz");
+    const char *pipe_path = harness_path("pipe.idx.gz");
     unlink(pipe_path);
     CU_ASSERT_FATAL(mkfifo(pipe_path, 0600) == 0);
     expect_bad(pipe_path, "pipe");
-    const char *dir = path_of("folder.idx");
+    const char *dir = harness_path("folder.idx");
     mkdir(dir, 0700);
     expect_bad(dir, "folder");
 
@@ -208,7 +199,7 @@ static void test_read_bounded(void)
     uint32_t dim[1] = {10};
     uint8_t items[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     b = idx_bytes(0x08, 1, dim, items, &len);
-    const char *bomb = path_of("bomb.idx.gz");
+    const char *bomb = harness_path("bomb.idx.gz");
     gzFile f = gzopen(bomb, "wb9");
     CU_ASSERT_FATAL(f != NULL);
     CU_ASSERT(gzwrite(f, b, (unsigned)len) == (int)len);

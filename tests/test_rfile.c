@@ -13,19 +13,10 @@
 #include "io/rfile.h"
 #include "tests/harness.h"
 
-static const char *tmp_path(const char *name)
-{
-    static char ring[8][1024];
-    static int k;
-    char *p = ring[k++ % 8];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
 /* A FIFO nobody writes to: opening it for reading the usual way waits for ever. */
 static const char *fifo(const char *name)
 {
-    const char *p = tmp_path(name);
+    const char *p = harness_path(name);
     unlink(p);
     CU_ASSERT_FATAL(mkfifo(p, 0600) == 0);
     return p;
@@ -33,7 +24,7 @@ static const char *fifo(const char *name)
 
 static const char *folder(const char *name)
 {
-    const char *p = tmp_path(name);
+    const char *p = harness_path(name);
     mkdir(p, 0700);
     return p;
 }
@@ -65,7 +56,7 @@ static void test_open_refuses(void)
     expect_refused("/dev/null", UINT64_MAX, "character device");
     expect_refused(fifo("pipe"), UINT64_MAX, "pipe");
     expect_refused(folder("dir"), UINT64_MAX, "folder");
-    expect_refused(tmp_path("missing"), UINT64_MAX, "cannot open");
+    expect_refused(harness_path("missing"), UINT64_MAX, "cannot open");
     const char *big = harness_write("big.txt", "0123456789A"); /* 11 bytes */
     expect_refused(big, 10, "too large: 11 bytes, more than the 10 bytes");
     struct rfile f;
@@ -80,7 +71,7 @@ static void test_lines(void)
 {
     /* Lines come out whole, with their newline; the last may lack it; NUL bytes are kept; a line
      * longer than the cap is ERR_INPUT naming its number; lines cross the 64 KiB buffer. */
-    const char *p = tmp_path("lines.txt");
+    const char *p = harness_path("lines.txt");
     FILE *w = fopen(p, "wb");
     CU_ASSERT_FATAL(w != NULL);
     fputs("one\ntwo\n", w);
@@ -138,30 +129,13 @@ static void test_reads_what_was_there(void)
 
 #define OUT_CAP 8192
 
-/* Like harness_apical, but the run is killed after secs seconds and may write no file over about
- * 64 MiB: a regression into reading without end fails the test instead of stalling the suite. A
- * killed run returns 128 + the signal. */
-static int apical_bounded(int secs, const char *args, char *out, size_t outn)
-{
-    const char *bin = getenv("APICAL_BIN");
-    char *saved = bin ? strdup(bin) : NULL, wrapped[4096];
-    snprintf(wrapped, sizeof wrapped, "ulimit -f 131072; exec timeout -s KILL %d %s", secs,
-             bin && *bin ? bin : "./apical");
-    setenv("APICAL_BIN", wrapped, 1);
-    int rc = harness_apical(args, out, outn);
-    if (saved)
-        setenv("APICAL_BIN", saved, 1);
-    else
-        unsetenv("APICAL_BIN");
-    free(saved);
-    return rc;
-}
-
+/* Within 20 s and 64 MiB a file: a regression into reading without end fails the test instead
+ * of stalling the suite. */
 static void expect_exit2(const char *args, const char *names, const char *ctx)
 {
     static char out[OUT_CAP];
-    int rc = apical_bounded(20, args, out, sizeof out);
-    int ok = rc == 2 && strstr(out, names) && !strstr(out, "Sanitizer");
+    int rc = harness_apical_within(20, 64ULL << 20, args, out, sizeof out);
+    int ok = rc == 2 && strstr(out, names) && !harness_sanitizer_text(out);
     if (!ok) fprintf(stderr, "\n    [%s] exit %d, output: %s\n", ctx, rc, out);
     CU_ASSERT(ok);
 }
@@ -171,7 +145,7 @@ static void test_cli_plot(void)
     /* apical plot of a device, a FIFO, a run folder whose traces.csv is a FIFO, and a binary spike
      * file whose header counts more than it holds: exit 2 naming the file, at once. */
     char args[4096];
-    const char *svg = tmp_path("never.svg");
+    const char *svg = harness_path("never.svg");
     const char *p = fifo("plot_pipe");
     const char *run = folder("run_with_pipe");
     char traces[2048];
@@ -188,7 +162,7 @@ static void test_cli_plot(void)
     static const unsigned char head[32] = {
         'A',  'P',  'S',  'P',  'I',  'K',  'E',  '1',  1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
         0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f, 0, 0, 0, 0, 0,    0,    0,    0x10};
-    const char *bin = tmp_path("huge_counts.bin");
+    const char *bin = harness_path("huge_counts.bin");
     FILE *w = fopen(bin, "wb");
     CU_ASSERT_FATAL(w && fwrite(head, 1, sizeof head, w) == sizeof head);
     fclose(w);
@@ -203,7 +177,7 @@ static void test_cli_spike_file(void)
      * exits 2 naming the file and the setting. */
     const char *p = fifo("source_pipe");
     const char *d = folder("source_dir");
-    const char *longline = tmp_path("long_line.csv");
+    const char *longline = harness_path("long_line.csv");
     FILE *w = fopen(longline, "wb");
     CU_ASSERT_FATAL(w != NULL);
     for (int i = 0; i < 100000; i++) fputc('9', w); /* 100 kB, no newline: over the 64 KiB cap */

@@ -15,14 +15,6 @@
  * Helpers.
  */
 
-static const char *tmp_path(const char *name) {
-    static char ring[8][1024];
-    static int k;
-    char *p = ring[k++ % 8];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
 static void write_bytes(const char *path, const void *buf, size_t n) {
     FILE *f = fopen(path, "wb");
     CU_ASSERT_FATAL(f != NULL);
@@ -30,13 +22,9 @@ static void write_bytes(const char *path, const void *buf, size_t n) {
     fclose(f);
 }
 
-static int exists(const char *path) {
-    return access(path, F_OK) == 0;
-}
-
 /* A CSV of one spike (pop "p", id 0) per step, returned as text; caller frees. */
 static char *csv_of_steps(double dt, const int64_t *steps, int n) {
-    const char *path = tmp_path("steps.csv");
+    const char *path = harness_path("steps.csv");
     struct spk_pop pop = {"p", 1};
     struct spk_writer *w;
     struct err e = {0};
@@ -212,7 +200,7 @@ static void test_round_trip(void) {
     struct spk_pop pops[2] = {{"exc", 80}, {"inh", 20}};
     size_t n = make_spikes(s, 20000, size);
     CU_ASSERT_FATAL(n > 1000);
-    const char *csv = tmp_path("rt.csv"), *bin = tmp_path("rt.bin");
+    const char *csv = harness_path("rt.csv"), *bin = harness_path("rt.bin");
     struct err e = {0};
     CU_ASSERT_FATAL(write_spikes(csv, bin, 0.1, pops, s, n, &e) == 0);
 
@@ -248,7 +236,7 @@ static void test_round_trip(void) {
 static void test_round_trip_empty(void) {
     /* Truth: a run without spikes gives a header-only CSV and a 0-spike binary. */
     struct spk_pop pops[2] = {{"exc", 8}, {"inh", 2}};
-    const char *csv = tmp_path("empty.csv"), *bin = tmp_path("empty.bin");
+    const char *csv = harness_path("empty.csv"), *bin = harness_path("empty.bin");
     struct err e = {0};
     CU_ASSERT_FATAL(write_spikes(csv, bin, 0.1, pops, NULL, 0, &e) == 0);
     char *text = harness_slurp(csv, NULL);
@@ -275,7 +263,7 @@ static void test_binary_layout(void) {
     uint32_t size[2] = {80, 20};
     struct spk_pop pops[2] = {{"exc", 80}, {"inh", 20}};
     size_t n = make_spikes(s, 5000, size);
-    const char *bin = tmp_path("layout.bin");
+    const char *bin = harness_path("layout.bin");
     struct err e = {0};
     CU_ASSERT_FATAL(write_spikes(NULL, bin, 0.025, pops, s, n, &e) == 0);
     size_t len;
@@ -311,7 +299,7 @@ static void test_atomic_commit_and_abort(void) {
     struct spk_pop pop = {"p", 4};
     uint32_t ids[2] = {1, 3};
     struct err e = {0};
-    const char *csv = tmp_path("atomic.csv"), *bin = tmp_path("atomic.bin");
+    const char *csv = harness_path("atomic.csv"), *bin = harness_path("atomic.bin");
     char csv_tmp[1100], bin_tmp[1100];
     snprintf(csv_tmp, sizeof csv_tmp, "%s.tmp", csv);
     snprintf(bin_tmp, sizeof bin_tmp, "%s.tmp", bin);
@@ -323,20 +311,21 @@ static void test_atomic_commit_and_abort(void) {
     char *old = harness_slurp(csv, NULL);
     CU_ASSERT(old && !strcmp(old, "old\n"));
     free(old);
-    CU_ASSERT(!exists(bin));
+    CU_ASSERT(!harness_exists(bin));
     CU_ASSERT(spk_writer_commit(w, &e) == 0);
     char *text = harness_slurp(csv, NULL);
     CU_ASSERT(text && !strcmp(text, "timestamps population node_ids\n0.5 p 1\n0.5 p 3\n"));
     free(text);
-    CU_ASSERT(exists(bin) && !exists(csv_tmp) && !exists(bin_tmp));
+    CU_ASSERT(harness_exists(bin) && !harness_exists(csv_tmp) && !harness_exists(bin_tmp));
 
-    const char *csv2 = tmp_path("aborted.csv"), *bin2 = tmp_path("aborted.bin");
+    const char *csv2 = harness_path("aborted.csv"), *bin2 = harness_path("aborted.bin");
     CU_ASSERT_FATAL(spk_writer_open(&w, csv2, bin2, 0.1, &pop, 1, &e) == 0);
     CU_ASSERT(spk_writer_step(w, 5, 0, ids, 2, &e) == 0);
     spk_writer_abort(w);
     snprintf(csv_tmp, sizeof csv_tmp, "%s.tmp", csv2);
     snprintf(bin_tmp, sizeof bin_tmp, "%s.tmp", bin2);
-    CU_ASSERT(!exists(csv2) && !exists(bin2) && !exists(csv_tmp) && !exists(bin_tmp));
+    CU_ASSERT(!harness_exists(csv2) && !harness_exists(bin2) && !harness_exists(csv_tmp) &&
+              !harness_exists(bin_tmp));
     spk_writer_abort(NULL);
 }
 
@@ -345,7 +334,7 @@ static void test_writer_rejects(void) {
      * then pop. */
     struct err e = {0};
     struct spk_writer *w;
-    const char *csv = tmp_path("rej.csv");
+    const char *csv = harness_path("rej.csv");
     struct spk_pop spaced[1] = {{"ex c", 4}};
     CU_ASSERT(spk_writer_open(&w, csv, NULL, 0.1, spaced, 1, &e) == ERR_INPUT && w == NULL);
     struct spk_pop twice[2] = {{"a", 4}, {"a", 4}};
@@ -353,7 +342,7 @@ static void test_writer_rejects(void) {
     struct spk_pop ok[2] = {{"a", 4}, {"b", 2}};
     CU_ASSERT(spk_writer_open(&w, csv, NULL, 0.0, ok, 2, &e) == ERR_INPUT);
     CU_ASSERT(spk_writer_open(&w, csv, NULL, -0.1, ok, 2, &e) == ERR_INPUT);
-    CU_ASSERT(!exists(csv));
+    CU_ASSERT(!harness_exists(csv));
 
     CU_ASSERT_FATAL(spk_writer_open(&w, csv, NULL, 0.1, ok, 2, &e) == 0);
     uint32_t big = 2, fine = 1;
@@ -366,7 +355,7 @@ static void test_writer_rejects(void) {
     CU_ASSERT(spk_writer_step(w, 3, 0, &fine, 1, &e) == ERR_INPUT);
     CU_ASSERT(spk_writer_step(w, 2, 1, &fine, 1, &e) == ERR_INPUT);
     spk_writer_abort(w);
-    CU_ASSERT(!exists(csv));
+    CU_ASSERT(!harness_exists(csv));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -422,7 +411,7 @@ static void test_csv_rejects(void) {
     }
     /* a NUL byte in a data line, and binary garbage where the header should be */
     const char nul[] = "timestamps population node_ids\n0.1 exc 1\n0.2 e\0c 1\n";
-    const char *p = tmp_path("nul.csv");
+    const char *p = harness_path("nul.csv");
     write_bytes(p, nul, sizeof nul - 1);
     expect_reject(p, 3, "NUL byte");
     unsigned char junk[4096];
@@ -431,10 +420,10 @@ static void test_csv_rejects(void) {
         x = x * 6364136223846793005u + 1442695040888963407u;
         junk[i] = (unsigned char)(x >> 56);
     }
-    p = tmp_path("junk.bin");
+    p = harness_path("junk.bin");
     write_bytes(p, junk, sizeof junk);
     expect_reject(p, 1, "binary garbage");
-    expect_reject(tmp_path("no-such-file.csv"), 0, "missing file");
+    expect_reject(harness_path("no-such-file.csv"), 0, "missing file");
     expect_reject(harness_tmpdir(), 0, "a folder");
 }
 
@@ -467,7 +456,7 @@ static void test_csv_accepts(void) {
 static size_t good_binary(unsigned char *out, size_t cap) {
     struct spk_pop pops[2] = {{"exc", 8}, {"inh", 2}};
     struct spike s[3] = {{1, 0, 2}, {1, 1, 1}, {4, 0, 7}};
-    const char *p = tmp_path("good.bin");
+    const char *p = harness_path("good.bin");
     struct err e = {0};
     CU_ASSERT_FATAL(write_spikes(NULL, p, 0.1, pops, s, 3, &e) == 0);
     size_t len;
@@ -488,7 +477,7 @@ static void test_binary_rejects(void) {
     unsigned char good[256], b[256];
     size_t n = good_binary(good, sizeof good);
     CU_ASSERT_FATAL(n == 54 + 3 * 16);
-    const char *p = tmp_path("mut.bin");
+    const char *p = harness_path("mut.bin");
     struct spk_table t;
     struct err e = {0};
     write_bytes(p, good, n);
@@ -551,10 +540,10 @@ static void test_unbounded_refused(void) {
      * newline); a device, a FIFO (without waiting for a writer) or a folder is ERR_INPUT naming
      * the file, and so is a CSV line past SPK_MAX_LINE, with its number. */
     alarm(60);
-    const char *fifo = tmp_path("spikes.pipe");
+    const char *fifo = harness_path("spikes.pipe");
     unlink(fifo);
     CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
-    const char *dir = tmp_path("spikes.dir");
+    const char *dir = harness_path("spikes.dir");
     mkdir(dir, 0700);
     const char *paths[] = {"/dev/zero", fifo, dir};
     for (int i = 0; i < 3; i++)
@@ -576,7 +565,7 @@ static void test_garbage_never_crashes(void) {
     size_t n = good_binary(good, sizeof good);
     const char *csv_text = "timestamps population node_ids\n0.1 exc 1\n0.2 inh 0\n0.3 exc 12\n";
     size_t ncsv = strlen(csv_text);
-    const char *p = tmp_path("fuzz");
+    const char *p = harness_path("fuzz");
     uint64_t x = 7;
     int ok = 1;
     for (int round = 0; round < 4000; round++) {

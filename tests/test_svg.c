@@ -14,14 +14,6 @@
  * Helpers.
  */
 
-static const char *tmp_path(const char *name) {
-    static char ring[8][1024];
-    static int k;
-    char *p = ring[k++ % 8];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
 static void table_init(struct spk_table *t, int npops, const char *const *names,
                        const uint32_t *sizes, size_t cap) {
     memset(t, 0, sizeof *t);
@@ -90,7 +82,7 @@ static size_t read_rates(const char *svg, const char *pop, double *r, size_t cap
 
 static char *write_and_slurp(const char *name, const struct spk_table *t,
                              const struct svg_raster_opts *o) {
-    const char *path = tmp_path(name);
+    const char *path = harness_path(name);
     struct err e = {0};
     int rc = svg_raster_write(path, t, o, &e);
     if (rc) fprintf(stderr, "\nsvg_raster_write: %s\n", e.msg);
@@ -278,7 +270,7 @@ static void test_rejects_and_empty(void) {
     struct spk_table t;
     make_random(&t, 100);
     struct err e = {0};
-    const char *p = tmp_path("bad.svg");
+    const char *p = harness_path("bad.svg");
     struct svg_raster_opts zero = {.max_per_pop = 0};
     CU_ASSERT(svg_raster_write(p, &t, &zero, &e) == ERR_INPUT);
     struct svg_raster_opts tiny = {
@@ -288,7 +280,7 @@ static void test_rejects_and_empty(void) {
     CU_ASSERT(svg_raster_write(p, &t, &nan, &e) == ERR_INPUT);
     CU_ASSERT(access(p, F_OK) != 0);
     struct svg_raster_opts ok = {.max_per_pop = 5};
-    CU_ASSERT(svg_raster_write(tmp_path("no/such/dir/x.svg"), &t, &ok, &e) == ERR_IO);
+    CU_ASSERT(svg_raster_write(harness_path("no/such/dir/x.svg"), &t, &ok, &e) == ERR_IO);
     spk_table_free(&t);
 
     table_init(&t, 0, NULL, NULL, 0);
@@ -342,7 +334,7 @@ static void test_degenerate_windows(void) {
     table_add(&t, -1e308, 0, 0);
     table_add(&t, 1e308, 0, 1);
     struct err e = {0};
-    const char *p = tmp_path("degenerate_bad.svg");
+    const char *p = harness_path("degenerate_bad.svg");
     struct svg_raster_opts o = {.max_per_pop = 5};
     CU_ASSERT(svg_raster_write(p, &t, &o, &e) == ERR_INPUT);
     struct svg_raster_opts narrow = {

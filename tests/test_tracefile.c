@@ -20,25 +20,6 @@
 
 #define OUT_CAP 65536
 
-static const char *tmp_path(const char *name) {
-    static char ring[8][1024];
-    static int k;
-    char *p = ring[k++ % 8];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
-static int exists(const char *path) {
-    return access(path, F_OK) == 0;
-}
-
-static size_t count_of(const char *s, const char *what) {
-    size_t n = 0;
-    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
-        n++;
-    return n;
-}
-
 /* A complete picture: starts with <svg, ends with </svg> and a newline. */
 static int complete_svg(const char *svg) {
     size_t len = svg ? strlen(svg) : 0;
@@ -83,10 +64,6 @@ static size_t read_line(const char *svg, const char *col, double *x, double *y, 
             p++;
     }
     return n;
-}
-
-static char *slurp(const char *path) {
-    return harness_slurp(path, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -209,7 +186,7 @@ static void test_malformed(void) {
     }
 
     /* a NUL byte cannot be written with harness_write */
-    const char *path = tmp_path("nul.csv");
+    const char *path = harness_path("nul.csv");
     FILE *f = fopen(path, "wb");
     CU_ASSERT_FATAL(f != NULL);
     fwrite("t_ms,a[0].v\n0,1\n0.1,\0\n", 1, 22, f);
@@ -218,7 +195,7 @@ static void test_malformed(void) {
     struct err e = {0};
     CU_ASSERT(trace_read(path, &t, &e) == ERR_INPUT && e.line == 3);
 
-    CU_ASSERT(trace_read(tmp_path("no_such.csv"), &t, &e) == ERR_INPUT);
+    CU_ASSERT(trace_read(harness_path("no_such.csv"), &t, &e) == ERR_INPUT);
     CU_ASSERT(strstr(e.file, "no_such.csv") != NULL);
 }
 
@@ -229,7 +206,7 @@ static void test_sniff(void) {
     CU_ASSERT(trace_sniff(harness_write("s3.csv", "timestamps population node_ids\n")) == 0);
     CU_ASSERT(trace_sniff(harness_write("s4.csv", "t_msx,a[0].v\n")) == 0);
     CU_ASSERT(trace_sniff(harness_write("s5.csv", "t_m")) == 0);
-    CU_ASSERT(trace_sniff(tmp_path("no_such_sniff.csv")) == 0);
+    CU_ASSERT(trace_sniff(harness_path("no_such_sniff.csv")) == 0);
 }
 
 static void test_unbounded_refused(void) {
@@ -237,10 +214,10 @@ static void test_unbounded_refused(void) {
      * folder is ERR_INPUT naming the file, and is not taken for traces; a line past
      * TRACE_MAX_LINE is ERR_INPUT naming it. */
     alarm(60);
-    const char *fifo = tmp_path("traces.pipe");
+    const char *fifo = harness_path("traces.pipe");
     unlink(fifo);
     CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
-    const char *dir = tmp_path("traces.dir");
+    const char *dir = harness_path("traces.dir");
     mkdir(dir, 0700);
     const char *paths[] = {"/dev/zero", fifo, dir};
     for (int i = 0; i < 3; i++) {
@@ -250,7 +227,7 @@ static void test_unbounded_refused(void) {
         CU_ASSERT(!strcmp(e.file, paths[i]) && e.msg[0]);
         CU_ASSERT(trace_sniff(paths[i]) == 0);
     }
-    const char *p = tmp_path("long_header.csv");
+    const char *p = harness_path("long_header.csv");
     FILE *f = fopen(p, "wb");
     CU_ASSERT_FATAL(f != NULL);
     fputs("t_ms", f);
@@ -276,12 +253,12 @@ static void load(const char *name, const char *text, struct trace_table *t) {
 }
 
 static char *draw(const char *name, const struct trace_table *t, const struct svg_traces_opts *o) {
-    const char *path = tmp_path(name);
+    const char *path = harness_path(name);
     struct err e = {0};
     int rc = svg_traces_write(path, t, o, &e);
     if (rc) fprintf(stderr, "\nsvg_traces_write: %s\n", e.msg);
     CU_ASSERT_FATAL(rc == 0);
-    char *svg = slurp(path);
+    char *svg = harness_slurp(path, NULL);
     CU_ASSERT_FATAL(svg != NULL);
     CU_ASSERT(complete_svg(svg));
     return svg;
@@ -361,18 +338,18 @@ static void test_svg_panels(void) {
          &t);
     struct svg_traces_opts o = {0};
     char *svg = draw("panels.svg", &t, &o);
-    CU_ASSERT(count_of(svg, "<g class=\"neuron\"") == 4);
-    CU_ASSERT(count_of(svg, "data-kind=\"v\"") == 3);
-    CU_ASSERT(count_of(svg, "data-kind=\"input\"") == 1); /* inh[1] has no potential */
-    CU_ASSERT(count_of(svg, "<g class=\"panel\"") == 4);
-    CU_ASSERT(count_of(svg, "<polyline") == 6);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"neuron\"") == 4);
+    CU_ASSERT(harness_count(svg, NULL, "data-kind=\"v\"") == 3);
+    CU_ASSERT(harness_count(svg, NULL, "data-kind=\"input\"") == 1); /* inh[1] has no potential */
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"panel\"") == 4);
+    CU_ASSERT(harness_count(svg, NULL, "<polyline") == 6);
     free(svg);
 
     o.currents = 1;
     svg = draw("panels_i.svg", &t, &o);
-    CU_ASSERT(count_of(svg, "<g class=\"neuron\"") == 4);
-    CU_ASSERT(count_of(svg, "data-kind=\"input\"") == 3);
-    CU_ASSERT(count_of(svg, "<polyline") == 9);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"neuron\"") == 4);
+    CU_ASSERT(harness_count(svg, NULL, "data-kind=\"input\"") == 3);
+    CU_ASSERT(harness_count(svg, NULL, "<polyline") == 9);
     /* the order of the file: exc[0], pyr[3], inh[1], exc[1] */
     const char *a = strstr(svg, "data-neuron=\"exc[0]\""),
                *b = strstr(svg, "data-neuron=\"pyr[3]\""),
@@ -383,7 +360,7 @@ static void test_svg_panels(void) {
 
     o.max_neurons = 2;
     svg = draw("panels_2.svg", &t, &o);
-    CU_ASSERT(count_of(svg, "<g class=\"neuron\"") == 2);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"neuron\"") == 2);
     CU_ASSERT(strstr(svg, "pyr[3]") != NULL && strstr(svg, "inh[1]") == NULL);
     CU_ASSERT(strstr(svg, "2 of 4 neurons") != NULL);
     free(svg);
@@ -438,7 +415,7 @@ static void test_svg_rejects(void) {
     struct trace_table t;
     ramp(&t);
     struct err e = {0};
-    const char *p = tmp_path("bad_traces.svg");
+    const char *p = harness_path("bad_traces.svg");
     struct svg_traces_opts nan = {.t_start_ms = 0, .t_end_ms = NAN};
     struct svg_traces_opts inf = {.t_start_ms = 0, .t_end_ms = INFINITY};
     struct svg_traces_opts outside = {.t_start_ms = 500, .t_end_ms = 600};
@@ -446,9 +423,9 @@ static void test_svg_rejects(void) {
     CU_ASSERT(svg_traces_write(p, &t, &outside, &e) == ERR_INPUT);
     CU_ASSERT(strstr(e.msg, "500") != NULL);
     CU_ASSERT(svg_traces_write(p, &t, &nan, &e) == ERR_INPUT);
-    CU_ASSERT(!exists(p));
+    CU_ASSERT(!harness_exists(p));
     struct svg_traces_opts ok = {0};
-    CU_ASSERT(svg_traces_write(tmp_path("no/such/dir/t.svg"), &t, &ok, &e) == ERR_IO);
+    CU_ASSERT(svg_traces_write(harness_path("no/such/dir/t.svg"), &t, &ok, &e) == ERR_IO);
     trace_table_free(&t);
 
     load("nocols.csv", "t_ms\n0\n1\n", &t);
@@ -458,7 +435,7 @@ static void test_svg_rejects(void) {
     /* one sample: a picture all the same */
     load("one.csv", "t_ms,a[0].v\n0,-70\n", &t);
     char *svg = draw("one.svg", &t, &ok);
-    CU_ASSERT(count_of(svg, "<g class=\"neuron\"") == 1);
+    CU_ASSERT(harness_count(svg, NULL, "<g class=\"neuron\"") == 1);
     free(svg);
     trace_table_free(&t);
 }
@@ -515,7 +492,7 @@ static void test_svg_degenerate(void) {
         "t_ms,a[0].v\n-1e308,-65\n1e308,-64\n",
         "t_ms,a[0].v\n0,-1e308\n1,1e308\n",
     };
-    const char *p = tmp_path("degenerate_bad.svg");
+    const char *p = harness_path("degenerate_bad.svg");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct trace_table t;
         load("degenerate_bad.csv", bad[i], &t);
@@ -532,7 +509,7 @@ static void test_svg_degenerate(void) {
     CU_ASSERT(svg_traces_write(p, &t, &narrow, &e) == ERR_INPUT);
     CU_ASSERT(strstr(e.msg, "too narrow") != NULL);
     trace_table_free(&t);
-    CU_ASSERT(!exists(p));
+    CU_ASSERT(!harness_exists(p));
     alarm(0);
     setrlimit(RLIMIT_FSIZE, &fsize);
 }
@@ -541,15 +518,7 @@ static void test_svg_degenerate(void) {
  * The command line.
  */
 
-static void expect_(int ok, const char *cond, unsigned line, const char *ctx, const char *out) {
-    if (!ok) fprintf(stderr, "\n    [%s] expected %s\n    output: %s\n", ctx, cond, out);
-    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, cond, __FILE__, "", CU_FALSE);
-}
-#define EXPECT(cond, ctx, out) expect_(!!(cond), #cond, __LINE__, (ctx), (out))
-
-static int sanitizer_text(const char *out) {
-    return strstr(out, "Sanitizer") || strstr(out, "runtime error");
-}
+#define EXPECT HARNESS_EXPECT
 
 /* Copies src to dst with line `line` (1-based) replaced by repl, or cut after `cut` bytes. */
 static void corrupt(const char *src, const char *dst, int line, const char *repl, long cut) {
@@ -583,7 +552,7 @@ static void test_cli_traces(void) {
      * redraws it from traces.csv or the run's folder; bad input is exit status 2 naming
      * file:line, and leaves no picture. */
     static char out[OUT_CAP];
-    const char *dir = tmp_path("pyr");
+    const char *dir = harness_path("pyr");
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "run %s/configs/pyramidal.cfg --set simulation.duration=60 "
@@ -593,31 +562,32 @@ static void test_cli_traces(void) {
     char traces[2048], tsvg[2048];
     snprintf(traces, sizeof traces, "%s/traces.csv", dir);
     snprintf(tsvg, sizeof tsvg, "%s/traces.svg", dir);
-    char *svg = slurp(tsvg);
+    char *svg = harness_slurp(tsvg, NULL);
     EXPECT(complete_svg(svg), "run traces.svg", out);
-    EXPECT(svg && count_of(svg, "<g class=\"neuron\"") == 3, "run traces.svg", out);
-    EXPECT(svg && count_of(svg, "data-kind=\"input\"") == 3, "run traces.svg", out);
+    EXPECT(svg && harness_count(svg, NULL, "<g class=\"neuron\"") == 3, "run traces.svg", out);
+    EXPECT(svg && harness_count(svg, NULL, "data-kind=\"input\"") == 3, "run traces.svg", out);
     free(svg);
 
-    const char *pic = tmp_path("pyr_plot.svg");
+    const char *pic = harness_path("pyr_plot.svg");
     snprintf(cmd, sizeof cmd, "plot %s -o %s --neurons 2 --currents --tmin 10 --tmax 50", traces,
              pic);
     EXPECT(harness_apical(cmd, out, sizeof out) == 0, "plot traces", out);
-    svg = slurp(pic);
+    svg = harness_slurp(pic, NULL);
     EXPECT(complete_svg(svg), "plot traces", out);
-    EXPECT(svg && count_of(svg, "<g class=\"neuron\"") == 2, "plot traces", out);
-    EXPECT(svg && count_of(svg, "<g class=\"panel\"") == 4, "plot traces", out);
-    EXPECT(svg && count_of(svg, "<polyline") == 8, "plot traces", out);
+    EXPECT(svg && harness_count(svg, NULL, "<g class=\"neuron\"") == 2, "plot traces", out);
+    EXPECT(svg && harness_count(svg, NULL, "<g class=\"panel\"") == 4, "plot traces", out);
+    EXPECT(svg && harness_count(svg, NULL, "<polyline") == 8, "plot traces", out);
     EXPECT(svg && strstr(svg, "data-t0=\"10\" data-t1=\"50\""), "plot traces", out);
     free(svg);
 
-    const char *pic2 = tmp_path("pyr_dir.svg");
+    const char *pic2 = harness_path("pyr_dir.svg");
     snprintf(cmd, sizeof cmd, "plot %s -o %s", dir, pic2);
     EXPECT(harness_apical(cmd, out, sizeof out) == 0, "plot folder", out);
-    svg = slurp(pic2);
-    EXPECT(complete_svg(svg) && count_of(svg, "<g class=\"panel\"") == 3, "plot folder", out);
+    svg = harness_slurp(pic2, NULL);
+    EXPECT(complete_svg(svg) && harness_count(svg, NULL, "<g class=\"panel\"") == 3, "plot folder",
+           out);
     free(svg);
-    EXPECT(!sanitizer_text(out), "plot", out);
+    EXPECT(!harness_sanitizer_text(out), "plot", out);
 
     /* corrupt files: the line is named, nothing is drawn */
     struct {
@@ -630,12 +600,12 @@ static void test_cli_traces(void) {
                {"header", 1, "time,pyr[0].v", -1},
                {"truncated", 0, NULL, 2000}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *src = tmp_path("bad_traces.csv"), *dst = tmp_path("bad_plot.svg");
+        const char *src = harness_path("bad_traces.csv"), *dst = harness_path("bad_plot.svg");
         corrupt(traces, src, bad[i].line, bad[i].repl, bad[i].cut);
         int line = bad[i].line;
         if (bad[i].cut >= 0) { /* the line the cut falls in */
-            char *s = slurp(src);
-            line = 1 + (int)count_of(s, "\n");
+            char *s = harness_slurp(src, NULL);
+            line = 1 + (int)harness_count(s, NULL, "\n");
             free(s);
         }
         snprintf(cmd, sizeof cmd, "plot %s -o %s", src, dst);
@@ -643,13 +613,13 @@ static void test_cli_traces(void) {
         char where[1200];
         snprintf(where, sizeof where, "apical: %s:%d: ", src, line);
         EXPECT(strstr(out, where) != NULL, bad[i].what, out);
-        EXPECT(!exists(dst), bad[i].what, out);
+        EXPECT(!harness_exists(dst), bad[i].what, out);
     }
 
     /* flags of the other kind, empty windows, a folder without traces */
     char spikes[2048];
     snprintf(spikes, sizeof spikes, "%s/spikes.csv", dir);
-    const char *dst = tmp_path("flag.svg");
+    const char *dst = harness_path("flag.svg");
     const char *const args[][2] = {
         {traces, "--bin 5"},     {traces, "--max-per-pop 3"},     {spikes, "--currents"},
         {spikes, "--neurons 2"}, {traces, "--neurons 0"},         {traces, "--currents=1"},
@@ -659,27 +629,9 @@ static void test_cli_traces(void) {
         EXPECT(harness_apical(cmd, out, sizeof out) == 2, args[i][1], out);
         EXPECT(strncmp(out, "apical: ", 8) == 0 && strchr(out, '\n') == out + strlen(out) - 1,
                args[i][1], out);
-        EXPECT(!exists(dst), args[i][1], out);
+        EXPECT(!harness_exists(dst), args[i][1], out);
     }
-    EXPECT(!sanitizer_text(out), "plot errors", out);
-}
-
-/* Like harness_apical, but the run is killed after secs seconds and may write no file over about
- * 64 MiB: a regression into an endless loop fails the test instead of filling the disk. A killed
- * run returns 128 + the signal. */
-static int apical_bounded(int secs, const char *args, char *out, size_t outn) {
-    const char *bin = getenv("APICAL_BIN");
-    char *saved = bin ? strdup(bin) : NULL, wrapped[4096];
-    snprintf(wrapped, sizeof wrapped, "ulimit -f 131072; exec timeout -s KILL %d %s", secs,
-             bin && *bin ? bin : "./apical");
-    setenv("APICAL_BIN", wrapped, 1);
-    int rc = harness_apical(args, out, outn);
-    if (saved)
-        setenv("APICAL_BIN", saved, 1);
-    else
-        unsetenv("APICAL_BIN");
-    free(saved);
-    return rc;
+    EXPECT(!harness_sanitizer_text(out), "plot errors", out);
 }
 
 static void test_cli_zero_span(void) {
@@ -691,17 +643,19 @@ static void test_cli_zero_span(void) {
                                         "t_ms,a[0].v,a[0].i_ex\n1e300,-65,1\n1.0000000000000002e300,"
                                         "-64,2\n"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        const char *in = harness_write("zero_span.csv", files[i]), *pic = tmp_path("zero_span.svg");
+        const char *in = harness_write("zero_span.csv", files[i]);
+        const char *pic = harness_path("zero_span.svg");
         char cmd[4096], tmp[2100];
         snprintf(cmd, sizeof cmd, "plot %s -o %s --currents", in, pic);
-        int rc = apical_bounded(20, cmd, out, sizeof out);
+        /* within 20 s and 64 MiB a file: a regression fails instead of filling the disk */
+        int rc = harness_apical_within(20, 64ULL << 20, cmd, out, sizeof out);
         EXPECT(rc == 0 || rc == 2, "zero span", out);
-        char *svg = slurp(pic);
+        char *svg = harness_slurp(pic, NULL);
         EXPECT(rc == 0 ? complete_svg(svg) && finite_svg(svg) : !svg, "zero span", out);
         free(svg);
         snprintf(tmp, sizeof tmp, "%s.tmp", pic);
-        EXPECT(!exists(tmp), "zero span", out);
-        EXPECT(!sanitizer_text(out), "zero span", out);
+        EXPECT(!harness_exists(tmp), "zero span", out);
+        EXPECT(!harness_sanitizer_text(out), "zero span", out);
         remove(pic);
     }
 }

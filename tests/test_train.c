@@ -9,7 +9,6 @@
  * kept. */
 #include <CUnit/CUnit.h>
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -35,14 +34,6 @@
 
 #define OUT_CAP 65536
 
-static const char *tmp_path(const char *name) {
-    static char ring[16][1024];
-    static int k;
-    char *p = ring[k++ % 16];
-    snprintf(p, 1024, "%s/%s", harness_tmpdir(), name);
-    return p;
-}
-
 static const char *cfg_path(const char *name) {
     static char ring[4][1024];
     static int k;
@@ -51,17 +42,7 @@ static const char *cfg_path(const char *name) {
     return p;
 }
 
-static const char *apical_bin(void) {
-    const char *b = getenv("APICAL_BIN");
-    return b && *b ? b : "./apical";
-}
-
-/* A failed check prints what it was about and the program's output. */
-static void expect_(int ok, const char *cond, unsigned line, const char *ctx, const char *out) {
-    if (!ok) fprintf(stderr, "\n    [%s] expected %s\n    output: %s\n", ctx, cond, out ? out : "");
-    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, cond, __FILE__, "", CU_FALSE);
-}
-#define EXPECT(cond, ctx, out) expect_(!!(cond), #cond, __LINE__, (ctx), (out))
+#define EXPECT HARNESS_EXPECT
 
 /* Runs apical with printf-formatted arguments; output (stdout and stderr) into out. */
 static int apical(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -74,74 +55,21 @@ static int apical(char *out, const char *fmt, ...) {
     return harness_apical(args, out, OUT_CAP);
 }
 
-/* As apical(), in a child that the kernel stops after `seconds` of wall time (an alarm survives
- * exec) and, with fsize_kib > 0, whose files may not grow past that many KiB (RLIMIT_FSIZE,
- * SIGXFSZ ignored: a write past it fails with EFBIG, the way a full disk fails one); its
- * resource use into ru (if not NULL). Returns the exit status, or -N when signal N ended it. */
+/* As apical(), within seconds and, with fsize_kib > 0, files of at most that many KiB (a write
+ * past it fails with EFBIG, as on a full disk); its resource use into ru (if not NULL). Returns
+ * the exit status, or -N when signal N ended it (harness_apical_usage). */
 static int apical_limited(char *out, int seconds, long fsize_kib, struct rusage *ru,
                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static int apical_limited(char *out, int seconds, long fsize_kib, struct rusage *ru,
                           const char *fmt, ...) {
-    char args[8192], cmd[9000], log[1100];
+    char args[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "exec %s %s", apical_bin(), args);
-    snprintf(log, sizeof log, "%s/limited.log", harness_tmpdir());
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) _exit(127);
-        dup2(fd, 1), dup2(fd, 2), close(fd);
-        if (fsize_kib > 0) {
-            struct rlimit rl = {.rlim_cur = (rlim_t)fsize_kib * 1024,
-                                .rlim_max = (rlim_t)fsize_kib * 1024};
-            signal(SIGXFSZ, SIG_IGN);
-            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(127);
-        }
-        alarm((unsigned)seconds);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int st = 0;
-    struct rusage sink;
-    if (pid < 0 || wait4(pid, &st, 0, ru ? ru : &sink) != pid) return -1000;
-    char *text = harness_slurp(log, NULL);
-    snprintf(out, OUT_CAP, "%s", text ? text : "");
-    free(text);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : -1000;
-}
-
-static int sanitizer_text(const char *out) {
-    return strstr(out, "Sanitizer") || strstr(out, "runtime error");
-}
-
-static int count_tmp(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len >= 4 && !strcmp(de->d_name + len - 4, ".tmp")) n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static cJSON *read_json(const char *path) {
-    char *text = harness_slurp(path, NULL);
-    if (!text) return NULL;
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
-}
-
-static double json_num(const cJSON *o, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    unsigned long long fsize =
+        fsize_kib > 0 ? (unsigned long long)fsize_kib * 1024 : HARNESS_ANY_SIZE;
+    return harness_apical_usage(seconds, fsize, args, out, OUT_CAP, ru);
 }
 
 static const char *json_str(const cJSON *o, const char *key) {
@@ -318,7 +246,7 @@ static int all_finite(const double *w, size_t n) {
 static const char *xor_run(void) {
     static int done;
     static char out[OUT_CAP];
-    const char *dir = tmp_path("xor");
+    const char *dir = harness_path("xor");
     if (!done) {
         done = 1;
         int rc = apical(out, "train %s -o %s --quiet", cfg_path("xor.cfg"), dir);
@@ -338,7 +266,7 @@ static const char *xor_run(void) {
 static const char *yy_run(void) {
     static int done;
     static char out[OUT_CAP];
-    const char *dir = tmp_path("yy");
+    const char *dir = harness_path("yy");
     if (!done) {
         done = 1;
         int rc = apical(out, "train %s -o %s --quiet --threads 2 --epochs %d",
@@ -393,13 +321,13 @@ static void check_xor_solved(const char *dir, const char *rule, int align, const
     }
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    cJSON *j = read_json(path);
+    cJSON *j = harness_read_json(path);
     EXPECT(j != NULL, ctx, path);
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "settings");
     EXPECT(!strcmp(json_str(s, "rule"), rule), ctx, path);
     EXPECT(!strcmp(json_str(cJSON_GetObjectItemCaseSensitive(s, "data"), "set"), "xor"), ctx, path);
-    EXPECT(json_num(j, "epochs_done") == 30, ctx, path);
-    EXPECT(json_num(j, "final_test_acc") == 100.0, ctx, path);
+    EXPECT(harness_json_num(j, "epochs_done") == 30, ctx, path);
+    EXPECT(harness_json_num(j, "final_test_acc") == 100.0, ctx, path);
     EXPECT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "history")) == 30, ctx, path);
     cJSON_Delete(j);
 }
@@ -437,13 +365,13 @@ static void test_xor_bptt(void) {
      * the hidden layer's stays above the bound measured for symmetric feedback (COS_SYM_*),
      * which random feedback does not reach. */
     static char out[OUT_CAP];
-    const char *dir = tmp_path("xor_bptt");
+    const char *dir = harness_path("xor_bptt");
     int rc = apical(out, "train %s -o %s --quiet --align --set 'learning.rule=\"bptt\"'",
                     cfg_path("xor.cfg"), dir);
     EXPECT(rc == 0, "xor bptt", out);
     check_xor_solved(dir, "bptt", 1, "xor bptt");
     /* the control that makes the alignment bound mean something: random feedback fails it */
-    dir = tmp_path("xor_bptt_random");
+    dir = harness_path("xor_bptt_random");
     rc = apical(out,
                 "train %s -o %s --quiet --align --set 'learning.rule=\"bptt\"' --set "
                 "'projections.fb.feedback=\"random\"' --set "
@@ -475,7 +403,7 @@ static void test_xor_readout_only(void) {
         "  batch = 4; epochs = 30; };\n"
         "data = { set = \"xor\"; train = 16; };\n"
         "encoder = { type = \"current\"; gain = 1.0; };\n");
-    const char *dir = tmp_path("xor_linear");
+    const char *dir = harness_path("xor_linear");
     int rc = apical(out, "train %s -o %s --quiet", cfg, dir);
     EXPECT(rc == 0, "xor readout only", out);
     struct csv c;
@@ -495,7 +423,7 @@ static void test_yinyang(void) {
     for (int seed = 2; seed <= YY_SEEDS; seed++) {
         char name[32];
         snprintf(name, sizeof name, "yy_seed%d", seed);
-        const char *d = tmp_path(name);
+        const char *d = harness_path(name);
         int rc = apical(out, "train %s -o %s --quiet --threads 2 --epochs %d --seed %d",
                         cfg_path("yinyang_apical.cfg"), d, YY_EPOCHS, seed);
         struct csv c;
@@ -517,21 +445,23 @@ static void test_yinyang(void) {
     EXPECT(acc > 90.0, "yinyang accuracy", dir);
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    cJSON *j = read_json(path);
+    cJSON *j = harness_read_json(path);
     EXPECT(j != NULL, "summary.json parses", path);
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "settings");
     EXPECT(!strcmp(json_str(s, "rule"), "apical"), "summary rule", path);
-    EXPECT(json_num(s, "epochs") == YY_EPOCHS && json_num(j, "epochs_done") == YY_EPOCHS,
+    EXPECT(harness_json_num(s, "epochs") == YY_EPOCHS &&
+               harness_json_num(j, "epochs_done") == YY_EPOCHS,
            "summary epochs", path);
-    EXPECT(json_num(j, "threads") == 2, "summary threads", path);
-    EXPECT(fabs(json_num(j, "final_test_acc") - acc) < 1e-9, "summary = csv", path);
+    EXPECT(harness_json_num(j, "threads") == 2, "summary threads", path);
+    EXPECT(fabs(harness_json_num(j, "final_test_acc") - acc) < 1e-9, "summary = csv", path);
     const cJSON *hist = cJSON_GetObjectItemCaseSensitive(j, "history");
     EXPECT(cJSON_GetArraySize(hist) == YY_EPOCHS, "summary history", path);
     for (int r = 0; r < c.nrows && r < cJSON_GetArraySize(hist); r++) {
         const cJSON *h = cJSON_GetArrayItem(hist, r);
-        EXPECT(json_num(h, "epoch") == r + 1, "summary history", path);
-        EXPECT(fabs(json_num(h, "test_acc") - c.v[r][4]) < 1e-9, "summary history", path);
-        EXPECT(fabs(json_num(h, "loss") - c.v[r][1]) <= 1e-9 * fabs(c.v[r][1]), "summary", path);
+        EXPECT(harness_json_num(h, "epoch") == r + 1, "summary history", path);
+        EXPECT(fabs(harness_json_num(h, "test_acc") - c.v[r][4]) < 1e-9, "summary history", path);
+        EXPECT(fabs(harness_json_num(h, "loss") - c.v[r][1]) <= 1e-9 * fabs(c.v[r][1]), "summary",
+               path);
     }
     cJSON_Delete(j);
     static const char *const sets[] = {"learning.epochs=15"};
@@ -546,7 +476,7 @@ static void test_yinyang(void) {
     int rc = apical(out, "eval %s --weights %s/checkpoint.bin", cfg, dir);
     cJSON *ev = rc == 0 ? cJSON_Parse(out) : NULL;
     EXPECT(rc == 0 && ev != NULL, "apical eval yinyang", out);
-    EXPECT(fabs(json_num(ev, "accuracy") - acc) < 0.0051, "apical eval = csv", out);
+    EXPECT(fabs(harness_json_num(ev, "accuracy") - acc) < 0.0051, "apical eval = csv", out);
     cJSON_Delete(ev);
 }
 
@@ -566,13 +496,13 @@ static void test_threads(void) {
     for (int k = 1; k <= 4; k++) {
         char name[32];
         snprintf(name, sizeof name, "thr%d", k);
-        snprintf(dirs[k], sizeof dirs[k], "%s", tmp_path(name));
+        snprintf(dirs[k], sizeof dirs[k], "%s", harness_path(name));
         int rc = apical(out, "train %s -o %s %s --threads %d", cfg, dirs[k], common, k);
         EXPECT(rc == 0, "threads", out);
         char path[1100];
         snprintf(path, sizeof path, "%s/summary.json", dirs[k]);
-        cJSON *j = read_json(path);
-        EXPECT(json_num(j, "threads") == k, "--threads reached the run", path);
+        cJSON *j = harness_read_json(path);
+        EXPECT(harness_json_num(j, "threads") == k, "--threads reached the run", path);
         cJSON_Delete(j);
     }
     struct csv a, b;
@@ -588,13 +518,13 @@ static void test_threads(void) {
         struct train_opts o = {.threads = 4, .quiet = 1, .team_test = 0x9e3779b97f4a7c15ULL};
         struct train *t = NULL;
         struct err e = {0};
-        const char *dir = tmp_path("thr_team");
+        const char *dir = harness_path("thr_team");
         EXPECT(train_open(&t, cfg, sets, 2, &o, &e) == 0, "team: open", e.msg);
         EXPECT(t && train_run(t, dir, 0, &e) == 0, "team: run", e.msg);
         train_close(t);
         EXPECT(ck_same(dirs[1], dir, 2), "checkpoint 1 thread = a changing team", dir);
     }
-    const char *other = tmp_path("thr_seed2");
+    const char *other = harness_path("thr_seed2");
     int rc = apical(out, "train %s -o %s %s --threads 2 --seed 2", cfg, other, common);
     EXPECT(rc == 0, "seed 2", out);
     EXPECT(!ck_same(dirs[1], other, 2), "another seed, other weights", other);
@@ -606,7 +536,7 @@ static void test_resume_cli(void) {
     static char out[OUT_CAP];
     const char *cfg = cfg_path("yinyang_apical.cfg");
     const char *common = "--quiet --threads 2 --set data.train=2000 --set data.test=500";
-    const char *full = tmp_path("res_full"), *part = tmp_path("res_part");
+    const char *full = harness_path("res_full"), *part = harness_path("res_part");
     int rc = apical(out, "train %s -o %s %s --epochs 3", cfg, full, common);
     EXPECT(rc == 0, "uninterrupted", out);
     rc = apical(out, "train %s -o %s %s --epochs 1", cfg, part, common);
@@ -633,7 +563,7 @@ static void test_resume_mid_epoch(void) {
      * without it finishes. Weights, history and checkpoint must equal the uninterrupted run. */
     static const char *const sets[] = {"data.train=150", "data.test=100", "learning.epochs=2"};
     const char *cfg = cfg_path("yinyang_apical.cfg");
-    const char *full = tmp_path("mid_full"), *part = tmp_path("mid_part");
+    const char *full = harness_path("mid_full"), *part = harness_path("mid_part");
     struct err e = {0};
     struct train *t = open_train(cfg, sets, 3, 2, NULL);
     CU_ASSERT_FATAL(t != NULL);
@@ -712,11 +642,11 @@ static void test_sigint_resume(void) {
      * is logged (the handler is in place by then; 14 epochs remain to land in) exits 130,
      * leaves checkpoint.bin and no temporary file, and --resume ends with the same bytes. */
     const char *ref = yy_run();
-    const char *dir = tmp_path("yy_sigint"), *err_path = tmp_path("yy_sigint.err");
+    const char *dir = harness_path("yy_sigint"), *err_path = harness_path("yy_sigint.err");
     char epochs[16], *argv[16];
     snprintf(epochs, sizeof epochs, "%d", YY_EPOCHS);
     int a = 0;
-    argv[a++] = (char *)apical_bin(), argv[a++] = "train";
+    argv[a++] = (char *)harness_bin(), argv[a++] = "train";
     argv[a++] = (char *)cfg_path("yinyang_apical.cfg");
     argv[a++] = "-o", argv[a++] = (char *)dir, argv[a++] = "--threads", argv[a++] = "2";
     argv[a++] = "--epochs", argv[a++] = epochs, argv[a++] = NULL;
@@ -738,11 +668,11 @@ static void test_sigint_resume(void) {
     EXPECT(sent, "SIGINT sent after epoch 1", log);
     EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 130, "exit 130 on SIGINT", log);
     EXPECT(strstr(log, "apical: interrupted") && strstr(log, "checkpoint.bin"), "message", log);
-    EXPECT(!sanitizer_text(log), "sigint", log);
+    EXPECT(!harness_sanitizer_text(log), "sigint", log);
     char ck[1100];
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", dir);
     EXPECT(access(ck, F_OK) == 0, "checkpoint after SIGINT", log);
-    EXPECT(count_tmp(dir) == 0, "no temporary files left", log);
+    EXPECT(harness_count_files(dir, ".tmp") == 0, "no temporary files left", log);
     static char out[OUT_CAP];
     int rc = apical(out, "train %s -o %s --threads 2 --epochs %d --resume --quiet",
                     cfg_path("yinyang_apical.cfg"), dir, YY_EPOCHS);
@@ -785,7 +715,7 @@ static void test_bad_inputs(void) {
         "encoder = { type = \"current\"; };\n");
     /* without feedback, BPTT needs none: the refusal below is the apical rule's */
     int rc = apical(out, "train %s -o %s --quiet --set 'learning.rule=\"bptt\"'", nofb,
-                    tmp_path("nofb_bptt"));
+                    harness_path("nofb_bptt"));
     EXPECT(rc == 0, "no feedback, bptt", out);
 
     /* checkpoints: cut after the header, after the weights, and not one at all */
@@ -794,7 +724,7 @@ static void test_bad_inputs(void) {
     size_t n = 0;
     char *bytes = harness_slurp(ck, &n);
     CU_ASSERT_FATAL(bytes != NULL && n > 1000);
-    const char *cut_dir = tmp_path("cut");
+    const char *cut_dir = harness_path("cut");
     mkdir(cut_dir, 0777);
     char cut[1100], head[1100], junk[1100];
     snprintf(cut, sizeof cut, "%s/checkpoint.bin", cut_dir);
@@ -805,7 +735,7 @@ static void test_bad_inputs(void) {
     fwrite(bytes, 1, 300, f), fclose(f);
     free(bytes);
     snprintf(junk, sizeof junk, "%s", harness_write("junk.bin", "not a checkpoint at all\n"));
-    const char *empty = tmp_path("no_fmnist");
+    const char *empty = harness_path("no_fmnist");
     mkdir(empty, 0777);
 
     struct {
@@ -822,7 +752,7 @@ static void test_bad_inputs(void) {
         cases[nc].want[3] = NULL;                                                                  \
         nc++;                                                                                      \
     } while (0)
-    const char *o = tmp_path("bad_out");
+    const char *o = harness_path("bad_out");
     CASE("readout size != classes", "xor.cfg: populations", "readout out has 3 units", "2 classes",
          "train %s -o %s --quiet --set populations.out.size=3", xcfg, o);
     CASE("input size != features", "xor.cfg: populations", "input layer has 5 units", "4 features",
@@ -869,7 +799,7 @@ static void test_bad_inputs(void) {
         EXPECT(line != NULL, cases[k].what, out);
         for (int w = 0; line && cases[k].want[w]; w++)
             EXPECT(strstr(line, cases[k].want[w]) != NULL, cases[k].what, out);
-        EXPECT(!sanitizer_text(out), cases[k].what, out);
+        EXPECT(!harness_sanitizer_text(out), cases[k].what, out);
     }
     /* the refused resume left the good run alone */
     struct csv c;
@@ -889,7 +819,7 @@ struct ck_head_view {
  * the folder. */
 static const char *ck_variant(const char *name, const unsigned char *bytes, size_t n,
                               void (*edit)(unsigned char *b, size_t n)) {
-    const char *dir = tmp_path(name);
+    const char *dir = harness_path(name);
     mkdir(dir, 0777);
     unsigned char *b = malloc(n ? n : 1);
     memcpy(b, bytes, n);
@@ -991,7 +921,7 @@ static void test_corrupt_checkpoints(void) {
             EXPECT(line && strstr(line, "checkpoint.bin: "), cases[k].name, out);
             for (int w = 0; line && w < 2 && cases[k].want[w]; w++)
                 EXPECT(strstr(line, cases[k].want[w]) != NULL, cases[k].name, out);
-            EXPECT(!sanitizer_text(out), cases[k].name, out);
+            EXPECT(!harness_sanitizer_text(out), cases[k].name, out);
         }
     }
     /* the optimizer's state: Adam's first second moment made negative (its first value
@@ -1005,7 +935,7 @@ static void test_corrupt_checkpoints(void) {
     int rc = apical(out, "train %s -o %s --quiet --resume", xcfg, dir);
     EXPECT(rc == 2 && strstr(out, "negative second moment"), "negative second moment", out);
     /* not a file: a folder, and a FIFO (no writer: opening it must not wait for one) */
-    dir = tmp_path("ck_fifo");
+    dir = harness_path("ck_fifo");
     mkdir(dir, 0777);
     char fifo[1100];
     snprintf(fifo, sizeof fifo, "%s/checkpoint.bin", dir);
@@ -1039,28 +969,13 @@ static struct out_epochs out_epochs(const char *dir) {
     struct csv c;
     if (csv_read(dir, &c)) o.csv = c.nrows;
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    cJSON *j = read_json(path);
+    cJSON *j = harness_read_json(path);
     if (j) {
-        o.sum = (long)json_num(j, "epochs_done");
+        o.sum = (long)harness_json_num(j, "epochs_done");
         o.sum_hist = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "history"));
     }
     cJSON_Delete(j);
     return o;
-}
-
-/* Files of dir whose name ends in .tmp or .next: what a failed publish must not leave. */
-static int count_staged(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        n += (len >= 4 && !strcmp(de->d_name + len - 4, ".tmp")) ||
-             (len >= 5 && !strcmp(de->d_name + len - 5, ".next"));
-    }
-    closedir(d);
-    return n;
 }
 
 /* A failed run: exit 1, one message naming the cause and the epoch that was not saved, the
@@ -1073,7 +988,7 @@ static void check_failed_run(int rc, const char *out, const char *dir, const cha
     char saved[64];
     snprintf(saved, sizeof saved, "epoch %ld was not saved", want + 1);
     EXPECT(line && strstr(line, saved), ctx, out);
-    EXPECT(!sanitizer_text(out), ctx, out);
+    EXPECT(!harness_sanitizer_text(out), ctx, out);
     struct out_epochs o = out_epochs(dir);
     fprintf(stderr, "  %s: checkpoint %ld, csv %ld, summary %ld (history %ld) epochs\n", ctx, o.ck,
             o.csv, o.sum, o.sum_hist);
@@ -1081,7 +996,7 @@ static void check_failed_run(int rc, const char *out, const char *dir, const cha
         EXPECT(o.ck == want && o.csv == want && o.sum == want && o.sum_hist == want, ctx, out);
     else
         EXPECT(o.ck < 0 && o.csv < 0 && o.sum < 0, ctx, out);
-    EXPECT(count_staged(dir) == 0, ctx, out);
+    EXPECT(harness_count_files(dir, ".tmp") + harness_count_files(dir, ".next") == 0, ctx, out);
 }
 
 static void test_full_disk(void) {
@@ -1099,7 +1014,7 @@ static void test_full_disk(void) {
     for (size_t k = 0; k < sizeof kib / sizeof *kib; k++) {
         char name[32];
         snprintf(name, sizeof name, "fsize%ld", kib[k]);
-        const char *dir = tmp_path(name);
+        const char *dir = harness_path(name);
         int rc = apical_limited(out, 120, kib[k], NULL, "train %s -o %s --quiet", xcfg, dir);
         struct out_epochs o = out_epochs(dir);
         check_failed_run(rc, out, dir, "File too large", o.sum < 0 ? 0 : o.sum, name);
@@ -1110,7 +1025,7 @@ static void test_full_disk(void) {
         EXPECT(csv_read(ref, &a) && csv_read(dir, &b) && csv_same(&a, &b), name, dir);
         EXPECT(ck_same(ref, dir, 30), name, dir);
     }
-    const char *dir = tmp_path("fsize_ck");
+    const char *dir = harness_path("fsize_ck");
     int rc = apical_limited(out, 120, 45, NULL,
                             "train %s -o %s --quiet --set populations.hid.size=300", xcfg, dir);
     check_failed_run(rc, out, dir, "File too large", 15, "checkpoint.bin outgrows 45 KiB");
@@ -1121,7 +1036,7 @@ static void test_full_disk(void) {
     for (int k = 0; k < 4; k++) {
         char name[64], blocker[1200];
         snprintf(name, sizeof name, "blocked_%d", k);
-        dir = tmp_path(name);
+        dir = harness_path(name);
         rc = apical(out, "train %s -o %s --quiet --epochs 3", xcfg, dir);
         EXPECT(rc == 0, name, out);
         snprintf(blocker, sizeof blocker, "%s/%s.next.tmp", dir, names[k]);
@@ -1151,7 +1066,7 @@ static void test_trainer_guards(void) {
     const char *xcfg = cfg_path("xor.cfg");
     const double gib = 1073741824.0;
     double phys = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
-    const char *dir = tmp_path("guard");
+    const char *dir = harness_path("guard");
     if (phys < 250 * gib) {
         int rc = apical_limited(out, 60, 0, NULL,
                                 "train %s -o %s --threads 2 --set populations.hid.size=100000000",
@@ -1163,7 +1078,7 @@ static void test_trainer_guards(void) {
                "1e8 neurons: the message", out);
         EXPECT(shown_mib(out) > 250 * 1024, "1e8 neurons: the estimate printed first", out);
         EXPECT(access(dir, F_OK) != 0, "1e8 neurons: nothing written", out);
-        EXPECT(!sanitizer_text(out), "1e8 neurons", out);
+        EXPECT(!harness_sanitizer_text(out), "1e8 neurons", out);
     } else {
         fprintf(stderr, "  %.0f GiB of memory: the 1e8-neuron refusal is not tested\n", phys / gib);
     }
@@ -1181,7 +1096,7 @@ static void test_trainer_guards(void) {
     EXPECT(rc == 2 && line &&
                strstr(line, "simulation.duration: 1000000000 steps x 16 units of hid"),
            "1e9 steps: event counts", out);
-    EXPECT(!sanitizer_text(out), "1e9 steps", out);
+    EXPECT(!harness_sanitizer_text(out), "1e9 steps", out);
 
     /* what a run says before and while it trains: the plan, then the first mini-batch */
     rc = apical(out, "train %s -o %s --epochs 2", xcfg, dir);
@@ -1200,7 +1115,7 @@ static void test_trainer_guards(void) {
     memset(&ru, 0, sizeof ru);
     rc = apical_limited(out, 120, 0, &ru,
                         "train %s -o %s --threads 1 --epochs 1 --set populations.hid.size=100000",
-                        xcfg, tmp_path("guard_peak"));
+                        xcfg, harness_path("guard_peak"));
     double est = shown_mib(out), peak = ru.ru_maxrss / 1024.0;
     fprintf(stderr, "  1e5 hidden neurons: estimate %.1f MiB, peak resident %.1f MiB\n", est,
             peak);
@@ -1256,7 +1171,7 @@ static void test_nonfinite(void) {
     fprintf(stderr, "  overflow predicted at %s (%s)\n", where, layer);
     CU_ASSERT_FATAL(good_epochs >= 1 && good_epochs < 30);
 
-    const char *dir = tmp_path("nan");
+    const char *dir = harness_path("nan");
     int rc = apical(out,
                     "train %s -o %s --set 'learning.optimizer.type=\"sgd\"' --set "
                     "learning.optimizer.lr=1e6 --set learning.optimizer.weight_decay=1e6",
@@ -1265,12 +1180,12 @@ static void test_nonfinite(void) {
     const char *line = strstr(out, "apical: ");
     EXPECT(line && strstr(line, where) && strstr(line, layer) && strstr(line, "NaN or infinite"),
            "overflow: message names epoch, mini-batch and layer", out);
-    EXPECT(!sanitizer_text(out), "overflow", out);
+    EXPECT(!harness_sanitizer_text(out), "overflow", out);
     struct csv c;
     EXPECT(csv_read(dir, &c) && c.nrows == (int)good_epochs, "csv keeps the good epochs", dir);
 
     /* the same run, stopped cleanly after the last good epoch */
-    const char *clean = tmp_path("nan_clean");
+    const char *clean = harness_path("nan_clean");
     rc = apical(out,
                 "train %s -o %s --quiet --epochs %u --set 'learning.optimizer.type=\"sgd\"' "
                 "--set learning.optimizer.lr=1e6 --set learning.optimizer.weight_decay=1e6",
@@ -1304,8 +1219,9 @@ static void test_eval_cli(void) {
     EXPECT(j != NULL, "JSON", out);
     EXPECT(!strcmp(json_str(j, "split"), "test"), "split", out);
     EXPECT(strstr(json_str(j, "weights"), "checkpoint.bin") != NULL, "weights", out);
-    EXPECT(json_num(j, "accuracy") == csv_last(&c, "test_acc"), "eval = csv accuracy", out);
-    EXPECT(fabs(json_num(j, "loss") - csv_last(&c, "test_loss")) < 5.1e-7, "eval = csv loss", out);
+    EXPECT(harness_json_num(j, "accuracy") == csv_last(&c, "test_acc"), "eval = csv accuracy", out);
+    EXPECT(fabs(harness_json_num(j, "loss") - csv_last(&c, "test_loss")) < 5.1e-7,
+           "eval = csv loss", out);
     cJSON_Delete(j);
     rc = apical(out, "eval %s --weights %s/checkpoint.bin --train", cfg, dir);
     j = rc == 0 ? cJSON_Parse(out) : NULL;
@@ -1316,7 +1232,7 @@ static void test_eval_cli(void) {
     double loss = NAN, acc = NAN;
     if (t && train_run(t, dir, 1, &e) == 0) train_eval(t, 1, &loss, &acc, &e);
     train_close(t);
-    EXPECT(fabs(json_num(j, "accuracy") - acc) < 0.0051, "eval --train = train_eval", out);
+    EXPECT(fabs(harness_json_num(j, "accuracy") - acc) < 0.0051, "eval --train = train_eval", out);
     cJSON_Delete(j);
     /* the API's own loader, which apical eval uses */
     t = open_train(cfg, sets, 1, 2, NULL);
@@ -1337,7 +1253,7 @@ static void test_set_learning_group(void) {
     /* Truth: docs/config.md: a --set VALUE may be a whole group, `{ ... }`, which replaces the
      * setting. summary.json must then echo the group's values. */
     static char out[OUT_CAP];
-    const char *dir = tmp_path("set_group");
+    const char *dir = harness_path("set_group");
     int rc = apical(out,
                     "train %s -o %s --quiet --epochs 1 --set "
                     "'learning.optimizer={ type = \"sgd\"; lr = 0.25; }'",
@@ -1345,12 +1261,12 @@ static void test_set_learning_group(void) {
     EXPECT(rc == 0, "--set group", out);
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    cJSON *j = read_json(path);
+    cJSON *j = harness_read_json(path);
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(j, "settings"), "optimizer");
     EXPECT(!strcmp(json_str(op, "type"), "sgd"), "--set learning.optimizer={type=\"sgd\";...}",
            path);
-    EXPECT(json_num(op, "lr") == 0.25, "--set learning.optimizer={...lr=0.25;}", path);
+    EXPECT(harness_json_num(op, "lr") == 0.25, "--set learning.optimizer={...lr=0.25;}", path);
     cJSON_Delete(j);
 }
 
