@@ -19,6 +19,11 @@ const char *harness_tmpdir(void);
 const char *harness_path(const char *name);
 /* Writes text to dir/name and returns the full path in a static ring of buffers. */
 const char *harness_write(const char *name, const char *text);
+/* A FIFO at name in that folder, made anew, that nobody writes to: opening it for reading the
+ * usual way waits for ever. The test ends (CU_ASSERT_FATAL) if it cannot be made. */
+const char *harness_fifo(const char *name);
+/* A folder at name in that folder (made if missing); its path as harness_path gives it. */
+const char *harness_folder(const char *name);
 /* Whether path exists (a file, a folder or anything else; access F_OK). */
 int harness_exists(const char *path);
 /* The entries of folder dir whose name ends in suffix (0 if dir cannot be read). */

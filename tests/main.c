@@ -80,6 +80,21 @@ const char *harness_write(const char *name, const char *text)
     return p;
 }
 
+const char *harness_fifo(const char *name)
+{
+    const char *p = harness_path(name);
+    unlink(p);
+    CU_ASSERT_FATAL(mkfifo(p, 0600) == 0);
+    return p;
+}
+
+const char *harness_folder(const char *name)
+{
+    const char *p = harness_path(name);
+    mkdir(p, 0700);
+    return p;
+}
+
 int harness_exists(const char *path)
 {
     return access(path, F_OK) == 0;

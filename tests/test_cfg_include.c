@@ -24,9 +24,7 @@ static int load(const char *path, const char *set, struct err *e)
 
 static void test_include_not_a_file(void)
 {
-    char fifo[1100];
-    snprintf(fifo, sizeof fifo, "%s/inc.fifo", harness_tmpdir());
-    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    harness_fifo("inc.fifo");
     const char *inner = harness_write("inc_inner.cfg", "x = 1;\n@include \"inc.fifo\"\n");
     (void)inner;
     const struct {

@@ -1118,32 +1118,29 @@ static void test_suggestions(void) {
         EXPECT(strstr(cmd, "--frobnicate") == NULL || strstr(line, "did you mean") == NULL, cmd,
                out);
     }
-    /* in a file: its line, and the nearest key of that group (a compartment, the top level) */
-    const char *path = harness_write(
-        "cli_typo.cfg", "simulation = { dt = 0.1; };\n"
-                        "populations = (\n"
-                        "  { name = \"pyr\"; size = 10; model = \"mc_lif\";\n"
-                        "    compartments = ( { name = \"soma\"; },\n"
-                        "                     { name = \"dend\"; g_C = 10.0; } ); }\n"
-                        ");\n"
-                        "recrod = { spikes = \"all\"; };\n");
-    snprintf(cmd, sizeof cmd, "check %s", path);
-    EXPECT(harness_apical(cmd, out, sizeof out) == 2, "typo file", out);
-    error_line(out, line, sizeof line);
-    EXPECT(strstr(line, "cli_typo.cfg:7: recrod: unknown setting: did you mean record?"), "top",
-           out);
-    const char *path2 = harness_write(
-        "cli_typo2.cfg", "populations = (\n"
-                         "  { name = \"pyr\"; size = 10; model = \"mc_lif\";\n"
-                         "    compartments = ( { name = \"soma\"; },\n"
-                         "                     { name = \"dend\"; g_C = 10.0; } ); }\n"
-                         ");\n");
-    snprintf(cmd, sizeof cmd, "check %s", path2);
-    EXPECT(harness_apical(cmd, out, sizeof out) == 2, "typo compartment", out);
-    error_line(out, line, sizeof line);
-    EXPECT(strstr(line, "cli_typo2.cfg:4: populations.pyr.compartments.dend.g_C: unknown "
-                        "compartment setting: did you mean populations.pyr.compartments.dend.g_c?"),
-           "compartment", out);
+    /* in a file: its line, and the nearest key of that group (the top level, a compartment) */
+#define PYR                                                                                        \
+    "populations = (\n"                                                                            \
+    "  { name = \"pyr\"; size = 10; model = \"mc_lif\";\n"                                         \
+    "    compartments = ( { name = \"soma\"; },\n"                                                 \
+    "                     { name = \"dend\"; g_C = 10.0; } ); }\n"                                 \
+    ");\n"
+    static const struct {
+        const char *name, *text, *want;
+    } files[] = {
+        {"cli_typo.cfg", "simulation = { dt = 0.1; };\n" PYR "recrod = { spikes = \"all\"; };\n",
+         "cli_typo.cfg:7: recrod: unknown setting: did you mean record?"},
+        {"cli_typo2.cfg", PYR,
+         "cli_typo2.cfg:4: populations.pyr.compartments.dend.g_C: unknown compartment setting: "
+         "did you mean populations.pyr.compartments.dend.g_c?"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(cmd, sizeof cmd, "check %s", harness_write(files[i].name, files[i].text));
+        EXPECT(harness_apical(cmd, out, sizeof out) == 2, files[i].name, out);
+        error_line(out, line, sizeof line);
+        EXPECT(strstr(line, files[i].want), files[i].name, out);
+    }
+#undef PYR
     EXPECT(!harness_sanitizer_text(out), "suggestions", out);
 }
 

@@ -180,13 +180,8 @@ static void test_read_corrupt(void)
 static void test_read_bounded(void)
 {
     alarm(60);
-    const char *pipe_path = harness_path("pipe.idx.gz");
-    unlink(pipe_path);
-    CU_ASSERT_FATAL(mkfifo(pipe_path, 0600) == 0);
-    expect_bad(pipe_path, "pipe");
-    const char *dir = harness_path("folder.idx");
-    mkdir(dir, 0700);
-    expect_bad(dir, "folder");
+    expect_bad(harness_fifo("pipe.idx.gz"), "pipe");
+    expect_bad(harness_folder("folder.idx"), "folder");
 
     uint32_t huge[2] = {65535, 65535}; /* 4.3e9 bytes promised: under IDX_MAX_BYTES */
     size_t len;

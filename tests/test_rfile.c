@@ -13,22 +13,6 @@
 #include "io/rfile.h"
 #include "tests/harness.h"
 
-/* A FIFO nobody writes to: opening it for reading the usual way waits for ever. */
-static const char *fifo(const char *name)
-{
-    const char *p = harness_path(name);
-    unlink(p);
-    CU_ASSERT_FATAL(mkfifo(p, 0600) == 0);
-    return p;
-}
-
-static const char *folder(const char *name)
-{
-    const char *p = harness_path(name);
-    mkdir(p, 0700);
-    return p;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * io/rfile.
  */
@@ -54,8 +38,8 @@ static void test_open_refuses(void)
     alarm(30);
     expect_refused("/dev/zero", UINT64_MAX, "character device");
     expect_refused("/dev/null", UINT64_MAX, "character device");
-    expect_refused(fifo("pipe"), UINT64_MAX, "pipe");
-    expect_refused(folder("dir"), UINT64_MAX, "folder");
+    expect_refused(harness_fifo("pipe"), UINT64_MAX, "pipe");
+    expect_refused(harness_folder("dir"), UINT64_MAX, "folder");
     expect_refused(harness_path("missing"), UINT64_MAX, "cannot open");
     const char *big = harness_write("big.txt", "0123456789A"); /* 11 bytes */
     expect_refused(big, 10, "too large: 11 bytes, more than the 10 bytes");
@@ -146,12 +130,9 @@ static void test_cli_plot(void)
      * file whose header counts more than it holds: exit 2 naming the file, at once. */
     char args[4096];
     const char *svg = harness_path("never.svg");
-    const char *p = fifo("plot_pipe");
-    const char *run = folder("run_with_pipe");
-    char traces[2048];
-    snprintf(traces, sizeof traces, "%s/traces.csv", run);
-    unlink(traces);
-    CU_ASSERT_FATAL(mkfifo(traces, 0600) == 0);
+    const char *p = harness_fifo("plot_pipe");
+    const char *run = harness_folder("run_with_pipe");
+    const char *traces = harness_fifo("run_with_pipe/traces.csv");
     const char *inputs[] = {"/dev/zero", p, run};
     const char *names[] = {"/dev/zero: is a character device", p, traces};
     for (int i = 0; i < 3; i++) {
@@ -175,8 +156,8 @@ static void test_cli_spike_file(void)
 {
     /* spike_file = a device, a FIFO, a folder, a file with an endless first line: apical check
      * exits 2 naming the file and the setting. */
-    const char *p = fifo("source_pipe");
-    const char *d = folder("source_dir");
+    const char *p = harness_fifo("source_pipe");
+    const char *d = harness_folder("source_dir");
     const char *longline = harness_path("long_line.csv");
     FILE *w = fopen(longline, "wb");
     CU_ASSERT_FATAL(w != NULL);

@@ -540,12 +540,7 @@ static void test_unbounded_refused(void) {
      * newline); a device, a FIFO (without waiting for a writer) or a folder is ERR_INPUT naming
      * the file, and so is a CSV line past SPK_MAX_LINE, with its number. */
     alarm(60);
-    const char *fifo = harness_path("spikes.pipe");
-    unlink(fifo);
-    CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
-    const char *dir = harness_path("spikes.dir");
-    mkdir(dir, 0700);
-    const char *paths[] = {"/dev/zero", fifo, dir};
+    const char *paths[] = {"/dev/zero", harness_fifo("spikes.pipe"), harness_folder("spikes.dir")};
     for (int i = 0; i < 3; i++)
         expect_reject(paths[i], 0, paths[i]);
     size_t n = SPK_MAX_LINE + 10, hl = strlen("timestamps population node_ids\n");

@@ -214,12 +214,7 @@ static void test_unbounded_refused(void) {
      * folder is ERR_INPUT naming the file, and is not taken for traces; a line past
      * TRACE_MAX_LINE is ERR_INPUT naming it. */
     alarm(60);
-    const char *fifo = harness_path("traces.pipe");
-    unlink(fifo);
-    CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
-    const char *dir = harness_path("traces.dir");
-    mkdir(dir, 0700);
-    const char *paths[] = {"/dev/zero", fifo, dir};
+    const char *paths[] = {"/dev/zero", harness_fifo("traces.pipe"), harness_folder("traces.dir")};
     for (int i = 0; i < 3; i++) {
         struct trace_table t;
         struct err e = {0};
