@@ -30,7 +30,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard core/*.c neurons/*.c synapses/*.c io/*.c sweep/*.c learning/*.c)
+LIB_SRC  := $(wildcard core/*.c engine/*.c neurons/*.c synapses/*.c io/*.c sweep/*.c learning/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC:= $(wildcard bench/*.c)

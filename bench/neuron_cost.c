@@ -13,7 +13,7 @@
 #include "core/soa.h"
 #include "neurons/lif.h"
 #include "neurons/mc_lif.h"
-#include "neurons/neuron.h"
+#include "neurons/registry.h"
 
 struct model_run {
     const char *label;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/cfg.h"
 #include "synapses/proj.h"
 
@@ -37,7 +37,7 @@ int cli_check(int argc, char **argv)
         const struct pop_spec *p = &s.pops[i];
         printf("  %-12s %8u x %s", p->name, p->size, p->model->name);
         for (int k = 0; k < p->model->nparams; k++) {
-            const struct nrn_param *np = &p->model->params[k];
+            const struct param *np = &p->model->params[k];
             if (np->choices)
                 printf(" %s=%s", np->name, np->choices[(int)p->params[k]]);
             else

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/net.h"
+#include "engine/net.h"
 #include "cli/run_ckpt.h"
 #include "io/afile.h"
 #include "io/cfg.h"

@@ -8,7 +8,7 @@
 #include <signal.h>
 
 #include "core/err.h"
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/rec.h"
 
 #define RUN_CKPT_NAME "checkpoint.bin"

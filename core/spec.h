@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "neurons/neuron.h"
+#include "core/neuron.h"
 
 #define SPEC_NAME 64
 

@@ -5,7 +5,7 @@
  * context switches (team_switches) and ask team_decide now and then. On an idle machine the
  * switches stay near zero and all threads work; when they pile up, one fewer does; after quiet
  * spells one more is tried again, less often each time it meets them. Used where the results do
- * not depend on which thread does what (core/net's parts, the trainer's fixed chunks). */
+ * not depend on which thread does what (engine/net's parts, the trainer's fixed chunks). */
 #ifndef APICAL_TEAM_H
 #define APICAL_TEAM_H
 

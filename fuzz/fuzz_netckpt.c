@@ -14,7 +14,7 @@
 #include "fuzz/fuzz.h"
 
 #include "cli/run_ckpt.h"
-#include "core/net.h"
+#include "engine/net.h"
 #include "core/spec.h"
 #include "io/cfg.h"
 

@@ -18,7 +18,8 @@
 #include "io/cfg_int.h"
 #include "io/spikes.h"
 #include "io/suggest.h"
-#include "synapses/dist.h"
+#include "core/dist.h"
+#include "neurons/registry.h"
 #include "synapses/proj.h"
 
 #define PATH_LEN 256
@@ -476,7 +477,7 @@ static void elem_path(char *out, const char *list, const config_setting_t *el, i
 }
 
 static int load_param(const struct cfg_ctx *c, const config_setting_t *m, const char *p,
-                      const struct nrn_param *np, double *out)
+                      const struct param *np, double *out)
 {
     if (np->choices) {
         if (config_setting_type(m) != CONFIG_TYPE_STRING)

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
-#include "core/net.h"
+#include "engine/net.h"
 
 #define NCK_MAX_EXTRA (1u << 20) /* bytes of the caller's block */
 

@@ -5,7 +5,7 @@
 #define APICAL_REC_H
 
 #include "core/err.h"
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/spikes.h"
 
 struct rec_spikes {

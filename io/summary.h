@@ -5,7 +5,7 @@
 #define APICAL_SUMMARY_H
 
 #include "core/err.h"
-#include "core/net.h"
+#include "engine/net.h"
 
 struct summary_info {
     const char *config_path;

@@ -10,7 +10,7 @@
 #include "core/rng.h"
 #include "neurons/expm.h"
 #include "neurons/mc_lif.h"
-#include "synapses/dist.h"
+#include "core/dist.h"
 
 /* ---- inputs ---- */
 

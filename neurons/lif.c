@@ -7,7 +7,7 @@
 
 static const char *const syn_choices[] = {"current", "voltage", NULL};
 
-static const struct nrn_param params[LIF_NPARAMS] = {
+static const struct param params[LIF_NPARAMS] = {
     [LIF_C_M] = {"c_m", "pF", 250.0, 0, 1e9, 1, 0, NULL, "membrane capacitance"},
     [LIF_TAU_M] = {"tau_m", "ms", 10.0, 0, 1e9, 1, 0, NULL, "membrane time constant"},
     [LIF_E_L] = {"e_l", "mV", -70.0, -1e4, 1e4, 0, 0, NULL, "resting potential"},

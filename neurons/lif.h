@@ -12,7 +12,7 @@
 #ifndef APICAL_LIF_H
 #define APICAL_LIF_H
 
-#include "neurons/neuron.h"
+#include "core/neuron.h"
 
 enum { LIF_V, LIF_I_EX, LIF_I_IN };
 enum { LIF_PORT_EX, LIF_PORT_IN };

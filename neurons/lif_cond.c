@@ -6,7 +6,7 @@
 #include "neurons/threshold.h"
 #include "neurons/vexp.h"
 
-static const struct nrn_param params[LIFC_NPARAMS] = {
+static const struct param params[LIFC_NPARAMS] = {
     [LIFC_C_M] = {"c_m", "pF", 200.0, 0, 1e9, 1, 0, NULL, "membrane capacitance"},
     [LIFC_G_L] = {"g_l", "nS", 10.0, 0, 1e9, 1, 0, NULL, "leak conductance"},
     [LIFC_E_L] = {"e_l", "mV", -60.0, -1e4, 1e4, 0, 0, NULL, "leak reversal potential"},

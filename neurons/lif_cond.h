@@ -10,7 +10,7 @@
 #ifndef APICAL_LIF_COND_H
 #define APICAL_LIF_COND_H
 
-#include "neurons/neuron.h"
+#include "core/neuron.h"
 
 enum { LIFC_V, LIFC_G_EX, LIFC_G_IN };
 enum {

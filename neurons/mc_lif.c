@@ -12,7 +12,7 @@
 
 static const char *const syn_choices[] = {"current", "conductance", NULL};
 
-static const struct nrn_param params[MC_NPARAMS] = {
+static const struct param params[MC_NPARAMS] = {
     [MC_V_TH] = {"v_th", "mV", -50.0, -1e4, 1e4, 0, 0, NULL, "somatic spike threshold"},
     [MC_V_RESET] = {"v_reset", "mV", -65.0, -1e4, 1e4, 0, 0, NULL, "somatic reset potential"},
     [MC_T_REF] = {"t_ref", "ms", 2.0, 0, 1e6, 0, 0, NULL, "somatic refractory period"},
@@ -21,7 +21,7 @@ static const struct nrn_param params[MC_NPARAMS] = {
                     "weights in nS onto exponential conductances"},
 };
 
-static const struct nrn_param cparams[MC_NCPARAMS] = {
+static const struct param cparams[MC_NCPARAMS] = {
     [MC_C_M] = {"c_m", "pF", 200.0, 0, 1e9, 1, 0, NULL, "capacitance"},
     [MC_G_L] = {"g_l", "nS", 10.0, 0, 1e9, 0, 0, NULL, "leak conductance"},
     [MC_E_L] = {"e_l", "mV", -70.0, -1e4, 1e4, 0, 0, NULL, "leak reversal potential"},

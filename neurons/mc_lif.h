@@ -40,7 +40,7 @@
 #ifndef APICAL_MC_LIF_H
 #define APICAL_MC_LIF_H
 
-#include "neurons/neuron.h"
+#include "core/neuron.h"
 
 enum { MC_V, MC_I_EX, MC_I_IN, MC_NSTATE };
 enum { MC_V_TH, MC_V_RESET, MC_T_REF, MC_SYNAPSE, MC_NPARAMS };

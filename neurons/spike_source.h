@@ -3,7 +3,7 @@
 #ifndef APICAL_SPIKE_SOURCE_H
 #define APICAL_SPIKE_SOURCE_H
 
-#include "neurons/neuron.h"
+#include "core/neuron.h"
 
 extern const struct nrn_ops spike_source_ops;
 

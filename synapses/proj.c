@@ -18,7 +18,7 @@
 
 #include "core/part.h"
 #include "core/rng.h"
-#include "synapses/dist.h"
+#include "core/dist.h"
 
 struct gen {
     const struct proj_spec *s;

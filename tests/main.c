@@ -19,7 +19,7 @@
 
 #include "tests/harness.h"
 
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/cfg.h"
 
 #define MAX_SUITES 64

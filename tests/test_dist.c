@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "synapses/dist.h"
+#include "core/dist.h"
 #include "tests/harness.h"
 
 static double binom_pmf(uint64_t n, double p, uint64_t k)

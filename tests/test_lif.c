@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/cfg.h"
 #include "neurons/lif.h"
 #include "tests/harness.h"

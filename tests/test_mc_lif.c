@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/cfg.h"
 #include "neurons/lif_cond.h"
 #include "neurons/mc_lif.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/net.h"
+#include "engine/net.h"
 #include "core/part.h"
 #include "io/cfg.h"
 #include "neurons/lif.h"

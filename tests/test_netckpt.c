@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/net.h"
+#include "engine/net.h"
 #include "io/cfg.h"
 #include "io/netckpt.h"
 #include "tests/harness.h"

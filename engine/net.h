@@ -1,4 +1,4 @@
-/* core/net: a network built from a spec, and the time loop. Owns populations (struct of
+/* engine/net: a network built from a spec, and the time loop. Owns populations (struct of
  * arrays per population), projections, stimuli and the delay ring buffers; calls recorders
  * once per step. One OpenMP region spans the run: thread k updates and receives for the
  * neurons in its part of every population (core/part.h). */
@@ -12,7 +12,7 @@
 #include "core/err.h"
 #include "core/rng.h"
 #include "core/spec.h"
-#include "neurons/neuron.h"
+#include "core/neuron.h"
 #include "synapses/proj.h"
 
 struct pop {

@@ -1,4 +1,4 @@
-/* synapses/dist: drawing weights, delays and initial values from a struct dist, and the
+/* core/dist: drawing weights, delays and initial values from a struct dist, and the
  * binomial counts that split a fixed total of synapses among targets. */
 #ifndef APICAL_DIST_H
 #define APICAL_DIST_H

@@ -1,4 +1,4 @@
-/* neurons/neuron: the contract between the engine and a neuron model. A model is one const
+/* core/neuron: the contract between the engine and a neuron model. A model is one const
  * ops table: its parameter schema, its state variables and input ports, a prepare() that
  * derives propagators once, and an update() over a contiguous range of neurons. The engine
  * knows models only through this table. */
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/param.h"
 
 #define NRN_MAX_PARAMS 32
 #define NRN_MAX_STATE 32 /* per neuron, all compartments together */
@@ -16,18 +17,6 @@
 #define NRN_MAX_COMPS 9 /* a soma and up to 8 dendritic compartments */
 #define NRN_MAX_CPARAMS 16
 #define NRN_COMP_NAME 32
-
-/* One user-settable parameter. A parameter with choices is a string in the config, stored
- * as the index of the choice. Bounds are inclusive unless *_open. */
-struct nrn_param {
-    const char *name;
-    const char *unit; /* "ms", "mV", "pA", "nS", "pF", "" */
-    double def;
-    double min, max;
-    int min_open, max_open;
-    const char *const *choices; /* NULL-terminated, or NULL for a number */
-    const char *doc;
-};
 
 /* The compartments of a population's neurons: compartment 0 is the soma; each other one names
  * its parent (an earlier compartment). Point models have one compartment and ignore the rest.
@@ -60,7 +49,7 @@ struct nrn_ctx {
 struct nrn_ops {
     const char *name;
     const char *doc;
-    const struct nrn_param *params;
+    const struct param *params;
     int nparams;
     const char *const *state_names; /* state 0 is the somatic membrane potential "v" */
     const char *const *state_units;
@@ -70,7 +59,7 @@ struct nrn_ops {
     /* Compartmental models: at most max_comps compartments (0 for point models), each with
      * the parameters in cparams. */
     int max_comps;
-    const struct nrn_param *cparams;
+    const struct param *cparams;
     int ncparams;
     size_t derived_size;
     /* Checks relations between parameters (e.g. v_reset < v_th) and fills derived. On error
@@ -83,16 +72,13 @@ struct nrn_ops {
     /* When set, the model's use of its input is `state[port_state[q]][i] = (decay term) +
      * input[q][i]` and nothing else: the caller may then hand it zeros (nrn_ctx.zeros) and add
      * the few non-zero inputs after update() returns, to the same bits, saving the reading and
-     * zeroing of every input array when inputs are sparse (core/net). */
+     * zeroing of every input array when inputs are sparse (engine/net). */
     const int *port_state;
     /* Advances neurons [begin, end) by one step, writes the ids of those that spiked in
      * ascending order to spikes, returns how many. NULL for spike sources. */
     uint32_t (*update)(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes);
 };
 
-/* The registry: every model, by name. */
-const struct nrn_ops *nrn_find(const char *name);
-const struct nrn_ops *nrn_model(int i); /* NULL past the last */
 int nrn_param_index(const struct nrn_ops *m, const char *name);
 int nrn_state_index(const struct nrn_ops *m, const char *name);
 int nrn_port_index(const struct nrn_ops *m, const char *name);

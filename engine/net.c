@@ -1,4 +1,4 @@
-/* core/net: building the network and the time loop. The step, for every step:
+/* engine/net: building the network and the time loop. The step, for every step:
  *   1. stimuli add this step's input into the ring slot due now (owning thread);
  *   2. update: each neuron advances by dt, consumes its due input, and spikes (owning thread);
  *      then the step's one barrier;
@@ -9,7 +9,7 @@
  * Sums into a target happen in an order fixed by (step, projection, source id, synapse), never
  * by thread count, so results are bit-identical for any number of threads. Where few inputs
  * arrive, the update reads only the listed ones (step 2), to the same bits. */
-#include "core/net.h"
+#include "engine/net.h"
 
 #include <limits.h>
 #include <linux/futex.h>
@@ -30,7 +30,7 @@
 #include "core/rng.h"
 #include "core/soa.h"
 #include "core/team.h"
-#include "synapses/dist.h"
+#include "core/dist.h"
 
 static double now_s(void)
 {

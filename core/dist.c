@@ -1,5 +1,5 @@
-/* synapses/dist: one function per shape; constant draws consume no random numbers. */
-#include "synapses/dist.h"
+/* core/dist: one function per shape; constant draws consume no random numbers. */
+#include "core/dist.h"
 
 #include <math.h>
 
