@@ -1,0 +1,121 @@
+/* core/plast: the contract between the engine and a plasticity rule, as core/neuron.h is for
+ * neuron models. A rule is one const ops table in synapses/: its parameter schema, what it
+ * keeps (per synapse, per presynaptic neuron), which traces of the postsynaptic neuron's
+ * spikes it reads, and one hook called when a presynaptic spike is delivered.
+ *
+ * When: NEST's scheme. A synapse changes only when a presynaptic spike reaches it, from the
+ * postsynaptic spikes since its previous spike; the whole transmission delay d counts as
+ * dendritic. In steps: a spike stamped S of a source whose previous spike was stamped L sees
+ * the postsynaptic spikes stamped P with L - d < P <= S - d (they reached the synapse at
+ * P + d, after the previous presynaptic spike and not after this one), then the trace of the
+ * postsynaptic spikes with P < S - d, read at S - d. The weight delivered is the updated one.
+ * Everything the hook touches belongs to the thread that owns the targets (the row is one
+ * source's synapses onto one part), so no atomics, and results do not depend on threads. */
+#ifndef APICAL_PLAST_H
+#define APICAL_PLAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/param.h"
+
+#define PL_MAX_PARAMS 24
+#define PL_MAX_TRACES 4 /* postsynaptic traces one rule reads */
+#define PL_MAX_PRE 8    /* doubles per presynaptic neuron (and part) */
+#define PL_MAX_SYN 4    /* floats per synapse besides the weight */
+#define PL_MAX_RULES 2  /* rules on one projection (e.g. stp under stdp) */
+#define PL_NEVER INT64_MIN /* the stamp of a spike that has not happened */
+
+/* A trace of the postsynaptic neuron's spikes, kept at each spike: just after spike e,
+ * x_e = x_{e-1} e^{-(t_e - t_{e-1})/tau} + 1 (all-to-all), or x_e = 1 (nearest: only the
+ * latest spike counts). Between spikes it decays with tau. */
+struct pl_trace {
+    double tau_ms;
+    int nearest;
+};
+
+/* What a rule needs, filled by its prepare() from its parameters. */
+struct pl_needs {
+    int ntraces;
+    struct pl_trace traces[PL_MAX_TRACES];
+    int npre;  /* doubles per (presynaptic neuron, part), zero at the start */
+    int nsyn;  /* floats per synapse besides the weight, set by init_syn */
+    /* How long after a postsynaptic spike a pairing can still matter (ms): spikes older than
+     * this plus the longest delay are dropped from the history. Rules give the time at which
+     * their kernels fall below 2^-53 of their peak, so what is dropped is below rounding. */
+    double window_ms;
+    int changes_weight; /* 0: the rule scales what is delivered only (stp) */
+};
+
+/* One postsynaptic neuron's recent spikes, oldest first, in a ring of cap (a power of two)
+ * entries: stamp, and the value of every trace of its population just after the spike
+ * (val[entry * ntraces + trace]). */
+struct pl_hist {
+    int64_t *stamp;
+    double *val;
+    uint32_t cap, start, len;
+};
+
+static inline int64_t pl_hist_stamp(const struct pl_hist *h, uint32_t e)
+{
+    return h->stamp[(h->start + e) & (h->cap - 1)];
+}
+
+static inline double pl_hist_val(const struct pl_hist *h, int ntraces, uint32_t e, int trace)
+{
+    return h->val[(size_t)((h->start + e) & (h->cap - 1)) * (size_t)ntraces + (size_t)trace];
+}
+
+/* The first entry whose stamp is above `stamp` (len if none). */
+static inline uint32_t pl_hist_after(const struct pl_hist *h, int64_t stamp)
+{
+    uint32_t lo = 0, hi = h->len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pl_hist_stamp(h, mid) <= stamp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One presynaptic spike delivered to the synapses [lo, hi) of one source onto one part. */
+struct pl_row {
+    const void *derived; /* the rule's constants from prepare() */
+    double dt_ms;
+    int64_t stamp;       /* S: the spike's stamp (time S * dt) */
+    int64_t last;        /* L: the source's previous spike, or PL_NEVER */
+    double *pre;         /* needs.npre doubles of this (source, part), the rule's to keep */
+    uint64_t lo, hi;
+    const uint32_t *tgt;
+    float *w;            /* the weights, changed in place */
+    float *syn;          /* needs.nsyn floats per synapse (syn[q * nsyn + j]), or NULL */
+    const uint16_t *delay; /* per synapse, in steps, or NULL: all delay_const */
+    uint32_t delay_const;
+    const struct pl_hist *hist; /* the target population's histories, by neuron */
+    int ntraces;                /* traces per history entry in that population */
+    const int *trace;           /* where the rule's trace t is in an entry: trace[t] */
+};
+
+struct pl_rule {
+    const char *name;
+    const char *doc;
+    const struct param *params;
+    int nparams;
+    size_t derived_size;
+    /* Checks relations between parameters (on error ERR_INPUT with e->path the parameter's
+     * name) and fills derived and needs. */
+    int (*prepare)(const double *params, double dt_ms, void *derived, struct pl_needs *needs,
+                   struct err *e);
+    /* The bounds weights are kept in (a rule that changes weights; lo <= hi). */
+    void (*bounds)(const void *derived, double *lo, double *hi);
+    /* Per-synapse state at the start (syn has needs.nsyn floats), when nsyn > 0. */
+    void (*init_syn)(const void *derived, float *syn);
+    /* A spike reaches the row: update weights and state; returns the factor every synapse of
+     * the row delivers its weight with (1 for rules that change weights only). */
+    double (*on_pre)(const struct pl_row *r);
+};
+
+#endif
