@@ -44,6 +44,11 @@ struct nrn_ctx {
     double i_ext;         /* stimulus current (pA) applied to every neuron this step */
     uint32_t *nonfinite;  /* the model sets it to the first neuron whose membrane potential
                              became NaN or infinite (checked before reset); else untouched */
+    /* for models that draw (escape noise, Poisson sources): core/rng keyed by seed and
+     * stream, with the neuron as id and this step as step, never by thread */
+    uint64_t seed;
+    uint32_t stream;
+    int64_t step;
 };
 
 struct nrn_ops {

@@ -41,10 +41,6 @@ struct pl_needs {
     struct pl_trace traces[PL_MAX_TRACES];
     int npre;  /* doubles per (presynaptic neuron, part), zero at the start */
     int nsyn;  /* floats per synapse besides the weight, set by init_syn */
-    /* How long after a postsynaptic spike a pairing can still matter (ms): spikes older than
-     * this plus the longest delay are dropped from the history. Rules give the time at which
-     * their kernels fall below 2^-53 of their peak, so what is dropped is below rounding. */
-    double window_ms;
     int changes_weight; /* 0: the rule scales what is delivered only (stp) */
 };
 

@@ -10,6 +10,7 @@ enum {
     RNG_STREAM_INIT = 1,           /* initial state of neurons: + population index */
     RNG_STREAM_CONN = 0x100,       /* connectivity, weights, delays: + projection index */
     RNG_STREAM_STIM = 0x10000,     /* stimuli: + stimulus index */
+    RNG_STREAM_NEURON = 0x20000,   /* a model's own draws (nrn_ctx): + population index */
 };
 
 /* One keyed counter; draws advance only the index word. */

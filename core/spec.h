@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/neuron.h"
+#include "core/plast.h"
 
 #define SPEC_NAME 64
 
@@ -55,6 +56,12 @@ struct proj_spec {
     size_t nlist;              /* explicit list: sources, targets, optional weights and delays */
     uint32_t *list_src, *list_tgt;
     double *list_w, *list_d;
+    /* plasticity: rules applied in order when a spike is delivered (none: static) */
+    int nplast;
+    struct plast_spec {
+        const struct pl_rule *rule;
+        double params[PL_MAX_PARAMS];
+    } plast[PL_MAX_RULES];
     char feedback[16]; /* training configs: "symmetric", "random", "direct", "learned"; or "" */
 };
 

@@ -247,6 +247,84 @@ static inline void ring_add(double *buf, uint32_t t, double w, uint32_t *list, u
     buf[t] = old + w;
 }
 
+/* A postsynaptic trace of population p, shared by every rule that asks for the same one. */
+static int trace_slot(struct pop *p, const struct pl_trace *t)
+{
+    for (int i = 0; i < p->ntraces; i++)
+        if (p->traces[i].tau_ms == t->tau_ms && p->traces[i].nearest == t->nearest) return i;
+    if (p->ntraces == NET_MAX_TRACES) return -1;
+    p->traces[p->ntraces] = *t;
+    return p->ntraces++;
+}
+
+/* Projection j's rules: their constants, state, and the target's spike histories. */
+static int build_plast(struct net *n, int j, struct err *e)
+{
+    const struct proj_spec *ps = &n->spec->projs[j];
+    struct proj *pr = &n->projs[j];
+    struct pop *tgt = &n->pops[pr->tgt_pop];
+    const size_t T = (size_t)n->nthreads, cells = (size_t)pr->nsrc * T;
+    char path[SPEC_NAME + 32];
+    snprintf(path, sizeof path, "projections.%s", ps->name);
+    struct net_plast *pl = n->plast[j] = calloc(1, sizeof *pl);
+    if (!pl) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory for plasticity");
+    pl->nrules = ps->nplast;
+    pl->lo = -INFINITY;
+    pl->hi = INFINITY;
+    pl->last = malloc((cells ? cells : 1) * sizeof *pl->last);
+    if (!pl->last) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory for plasticity");
+    for (size_t c = 0; c < cells; c++) pl->last[c] = PL_NEVER;
+    if (!pr->w) { /* a constant weight becomes one per synapse */
+        pr->w = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *pr->w);
+        if (!pr->w) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory for weights");
+        for (uint64_t q = 0; q < pr->nsyn; q++) pr->w[q] = pr->w_const;
+        pr->bytes += pr->nsyn * sizeof *pr->w;
+    }
+    for (int r = 0; r < pl->nrules; r++) {
+        const struct pl_rule *rule = pl->rule[r] = ps->plast[r].rule;
+        struct pl_needs *nd = &pl->needs[r];
+        pl->derived[r] = calloc(1, rule->derived_size ? rule->derived_size : 1);
+        if (!pl->derived[r]) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
+        struct err pe = {0};
+        if (rule->prepare(ps->plast[r].params, n->dt_ms, pl->derived[r], nd, &pe))
+            return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity.%s: %s", pe.path, pe.msg);
+        if (nd->changes_weight && rule->bounds) {
+            double lo, hi;
+            rule->bounds(pl->derived[r], &lo, &hi);
+            pl->lo = fmax(pl->lo, lo);
+            pl->hi = fmin(pl->hi, hi);
+            pl->changes_weight = 1;
+        }
+        for (int t = 0; t < nd->ntraces; t++)
+            if ((pl->trace[r][t] = trace_slot(tgt, &nd->traces[t])) < 0)
+                return err_set(e, ERR_INPUT, NULL, 0, path,
+                               "population %s would need more than %d postsynaptic traces",
+                               tgt->name, NET_MAX_TRACES);
+        pl->pre[r] = calloc((cells ? cells : 1) * (size_t)(nd->npre ? nd->npre : 1), sizeof(double));
+        if (!pl->pre[r]) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
+        if (nd->nsyn) {
+            pl->syn[r] = malloc((pr->nsyn ? pr->nsyn : 1) * (size_t)nd->nsyn * sizeof(float));
+            if (!pl->syn[r]) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
+            for (uint64_t q = 0; q < pr->nsyn; q++) rule->init_syn(pl->derived[r], pl->syn[r] + q * nd->nsyn);
+        }
+    }
+    if (pl->lo > pl->hi)
+        return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity: the rules' weight bounds do "
+                       "not overlap ([%g, %g])", pl->lo, pl->hi);
+    for (uint64_t q = 0; q < pr->nsyn; q++)
+        if (!(pr->w[q] >= pl->lo && pr->w[q] <= pl->hi))
+            return err_set(e, ERR_INPUT, NULL, 0, path, "weight %g of a synapse lies outside "
+                           "the plasticity bounds [%g, %g]", pr->w[q], pl->lo, pl->hi);
+    if (!tgt->hist) {
+        tgt->hist = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->hist);
+        tgt->hist_horizon = malloc(T * sizeof *tgt->hist_horizon);
+        if (!tgt->hist || !tgt->hist_horizon)
+            return err_set(e, ERR_NOMEM, NULL, 0, tgt->name, "out of memory for spike histories");
+        for (size_t k = 0; k < T; k++) tgt->hist_horizon[k] = PL_NEVER;
+    }
+    return 0;
+}
+
 int net_build(struct net *n, const struct net_spec *s, struct err *e)
 {
     double t0 = now_s();
@@ -270,6 +348,9 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     n->pop_spikes = aligned_alloc(64, n->pop_stride * T * sizeof *n->pop_spikes);
     if (n->pop_spikes) memset(n->pop_spikes, 0, n->pop_stride * T * sizeof *n->pop_spikes);
     n->pois = calloc((size_t)(s->nstims ? s->nstims : 1), sizeof *n->pois);
+    n->plast = calloc((size_t)(s->nprojs ? s->nprojs : 1), sizeof *n->plast);
+    n->wfault = calloc((size_t)T, sizeof *n->wfault);
+    n->wfault_proj = -1;
     n->zeros = aligned_alloc(64, (size_t)T * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
     if (n->zeros) memset(n->zeros, 0, (size_t)T * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
     n->post_bytes = (sizeof(struct net_post) + 4 * (size_t)s->npops + 63) / 64 * 64;
@@ -281,6 +362,7 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     for (int j = 0; n->pois && j < s->nstims; j++)
         rng_poisson_prepare(&n->pois[j], s->stims[j].rate_hz * s->dt_ms * 1e-3);
     if (!n->pops || !n->projs || !n->ctr || !n->pop_spikes || !n->pois || !n->post ||
+        !n->plast || !n->wfault ||
         !n->part_nspk || !n->zeros || !n->lanes)
         return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
     int rc;
@@ -297,6 +379,8 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
                         ps->from == ps->to, s->dt_ms, s->seed, T, e);
         if (rc) return rc;
     }
+    for (int j = 0; j < s->nprojs; j++)
+        if (s->projs[j].nplast && (rc = build_plast(n, j, e))) return rc;
     for (int i = 0; i < s->npops; i++) {
         struct pop *p = &n->pops[i];
         uint32_t dmax = 0;
@@ -395,6 +479,75 @@ static void add_listed(struct pop *p, int k, int64_t step, size_t slot, double *
     }
 }
 
+/* Where every incoming plastic synapse of part k's neurons has seen their spikes: below the
+ * oldest last spike of a source (a source yet to spike counts as now, its first spike will be
+ * later) minus the projection's longest delay. Recomputed every HIST_EVERY steps; between,
+ * it lags, which keeps more than needed, never less. */
+enum { HIST_EVERY = 128 };
+
+static void hist_horizon(struct net *n, int pi, int k, int64_t step)
+{
+    const int T = n->nthreads;
+    int64_t h = INT64_MAX;
+    for (int j = 0; j < n->nprojs; j++) {
+        const struct net_plast *pl = n->plast[j];
+        const struct proj *pr = &n->projs[j];
+        if (!pl || pr->tgt_pop != pi) continue;
+        int64_t m = step;
+        for (uint32_t s = 0; s < pr->nsrc; s++) {
+            const int64_t l = pl->last[(size_t)s * T + k];
+            if (l != PL_NEVER && l < m) m = l;
+        }
+        if (m - pr->max_delay < h) h = m - pr->max_delay;
+    }
+    n->pops[pi].hist_horizon[k] = h;
+}
+
+/* Neuron i's spike at stamp: its traces, then the entries every synapse has seen go (all but
+ * the newest of them, which carries the traces forward). */
+static int hist_append(struct pop *p, uint32_t i, int64_t stamp, double dt, int64_t horizon)
+{
+    struct pl_hist *h = &p->hist[i];
+    const int nt = p->ntraces;
+    if (h->len == h->cap) {
+        uint32_t cap = h->cap ? 2 * h->cap : 4;
+        int64_t *st = malloc(cap * sizeof *st);
+        double *val = malloc((size_t)cap * (size_t)(nt ? nt : 1) * sizeof *val);
+        if (!st || !val) {
+            free(st);
+            free(val);
+            return -1;
+        }
+        for (uint32_t e = 0; e < h->len; e++) {
+            st[e] = pl_hist_stamp(h, e);
+            for (int t = 0; t < nt; t++) val[(size_t)e * nt + t] = pl_hist_val(h, nt, e, t);
+        }
+        free(h->stamp);
+        free(h->val);
+        h->stamp = st;
+        h->val = val;
+        h->cap = cap;
+        h->start = 0;
+    }
+    const uint32_t at = (h->start + h->len) & (h->cap - 1);
+    for (int t = 0; t < nt; t++) {
+        double x = 1;
+        if (h->len && !p->traces[t].nearest) {
+            const int64_t prev = pl_hist_stamp(h, h->len - 1);
+            x += pl_hist_val(h, nt, h->len - 1, t) *
+                 exp(-(double)(stamp - prev) * dt / p->traces[t].tau_ms);
+        }
+        h->val[(size_t)at * nt + t] = x;
+    }
+    h->stamp[at] = stamp;
+    h->len++;
+    while (h->len >= 2 && pl_hist_stamp(h, 1) <= horizon) {
+        h->start = (h->start + 1) & (h->cap - 1);
+        h->len--;
+    }
+    return 0;
+}
+
 static void update_part(struct net *n, int k, int64_t step)
 {
     /* counts and the fault flag go to the post once, at the end: other threads spin on its
@@ -426,7 +579,10 @@ static void update_part(struct net *n, int k, int64_t step)
                 .input = in,
                 .zeros = sparse ? n->zeros + (size_t)k * NRN_MAX_PORTS * NRN_ZERO_BLOCK : NULL,
                 .i_ext = i_ext,
-                .nonfinite = &bad};
+                .nonfinite = &bad,
+                .seed = n->seed,
+                .stream = RNG_STREAM_NEURON + (uint32_t)pi,
+                .step = step};
             m = p->ops->update(&c, b, en, out);
             if (p->touch) add_listed(p, k, step, slot, in, sparse);
             n->ctr[k].sparse_updates += (uint64_t)sparse;
@@ -459,10 +615,69 @@ static void update_part(struct net *n, int k, int64_t step)
             }
             p->last_stamp[i] = stamp;
         }
+        if (p->hist) {
+            if (step % HIST_EVERY == 0) hist_horizon(n, pi, k, step);
+            for (uint32_t j = 0; j < m; j++)
+                if (hist_append(p, out[j], stamp, n->dt_ms, p->hist_horizon[k])) {
+                    /* out of memory for a history: stops the run as a fault does */
+                    fault = 1;
+                    n->wfault[k] = 2;
+                }
+        }
     }
+    fault |= n->wfault[k] != 0;
     struct net_post *post = net_post(n, step, k);
     memcpy(post->nspk, nspk, (size_t)n->npops * sizeof *nspk);
     post->fault = fault;
+}
+
+/* A spike of source s (stamp) reaches part k's synapses [lo, hi) of plastic projection j:
+ * the rules update them; returns the factor their weights are delivered with. */
+static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, uint64_t hi,
+                        int64_t stamp)
+{
+    struct net_plast *pl = n->plast[j];
+    struct proj *pr = &n->projs[j];
+    const size_t cell = (size_t)s * (size_t)n->nthreads + (size_t)k;
+    const struct pop *tgt = &n->pops[pr->tgt_pop];
+    struct pl_row r = {.dt_ms = n->dt_ms,
+                       .stamp = stamp,
+                       .last = pl->last[cell],
+                       .lo = lo,
+                       .hi = hi,
+                       .tgt = pr->tgt,
+                       .w = pr->w,
+                       .delay = pr->delay,
+                       .delay_const = pr->delay_steps,
+                       .hist = tgt->hist,
+                       .ntraces = tgt->ntraces};
+    double f = 1.0;
+    for (int i = 0; i < pl->nrules; i++) {
+        r.derived = pl->derived[i];
+        r.pre = pl->pre[i] + cell * (size_t)pl->needs[i].npre;
+        r.syn = pl->syn[i];
+        r.trace = pl->trace[i];
+        f *= pl->rule[i]->on_pre(&r);
+    }
+    pl->last[cell] = stamp;
+    int bad = !isfinite(f);
+    for (uint64_t q = lo; q < hi && pl->changes_weight && !bad; q++) bad = !isfinite(pr->w[q]);
+    if (bad && !n->wfault[k]) {
+        uint64_t q = lo;
+        while (q + 1 < hi && isfinite(pr->w[q]) && isfinite(f)) q++;
+        n->wfault[k] = 1;
+#pragma omp critical(apical_fault)
+        {
+            if (n->wfault_proj < 0 || stamp - 1 < n->wfault_step ||
+                (stamp - 1 == n->wfault_step && j < n->wfault_proj)) {
+                n->wfault_proj = j;
+                n->wfault_src = s;
+                n->wfault_tgt = hi > lo ? pr->tgt[q] : 0;
+                n->wfault_step = stamp - 1;
+            }
+        }
+    }
+    return f;
 }
 
 static void deliver_part(struct net *n, int k, int64_t step)
@@ -471,6 +686,7 @@ static void deliver_part(struct net *n, int k, int64_t step)
     uint64_t events = 0;
     for (int j = 0; j < n->nprojs; j++) {
         const struct proj *pr = &n->projs[j];
+        const struct net_plast *pl = n->plast[j];
         const struct pop *src = &n->pops[pr->src_pop];
         struct pop *tgt = &n->pops[pr->tgt_pop];
         const uint32_t ns = tgt->nslots;
@@ -495,6 +711,23 @@ static void deliver_part(struct net *n, int k, int64_t step)
                         __builtin_prefetch(pr->tgt + q);
                         if (pr->w) __builtin_prefetch(pr->w + q);
                         if (pr->delay) __builtin_prefetch(pr->delay + q);
+                    }
+                }
+                if (pl) {
+                    const double f = plast_row(n, j, k, ids[a], lo, hi, step + 1);
+                    if (f != 1.0) {
+                        for (uint64_t q = lo; q < hi; q++) {
+                            uint32_t slot = now + (pr->delay ? pr->delay[q] : pr->delay_steps);
+                            if (slot >= ns) slot -= ns;
+                            const size_t list = (size_t)pr->port * ns + slot;
+                            if (tcount && tcount[list] <= tcap)
+                                ring_add(port + (size_t)slot * nt, pr->tgt[q], pr->w[q] * f,
+                                         tgt->touch + list * tgt->tstride + tgt->toff[k], tcap,
+                                         tcount + list);
+                            else
+                                port[(size_t)slot * nt + pr->tgt[q]] += pr->w[q] * f;
+                        }
+                        continue;
                     }
                 }
                 if (!pr->delay) {
@@ -720,6 +953,20 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     if (short_team)
         return err_set(e, ERR_INPUT, NULL, 0, "simulation.threads",
                        "OpenMP gave fewer than %d threads", n->nthreads);
+    for (int k = 0; k < n->nthreads; k++)
+        if (n->wfault[k] == 2) {
+            n->failed = 1;
+            return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory for spike histories");
+        }
+    if (n->wfault_proj >= 0) {
+        const struct proj *pr = &n->projs[n->wfault_proj];
+        n->failed = 1;
+        return err_set(e, ERR_NONFINITE, NULL, 0, n->spec->projs[n->wfault_proj].name,
+                       "non-finite weight of synapse %u -> %u (%s -> %s) at step %lld "
+                       "(t = %g ms)", n->wfault_src, n->wfault_tgt, n->pops[pr->src_pop].name,
+                       n->pops[pr->tgt_pop].name, (long long)n->wfault_step,
+                       (double)(n->wfault_step + 1) * n->dt_ms);
+    }
     if (n->fault_pop >= 0) {
         const struct pop *p = &n->pops[n->fault_pop];
         n->failed = 1;
@@ -841,12 +1088,31 @@ void net_free(struct net *n)
         free(p->isi_n);
         free(p->isi_sum);
         free(p->isi_sq);
+        for (uint32_t i = 0; p->hist && i < p->n; i++) {
+            free(p->hist[i].stamp);
+            free(p->hist[i].val);
+        }
+        free(p->hist);
+        free(p->hist_horizon);
         free(p->src_begin);
         free(p->src_cursor);
         free(p->src_stamp);
         free(p->src_id);
     }
     for (int j = 0; n->projs && j < n->nprojs; j++) proj_free(&n->projs[j]);
+    for (int j = 0; n->plast && j < n->nprojs; j++) {
+        struct net_plast *pl = n->plast[j];
+        if (!pl) continue;
+        for (int r = 0; r < PL_MAX_RULES; r++) {
+            free(pl->derived[r]);
+            free(pl->pre[r]);
+            free(pl->syn[r]);
+        }
+        free(pl->last);
+        free(pl);
+    }
+    free(n->plast);
+    free(n->wfault);
     free(n->pops);
     free(n->projs);
     free(n->ctr);
@@ -857,4 +1123,85 @@ void net_free(struct net *n)
     free(n->part_nspk);
     free(n->zeros);
     memset(n, 0, sizeof *n);
+}
+
+struct order_key {
+    uint32_t tgt;
+    uint64_t q;
+};
+
+static int cmp_order(const void *a, const void *b)
+{
+    const struct order_key *x = a, *y = b;
+    if (x->tgt != y->tgt) return x->tgt < y->tgt ? -1 : 1;
+    return (x->q > y->q) - (x->q < y->q);
+}
+
+int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint32_t *tgt,
+                   struct err *e)
+{
+    const struct proj *pr = &n->projs[j];
+    const int T = pr->nparts;
+    uint64_t most = 0;
+    for (uint32_t s = 0; s < pr->nsrc; s++) {
+        uint64_t c = pr->row[(uint64_t)(s + 1) * T] - pr->row[(uint64_t)s * T];
+        if (c > most) most = c;
+    }
+    struct order_key *key = malloc((most ? most : 1) * sizeof *key);
+    if (!key) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+    uint64_t c = 0;
+    /* a target's synapses all live in its part, in the order they were made */
+    for (uint32_t s = 0; s < pr->nsrc; s++) {
+        uint64_t m = 0;
+        for (uint64_t x = pr->row[(uint64_t)s * T]; x < pr->row[(uint64_t)(s + 1) * T]; x++)
+            key[m++] = (struct order_key){pr->tgt[x], x};
+        qsort(key, m, sizeof *key, cmp_order);
+        for (uint64_t x = 0; x < m; x++, c++) {
+            q[c] = key[x].q;
+            if (src) src[c] = s;
+            if (tgt) tgt[c] = key[x].tgt;
+        }
+    }
+    free(key);
+    return 0;
+}
+
+int net_weight_stats(const struct net *n, int j, struct net_wstats *st, struct err *e)
+{
+    const struct proj *pr = &n->projs[j];
+    const struct net_plast *pl = n->plast[j];
+    memset(st, 0, sizeof *st);
+    st->lo = pl && pl->changes_weight ? pl->lo : NAN;
+    st->hi = pl && pl->changes_weight ? pl->hi : NAN;
+    if (!pr->nsyn) {
+        st->mean = st->std = NAN;
+        return 0;
+    }
+    /* sums in canonical order: the same bits for any thread count */
+    uint64_t *order = malloc(pr->nsyn * sizeof *order);
+    if (!order) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+    int rc = net_proj_order(n, j, order, NULL, NULL, e);
+    if (rc) {
+        free(order);
+        return rc;
+    }
+    const double tol = isfinite(st->hi - st->lo) ? 1e-6 * (st->hi - st->lo) : 0;
+    double sum = 0, sq = 0;
+    uint64_t lo = 0, hi = 0;
+    for (uint64_t c = 0; c < pr->nsyn; c++) {
+        const double w = proj_weight(pr, order[c]);
+        sum += w;
+        lo += w <= st->lo + tol;
+        hi += w >= st->hi - tol;
+    }
+    st->mean = sum / (double)pr->nsyn;
+    for (uint64_t c = 0; c < pr->nsyn; c++) {
+        const double d = proj_weight(pr, order[c]) - st->mean;
+        sq += d * d;
+    }
+    free(order);
+    st->std = sqrt(sq / (double)pr->nsyn);
+    st->at_lo = (double)lo / (double)pr->nsyn;
+    st->at_hi = (double)hi / (double)pr->nsyn;
+    return 0;
 }

@@ -15,6 +15,24 @@
 #include "core/neuron.h"
 #include "synapses/proj.h"
 
+/* A plastic projection's state (NULL for static ones, which pay nothing for it). Everything
+ * per (source, part) is kept by part k's thread; every part's copy sees the same spikes, so
+ * the copies hold the same values. */
+struct net_plast {
+    int nrules;
+    const struct pl_rule *rule[PL_MAX_RULES];
+    void *derived[PL_MAX_RULES];
+    struct pl_needs needs[PL_MAX_RULES];
+    int trace[PL_MAX_RULES][PL_MAX_TRACES]; /* rule r's trace t in the target's entries */
+    double *pre[PL_MAX_RULES];  /* needs.npre per (source, part): [(s * nparts + k) * npre] */
+    float *syn[PL_MAX_RULES];   /* needs.nsyn per synapse, or NULL */
+    int64_t *last;              /* per (source, part): stamp of its last spike, or PL_NEVER */
+    double lo, hi;              /* the weights' bounds (the tightest of the rules') */
+    int changes_weight;
+};
+
+#define NET_MAX_TRACES 8 /* distinct postsynaptic traces kept per population */
+
 struct pop {
     char name[SPEC_NAME];
     uint32_t n;
@@ -44,6 +62,13 @@ struct pop {
     int64_t *last_stamp;
     uint32_t *isi_n;
     double *isi_sum, *isi_sq;
+    /* Targets of plastic projections: every neuron's recent spikes (core/plast.h), the traces
+     * kept at each, and per part the stamp up to which every incoming plastic synapse has
+     * seen them (older entries, but the newest of them, can go). hist is NULL otherwise. */
+    struct pl_hist *hist;
+    int ntraces;
+    struct pl_trace traces[NET_MAX_TRACES];
+    int64_t *hist_horizon; /* per part */
     /* Spike sources: per part, events sorted by stamp then id, and a cursor. */
     size_t *src_begin, *src_cursor; /* nparts + 1 / nparts */
     int64_t *src_stamp;
@@ -97,6 +122,7 @@ struct net {
     int npops, nprojs;
     struct pop *pops;
     struct proj *projs;
+    struct net_plast **plast; /* per projection, NULL when static */
     const struct net_spec *spec;
     struct net_counters *ctr; /* per thread */
     uint64_t *pop_spikes;     /* nthreads rows of pop_stride: [k * pop_stride + pop] */
@@ -120,6 +146,12 @@ struct net {
     int fault_pop;
     uint32_t fault_neuron;
     int64_t fault_step;
+    /* a plastic weight that became non-finite: per part a flag its next update posts, and the
+     * first (step, projection, source, synapse) */
+    uint32_t *wfault;
+    int wfault_proj;
+    uint32_t wfault_src, wfault_tgt;
+    int64_t wfault_step;
 };
 
 struct pop_stats {
@@ -150,6 +182,19 @@ uint64_t net_synapses(const struct net *n);
 size_t net_bytes(const struct net *n);
 uint64_t net_events(const struct net *n);
 void net_free(struct net *n);
+
+/* Projection j's synapses in canonical order (by source, then target, then creation), the
+ * same for any thread count: q[c] is where canonical synapse c is stored; src and tgt may be
+ * NULL. Arrays of proj.nsyn. */
+int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint32_t *tgt,
+                   struct err *e);
+
+/* Projection j's weights: mean and standard deviation, and (plastic ones) the fractions within
+ * 1e-6 of the bounds' span of the lower and upper bound (NaN bounds for static ones). */
+struct net_wstats {
+    double mean, std, at_lo, at_hi, lo, hi;
+};
+int net_weight_stats(const struct net *n, int j, struct net_wstats *st, struct err *e);
 
 /* The spikes of step (stamped step + 1) that part k produced in population pop; valid in a
  * recorder's on_step for that step. */

@@ -20,6 +20,7 @@
 #include "io/suggest.h"
 #include "core/dist.h"
 #include "neurons/registry.h"
+#include "synapses/rules.h"
 #include "synapses/proj.h"
 
 #define PATH_LEN 256
@@ -1237,13 +1238,130 @@ static int check_pool(const struct cfg_ctx *c, const config_setting_t *g, const 
     return 0;
 }
 
+/* One rule of plasticity = { rule = "NAME"; PARAM = value; ... }: its schema is the rule's
+ * (synapses/rules), checked here as a neuron model's parameters are. */
+static int load_rule(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                     struct plast_spec *ps)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, path, "must be a group { rule = \"stdp\"; ... }, not %s", type_name(g));
+    const char *name = NULL;
+    int rc;
+    if ((rc = get_str(c, g, path, "rule", 1, &name))) return rc;
+    char p[PATH_LEN];
+    const struct pl_rule *r = pl_find(name);
+    if (!r) {
+        const char *names[64];
+        int n = 0;
+        char known[512] = "", hint[80];
+        for (; pl_rule_at(n) && n < 63; n++) {
+            names[n] = pl_rule_at(n)->name;
+            strncat(known, names[n], sizeof known - strlen(known) - 3);
+            if (pl_rule_at(n + 1)) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        }
+        names[n] = NULL;
+        join(p, path, "rule");
+        return fail(c, config_setting_get_member(g, "rule"), p, "unknown plasticity rule \"%s\"%s "
+                    "(known: %s)", name, choice_hint(name, names, hint, sizeof hint), known);
+    }
+    const char *keys[PL_MAX_PARAMS + 2];
+    keys[0] = "rule";
+    for (int i = 0; i < r->nparams; i++) keys[i + 1] = r->params[i].name;
+    keys[r->nparams + 1] = NULL;
+    if ((rc = only_keys(c, g, path, keys))) return rc;
+    ps->rule = r;
+    for (int i = 0; i < r->nparams; i++) {
+        ps->params[i] = r->params[i].def;
+        const config_setting_t *m = config_setting_get_member(g, r->params[i].name);
+        join(p, path, r->params[i].name);
+        if (m && (rc = load_param(c, m, p, &r->params[i], &ps->params[i]))) return rc;
+    }
+    /* relations between parameters: the rule's own check, named at its parameter */
+    void *derived = calloc(1, r->derived_size ? r->derived_size : 1);
+    if (!derived) return fail(c, g, path, "out of memory");
+    struct pl_needs needs = {0};
+    struct err pe = {0};
+    rc = r->prepare(ps->params, c->dt, derived, &needs, &pe);
+    free(derived);
+    if (rc) {
+        join(p, path, pe.path);
+        const config_setting_t *m = config_setting_get_member(g, pe.path);
+        return fail(c, m ? m : g, p, "%s", pe.msg);
+    }
+    return 0;
+}
+
+/* plasticity = { rule = ...; ... } or a list of up to PL_MAX_RULES such groups, applied in
+ * order when a spike is delivered (e.g. stp, then stdp). */
+static int load_plasticity(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                           struct proj_spec *pj)
+{
+    const config_setting_t *pl = config_setting_get_member(g, "plasticity");
+    if (!pl) return 0;
+    char p[PATH_LEN];
+    join(p, path, "plasticity");
+    if (c->ext) return fail(c, pl, p, "plasticity belongs to apical run configs; apical train "
+                                      "learns with the rule in learning");
+    if (config_setting_type(pl) == CONFIG_TYPE_GROUP) {
+        pj->nplast = 1;
+        return load_rule(c, pl, p, &pj->plast[0]);
+    }
+    if (config_setting_type(pl) != CONFIG_TYPE_LIST)
+        return fail(c, pl, p, "must be a group { rule = \"stdp\"; ... } or a list of groups, "
+                              "not %s", type_name(pl));
+    int n = config_setting_length(pl);
+    if (n < 1 || n > PL_MAX_RULES)
+        return fail(c, pl, p, "holds %d rules; 1 to %d are allowed", n, PL_MAX_RULES);
+    for (int i = 0; i < n; i++) {
+        char q[PATH_LEN];
+        snprintf(q, sizeof q, "%.200s.[%d]", p, i);
+        int rc = load_rule(c, config_setting_get_elem(pl, (unsigned)i), q, &pj->plast[i]);
+        if (rc) return rc;
+    }
+    pj->nplast = n;
+    return 0;
+}
+
+/* A weight every draw of which lies within the bounds of the projection's rules. */
+static int weight_in_bounds(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                            const struct proj_spec *pj)
+{
+    for (int r = 0; r < pj->nplast; r++) {
+        const struct pl_rule *rule = pj->plast[r].rule;
+        if (!rule->bounds) continue;
+        void *d = calloc(1, rule->derived_size ? rule->derived_size : 1);
+        struct pl_needs needs = {0};
+        struct err pe = {0};
+        if (!d) return fail(c, g, path, "out of memory");
+        double lo = -INFINITY, hi = INFINITY;
+        if (!rule->prepare(pj->plast[r].params, c->dt, d, &needs, &pe)) rule->bounds(d, &lo, &hi);
+        free(d);
+        const struct dist *w = &pj->weight;
+        double wlo = w->kind == DIST_CONST ? w->a : w->kind == DIST_UNIFORM ? w->a : w->lo;
+        double whi = w->kind == DIST_CONST ? w->a : w->kind == DIST_UNIFORM ? w->b : w->hi;
+        for (size_t j = 0; pj->list_w && j < pj->nlist; j++) {
+            wlo = j ? fmin(wlo, pj->list_w[j]) : pj->list_w[j];
+            whi = j ? fmax(whi, pj->list_w[j]) : pj->list_w[j];
+        }
+        if (wlo >= lo && whi <= hi) continue;
+        char p[PATH_LEN];
+        const char *key = pj->list_w ? "weights" : "weight";
+        join(p, path, key);
+        return fail(c, config_setting_get_member(g, key), p,
+                    "weights may reach [%g, %g], outside the bounds [%g, %g] of plasticity rule "
+                    "\"%s\" (set the distribution's min and max, or the rule's w_max)",
+                    wlo, whi, lo, hi, rule->name);
+    }
+    return 0;
+}
+
 static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     static const char *const keys[] = {"name", "from", "to", "receptor", "compartment",
                                        "rule", "p", "k", "n",
                                        "allow_autapses", "allow_multapses", "weight", "delay",
                                        "sources", "targets", "weights", "delays",
-                                       "feedback", NULL};
+                                       "feedback", "plasticity", NULL};
     char path[PATH_LEN];
     elem_path(path, "projections", g, idx);
     if (!c->ext && config_setting_get_member(g, "feedback")) {
@@ -1328,6 +1446,8 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
                         tgt->model->port_names[pj->port % tgt->model->nports], tgt->model->name);
         }
     if ((c->scale_n != 1 || c->scale_k != 1) && (rc = scale_proj(c, g, path, sp, pj))) return rc;
+    if ((rc = load_plasticity(c, g, path, pj)) || (rc = weight_in_bounds(c, g, path, pj)))
+        return rc;
     return check_pool(c, g, path, sp, pj);
 }
 
@@ -1654,6 +1774,9 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
     char path[PATH_LEN], shown[PATH_LEN];
     size_t plen = (size_t)(eq - set);
     if (plen >= sizeof path) return err_set(e, ERR_INPUT, "--set", 0, set, "path too long");
+    /* "PATH = VALUE" as well as "PATH=VALUE" */
+    while (plen && isspace((unsigned char)set[plen - 1])) plen--;
+    while (plen && isspace((unsigned char)*set)) set++, plen--;
     memcpy(path, set, plen);
     path[plen] = '\0';
     snprintf(shown, sizeof shown, "%s", path);

@@ -1,0 +1,23 @@
+/* synapses/rules: the one list of plasticity rules. */
+#include "synapses/rules.h"
+
+#include <string.h>
+
+#include "synapses/stdp.h"
+
+static const struct pl_rule *const rules[] = {
+    &stdp_rule,
+};
+
+const struct pl_rule *pl_rule_at(int i)
+{
+    if (i < 0 || i >= (int)(sizeof rules / sizeof rules[0])) return NULL;
+    return rules[i];
+}
+
+const struct pl_rule *pl_find(const char *name)
+{
+    for (int i = 0; pl_rule_at(i); i++)
+        if (!strcmp(pl_rule_at(i)->name, name)) return pl_rule_at(i);
+    return NULL;
+}

@@ -1,0 +1,146 @@
+/* synapses/stdp: with x = w / w_max, a postsynaptic spike reaching the synapse dt > 0 after a
+ * presynaptic one gives x += lambda (1 - x)^mu_plus K+ (K+ = e^{-dt/tau_plus} summed over the
+ * paired presynaptic spikes), a presynaptic spike dt > 0 after a postsynaptic one gives
+ * x -= alpha lambda x^mu_minus K- (K- = e^{-dt/tau_minus}, likewise), and x stays in [0, 1].
+ * Pairings: all_to_all (every pair), nearest_symmetric (each spike with the nearest earlier
+ * spike of the other side), nearest_presynaptic (each presynaptic spike with the nearest
+ * postsynaptic spike before it and the first one after it). */
+#include "synapses/stdp.h"
+
+#include <math.h>
+
+enum { PAIR_ALL, PAIR_SYMMETRIC, PAIR_PRE_CENTRED };
+static const char *const pairings[] = {"all_to_all", "nearest_symmetric", "nearest_presynaptic",
+                                       NULL};
+
+enum { P_TAU_PLUS, P_TAU_MINUS, P_LAMBDA, P_ALPHA, P_MU_PLUS, P_MU_MINUS, P_W_MAX, P_PAIRING };
+
+static const struct param params[] = {
+    {"tau_plus", "ms", 20.0, 0, 1e6, 1, 0, NULL, "time constant of the presynaptic trace"},
+    {"tau_minus", "ms", 20.0, 0, 1e6, 1, 0, NULL, "time constant of the postsynaptic trace"},
+    {"lambda", "", 0.01, 0, 1, 0, 0, NULL, "step size of potentiation, relative to w_max"},
+    {"alpha", "", 1.0, 0, 1e6, 0, 0, NULL, "depression relative to potentiation"},
+    {"mu_plus", "", 1.0, 0, 1, 0, 0, NULL,
+     "weight dependence of potentiation: 0 additive, 1 multiplicative"},
+    {"mu_minus", "", 1.0, 0, 1, 0, 0, NULL,
+     "weight dependence of depression: 0 additive, 1 multiplicative"},
+    {"w_max", "", 100.0, -1e12, 1e12, 0, 0, NULL,
+     "bound of the weight (weights lie between 0 and w_max; a negative w_max for negative "
+     "weights), in the projection's weight unit"},
+    {"pairing", "", PAIR_ALL, 0, 0, 0, 0, pairings, "which spike pairs count"},
+};
+
+struct stdp {
+    double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, w_max;
+    int pairing;
+};
+
+static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs *needs,
+                   struct err *e)
+{
+    (void)dt_ms;
+    struct stdp *s = derived;
+    s->tau_plus = p[P_TAU_PLUS];
+    s->tau_minus = p[P_TAU_MINUS];
+    s->lambda = p[P_LAMBDA];
+    s->alpha = p[P_ALPHA];
+    s->mu_plus = p[P_MU_PLUS];
+    s->mu_minus = p[P_MU_MINUS];
+    s->w_max = p[P_W_MAX];
+    s->pairing = (int)p[P_PAIRING];
+    if (s->w_max == 0)
+        return err_set(e, ERR_INPUT, NULL, 0, "w_max", "must not be 0 (weights lie in [0, w_max])");
+    needs->ntraces = 1;
+    needs->traces[0].tau_ms = s->tau_minus;
+    needs->traces[0].nearest = s->pairing != PAIR_ALL;
+    needs->npre = 1;                                   /* K+ just after the last spike */
+    needs->nsyn = s->pairing == PAIR_PRE_CENTRED ? 1 : 0; /* K+ not yet paired */
+    needs->changes_weight = 1;
+    return 0;
+}
+
+static void bounds(const void *derived, double *lo, double *hi)
+{
+    const struct stdp *s = derived;
+    *lo = s->w_max < 0 ? s->w_max : 0;
+    *hi = s->w_max < 0 ? 0 : s->w_max;
+}
+
+static void init_syn(const void *derived, float *syn)
+{
+    (void)derived;
+    syn[0] = 0;
+}
+
+static double facilitate(const struct stdp *s, double x, double k)
+{
+    double f = s->mu_plus == 0 ? 1 : s->mu_plus == 1 ? 1 - x : pow(1 - x, s->mu_plus);
+    x += s->lambda * f * k;
+    return x < 1 ? x : 1;
+}
+
+static double depress(const struct stdp *s, double x, double k)
+{
+    double f = s->mu_minus == 0 ? 1 : s->mu_minus == 1 ? x : pow(x, s->mu_minus);
+    x -= s->alpha * s->lambda * f * k;
+    return x > 0 ? x : 0;
+}
+
+static double on_pre(const struct pl_row *r)
+{
+    const struct stdp *s = r->derived;
+    const int64_t S = r->stamp, L = r->last;
+    const double kplus = r->pre[0], dt = r->dt_ms;
+    const double inv_wmax = 1.0 / s->w_max;
+    const int tr = r->trace[0];
+    for (uint64_t q = r->lo; q < r->hi; q++) {
+        const int64_t d = r->delay ? r->delay[q] : r->delay_const;
+        const struct pl_hist *h = &r->hist[r->tgt[q]];
+        double x = r->w[q] * inv_wmax;
+        if (L != PL_NEVER) {
+            /* postsynaptic spikes that reached the synapse since the last presynaptic one */
+            for (uint32_t e = pl_hist_after(h, L - d); e < h->len; e++) {
+                const int64_t P = pl_hist_stamp(h, e);
+                if (P > S - d) break;
+                double k;
+                if (s->pairing == PAIR_PRE_CENTRED) {
+                    k = r->syn[q] * exp(-(double)(P + d - L) * dt / s->tau_plus);
+                    r->syn[q] = 0;
+                } else {
+                    k = kplus * exp(-(double)(P + d - L) * dt / s->tau_plus);
+                }
+                if (k > 0) x = facilitate(s, x, k);
+            }
+        }
+        /* the postsynaptic trace where this spike reaches the synapse */
+        const uint32_t e = pl_hist_after(h, S - d - 1);
+        if (e > 0) {
+            const int64_t P = pl_hist_stamp(h, e - 1);
+            const double k = pl_hist_val(h, r->ntraces, e - 1, tr) *
+                             exp(-(double)(S - d - P) * dt / s->tau_minus);
+            x = depress(s, x, k);
+        }
+        r->w[q] = (float)(x * s->w_max);
+        if (s->pairing == PAIR_PRE_CENTRED) {
+            const double gap = L == PL_NEVER ? 0 : (double)(S - L) * dt;
+            r->syn[q] = (float)(r->syn[q] * exp(-gap / s->tau_plus) + 1);
+        }
+    }
+    if (s->pairing == PAIR_ALL)
+        r->pre[0] = (L == PL_NEVER ? 0 : kplus * exp(-(double)(S - L) * dt / s->tau_plus)) + 1;
+    else
+        r->pre[0] = 1;
+    return 1.0;
+}
+
+const struct pl_rule stdp_rule = {
+    .name = "stdp",
+    .doc = "pair-based STDP (NEST stdp_synapse): additive, multiplicative or power-law",
+    .params = params,
+    .nparams = (int)(sizeof params / sizeof params[0]),
+    .derived_size = sizeof(struct stdp),
+    .prepare = prepare,
+    .bounds = bounds,
+    .init_syn = init_syn,
+    .on_pre = on_pre,
+};
