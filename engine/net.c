@@ -757,6 +757,11 @@ static void deliver_part(struct net *n, int k, int64_t step)
         }
     }
     n->ctr[k].events += events;
+    if (n->nprobe && (step + 1) % n->probe_every == 0) {
+        float *val = n->probe_val[step & 1];
+        for (uint32_t i = n->probe_begin[k]; i < n->probe_begin[k + 1]; i++)
+            val[i] = proj_weight(&n->projs[n->probe_proj[i]], n->probe_q[i]);
+    }
 }
 
 /* A part's arrival at the step's barrier (seq) or at its second barrier (seq2), published by
@@ -1113,6 +1118,11 @@ void net_free(struct net *n)
     }
     free(n->plast);
     free(n->wfault);
+    free(n->probe_begin);
+    free(n->probe_slot);
+    free(n->probe_proj);
+    free(n->probe_q);
+    free(n->probe_val[0]);
     free(n->pops);
     free(n->projs);
     free(n->ctr);
@@ -1123,6 +1133,62 @@ void net_free(struct net *n)
     free(n->part_nspk);
     free(n->zeros);
     memset(n, 0, sizeof *n);
+}
+
+int net_probe_weights(struct net *n, uint32_t nprobe, const int *proj, const uint64_t *q,
+                      int64_t every, struct err *e)
+{
+    const int T = n->nthreads;
+    free(n->probe_begin);
+    free(n->probe_slot);
+    free(n->probe_proj);
+    free(n->probe_q);
+    free(n->probe_val[0]);
+    n->probe_begin = n->probe_slot = NULL;
+    n->probe_proj = NULL;
+    n->probe_q = NULL;
+    n->probe_val[0] = n->probe_val[1] = NULL;
+    n->nprobe = 0;
+    if (!nprobe) return 0;
+    if (every < 1) return err_set(e, ERR_INPUT, NULL, 0, NULL, "probe interval below one step");
+    int *owner = malloc(nprobe * sizeof *owner);
+    n->probe_begin = calloc((size_t)T + 1, sizeof *n->probe_begin);
+    n->probe_slot = malloc(nprobe * sizeof *n->probe_slot);
+    n->probe_proj = malloc(nprobe * sizeof *n->probe_proj);
+    n->probe_q = malloc(nprobe * sizeof *n->probe_q);
+    n->probe_val[0] = calloc(2 * (size_t)nprobe, sizeof(float));
+    if (!owner || !n->probe_begin || !n->probe_slot || !n->probe_proj || !n->probe_q ||
+        !n->probe_val[0]) {
+        free(owner);
+        return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory for weight probes");
+    }
+    n->probe_val[1] = n->probe_val[0] + nprobe;
+    for (uint32_t i = 0; i < nprobe; i++) {
+        if (proj[i] < 0 || proj[i] >= n->nprojs || q[i] >= n->projs[proj[i]].nsyn) {
+            free(owner);
+            return err_set(e, ERR_INPUT, NULL, 0, NULL, "weight probe %u names no synapse", i);
+        }
+        const struct proj *pr = &n->projs[proj[i]];
+        owner[i] = part_owner(pr->ntgt, T, pr->tgt[q[i]]);
+        n->probe_begin[owner[i] + 1]++;
+    }
+    for (int k = 0; k < T; k++) n->probe_begin[k + 1] += n->probe_begin[k];
+    uint32_t *fill = calloc((size_t)T, sizeof *fill);
+    if (!fill) {
+        free(owner);
+        return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory for weight probes");
+    }
+    for (uint32_t i = 0; i < nprobe; i++) {
+        uint32_t at = n->probe_begin[owner[i]] + fill[owner[i]]++;
+        n->probe_slot[i] = at;
+        n->probe_proj[at] = proj[i];
+        n->probe_q[at] = q[i];
+    }
+    free(fill);
+    free(owner);
+    n->nprobe = nprobe;
+    n->probe_every = every;
+    return 0;
 }
 
 struct order_key {

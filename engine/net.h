@@ -146,6 +146,13 @@ struct net {
     int fault_pop;
     uint32_t fault_neuron;
     int64_t fault_step;
+    /* weight probes (net_probe_weights): per part k, probes [probe_begin[k], probe_begin[k+1])
+     * in the order of probe_at (by part, then as given); values by step parity */
+    int64_t probe_every;
+    uint32_t nprobe, *probe_begin, *probe_slot;
+    int *probe_proj;
+    uint64_t *probe_q;
+    float *probe_val[2];
     /* a plastic weight that became non-finite: per part a flag its next update posts, and the
      * first (step, projection, source, synapse) */
     uint32_t *wfault;
@@ -182,6 +189,19 @@ uint64_t net_synapses(const struct net *n);
 size_t net_bytes(const struct net *n);
 uint64_t net_events(const struct net *n);
 void net_free(struct net *n);
+
+/* Weight probes for recorders: synapse q[i] (storage index, see net_proj_order) of projection
+ * proj[i] is copied out after the delivery of every step s with (s + 1) % every == 0, by the
+ * thread that owns it. A recorder reads them one step later: in on_step(s + 1) every part has
+ * finished step s, and nobody writes that step's copy until the recorder is done. Call before
+ * net_run; again to replace. */
+int net_probe_weights(struct net *n, uint32_t nprobe, const int *proj, const uint64_t *q,
+                      int64_t every, struct err *e);
+/* In on_step(s) with s % every == 0 and s >= every: probe i's weight at time s * dt. */
+static inline float net_probe_value(const struct net *n, int64_t s, uint32_t i)
+{
+    return n->probe_val[(s - 1) & 1][n->probe_slot[i]];
+}
 
 /* Projection j's synapses in canonical order (by source, then target, then creation), the
  * same for any thread count: q[c] is where canonical synapse c is stored; src and tgt may be
