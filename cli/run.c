@@ -306,6 +306,7 @@ int cli_run(int argc, char **argv)
     struct rec_traces *rt = NULL;
     struct afile_stage stage = {0};
     char *resolved = NULL;
+    struct net_wstats *w0 = NULL;
     /* a resumed run reads the resolved config its start left in the staging folder (unless one
      * is given: the checkpoint then refuses it if it is another) */
     char out[900], config_buf[1100], p_path[1100];
@@ -382,6 +383,14 @@ int cli_run(int argc, char **argv)
                 (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0, net.build_s,
                 net.nthreads);
 
+    /* the plastic weights before the run, for the summary */
+    for (int j = 0; j < net.nprojs && !w0; j++)
+        if (net.plast[j] && !(w0 = calloc((size_t)net.nprojs, sizeof *w0))) {
+            err_set(&e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+            goto fail_net;
+        }
+    for (int j = 0; w0 && j < net.nprojs; j++)
+        if (net.plast[j] && net_weight_stats(&net, j, &w0[j], &e)) goto fail_net;
     struct run_ckpt_pos pos = {0};
     if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
     if (a.resume && !a.quiet)
@@ -442,6 +451,7 @@ int cli_run(int argc, char **argv)
             net_free(&net);
             spec_free(&spec);
             free(resolved);
+            free(w0);
             return 143;
         }
         __atomic_compare_exchange_n(&stop_signal, &sig, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -467,8 +477,7 @@ int cli_run(int argc, char **argv)
     if (spec.ntraces && draw_traces(p_traces, p_tsvg, config, &e)) goto fail_net;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    struct summary_info si = {.config_path = config,
-                              .peak_rss_kb = ru.ru_maxrss};
+    struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "raster.svg",
                                           "traces.svg", "config.cfg", "summary.json", NULL};
@@ -491,6 +500,7 @@ int cli_run(int argc, char **argv)
     net_free(&net);
     spec_free(&spec);
     free(resolved);
+    free(w0);
     if (run_rc == ERR_INTERRUPTED) {
         fprintf(stderr, "apical: interrupted by signal %d; partial results in %s/\n",
                 (int)stop_signal, out);
@@ -523,5 +533,6 @@ fail_spec:
     net_free(&net);
     spec_free(&spec);
     free(resolved);
+    free(w0);
     return cli_report(&e);
 }

@@ -98,6 +98,12 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
         b += c * (4.0 + ((list ? p->list_w != NULL : p->weight.kind != DIST_CONST) ? 4 : 0) +
                   ((list ? p->list_d != NULL : p->delay.kind != DIST_CONST) ? 2 : 0));
         b += 8.0 * s->pops[p->from].size * (s->threads > 0 ? s->threads : 1);
+        if (p->nplast) { /* a weight per synapse, the rules' per-synapse and per-source state */
+            int T = s->threads > 0 ? s->threads : 1;
+            b += c * (list ? (p->list_w ? 0 : 4) : (p->weight.kind == DIST_CONST ? 4 : 0));
+            b += 8.0 * s->pops[p->from].size * T;
+            for (int r = 0; r < p->nplast; r++) b += c * 4 + 16.0 * s->pops[p->from].size * T;
+        }
     }
     *neurons = nn;
     *synapses = syn;
@@ -1018,6 +1024,8 @@ int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint6
             while (c < p->src_begin[k + 1] && p->src_stamp[c] <= step) c++;
             p->src_cursor[k] = c;
         }
+        /* histories keep everything until the next horizon is known */
+        for (int k = 0; p->hist_horizon && k < T; k++) p->hist_horizon[k] = PL_NEVER;
         /* lists of touched inputs are the threads' own: every slot starts unlisted (a count
          * past the capacity), so the update reads it whole, which gives the same bits */
         for (int k = 0; p->touch && k < T; k++) {
