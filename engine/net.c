@@ -321,8 +321,11 @@ static int build_plast(struct net *n, int j, struct err *e)
         if (!(pr->w[q] >= pl->lo && pr->w[q] <= pl->hi))
             return err_set(e, ERR_INPUT, NULL, 0, path, "weight %g of a synapse lies outside "
                            "the plasticity bounds [%g, %g]", pr->w[q], pl->lo, pl->hi);
-    if (!tgt->hist) {
-        tgt->hist = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->hist);
+    int reads_post = 0; /* stp alone reads no postsynaptic spikes: no histories for it */
+    for (int r = 0; r < pl->nrules; r++) reads_post |= pl->needs[r].ntraces > 0;
+    if (reads_post && !tgt->hist) {
+        tgt->hist = aligned_alloc(64, (tgt->n ? tgt->n : 1) * sizeof *tgt->hist);
+        if (tgt->hist) memset(tgt->hist, 0, (tgt->n ? tgt->n : 1) * sizeof *tgt->hist);
         tgt->hist_horizon = malloc(T * sizeof *tgt->hist_horizon);
         if (!tgt->hist || !tgt->hist_horizon)
             return err_set(e, ERR_NOMEM, NULL, 0, tgt->name, "out of memory for spike histories");
@@ -547,6 +550,8 @@ static int hist_append(struct pop *p, uint32_t i, int64_t stamp, double dt, int6
     }
     h->stamp[at] = stamp;
     h->len++;
+    h->newest = stamp;
+    for (int t = 0; t < nt && t < PL_HIST_INLINE; t++) h->newest_val[t] = h->val[(size_t)at * nt + t];
     while (h->len >= 2 && pl_hist_stamp(h, 1) <= horizon) {
         h->start = (h->start + 1) & (h->cap - 1);
         h->len--;

@@ -378,6 +378,9 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
                                      "checkpoint: corrupt (history of neuron %u)", k);
                 }
                 h->len = x + 1;
+                h->newest = h->stamp[x];
+                for (int t = 0; t < p->ntraces && t < PL_HIST_INLINE; t++)
+                    h->newest_val[t] = h->val[(size_t)x * p->ntraces + t];
             }
         }
     }
