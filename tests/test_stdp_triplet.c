@@ -123,7 +123,7 @@ static double hook_weight(const double *params, double dt, double w0, const int6
                           const int64_t *post, int npost, uint32_t d)
 {
     const struct pl_rule *r = rule();
-    char derived[512];
+    _Alignas(16) char derived[512];
     struct pl_needs nd = {0};
     struct err e = {0};
     CU_ASSERT_FATAL(r->derived_size <= sizeof derived);
@@ -134,7 +134,8 @@ static double hook_weight(const double *params, double dt, double w0, const int6
     const int slot[2] = {1, 0}; /* rule trace t is entry value slot[t] */
     int64_t stamp[CAP];
     double val[CAP * 2];
-    struct pl_hist h = {stamp, val, CAP, CAP - 3, (uint32_t)npost};
+    struct pl_hist h = {.stamp = stamp, .val = val, .cap = CAP, .start = CAP - 3,
+                        .len = (uint32_t)npost};
     for (int k = 0; k < npost; k++) {
         const uint32_t at = (h.start + (uint32_t)k) & (CAP - 1);
         stamp[at] = post[k];
@@ -145,7 +146,9 @@ static double hook_weight(const double *params, double dt, double w0, const int6
                 x = nd.traces[t].nearest ? term : x + term;
             }
             val[at * 2 + (uint32_t)slot[t]] = x;
+            if (slot[t] < PL_HIST_INLINE) h.newest_val[slot[t]] = x;
         }
+        h.newest = post[k];
     }
     double state[PL_MAX_PRE] = {0};
     float w = (float)w0;
