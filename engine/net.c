@@ -317,8 +317,11 @@ static int build_plast(struct net *n, int j, struct err *e)
     if (pl->lo > pl->hi)
         return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity: the rules' weight bounds do "
                        "not overlap ([%g, %g])", pl->lo, pl->hi);
+    /* weights are floats: a bound no float holds (w_max = 0.3) is stored, and reached, as the
+     * float nearest it; rounding keeps order, so a weight within [lo, hi] is within these */
+    const float flo = (float)pl->lo, fhi = (float)pl->hi;
     for (uint64_t q = 0; q < pr->nsyn; q++)
-        if (!(pr->w[q] >= pl->lo && pr->w[q] <= pl->hi))
+        if (!(pr->w[q] >= flo && pr->w[q] <= fhi))
             return err_set(e, ERR_INPUT, NULL, 0, path, "weight %g of a synapse lies outside "
                            "the plasticity bounds [%g, %g]", pr->w[q], pl->lo, pl->hi);
     int reads_post = 0; /* stp alone reads no postsynaptic spikes: no histories for it */

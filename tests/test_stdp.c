@@ -854,6 +854,14 @@ static void test_bounds_exact(void)
     check_bounds(w, 2);
 }
 
+/* A w_max that no float holds (0.3, -0.7): the weights are floats, so the bound they reach is
+ * the float nearest w_max; a weight set to w_max itself must load, build and run. */
+static void test_bounds_not_a_float(void)
+{
+    const double w[][2] = {{0.3, 0.3}, {-0.7, -0.7}};
+    check_bounds(w, 2);
+}
+
 /* Truth: with lambda = 1 in the recurrent network, weights never leave the bounds, after any
  * step, and many end exactly on them. */
 static void test_bounds_recurrent(void)
@@ -1122,6 +1130,7 @@ static int suite_stdp(void)
     CU_add_test(s, "weights and spikes bit-identical for 1-4 threads", test_threads_bit_identical);
     CU_add_test(s, "lambda = 0 gives the static network's spikes", test_lambda_zero_is_static);
     CU_add_test(s, "bounds exact, also for a negative w_max", test_bounds_exact);
+    CU_add_test(s, "bounds: a w_max no float holds", test_bounds_not_a_float);
     CU_add_test(s, "bounds: recurrent network with lambda = 1", test_bounds_recurrent);
     CU_add_test(s, "history pruning against all pairs", test_pruning_brute_force);
     CU_add_test(s, "bad input: file, line, setting", test_bad_input);
