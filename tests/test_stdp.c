@@ -351,7 +351,7 @@ static void test_pair_window(void)
     for (int di = 0; di < NDELAY; di++)
         for (int mu = 0; mu < NMU; mu++)
             for (int pa = 0; pa < 3; pa++) {
-                char name[32];
+                char name[48];
                 snprintf(name, sizeof name, "p%d_%d_%d", di, mu, pa);
                 const int j = proj_index(&m, name);
                 const struct stdp_p p = rule_at(&base, mu, pa);
@@ -554,7 +554,7 @@ static void test_triplets_by_hand(void)
         }
         for (int mu = 0; mu < NMU; mu++)
             for (int pa = 0; pa < 3; pa++) {
-                char name[32];
+                char name[48];
                 snprintf(name, sizeof name, "p%d_%d", mu, pa);
                 const int j = proj_index(&m, name);
                 const struct stdp_p p = rule_at(&base, mu, pa);
@@ -831,7 +831,7 @@ static void check_bounds(const double (*w)[2], int nw)
     for (int i = 0; i < nw; i++)
         for (int mu = 0; mu < 2; mu++)
             for (int pa = 0; pa < 3; pa++) {
-                char name[32];
+                char name[48];
                 snprintf(name, sizeof name, "b%d_%d_%d", i, mu, pa);
                 const int j = proj_index(&m, name);
                 for (int c = 0; c < NBCASE; c++) {
@@ -1030,7 +1030,7 @@ static void test_pruning_brute_force(void)
             }
             for (int dl = 0; dl < 2; dl++)
                 for (int pa = 0; pa < 3; pa++) {
-                    char name[8];
+                    char name[48];
                     snprintf(name, sizeof name, "%c%d%d", 'a' + g, dl, pa);
                     const int j = proj_index(&sm, name);
                     struct stdp_p p = base;
