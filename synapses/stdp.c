@@ -159,7 +159,9 @@ static double on_pre(const struct pl_row *r)
         const struct pl_hist *h = &r->hist[r->tgt[q]];
         const int64_t N = h->len ? h->newest : PL_NEVER;
         if (N != PL_NEVER) { /* else no postsynaptic spike yet: nothing to pair */
-            double x = r->w[q] * inv_wmax;
+            /* a w_max no float holds puts its float a little past 1: pow(1 - x, mu) of a
+             * negative number would be NaN */
+            double x = fmin(fmax(r->w[q] * inv_wmax, 0.0), 1.0);
             if (L != PL_NEVER ? N <= L - d : N < S - d) {
                 /* the common case: no postsynaptic spike since the last presynaptic one, so
                  * only the newest entry matters, read from the struct, not the ring */
