@@ -54,6 +54,7 @@ static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs
     needs->npre = 1; /* x_pre just after the source's last spike */
     needs->nsyn = 0;
     needs->changes_weight = 1;
+    needs->flushes = 1;
     return 0;
 }
 
@@ -67,7 +68,7 @@ static void bounds(const void *derived, double *lo, double *hi)
 static double on_pre(const struct pl_row *r)
 {
     const struct istdp *s = r->derived;
-    const int64_t S = r->stamp, L = r->last;
+    const int64_t S = r->stamp, L = r->last, seen = r->seen > L ? r->seen : L;
     const double xpre = r->pre[0], dt = r->dt_ms;
     const double sign = s->w_max < 0 ? -1.0 : 1.0, amax = fabs(s->w_max);
     const double drop = s->eta * s->alpha;
@@ -79,12 +80,16 @@ static double on_pre(const struct pl_row *r)
         if (L != PL_NEVER) {
             /* postsynaptic spikes that reached the synapse since the last presynaptic one,
              * each with x_pre where it arrived */
-            for (uint32_t e = pl_hist_after(h, L - d); e < h->len; e++) {
+            for (uint32_t e = pl_hist_after(h, seen - d); e < h->len; e++) {
                 const int64_t P = pl_hist_stamp(h, e);
                 if (P > S - d) break;
                 a += s->eta * xpre * exp(-(double)(P + d - L) * dt / s->tau);
                 if (a > amax) a = amax;
             }
+        }
+        if (r->flush) { /* pairings so far only (core/plast.h) */
+            r->w[q] = a > 0 ? (float)(sign * a) : 0.0f;
+            continue;
         }
         /* x_post where this spike reaches the synapse */
         const uint32_t e = pl_hist_after(h, S - d - 1);
@@ -98,7 +103,8 @@ static double on_pre(const struct pl_row *r)
         if (a < 0) a = 0;
         r->w[q] = a > 0 ? (float)(sign * a) : 0.0f; /* 0, not -0 */
     }
-    r->pre[0] = (L == PL_NEVER ? 0 : xpre * exp(-(double)(S - L) * dt / s->tau)) + 1;
+    if (!r->flush)
+        r->pre[0] = (L == PL_NEVER ? 0 : xpre * exp(-(double)(S - L) * dt / s->tau)) + 1;
     return 1.0;
 }
 
