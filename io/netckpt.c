@@ -310,7 +310,7 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
                             : net_proj_order(n, j, order, NULL, NULL, e);
         if (!rc) rc = get_array(r, buf, pr->nsyn, sizeof *buf, e);
         for (uint64_t c = 0; !rc && c < pr->nsyn; c++) {
-            if (!(buf[c] >= pl->lo && buf[c] <= pl->hi))
+            if (!(buf[c] >= (float)pl->lo && buf[c] <= (float)pl->hi)) /* floats, as stored */
                 rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
                              "checkpoint: corrupt (a weight outside the rule's bounds)");
             pr->w[order[c]] = buf[c];
