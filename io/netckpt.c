@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "io/afile.h"
+#include "io/crcio.h"
 #include "io/rfile.h"
 
 static const char MAGIC[16] = "APICAL-RUN-CKPT";
@@ -29,31 +30,6 @@ struct nck_head {
 
 /* ---- writing ---- */
 
-struct wr {
-    FILE *fp;
-    uLong crc;
-    int bad;
-};
-
-static void put(struct wr *w, const void *p, size_t n)
-{
-    if (w->bad || !n) return;
-    w->crc = crc32(w->crc, p, (uInt)n); /* n < 4 GiB: callers write one array at a time */
-    if (fwrite(p, 1, n, w->fp) != n) w->bad = 1;
-}
-
-/* An array of count elements of size bytes, in pieces crc32's uInt can take. */
-static void put_array(struct wr *w, const void *p, size_t count, size_t size)
-{
-    const char *c = p;
-    size_t left = count * size;
-    while (left) {
-        size_t k = left < (1u << 30) ? left : (1u << 30);
-        put(w, c, k);
-        c += k;
-        left -= k;
-    }
-}
 
 static void header_of(const struct net *n, struct nck_head *h, size_t extra_len)
 {
@@ -93,7 +69,7 @@ static uint64_t pop_total(const struct net *n, int i)
 /* Plastic state, in an order that does not depend on threads: per plastic projection the
  * weights and per-synapse state in canonical order (net_proj_order), the per-source state
  * (part 0's copy: every part holds the same), then every history of spikes. */
-static int put_plastic(struct wr *w, const struct net *n, const char *path, struct err *e)
+static int put_plastic(struct crc_wr *w, const struct net *n, const char *path, struct err *e)
 {
     const size_t T = (size_t)n->nthreads;
     for (int j = 0; j < n->nprojs; j++) {
@@ -105,33 +81,33 @@ static int put_plastic(struct wr *w, const struct net *n, const char *path, stru
         int rc = !order || !buf ? err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory")
                                 : net_proj_order(n, j, order, NULL, NULL, e);
         for (uint64_t c = 0; !rc && c < pr->nsyn; c++) buf[c] = pr->w[order[c]];
-        if (!rc) put_array(w, buf, pr->nsyn, sizeof *buf);
+        if (!rc) crc_put_array(w, buf, pr->nsyn, sizeof *buf);
         for (int r = 0; !rc && r < pl->nrules; r++)
             for (int v = 0; v < pl->needs[r].nsyn; v++) {
                 const int ns = pl->needs[r].nsyn;
                 for (uint64_t c = 0; c < pr->nsyn; c++) buf[c] = pl->syn[r][order[c] * ns + v];
-                put_array(w, buf, pr->nsyn, sizeof *buf);
+                crc_put_array(w, buf, pr->nsyn, sizeof *buf);
             }
         free(order);
         free(buf);
         if (rc) return rc;
         for (int r = 0; r < pl->nrules; r++)
             for (uint32_t s = 0; s < pr->nsrc; s++)
-                put(w, pl->pre[r] + s * T * pl->needs[r].npre, pl->needs[r].npre * sizeof(double));
-        for (uint32_t s = 0; s < pr->nsrc; s++) put(w, &pl->last[s * T], sizeof *pl->last);
-        for (uint32_t s = 0; s < pr->nsrc; s++) put(w, &pl->seen[s * T], sizeof *pl->seen);
+                crc_put(w, pl->pre[r] + s * T * pl->needs[r].npre, pl->needs[r].npre * sizeof(double));
+        for (uint32_t s = 0; s < pr->nsrc; s++) crc_put(w, &pl->last[s * T], sizeof *pl->last);
+        for (uint32_t s = 0; s < pr->nsrc; s++) crc_put(w, &pl->seen[s * T], sizeof *pl->seen);
     }
     for (int i = 0; i < n->npops; i++) {
         const struct pop *p = &n->pops[i];
         for (uint32_t k = 0; p->hist && k < p->n; k++) {
             const struct pl_hist *h = &p->hist[k];
-            put(w, &h->len, sizeof h->len);
+            crc_put(w, &h->len, sizeof h->len);
             for (uint32_t x = 0; x < h->len; x++) {
                 int64_t st = pl_hist_stamp(h, x);
-                put(w, &st, sizeof st);
+                crc_put(w, &st, sizeof st);
                 for (int t = 0; t < p->ntraces; t++) {
                     double v = pl_hist_val(h, p->ntraces, x, t);
-                    put(w, &v, sizeof v);
+                    crc_put(w, &v, sizeof v);
                 }
             }
         }
@@ -147,38 +123,37 @@ int nck_save(const struct net *n, const char *path, const void *extra, size_t ex
     struct afile f;
     int rc = afile_open(&f, path, e);
     if (rc) return rc;
-    struct wr w = {f.fp, crc32(0L, Z_NULL, 0), 0};
+    struct crc_wr w;
+    crc_wr_init(&w, f.fp);
     struct nck_head h;
     header_of(n, &h, extra_len);
-    put(&w, MAGIC, sizeof MAGIC);
-    put(&w, &h, sizeof h);
+    crc_put(&w, MAGIC, sizeof MAGIC);
+    crc_put(&w, &h, sizeof h);
     for (int i = 0; i < n->npops; i++) {
         struct nck_pop q;
         pop_of(&n->pops[i], &q);
-        put(&w, &q, sizeof q);
+        crc_put(&w, &q, sizeof q);
     }
-    for (int j = 0; j < n->nprojs; j++) put(&w, &n->projs[j].nsyn, sizeof n->projs[j].nsyn);
+    for (int j = 0; j < n->nprojs; j++) crc_put(&w, &n->projs[j].nsyn, sizeof n->projs[j].nsyn);
     for (int i = 0; i < n->npops; i++) {
         const struct pop *p = &n->pops[i];
         uint64_t total = pop_total(n, i);
-        put(&w, &total, sizeof total);
-        for (int v = 0; v < p->nstate; v++) put_array(&w, p->state[v], p->n, sizeof(double));
-        if (p->refr) put_array(&w, p->refr, p->n, sizeof *p->refr);
+        crc_put(&w, &total, sizeof total);
+        for (int v = 0; v < p->nstate; v++) crc_put_array(&w, p->state[v], p->n, sizeof(double));
+        if (p->refr) crc_put_array(&w, p->refr, p->n, sizeof *p->refr);
         for (size_t q = 0; q < (size_t)p->nports * p->nslots; q++)
-            put_array(&w, p->ring + q * p->stride, p->n, sizeof(double));
-        put_array(&w, p->last_stamp, p->n, sizeof *p->last_stamp);
-        put_array(&w, p->isi_n, p->n, sizeof *p->isi_n);
-        put_array(&w, p->isi_sum, p->n, sizeof *p->isi_sum);
-        put_array(&w, p->isi_sq, p->n, sizeof *p->isi_sq);
+            crc_put_array(&w, p->ring + q * p->stride, p->n, sizeof(double));
+        crc_put_array(&w, p->last_stamp, p->n, sizeof *p->last_stamp);
+        crc_put_array(&w, p->isi_n, p->n, sizeof *p->isi_n);
+        crc_put_array(&w, p->isi_sum, p->n, sizeof *p->isi_sum);
+        crc_put_array(&w, p->isi_sq, p->n, sizeof *p->isi_sq);
     }
     if (!w.bad && (rc = put_plastic(&w, n, path, e))) {
         afile_abort(&f);
         return rc;
     }
-    put(&w, extra, extra_len);
-    uint32_t crc = (uint32_t)w.crc;
-    if (!w.bad && fwrite(&crc, sizeof crc, 1, f.fp) != 1) w.bad = 1;
-    if (w.bad) {
+    crc_put(&w, extra, extra_len);
+    if (crc_wr_end(&w)) {
         afile_abort(&f);
         return err_set(e, ERR_IO, path, 0, NULL, "checkpoint: cannot write (disk full?)");
     }
@@ -187,37 +162,8 @@ int nck_save(const struct net *n, const char *path, const void *extra, size_t ex
 
 /* ---- reading ---- */
 
-struct rd {
-    struct rfile f;
-    uLong crc;
-    const char *path;
-};
 
-static int get(struct rd *r, void *p, size_t n, struct err *e)
-{
-    size_t got = 0;
-    int rc = rfile_read(&r->f, p, n, &got, e);
-    if (rc) return rc;
-    if (got != n) return err_set(e, ERR_INPUT, r->path, 0, NULL, "checkpoint: truncated");
-    r->crc = crc32(r->crc, p, (uInt)n);
-    return 0;
-}
-
-static int get_array(struct rd *r, void *p, size_t count, size_t size, struct err *e)
-{
-    char *c = p;
-    size_t left = count * size;
-    while (left) {
-        size_t k = left < (1u << 30) ? left : (1u << 30);
-        int rc = get(r, c, k, e);
-        if (rc) return rc;
-        c += k;
-        left -= k;
-    }
-    return 0;
-}
-
-static int differs(struct rd *r, const char *what, struct err *e)
+static int differs(struct crc_rd *r, const char *what, struct err *e)
 {
     return err_set(e, ERR_INPUT, r->path, 0, what,
                    "checkpoint of another network: %s differs from this config's", what);
@@ -247,7 +193,7 @@ static uint64_t body_bytes(const struct net *n, uint64_t extra_len)
     return b + extra_len + 4;
 }
 
-static int check_head(struct rd *r, const struct net *n, const struct nck_head *h,
+static int check_head(struct crc_rd *r, const struct net *n, const struct nck_head *h,
                       struct err *e)
 {
     if (h->version != NCK_VERSION)
@@ -273,30 +219,29 @@ static int check_head(struct rd *r, const struct net *n, const struct nck_head *
     return 0;
 }
 
-static int load_body(struct rd *r, struct net *n, uint64_t *totals, struct err *e)
+static int load_body(struct crc_rd *r, struct net *n, uint64_t *totals, struct err *e)
 {
     int rc = 0;
     for (int i = 0; i < n->npops && !rc; i++) {
         struct pop *p = &n->pops[i];
-        if ((rc = get(r, &totals[i], sizeof totals[i], e))) break;
+        if ((rc = crc_get(r, &totals[i], sizeof totals[i], e))) break;
         for (int v = 0; v < p->nstate && !rc; v++)
-            rc = get_array(r, p->state[v], p->n, sizeof(double), e);
-        if (!rc && p->refr) rc = get_array(r, p->refr, p->n, sizeof *p->refr, e);
+            rc = crc_get_array(r, p->state[v], p->n, sizeof(double), e);
+        if (!rc && p->refr) rc = crc_get_array(r, p->refr, p->n, sizeof *p->refr, e);
         for (size_t q = 0; q < (size_t)p->nports * p->nslots && !rc; q++)
-            rc = get_array(r, p->ring + q * p->stride, p->n, sizeof(double), e);
-        if (!rc) rc = get_array(r, p->last_stamp, p->n, sizeof *p->last_stamp, e);
-        if (!rc) rc = get_array(r, p->isi_n, p->n, sizeof *p->isi_n, e);
-        if (!rc) rc = get_array(r, p->isi_sum, p->n, sizeof *p->isi_sum, e);
-        if (!rc) rc = get_array(r, p->isi_sq, p->n, sizeof *p->isi_sq, e);
+            rc = crc_get_array(r, p->ring + q * p->stride, p->n, sizeof(double), e);
+        if (!rc) rc = crc_get_array(r, p->last_stamp, p->n, sizeof *p->last_stamp, e);
+        if (!rc) rc = crc_get_array(r, p->isi_n, p->n, sizeof *p->isi_n, e);
+        if (!rc) rc = crc_get_array(r, p->isi_sum, p->n, sizeof *p->isi_sum, e);
+        if (!rc) rc = crc_get_array(r, p->isi_sq, p->n, sizeof *p->isi_sq, e);
     }
     return rc;
 }
 
-static uint64_t left_of(const struct rd *r) { return r->f.size - r->f.pos + (r->f.end - r->f.at); }
 
 /* put_plastic's section, into the freshly built network n; every count is checked against
  * what the file has left before it sizes anything. */
-static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail, struct err *e)
+static int load_plastic(struct crc_rd *r, struct net *n, int64_t step, uint64_t tail, struct err *e)
 {
     const size_t T = (size_t)n->nthreads;
     int rc = 0;
@@ -308,7 +253,7 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
         float *buf = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *buf);
         rc = !order || !buf ? err_set(e, ERR_NOMEM, r->path, 0, NULL, "out of memory")
                             : net_proj_order(n, j, order, NULL, NULL, e);
-        if (!rc) rc = get_array(r, buf, pr->nsyn, sizeof *buf, e);
+        if (!rc) rc = crc_get_array(r, buf, pr->nsyn, sizeof *buf, e);
         for (uint64_t c = 0; !rc && c < pr->nsyn; c++) {
             if (!(buf[c] >= (float)pl->lo && buf[c] <= (float)pl->hi)) /* floats, as stored */
                 rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
@@ -318,7 +263,7 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
         for (int q = 0; !rc && q < pl->nrules; q++)
             for (int v = 0; !rc && v < pl->needs[q].nsyn; v++) {
                 const int ns = pl->needs[q].nsyn;
-                rc = get_array(r, buf, pr->nsyn, sizeof *buf, e);
+                rc = crc_get_array(r, buf, pr->nsyn, sizeof *buf, e);
                 for (uint64_t c = 0; !rc && c < pr->nsyn; c++) pl->syn[q][order[c] * ns + v] = buf[c];
             }
         free(order);
@@ -327,13 +272,13 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
             const size_t np = (size_t)pl->needs[q].npre;
             for (uint32_t s = 0; !rc && s < pr->nsrc; s++) {
                 double *dst = pl->pre[q] + s * T * np;
-                rc = get(r, dst, np * sizeof(double), e);
+                rc = crc_get(r, dst, np * sizeof(double), e);
                 for (size_t k = 1; !rc && k < T; k++) memcpy(dst + k * np, dst, np * sizeof(double));
             }
         }
         for (uint32_t s = 0; !rc && s < pr->nsrc; s++) {
             int64_t l;
-            rc = get(r, &l, sizeof l, e);
+            rc = crc_get(r, &l, sizeof l, e);
             if (!rc && l != PL_NEVER && (l < 1 || l > step))
                 rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
                              "checkpoint: corrupt (a source's last spike)");
@@ -341,7 +286,7 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
         }
         for (uint32_t s = 0; !rc && s < pr->nsrc; s++) {
             int64_t l;
-            rc = get(r, &l, sizeof l, e);
+            rc = crc_get(r, &l, sizeof l, e);
             const int64_t last = pl->last[s * T];
             if (!rc && (last == PL_NEVER ? l != PL_NEVER : l < last || l > step))
                 rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
@@ -355,9 +300,9 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
         for (uint32_t k = 0; p->hist && k < p->n && !rc; k++) {
             struct pl_hist *h = &p->hist[k];
             uint32_t len;
-            if ((rc = get(r, &len, sizeof len, e))) break;
+            if ((rc = crc_get(r, &len, sizeof len, e))) break;
             /* what is left must hold these entries, the other neurons' lengths and the tail */
-            if ((uint64_t)len * per + 4 * (uint64_t)(p->n - k - 1) + tail > left_of(r) ||
+            if ((uint64_t)len * per + 4 * (uint64_t)(p->n - k - 1) + tail > crc_left(r) ||
                 len > (1u << 30)) {
                 rc = err_set(e, ERR_INPUT, r->path, 0, p->name, "checkpoint: corrupt (history)");
                 break;
@@ -375,14 +320,14 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
                 break;
             }
             for (uint32_t x = 0; x < len && !rc; x++) {
-                rc = get(r, &h->stamp[x], sizeof h->stamp[x], e);
+                rc = crc_get(r, &h->stamp[x], sizeof h->stamp[x], e);
                 if (!rc && (h->stamp[x] < 1 || h->stamp[x] > step ||
                             (x && h->stamp[x] <= h->stamp[x - 1])))
                     rc = err_set(e, ERR_INPUT, r->path, 0, p->name,
                                  "checkpoint: corrupt (history of neuron %u)", k);
                 for (int t = 0; t < p->ntraces && !rc; t++) {
                     double *v = &h->val[(size_t)x * p->ntraces + t];
-                    rc = get(r, v, sizeof *v, e);
+                    rc = crc_get(r, v, sizeof *v, e);
                     if (!rc && !isfinite(*v))
                         rc = err_set(e, ERR_INPUT, r->path, 0, p->name,
                                      "checkpoint: corrupt (history of neuron %u)", k);
@@ -397,7 +342,7 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
             }
         }
     }
-    if (!rc && left_of(r) != tail)
+    if (!rc && crc_left(r) != tail)
         rc = err_set(e, ERR_INPUT, r->path, 0, NULL, "checkpoint: truncated or too long");
     return rc;
 }
@@ -406,7 +351,8 @@ int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, s
 {
     *extra = NULL;
     *extra_len = 0;
-    struct rd r = {.crc = crc32(0L, Z_NULL, 0), .path = path};
+    struct crc_rd r;
+    crc_rd_init(&r, path, "checkpoint");
     int any_hist = 0;
     for (int i = 0; i < n->npops; i++) any_hist |= n->pops[i].hist != NULL;
     int rc = rfile_open(&r.f, path, UINT64_MAX / 2, e);
@@ -419,15 +365,15 @@ int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, s
         rc = err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
         goto done;
     }
-    if ((rc = get(&r, magic, sizeof magic, e))) goto done;
+    if ((rc = crc_get(&r, magic, sizeof magic, e))) goto done;
     if (memcmp(magic, MAGIC, sizeof MAGIC)) {
         rc = err_set(e, ERR_INPUT, path, 0, NULL, "not a checkpoint of apical run");
         goto done;
     }
-    if ((rc = get(&r, &h, sizeof h, e)) || (rc = check_head(&r, n, &h, e))) goto done;
+    if ((rc = crc_get(&r, &h, sizeof h, e)) || (rc = check_head(&r, n, &h, e))) goto done;
     for (int i = 0; i < n->npops; i++) {
         struct nck_pop q, want;
-        if ((rc = get(&r, &q, sizeof q, e))) goto done;
+        if ((rc = crc_get(&r, &q, sizeof q, e))) goto done;
         pop_of(&n->pops[i], &want);
         if (memcmp(q.name, want.name, sizeof q.name)) {
             rc = differs(&r, "a population's name", e);
@@ -444,14 +390,14 @@ int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, s
     }
     for (int j = 0; j < n->nprojs; j++) {
         uint64_t nsyn;
-        if ((rc = get(&r, &nsyn, sizeof nsyn, e))) goto done;
+        if ((rc = crc_get(&r, &nsyn, sizeof nsyn, e))) goto done;
         if (nsyn != n->projs[j].nsyn) {
             rc = differs(&r, "a projection's synapse count", e);
             goto done;
         }
     }
-    if (any_hist ? left_of(&r) < body_bytes(n, h.extra_len)
-                 : left_of(&r) != body_bytes(n, h.extra_len)) {
+    if (any_hist ? crc_left(&r) < body_bytes(n, h.extra_len)
+                 : crc_left(&r) != body_bytes(n, h.extra_len)) {
         rc = err_set(e, ERR_INPUT, path, 0, NULL, "checkpoint: truncated or too long");
         goto done;
     }
@@ -462,13 +408,8 @@ int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, s
         rc = err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
         goto done;
     }
-    if (h.extra_len && (rc = get(&r, block, h.extra_len, e))) goto done;
-    uint32_t want = (uint32_t)r.crc, crc;
-    if ((rc = get(&r, &crc, sizeof crc, e))) goto done;
-    if (crc != want) {
-        rc = err_set(e, ERR_INPUT, path, 0, NULL, "checkpoint: corrupt (checksum)");
-        goto done;
-    }
+    if (h.extra_len && (rc = crc_get(&r, block, h.extra_len, e))) goto done;
+    if ((rc = crc_check(&r, e))) goto done;
     for (int i = 0; i < n->npops; i++) {
         const struct pop *p = &n->pops[i];
         for (uint32_t k = 0; k < p->n; k++)

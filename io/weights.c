@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "io/afile.h"
+#include "io/crcio.h"
 #include "io/rfile.h"
 
 static const char MAGIC[16] = "APICAL-WEIGHTS";
@@ -35,37 +36,13 @@ static int name_ok(const char name[WT_NAME])
 
 /* ---- writing ---- */
 
-struct wr {
-    FILE *fp;
-    uLong crc;
-    int bad;
-};
-
-static void put(struct wr *w, const void *p, size_t n)
-{
-    if (w->bad || !n) return;
-    w->crc = crc32(w->crc, p, (uInt)n); /* n <= 1 GiB: put_array cuts arrays into pieces */
-    if (fwrite(p, 1, n, w->fp) != n) w->bad = 1;
-}
-
-static void put_array(struct wr *w, const void *p, uint64_t count, size_t size)
-{
-    const char *c = p;
-    uint64_t left = count * size;
-    while (left) {
-        size_t k = left < (1u << 30) ? (size_t)left : (1u << 30);
-        put(w, c, k);
-        c += k;
-        left -= k;
-    }
-}
 
 /* A name into its field, NUL-padded (so that equal networks give equal files). */
-static void put_name(struct wr *w, const char *name)
+static void put_name(struct crc_wr *w, const char *name)
 {
     char field[WT_NAME] = {0};
     memcpy(field, name, strlen(name));
-    put(w, field, sizeof field);
+    crc_put(w, field, sizeof field);
 }
 
 /* What wt_save refuses: anything its own reader would. */
@@ -118,25 +95,24 @@ int wt_save(const char *path, const struct wt_proj *p, int nproj, struct err *e)
     struct afile f;
     int rc = afile_open(&f, path, e);
     if (rc) return rc;
-    struct wr w = {f.fp, crc32(0L, Z_NULL, 0), 0};
+    struct crc_wr w;
+    crc_wr_init(&w, f.fp);
     uint32_t head[2] = {WT_VERSION, (uint32_t)nproj};
-    put(&w, MAGIC, sizeof MAGIC);
-    put(&w, head, sizeof head);
+    crc_put(&w, MAGIC, sizeof MAGIC);
+    crc_put(&w, head, sizeof head);
     for (int j = 0; j < nproj; j++) {
         const struct wt_proj *q = &p[j];
         put_name(&w, q->name);
         put_name(&w, q->src);
         put_name(&w, q->tgt);
-        put(&w, &q->nsrc, sizeof q->nsrc);
-        put(&w, &q->ntgt, sizeof q->ntgt);
-        put(&w, &q->nsyn, sizeof q->nsyn);
-        put_array(&w, q->src_id, q->nsyn, sizeof *q->src_id);
-        put_array(&w, q->tgt_id, q->nsyn, sizeof *q->tgt_id);
-        put_array(&w, q->w, q->nsyn, sizeof *q->w);
+        crc_put(&w, &q->nsrc, sizeof q->nsrc);
+        crc_put(&w, &q->ntgt, sizeof q->ntgt);
+        crc_put(&w, &q->nsyn, sizeof q->nsyn);
+        crc_put_array(&w, q->src_id, q->nsyn, sizeof *q->src_id);
+        crc_put_array(&w, q->tgt_id, q->nsyn, sizeof *q->tgt_id);
+        crc_put_array(&w, q->w, q->nsyn, sizeof *q->w);
     }
-    uint32_t crc = (uint32_t)w.crc;
-    if (!w.bad && fwrite(&crc, sizeof crc, 1, f.fp) != 1) w.bad = 1;
-    if (w.bad) {
+    if (crc_wr_end(&w)) {
         afile_abort(&f);
         return err_set(e, ERR_IO, path, 0, "", "weights: cannot write (disk full?)");
     }
@@ -145,42 +121,8 @@ int wt_save(const char *path, const struct wt_proj *p, int nproj, struct err *e)
 
 /* ---- reading ---- */
 
-struct rd {
-    struct rfile f;
-    uLong crc;
-    const char *path;
-};
 
-/* Bytes of the file not yet taken. */
-static uint64_t left(const struct rd *r) { return r->f.size - r->f.pos + (r->f.end - r->f.at); }
-
-static int get(struct rd *r, void *p, size_t n, struct err *e)
-{
-    size_t got = 0;
-    int rc = rfile_read(&r->f, p, n, &got, e);
-    if (rc) return rc;
-    if (got != n)
-        return err_set(e, ERR_INPUT, r->path, 0, "", "weights file truncated (%llu bytes)",
-                       (unsigned long long)r->f.size);
-    r->crc = crc32(r->crc, p, (uInt)n);
-    return 0;
-}
-
-static int get_array(struct rd *r, void *p, uint64_t count, size_t size, struct err *e)
-{
-    char *c = p;
-    uint64_t todo = count * size;
-    while (todo) {
-        size_t k = todo < (1u << 30) ? (size_t)todo : (1u << 30);
-        int rc = get(r, c, k, e);
-        if (rc) return rc;
-        c += k;
-        todo -= k;
-    }
-    return 0;
-}
-
-static int corrupt(struct rd *r, int j, const char *what, struct err *e)
+static int corrupt(struct crc_rd *r, int j, const char *what, struct err *e)
 {
     return err_set(e, ERR_INPUT, r->path, 0, "", "corrupt weights file: projection %d: %s", j,
                    what);
@@ -188,22 +130,22 @@ static int corrupt(struct rd *r, int j, const char *what, struct err *e)
 
 /* The header of projection j of nproj, then its arrays, allocated only once the bytes the
  * file has left are known to hold them. */
-static int read_proj(struct rd *r, struct wt_proj *p, int j, int nproj, struct err *e)
+static int read_proj(struct crc_rd *r, struct wt_proj *p, int j, int nproj, struct err *e)
 {
     int rc;
-    if ((rc = get(r, p->name, WT_NAME, e)) || (rc = get(r, p->src, WT_NAME, e)) ||
-        (rc = get(r, p->tgt, WT_NAME, e)) || (rc = get(r, &p->nsrc, sizeof p->nsrc, e)) ||
-        (rc = get(r, &p->ntgt, sizeof p->ntgt, e)) || (rc = get(r, &p->nsyn, sizeof p->nsyn, e)))
+    if ((rc = crc_get(r, p->name, WT_NAME, e)) || (rc = crc_get(r, p->src, WT_NAME, e)) ||
+        (rc = crc_get(r, p->tgt, WT_NAME, e)) || (rc = crc_get(r, &p->nsrc, sizeof p->nsrc, e)) ||
+        (rc = crc_get(r, &p->ntgt, sizeof p->ntgt, e)) || (rc = crc_get(r, &p->nsyn, sizeof p->nsyn, e)))
         return rc;
     /* the other projections' headers and the CRC still to come: file-level checks made sure
      * they fit in what is left */
     uint64_t rest = (uint64_t)(nproj - 1 - j) * PROJ_HEAD + CRC_BYTES;
-    uint64_t room = (left(r) - rest) / SYN_BYTES;
+    uint64_t room = (crc_left(r) - rest) / SYN_BYTES;
     if (p->nsyn > room)
         return err_set(e, ERR_INPUT, r->path, 0, "",
                        "weights file truncated or corrupt: projection %d has %llu synapses, the "
                        "%llu bytes left hold at most %llu",
-                       j, (unsigned long long)p->nsyn, (unsigned long long)left(r),
+                       j, (unsigned long long)p->nsyn, (unsigned long long)crc_left(r),
                        (unsigned long long)room);
     size_t n = p->nsyn ? (size_t)p->nsyn : 1;
     p->src_id = malloc(n * sizeof *p->src_id);
@@ -212,15 +154,15 @@ static int read_proj(struct rd *r, struct wt_proj *p, int j, int nproj, struct e
     if (!p->src_id || !p->tgt_id || !p->w)
         return err_set(e, ERR_NOMEM, r->path, 0, "", "out of memory for %llu synapses",
                        (unsigned long long)p->nsyn);
-    if ((rc = get_array(r, p->src_id, p->nsyn, sizeof *p->src_id, e)) ||
-        (rc = get_array(r, p->tgt_id, p->nsyn, sizeof *p->tgt_id, e)) ||
-        (rc = get_array(r, p->w, p->nsyn, sizeof *p->w, e)))
+    if ((rc = crc_get_array(r, p->src_id, p->nsyn, sizeof *p->src_id, e)) ||
+        (rc = crc_get_array(r, p->tgt_id, p->nsyn, sizeof *p->tgt_id, e)) ||
+        (rc = crc_get_array(r, p->w, p->nsyn, sizeof *p->w, e)))
         return rc;
     return 0;
 }
 
 /* The values, once the checksum has vouched for the bytes. */
-static int check_values(struct rd *r, const struct wt_file *f, struct err *e)
+static int check_values(struct crc_rd *r, const struct wt_file *f, struct err *e)
 {
     char msg[300];
     for (int j = 0; j < f->nproj; j++) {
@@ -249,15 +191,15 @@ static int check_values(struct rd *r, const struct wt_file *f, struct err *e)
     return 0;
 }
 
-static int read_file(struct rd *r, struct wt_file *f, struct err *e)
+static int read_file(struct crc_rd *r, struct wt_file *f, struct err *e)
 {
     char magic[sizeof MAGIC];
     uint32_t head[2];
     int rc;
-    if ((rc = get(r, magic, sizeof magic, e))) return rc;
+    if ((rc = crc_get(r, magic, sizeof magic, e))) return rc;
     if (memcmp(magic, MAGIC, sizeof MAGIC))
         return err_set(e, ERR_INPUT, r->path, 0, "", "not a weights file of apical");
-    if ((rc = get(r, head, sizeof head, e))) return rc;
+    if ((rc = crc_get(r, head, sizeof head, e))) return rc;
     if (head[0] != WT_VERSION)
         return err_set(e, ERR_INPUT, r->path, 0, "",
                        "weights file version %u, this apical reads version %d", head[0],
@@ -266,25 +208,22 @@ static int read_file(struct rd *r, struct wt_file *f, struct err *e)
         return err_set(e, ERR_INPUT, r->path, 0, "",
                        "corrupt weights file: %u projections, at most %d are read", head[1],
                        WT_MAX_PROJ);
-    if ((uint64_t)head[1] * PROJ_HEAD + CRC_BYTES > left(r))
+    if ((uint64_t)head[1] * PROJ_HEAD + CRC_BYTES > crc_left(r))
         return err_set(e, ERR_INPUT, r->path, 0, "",
                        "weights file truncated or corrupt: %u projections, the %llu bytes left "
                        "do not hold their headers",
-                       head[1], (unsigned long long)left(r));
+                       head[1], (unsigned long long)crc_left(r));
     if (head[1] && !(f->projs = calloc(head[1], sizeof *f->projs)))
         return err_set(e, ERR_NOMEM, r->path, 0, "", "out of memory");
     for (int j = 0; j < (int)head[1]; j++) {
         f->nproj = j + 1; /* so that wt_free frees what this one has allocated */
         if ((rc = read_proj(r, &f->projs[j], j, (int)head[1], e))) return rc;
     }
-    uint32_t want = (uint32_t)r->crc, crc;
-    if ((rc = get(r, &crc, sizeof crc, e))) return rc;
-    if (left(r))
+    if ((rc = crc_check(r, e))) return rc;
+    if (crc_left(r))
         return err_set(e, ERR_INPUT, r->path, 0, "",
                        "corrupt weights file: %llu bytes after the checksum",
-                       (unsigned long long)left(r));
-    if (crc != want)
-        return err_set(e, ERR_INPUT, r->path, 0, "", "corrupt weights file (checksum)");
+                       (unsigned long long)crc_left(r));
     return check_values(r, f, e);
 }
 
@@ -297,7 +236,8 @@ int wt_load(const char *path, struct wt_file *f, struct err *e)
                 : snprintf(f->path, sizeof f->path, "%s", path);
     if (n < 0 || (size_t)n >= sizeof f->path)
         return err_set(e, ERR_INPUT, path, 0, "", "path too long");
-    struct rd r = {.crc = crc32(0L, Z_NULL, 0), .path = f->path};
+    struct crc_rd r;
+    crc_rd_init(&r, f->path, "weights file");
     int rc = rfile_open(&r.f, f->path, WT_MAX_BYTES, e);
     if (!rc) rc = read_file(&r, f, e);
     rfile_close(&r.f);
