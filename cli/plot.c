@@ -1,6 +1,6 @@
 /* cli/plot: `apical plot FILE -o FILE.svg`. Reads a spike file (CSV or binary) and draws the raster
  * with population rates, a traces file (its header starts with t_ms; a folder means its
- * traces.csv) and draws voltage traces, or a weights file (its header is io/weightfile's) and
+ * traces.csv) and draws voltage traces, or a weights file (its header is io/wtrace's) and
  * draws weight trajectories and histograms, all through io/svg. Owns only the flags.
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include "io/spikes.h"
 #include "io/svg.h"
 #include "io/tracefile.h"
-#include "io/weightfile.h"
+#include "io/wtrace.h"
 
 #define DEFAULT_MAX_PER_POP 100
 
@@ -230,8 +230,8 @@ static int plot_weights(const struct plot_args *a, struct err *e) {
         return err_set(e, ERR_INPUT, "", 0, "", "%s is for %s files; %s holds weights",
                        a->spikes_flag ? a->spikes_flag : a->traces_flag,
                        a->spikes_flag ? "spike" : "traces", a->in);
-    struct wt_table t;
-    int rc = wt_read(a->in, &t, e);
+    struct wtr_table t;
+    int rc = wtr_read(a->in, &t, e);
     if (rc) return rc;
     struct svg_weights_opts o = {.title = a->title};
     /* --tmin and --tmax default to the first and last sample */
@@ -253,7 +253,7 @@ static int plot_weights(const struct plot_args *a, struct err *e) {
         /* io/svg knows no file names: its complaints about the data are about this file */
         if (rc == ERR_INPUT && !e->file[0]) snprintf(e->file, sizeof e->file, "%s", a->in);
     }
-    wt_table_free(&t);
+    wtr_table_free(&t);
     return rc;
 }
 
@@ -296,7 +296,7 @@ int cli_plot(int argc, char **argv) {
         else
             rc = plot_traces(&a, inside, &e);
     } else {
-        rc = wt_sniff(a.in)      ? plot_weights(&a, &e)
+        rc = wtr_sniff(a.in)      ? plot_weights(&a, &e)
              : trace_sniff(a.in) ? plot_traces(&a, a.in, &e)
                                  : plot_spikes(&a, &e);
     }

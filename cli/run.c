@@ -242,12 +242,12 @@ static int draw_traces(const char *traces, const char *svg, const char *title, s
 /* weights.svg: the trajectories of weights.csv, with histograms of the first and last weights. */
 static int draw_weights(const char *csv, const char *svg, const char *title, struct err *e)
 {
-    struct wt_table t;
-    int rc = wt_read(csv, &t, e);
+    struct wtr_table t;
+    int rc = wtr_read(csv, &t, e);
     if (rc) return rc;
     struct svg_weights_opts o = {.title = title};
     rc = svg_weights_write(svg, &t, &o, e);
-    wt_table_free(&t);
+    wtr_table_free(&t);
     return rc;
 }
 

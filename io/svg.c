@@ -883,15 +883,15 @@ int svg_traces_write(const char *path, const struct trace_table *t, const struct
  * sample in the window ("before" filled grey, "after" outlined in the projection's colour).
  */
 
-#define WT_TOP 84     /* title, subtitle, legend */
-#define WT_LINES_H 300
-#define WT_HIST_H 110
-#define WT_HIST_GAP 58 /* weight axis labels, the next panel's title */
-#define WT_BINS 20
+#define WG_TOP 84     /* title, subtitle, legend */
+#define WG_LINES_H 300
+#define WG_HIST_H 110
+#define WG_HIST_GAP 58 /* weight axis labels, the next panel's title */
+#define WG_BINS 20
 
-struct wt_plot {
+struct wg_plot {
     FILE *fp;
-    const struct wt_table *t;
+    const struct wtr_table *t;
     double t0, t1;
     size_t *r0, *r1; /* per series: its samples in the window */
     size_t nshown;   /* series with samples in the window */
@@ -900,14 +900,14 @@ struct wt_plot {
 
 /* Series with samples in the window are numbered 0..nshown-1 in file order; a line is drawn for
  * the one whose number starts a new share of nshown / SVG_WEIGHTS_MAX_LINES. */
-static int wt_drawn(const struct wt_plot *P, size_t j) {
+static int wg_drawn(const struct wg_plot *P, size_t j) {
     if (P->nshown <= SVG_WEIGHTS_MAX_LINES) return 1;
     return j * SVG_WEIGHTS_MAX_LINES / P->nshown != (j + 1) * SVG_WEIGHTS_MAX_LINES / P->nshown ||
            j == 0;
 }
 
-static int wt_window(struct wt_plot *P, const struct svg_weights_opts *o, struct err *e) {
-    const struct wt_table *t = P->t;
+static int wg_window(struct wg_plot *P, const struct svg_weights_opts *o, struct err *e) {
+    const struct wtr_table *t = P->t;
     if (!t->nseries) return err_set(e, ERR_INPUT, "", 0, "", "no weights to draw");
     double first = INFINITY, last = -INFINITY;
     for (size_t k = 0; k < t->nseries; k++) {
@@ -933,7 +933,7 @@ static int wt_window(struct wt_plot *P, const struct svg_weights_opts *o, struct
         P->t1 = hi;
     }
     for (size_t k = 0; k < t->nseries; k++) {
-        const struct wt_series *s = &t->s[k];
+        const struct wtr_series *s = &t->s[k];
         size_t a = 0, b = s->n;
         while (a < s->n && s->t_ms[a] < P->t0) a++;
         while (b > a && s->t_ms[b - 1] > P->t1) b--;
@@ -949,10 +949,10 @@ static int wt_window(struct wt_plot *P, const struct svg_weights_opts *o, struct
 }
 
 /* The y range of the drawn lines, as tr_ranges does it. */
-static int wt_range(struct wt_plot *P, struct err *e) {
+static int wg_range(struct wg_plot *P, struct err *e) {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t k = 0, j = 0; k < P->t->nseries; k++) {
-        if (P->r1[k] == P->r0[k] || !wt_drawn(P, j++)) continue;
+        if (P->r1[k] == P->r0[k] || !wg_drawn(P, j++)) continue;
         for (size_t r = P->r0[k]; r < P->r1[k]; r++) {
             lo = fmin(lo, P->t->s[k].w[r]);
             hi = fmax(hi, P->t->s[k].w[r]);
@@ -969,17 +969,17 @@ static int wt_range(struct wt_plot *P, struct err *e) {
     return 0;
 }
 
-static void wt_lines(struct wt_plot *P) {
+static void wg_lines(struct wg_plot *P) {
     FILE *fp = P->fp;
-    const struct frame F = {P->t0, P->t1, P->ylo, P->yhi, WT_TOP, WT_LINES_H};
+    const struct frame F = {P->t0, P->t1, P->ylo, P->yhi, WG_TOP, WG_LINES_H};
     fprintf(fp,
             "<g class=\"panel\" data-kind=\"weights\" data-t0=\"%.17g\" data-t1=\"%.17g\" "
             "data-y0=\"%.17g\" data-y1=\"%.17g\">\n",
             P->t0, P->t1, P->ylo, P->yhi);
     frame_axes(fp, &F, P->ystep, "weight");
     for (size_t k = 0, j = 0; k < P->t->nseries; k++) {
-        const struct wt_series *s = &P->t->s[k];
-        if (P->r1[k] == P->r0[k] || !wt_drawn(P, j++)) continue;
+        const struct wtr_series *s = &P->t->s[k];
+        if (P->r1[k] == P->r0[k] || !wg_drawn(P, j++)) continue;
         fprintf(fp, "<polyline class=\"weight\" data-proj=\"");
         svg_xml_text(fp, P->t->projs[s->proj]);
         fprintf(fp,
@@ -992,17 +992,17 @@ static void wt_lines(struct wt_plot *P) {
     fprintf(fp, "</g>\n");
 }
 
-/* Bin of w in [lo, hi] cut into WT_BINS. */
-static int wt_bin(double w, double lo, double hi) {
-    double b = floor((w - lo) / (hi - lo) * WT_BINS);
-    return b < 0 ? 0 : b >= WT_BINS ? WT_BINS - 1 : (int)b;
+/* Bin of w in [lo, hi] cut into WG_BINS. */
+static int wg_bin(double w, double lo, double hi) {
+    double b = floor((w - lo) / (hi - lo) * WG_BINS);
+    return b < 0 ? 0 : b >= WG_BINS ? WG_BINS - 1 : (int)b;
 }
 
 /* Projection p's histogram panel at top: the weights of its series at their first and last
- * sample in the window, over the range of both, cut into WT_BINS bins. */
-static void wt_hist(struct wt_plot *P, int p, double top) {
+ * sample in the window, over the range of both, cut into WG_BINS bins. */
+static void wg_hist(struct wg_plot *P, int p, double top) {
     FILE *fp = P->fp;
-    const struct wt_table *t = P->t;
+    const struct wtr_table *t = P->t;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t k = 0; k < t->nseries; k++) {
         if (t->s[k].proj != p || P->r1[k] == P->r0[k]) continue;
@@ -1014,13 +1014,13 @@ static void wt_hist(struct wt_plot *P, int p, double top) {
     if (!axis_usable(lo, hi)) lo -= 1, hi += 1;
     if (axis_fit(&lo, &hi, 2) == 0) axis_round_out(&lo, &hi, 5, &step);
     if (!axis_usable(lo, hi)) lo = -1, hi = 1; /* weights near the largest double */
-    unsigned before[WT_BINS] = {0}, after[WT_BINS] = {0}, most = 1;
+    unsigned before[WG_BINS] = {0}, after[WG_BINS] = {0}, most = 1;
     for (size_t k = 0; k < t->nseries; k++) {
         if (t->s[k].proj != p || P->r1[k] == P->r0[k]) continue;
-        before[wt_bin(t->s[k].w[P->r0[k]], lo, hi)]++;
-        after[wt_bin(t->s[k].w[P->r1[k] - 1], lo, hi)]++;
+        before[wg_bin(t->s[k].w[P->r0[k]], lo, hi)]++;
+        after[wg_bin(t->s[k].w[P->r1[k] - 1], lo, hi)]++;
     }
-    for (int b = 0; b < WT_BINS; b++) {
+    for (int b = 0; b < WG_BINS; b++) {
         if (before[b] > most) most = before[b];
         if (after[b] > most) most = after[b];
     }
@@ -1033,29 +1033,29 @@ static void wt_hist(struct wt_plot *P, int p, double top) {
     fprintf(fp, "<g class=\"hist\" data-proj=\"");
     svg_xml_text(fp, t->projs[p]);
     fprintf(fp, "\" data-w0=\"%.17g\" data-w1=\"%.17g\" data-bins=\"%d\" data-before=\"", lo, hi,
-            WT_BINS);
-    for (int b = 0; b < WT_BINS; b++) fprintf(fp, b ? " %u" : "%u", before[b]);
+            WG_BINS);
+    for (int b = 0; b < WG_BINS; b++) fprintf(fp, b ? " %u" : "%u", before[b]);
     fprintf(fp, "\" data-after=\"");
-    for (int b = 0; b < WT_BINS; b++) fprintf(fp, b ? " %u" : "%u", after[b]);
+    for (int b = 0; b < WG_BINS; b++) fprintf(fp, b ? " %u" : "%u", after[b]);
     fprintf(fp, "\">\n<text x=\"%d\" y=\"%.1f\" font-size=\"12\">", MARGIN_L, top - 6);
     svg_xml_text(fp, t->projs[p]);
     fprintf(fp, ": weights at the first (grey) and last (colour) sample</text>\n");
     /* the weight axis runs along x: the frame's time mapping serves it */
-    const struct frame F = {lo, hi, clo, chi, top, WT_HIST_H};
+    const struct frame F = {lo, hi, clo, chi, top, WG_HIST_H};
     frame_axes(fp, &F, cstep, "synapses");
-    double bw = (WIDTH - MARGIN_L - MARGIN_R) / (double)WT_BINS;
+    double bw = (WIDTH - MARGIN_L - MARGIN_R) / (double)WG_BINS;
     fprintf(fp, "<path fill=\"#bbb\" fill-opacity=\"0.8\" d=\"");
-    for (int b = 0; b < WT_BINS; b++)
+    for (int b = 0; b < WG_BINS; b++)
         if (before[b])
-            fprintf(fp, "M%.1f %.1fh%.1fV%.1fh%.1fz", MARGIN_L + b * bw, top + WT_HIST_H, bw,
-                    top + WT_HIST_H - before[b] / chi * WT_HIST_H, -bw);
+            fprintf(fp, "M%.1f %.1fh%.1fV%.1fh%.1fz", MARGIN_L + b * bw, top + WG_HIST_H, bw,
+                    top + WG_HIST_H - before[b] / chi * WG_HIST_H, -bw);
     fprintf(fp, "\"/>\n<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" d=\"M%d %.1f",
-            colour(p), MARGIN_L, top + WT_HIST_H);
-    for (int b = 0; b < WT_BINS; b++) {
-        double y = top + WT_HIST_H - after[b] / chi * WT_HIST_H;
+            colour(p), MARGIN_L, top + WG_HIST_H);
+    for (int b = 0; b < WG_BINS; b++) {
+        double y = top + WG_HIST_H - after[b] / chi * WG_HIST_H;
         fprintf(fp, "V%.1fH%.1f", y, MARGIN_L + (b + 1) * bw);
     }
-    fprintf(fp, "V%.1f\"/>\n", top + WT_HIST_H);
+    fprintf(fp, "V%.1f\"/>\n", top + WG_HIST_H);
     /* weight ticks below */
     double tick[AXIS_MAX_TICKS], wstep;
     char label[AXIS_LABEL_LEN];
@@ -1064,19 +1064,19 @@ static void wt_hist(struct wt_plot *P, int p, double top) {
     for (int k = 0; k < n; k++)
         fprintf(fp,
                 "<path d=\"M%.1f %.1fv4\" stroke=\"#000\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
-                frame_x(&F, tick[k]), top + WT_HIST_H, frame_x(&F, tick[k]), top + WT_HIST_H + 15,
+                frame_x(&F, tick[k]), top + WG_HIST_H, frame_x(&F, tick[k]), top + WG_HIST_H + 15,
                 axis_label(tick[k], wstep, label));
     fprintf(fp, "</g>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">weight"
-            "</text>\n</g>\n", (WIDTH + MARGIN_L - MARGIN_R) / 2.0, top + WT_HIST_H + 30);
+            "</text>\n</g>\n", (WIDTH + MARGIN_L - MARGIN_R) / 2.0, top + WG_HIST_H + 30);
 }
 
-static void wt_draw(struct wt_plot *P, const struct svg_weights_opts *o) {
+static void wg_draw(struct wg_plot *P, const struct svg_weights_opts *o) {
     FILE *fp = P->fp;
-    const struct wt_table *t = P->t;
-    double hist_top = WT_TOP + WT_LINES_H + 40 + WT_HIST_GAP;
-    double height = hist_top + t->nprojs * (WT_HIST_H + WT_HIST_GAP);
+    const struct wtr_table *t = P->t;
+    double hist_top = WG_TOP + WG_LINES_H + 40 + WG_HIST_GAP;
+    double height = hist_top + t->nprojs * (WG_HIST_H + WG_HIST_GAP);
     size_t drawn = 0;
-    for (size_t j = 0; j < P->nshown; j++) drawn += (size_t)wt_drawn(P, j);
+    for (size_t j = 0; j < P->nshown; j++) drawn += (size_t)wg_drawn(P, j);
     fprintf(fp,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
             "viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\">\n",
@@ -1106,25 +1106,25 @@ static void wt_draw(struct wt_plot *P, const struct svg_weights_opts *o) {
         x += 40 + 7 * fmin(strlen(t->projs[p]), 40);
     }
     fprintf(fp, "</g>\n");
-    wt_lines(P);
-    time_axis(fp, P->t0, P->t1, MARGIN_L, WIDTH - MARGIN_R, WT_TOP + WT_LINES_H);
-    for (int p = 0; p < t->nprojs; p++) wt_hist(P, p, hist_top + p * (WT_HIST_H + WT_HIST_GAP));
+    wg_lines(P);
+    time_axis(fp, P->t0, P->t1, MARGIN_L, WIDTH - MARGIN_R, WG_TOP + WG_LINES_H);
+    for (int p = 0; p < t->nprojs; p++) wg_hist(P, p, hist_top + p * (WG_HIST_H + WG_HIST_GAP));
     fprintf(fp, "</svg>\n");
 }
 
-int svg_weights_write(const char *path, const struct wt_table *t,
+int svg_weights_write(const char *path, const struct wtr_table *t,
                       const struct svg_weights_opts *o, struct err *e) {
-    struct wt_plot P = {.t = t};
+    struct wg_plot P = {.t = t};
     P.r0 = calloc(t->nseries + 1, sizeof *P.r0);
     P.r1 = calloc(t->nseries + 1, sizeof *P.r1);
     int rc = P.r0 && P.r1 ? 0 : err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-    if (!rc) rc = wt_window(&P, o, e);
-    if (!rc) rc = wt_range(&P, e);
+    if (!rc) rc = wg_window(&P, o, e);
+    if (!rc) rc = wg_range(&P, e);
     struct afile f;
     if (!rc) rc = afile_open(&f, path, e);
     if (!rc) {
         P.fp = f.fp;
-        wt_draw(&P, o);
+        wg_draw(&P, o);
         rc = afile_commit(&f, e);
     }
     free(P.r0);

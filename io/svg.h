@@ -1,6 +1,6 @@
 /* io/svg: pictures apical draws itself, as SVG: spike raster with population-rate histogram,
  * membrane-potential traces, and synaptic weights. Knows nothing of the simulator; it draws what
- * a spk_table, a trace_table or a wt_table holds. */
+ * a spk_table, a trace_table or a wtr_table holds. */
 #ifndef APICAL_SVG_H
 #define APICAL_SVG_H
 
@@ -10,7 +10,7 @@
 #include "core/err.h"
 #include "io/spikes.h"
 #include "io/tracefile.h"
-#include "io/weightfile.h"
+#include "io/wtrace.h"
 
 struct svg_raster_opts {
     double t_start_ms, t_end_ms; /* time axis; t_end_ms <= t_start_ms means "from the data" */
@@ -59,7 +59,7 @@ struct svg_weights_opts {
  * the last bin closed). A table without series, a window that is not finite, too narrow for its
  * magnitude or holds no sample, or values whose range overflows a double, is ERR_INPUT (naming
  * no file). The picture is written atomically to path. */
-int svg_weights_write(const char *path, const struct wt_table *t,
+int svg_weights_write(const char *path, const struct wtr_table *t,
                       const struct svg_weights_opts *o, struct err *e);
 
 /* Shared with io/curves: text for XML (markup characters as entities, control characters and

@@ -1,4 +1,4 @@
-/* tests/test_rec_weights: record.weights (io/rec_weights), weights.csv (io/weightfile) and its
+/* tests/test_rec_weights: record.weights (io/rec_weights), weights.csv (io/wtrace) and its
  * pictures. Truths: the network's own weights read directly after every step of a one-thread
  * run (and before the first, and after the last), looked up by (source, target) in the
  * canonical order; the same bytes for any thread count and for a run paused for checkpoints;
@@ -14,7 +14,7 @@
 #include "io/cfg.h"
 #include "io/rec_weights.h"
 #include "io/svg.h"
-#include "io/weightfile.h"
+#include "io/wtrace.h"
 #include "tests/harness.h"
 
 #define EXPECT HARNESS_EXPECT
@@ -60,7 +60,7 @@ static const char *config(const char *name, const char *record)
     return harness_write(name, text);
 }
 
-/* ---- one row of weights.csv, read here without io/weightfile ---- */
+/* ---- one row of weights.csv, read here without io/wtrace ---- */
 
 struct row {
     double t;
@@ -386,16 +386,16 @@ static void test_read_and_draw(void)
                                                    "10.0,ee,1,2,9.75\n"
                                                    "10.0,ee,3,4,0\n"
                                                    "10.0,ie,0,0,-7.5\n");
-    struct wt_table t;
+    struct wtr_table t;
     struct err e = {0};
-    CU_ASSERT_FATAL(wt_read(csv, &t, &e) == 0);
+    CU_ASSERT_FATAL(wtr_read(csv, &t, &e) == 0);
     CU_ASSERT_EQUAL(t.nprojs, 2);
     CU_ASSERT_EQUAL(t.nseries, 4);
     CU_ASSERT_EQUAL(t.nrows, 11);
     CU_ASSERT(t.s[0].src == 1 && t.s[0].tgt == 2 && t.s[0].n == 3 && t.s[0].w[2] == 10);
     CU_ASSERT(t.s[1].src == 1 && t.s[1].tgt == 2 && t.s[1].n == 3 && t.s[1].w[2] == 9.75);
     CU_ASSERT(t.s[3].proj == 1 && t.s[3].n == 2 && t.s[3].t_ms[1] == 10 && t.s[3].w[1] == -7.5);
-    wt_table_free(&t);
+    wtr_table_free(&t);
 
     int rc;
     char out[8192];

@@ -1,10 +1,10 @@
-/* io/weightfile: reads weights.csv into series, one per recorded synapse, checking everything
+/* io/wtrace: reads weights.csv into series, one per recorded synapse, checking everything
  * the format promises and naming the line of the first problem. A hash of (projection, source,
  * target) finds the first series of a key; the series of one key form a chain in the order they
  * were made. Times never decrease, so at the start of a time every series of a chain is free,
  * and the rows of that key at that time take the chain's series in order: a cursor per chain
  * (the series taken last, and at what time) finds the next in constant time. */
-#include "io/weightfile.h"
+#include "io/wtrace.h"
 
 #include <errno.h>
 #include <math.h>
@@ -63,7 +63,7 @@ static int parse_index(const char *s, size_t n, uint32_t *v)
 
 struct reader {
     const char *path;
-    struct wt_table *t;
+    struct wtr_table *t;
     size_t cap;     /* series allocated */
     size_t *cap_of; /* per series: samples allocated */
     int64_t *next;  /* per series: the next series of the same key, or -1 */
@@ -81,7 +81,7 @@ static uint64_t key_hash(int proj, uint32_t src, uint32_t tgt)
     return (h ^ (uint64_t)proj * 0xC2B2AE3D27D4EB4Full) >> 17;
 }
 
-static int same_key(const struct wt_series *s, int proj, uint32_t src, uint32_t tgt)
+static int same_key(const struct wtr_series *s, int proj, uint32_t src, uint32_t tgt)
 {
     return s->proj == proj && s->src == src && s->tgt == tgt;
 }
@@ -106,7 +106,7 @@ static int rehash(struct reader *r)
     for (size_t i = 0; i < n; i++) slot[i] = -1;
     /* only the first series of each key is in the slots */
     for (size_t k = 0; k < r->t->nseries; k++) {
-        const struct wt_series *s = &r->t->s[k];
+        const struct wtr_series *s = &r->t->s[k];
         size_t i = find_slot(r, s->proj, s->src, s->tgt);
         if (slot[i] < 0) slot[i] = (int64_t)k;
     }
@@ -116,10 +116,10 @@ static int rehash(struct reader *r)
 /* A new series for the key; its predecessor of the same key (or -1) links to it. */
 static int64_t new_series(struct reader *r, int proj, uint32_t src, uint32_t tgt, int64_t prev)
 {
-    struct wt_table *t = r->t;
+    struct wtr_table *t = r->t;
     if (t->nseries == r->cap) {
         size_t c = r->cap ? 2 * r->cap : 64;
-        struct wt_series *s = realloc(t->s, c * sizeof *s);
+        struct wtr_series *s = realloc(t->s, c * sizeof *s);
         if (s) t->s = s;
         size_t *cap_of = realloc(r->cap_of, c * sizeof *cap_of);
         if (cap_of) r->cap_of = cap_of;
@@ -133,7 +133,7 @@ static int64_t new_series(struct reader *r, int proj, uint32_t src, uint32_t tgt
         r->cap = c;
     }
     int64_t k = (int64_t)t->nseries++;
-    t->s[k] = (struct wt_series){.proj = proj, .src = src, .tgt = tgt};
+    t->s[k] = (struct wtr_series){.proj = proj, .src = src, .tgt = tgt};
     r->cap_of[k] = 0;
     r->next[k] = -1;
     r->cur[k] = k;
@@ -149,7 +149,7 @@ static int64_t new_series(struct reader *r, int proj, uint32_t src, uint32_t tgt
 
 static int add_sample(struct reader *r, int64_t k, double tm, double w)
 {
-    struct wt_series *s = &r->t->s[k];
+    struct wtr_series *s = &r->t->s[k];
     if (s->n == r->cap_of[k]) {
         size_t c = s->n ? 2 * s->n : FIRST_SAMPLES;
         double *a = realloc(s->t_ms, c * sizeof *a);
@@ -167,7 +167,7 @@ static int add_sample(struct reader *r, int64_t k, double tm, double w)
 /* The projection's index, added if new; -1 for no memory, -2 for one too many. */
 static int proj_index(struct reader *r, const char *name, size_t n)
 {
-    struct wt_table *t = r->t;
+    struct wtr_table *t = r->t;
     if (r->last_proj >= 0 && strlen(t->projs[r->last_proj]) == n &&
         !memcmp(t->projs[r->last_proj], name, n))
         return r->last_proj;
@@ -204,7 +204,7 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
     if (parse_number(f[0], n[0], &tm))
         return err_set(e, ERR_INPUT, r->path, lineno, "", "t_ms: '%s' is not a finite number",
                        quote(f[0], n[0], q));
-    struct wt_table *t = r->t;
+    struct wtr_table *t = r->t;
     if (tm < r->last_t)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
                        "time %.17g ms comes before the previous row's %.17g ms", tm, r->last_t);
@@ -241,17 +241,17 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
     return 0;
 }
 
-int wt_read(const char *path, struct wt_table *t, struct err *e)
+int wtr_read(const char *path, struct wtr_table *t, struct err *e)
 {
     memset(t, 0, sizeof *t);
     struct rfile f;
-    int rc = rfile_open(&f, path, WT_MAX_BYTES, e);
+    int rc = rfile_open(&f, path, WTR_MAX_BYTES, e);
     if (rc) return rc;
     struct reader r = {.path = path, .t = t, .last_proj = -1, .last_t = -INFINITY};
     char *line, q[48];
     size_t len;
     int lineno = 0;
-    while ((rc = rfile_line(&f, WT_MAX_LINE, &line, &len, e)) == 1) {
+    while ((rc = rfile_line(&f, WTR_MAX_LINE, &line, &len, e)) == 1) {
         rc = 0;
         lineno = f.lineno;
         if (memchr(line, '\0', len)) {
@@ -268,9 +268,9 @@ int wt_read(const char *path, struct wt_table *t, struct err *e)
         if (len && line[len - 1] == '\r') len--;
         line[len] = '\0';
         if (lineno == 1) {
-            if (strcmp(line, WT_HEADER))
+            if (strcmp(line, WTR_HEADER))
                 rc = err_set(e, ERR_INPUT, path, 1, "",
-                             "not a weights file: the header must be '" WT_HEADER "', found '%s'",
+                             "not a weights file: the header must be '" WTR_HEADER "', found '%s'",
                              quote(line, len, q));
         } else {
             rc = parse_row(&r, line, len, lineno, e);
@@ -278,30 +278,30 @@ int wt_read(const char *path, struct wt_table *t, struct err *e)
         if (rc) break;
     }
     if (!rc && lineno == 0)
-        rc = err_set(e, ERR_INPUT, path, 1, "", "empty file: expected the header '" WT_HEADER "'");
+        rc = err_set(e, ERR_INPUT, path, 1, "", "empty file: expected the header '" WTR_HEADER "'");
     rfile_close(&f);
     free(r.cap_of);
     free(r.next);
     free(r.cur);
     free(r.cur_t);
     free(r.slot);
-    if (rc) wt_table_free(t);
+    if (rc) wtr_table_free(t);
     return rc;
 }
 
-int wt_sniff(const char *path)
+int wtr_sniff(const char *path)
 {
     struct rfile f;
     if (rfile_open(&f, path, UINT64_MAX, NULL)) return 0;
-    char head[sizeof WT_HEADER + 1] = {0};
+    char head[sizeof WTR_HEADER + 1] = {0};
     size_t n = 0;
     if (rfile_read(&f, head, sizeof head - 1, &n, NULL)) n = 0;
     rfile_close(&f);
-    size_t k = strlen(WT_HEADER);
-    return n > k && !memcmp(head, WT_HEADER, k) && (head[k] == '\n' || head[k] == '\r');
+    size_t k = strlen(WTR_HEADER);
+    return n > k && !memcmp(head, WTR_HEADER, k) && (head[k] == '\n' || head[k] == '\r');
 }
 
-void wt_table_free(struct wt_table *t)
+void wtr_table_free(struct wtr_table *t)
 {
     for (int i = 0; t->projs && i < t->nprojs; i++) free(t->projs[i]);
     for (size_t k = 0; t->s && k < t->nseries; k++) {
