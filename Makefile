@@ -94,11 +94,14 @@ check: test
 debug:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
 
-# JSON lines as they come (also in $(BUILD)/bench.jsonl), then the table of them
+# JSON lines as they come (also in $(BUILD)/bench.jsonl), then the table of them and, with a
+# plastic network among them, what plasticity costs (bench/plastic_ratio)
 bench: $(PROG) $(BENCHBIN)
 	$(Q)(sh bench/run.sh; echo $$? > $(BUILD)/bench.rc) | tee $(BUILD)/bench.jsonl
 	$(Q)test "$$(cat $(BUILD)/bench.rc)" = 0
 	$(Q)python3 bench/benchlib.py table $(BUILD)/bench.jsonl
+	$(Q)if grep -q plastic_synapses $(BUILD)/bench.jsonl; then \
+		echo; python3 bench/plastic_ratio $(BUILD)/bench.jsonl; fi
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)

@@ -1,18 +1,22 @@
 #!/bin/sh
-# bench/run.sh: apical's own scaling benchmark. CUBA and COBA (bench/configs/) at
-# N = 4000, 16000, 64000, 256000 with p = 80/N (80 incoming synapses per neuron), 1 s of
-# biological time (and 10 s at N = 4000), on 1 and 2 threads. For each (model, N, duration)
-# the thread counts alternate within every repeat (1 2, then 2 1, ...) so that drift on a shared
-# machine hits them alike; each (model, N, duration, threads) becomes one JSON line on stdout
-# with medians over BENCH_REPEATS runs (fields: bench/README.md). Progress and failures go to
-# stderr; a failed apical run stops it with a non-zero status.
+# bench/run.sh: apical's own scaling benchmark. CUBA, COBA and CUBA with STDP on every
+# excitatory synapse (bench/configs/) at N = 4000, 16000, 64000, 256000 with p = 80/N (80
+# incoming synapses per neuron), 1 s of biological time (and 10 s at N = 4000), on 1 and 2
+# threads. For each (model, N, duration) the thread counts alternate within every repeat (1 2,
+# then 2 1, ...) so that drift on a shared machine hits them alike; each (model, N, duration,
+# threads) becomes one JSON line on stdout with medians over BENCH_REPEATS runs (fields:
+# bench/README.md). A plastic model MODEL_RULE (its config sets a plasticity) also gets its
+# static twin MODEL built once per thread count (one step, untimed) for the bytes per plastic
+# synapse. Progress and failures go to stderr; a failed apical run stops it with a non-zero
+# status.
 #
 #   make bench                       # or: sh bench/run.sh > bench/results/DATE-run.jsonl
 #   BENCH_QUICK=1 sh bench/run.sh    # N = 4000 and 16000 only, 1 s only, 3 repeats
+#   bench/plastic_ratio RUN.jsonl    # simulate time with STDP / without, bytes per plastic synapse
 #
 # Environment: BENCH_REPEATS (5; 3 with BENCH_QUICK=1), BENCH_QUICK (0), BENCH_SIZES (overrides
-# the sizes), BENCH_THREADS ("1 2"), BENCH_MODELS ("cuba coba"), BENCH_LONG_MS (10000: the
-# extra duration at N = 4000; 0 skips it), BENCH_IDLE_WAIT (seconds to wait for idle CPUs
+# the sizes), BENCH_THREADS ("1 2"), BENCH_MODELS ("cuba coba cuba_stdp"), BENCH_LONG_MS (10000:
+# the extra duration at N = 4000; 0 skips it), BENCH_IDLE_WAIT (seconds to wait for idle CPUs
 # before each run, 60; 0 skips), APICAL (./apical), PYTHON (python3).
 set -eu
 
@@ -22,7 +26,7 @@ apical_src=${APICAL:-$root/apical}
 py=${PYTHON:-python3}
 quick=${BENCH_QUICK:-0}
 threads_list=${BENCH_THREADS:-1 2}
-models=${BENCH_MODELS:-cuba coba}
+models=${BENCH_MODELS:-cuba coba cuba_stdp}
 idle_wait=${BENCH_IDLE_WAIT:-60}
 if [ "$quick" = 1 ]; then
     sizes=${BENCH_SIZES:-4000 16000}
@@ -60,32 +64,47 @@ BENCH_APICAL_SHA256=$(sha256sum "$apical" | cut -c1-12)
 export BENCH_APICAL_SHA256
 echo "[bench] $apical_src (sha256 $BENCH_APICAL_SHA256), $(nproc) CPUs" >&2
 
-# run_once MODEL N THREADS T_MS R: one apical run; leaves its summary.json as $work/...json
+# apical_once MODEL N THREADS T_MS OUT: one apical run of bench/configs/MODEL.cfg scaled to N;
+# leaves its summary.json as OUT.json (a_ names: sh has no local variables)
+apical_once() {
+    a_cfg=$1 a_n=$2 a_th=$3 a_ms=$4 a_out=$5
+    a_ne=$((a_n * 4 / 5))
+    a_ni=$((a_n - a_ne))
+    # p = 80/N, printed with enough digits to keep 80 synapses per neuron
+    a_p=$("$py" -c "import sys; print(repr(80 / int(sys.argv[1])))" "$a_n")
+    if ! "$apical" run "$here/configs/$a_cfg.cfg" -o "$a_out" --quiet \
+        --threads "$a_th" --set "simulation.duration=$a_ms" \
+        --set "populations.exc.size=$a_ne" --set "populations.inh.size=$a_ni" \
+        --set "projections.ee.p=$a_p" --set "projections.ei.p=$a_p" \
+        --set "projections.ie.p=$a_p" --set "projections.ii.p=$a_p" 2>"$a_out.log"; then
+        cat "$a_out.log" >&2
+        fail "apical failed: $a_cfg N=$a_n threads=$a_th ${a_ms} ms (log above)"
+    fi
+    [ -s "$a_out/summary.json" ] || fail "apical wrote no $a_out/summary.json"
+    # keep the summary, drop the spike files (256000 neurons: tens of MB per run)
+    mv "$a_out/summary.json" "$a_out.json"
+    rm -rf "$a_out"
+}
+
+# run_once MODEL N THREADS T_MS R: one timed run; leaves its summary.json as $work/...json
 run_once() {
     model=$1 n=$2 threads=$3 t_ms=$4 r=$5
-    ne=$((n * 4 / 5))
-    ni=$((n - ne))
-    # p = 80/N, printed with enough digits to keep 80 synapses per neuron
-    p=$("$py" -c "import sys; print(repr(80 / int(sys.argv[1])))" "$n")
     # other users of this machine make 2-thread timings meaningless: wait them out
     if [ "$idle_wait" != 0 ]; then
         b=$("$py" "$here/benchlib.py" wait-idle "$idle_wait")
         echo "$b" >>"$work/busy-$model-$n-$t_ms"
     fi
-    out=$work/$model-$n-$t_ms-t$threads-$r
     echo "[bench] $model N=$n threads=$threads ${t_ms} ms, run $r/$repeats" >&2
-    if ! "$apical" run "$here/configs/$model.cfg" -o "$out" --quiet \
-        --threads "$threads" --set "simulation.duration=$t_ms.0" \
-        --set "populations.exc.size=$ne" --set "populations.inh.size=$ni" \
-        --set "projections.ee.p=$p" --set "projections.ei.p=$p" \
-        --set "projections.ie.p=$p" --set "projections.ii.p=$p" 2>"$out.log"; then
-        cat "$out.log" >&2
-        fail "apical failed: $model N=$n threads=$threads ${t_ms} ms (log above)"
-    fi
-    [ -s "$out/summary.json" ] || fail "apical wrote no $out/summary.json"
-    # keep the summary, drop the spike files (256000 neurons: tens of MB per run)
-    mv "$out/summary.json" "$out.json"
-    rm -rf "$out"
+    apical_once "$model" "$n" "$threads" "$t_ms.0" "$work/$model-$n-$t_ms-t$threads-$r"
+}
+
+# static_twin MODEL: the static network of a plastic MODEL_RULE (a config that sets a
+# plasticity): MODEL_RULE without its last _RULE, when bench/configs has it; else nothing
+static_twin() {
+    grep -q '^[^#]*plasticity' "$here/configs/$1.cfg" || return 0
+    case $1 in *_*) ;; *) return 0 ;; esac
+    [ -f "$here/configs/${1%_*}.cfg" ] && echo "${1%_*}"
+    return 0
 }
 
 # run_group MODEL N T_MS: BENCH_REPEATS rounds over the thread counts, alternating their order,
@@ -105,9 +124,17 @@ run_group() {
     [ -f "$work/busy-$model-$n-$t_ms" ] &&
         busy=$("$py" -c "import sys; print(max(float(x) for x in open(sys.argv[1])))" \
             "$work/busy-$model-$n-$t_ms")
+    twin=$(static_twin "$model")
     for th in $threads_list; do
-        # shellcheck disable=SC2046 # the list of summaries is split on purpose
-        "$py" "$here/benchlib.py" aggregate "$model" "$n" "$th" "$t_ms" "$busy" \
+        static=
+        if [ -n "$twin" ]; then
+            # the same network without plasticity, built and run for one step (not timed):
+            # its projection_bytes, for the bytes per plastic synapse
+            apical_once "$twin" "$n" "$th" 0.1 "$work/$model-$n-$t_ms-static-$th"
+            static="--static $work/$model-$n-$t_ms-static-$th.json"
+        fi
+        # shellcheck disable=SC2046,SC2086 # the list of summaries is split on purpose
+        "$py" "$here/benchlib.py" aggregate "$model" "$n" "$th" "$t_ms" "$busy" $static \
             $(ls "$work/$model-$n-$t_ms-t$th-"*.json) ||
             fail "could not summarise $model N=$n threads=$th"
     done

@@ -26,6 +26,7 @@ struct cli_args {
     int help; /* --help was given and the usage printed: exit 0 */
     const char *resume;   /* run --resume DIR: go on from DIR's checkpoint */
     double ckpt_every_ms; /* run --checkpoint-every MS (0: only on SIGTERM) */
+    const char *weights;  /* run --weights DIR|FILE: start from these weights */
     char seed_set[64], threads_set[64];
 };
 /* Returns 0, or an exit status after printing the problem (an unknown option with the nearest

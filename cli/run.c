@@ -12,11 +12,11 @@
 #include "cli/cli.h"
 #include "engine/net.h"
 #include "cli/run_ckpt.h"
+#include "cli/run_weights.h"
 #include "io/afile.h"
 #include "io/cfg.h"
 #include "io/rec.h"
 #include "io/rec_weights.h"
-#include "io/suggest.h"
 #include "io/summary.h"
 #include "io/svg.h"
 
@@ -27,7 +27,7 @@ static void on_signal(int sig) { stop_signal = sig; }
 
 static const char usage_run[] =
     "usage: apical run CONFIG [--set PATH=VALUE]... [--seed N] [--threads N] [-o DIR] [--quiet]\n"
-    "                  [--checkpoint-every MS]\n"
+    "                  [--checkpoint-every MS] [--weights DIR|FILE]\n"
     "       apical run --resume DIR [CONFIG] [--threads N] [--quiet]\n"
     "  simulates the network of CONFIG and writes spikes, traces, config.cfg, raster.svg and,\n"
     "  last, summary.json into DIR (default out/CONFIG-NAME; docs/formats.md).\n"
@@ -38,6 +38,8 @@ static const char usage_run[] =
     "  -q, --quiet        no progress or report lines on stderr\n"
     "  --checkpoint-every MS  write DIR/run.tmp/checkpoint.bin every MS of simulated time\n"
     "                     (SIGTERM always writes one before exiting 143)\n"
+    "  --weights DIR|FILE start from the weights in FILE or DIR/weights.bin (a run's plastic\n"
+    "                     weights; docs/plasticity.md), refused if its network differs\n"
     "  --resume DIR       go on from DIR's checkpoint, to the outputs an uninterrupted run\n"
     "                     writes (any --threads; the config is the one the run started with)\n"
     "  -h, --help         this text\n"
@@ -64,19 +66,12 @@ static int usage_error(const char *msg, const char *arg, int allow_run)
 /* "unknown option: --thread (did you mean --threads?)"; the nearest of run's or check's. */
 static int unknown_option(const char *s, int allow_run)
 {
-    static const char *const run_opts[] = {"--set",    "--seed",   "--threads",
-                                           "--out",    "--quiet",  "--help",
-                                           "--resume", "--checkpoint-every", NULL};
+    static const char *const run_opts[] = {"--set",    "--seed",    "--threads", "--out",
+                                           "--resume", "--checkpoint-every", "--weights",
+                                           "--help",   "--quiet",   NULL};
     static const char *const check_opts[] = {"--set", "--seed", "--threads", "--help", NULL};
-    char name[64], msg[160];
-    /* "--threads=4": the name before '=' (the value goes in the next argument) */
-    snprintf(name, sizeof name, "%.*s", (int)strcspn(s, "="), s);
-    const char *near = suggest_nearest(name, allow_run ? run_opts : check_opts);
-    if (near && !strcmp(near, name))
-        snprintf(msg, sizeof msg, "%s (write %s VALUE: the value is the next argument)", s, name);
-    else
-        snprintf(msg, sizeof msg, "%s%s%s%s", s, near ? " (did you mean " : "", near ? near : "",
-                 near ? "?)" : "");
+    char msg[160];
+    cli_unknown_option(s, allow_run ? run_opts : check_opts, msg, sizeof msg);
     return usage_error("unknown option", msg, allow_run);
 }
 
@@ -116,6 +111,9 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
             }
         } else if (allow_run && (!strcmp(s, "--quiet") || !strcmp(s, "-q"))) {
             a->quiet = 1;
+        } else if (allow_run && !strcmp(s, "--weights")) {
+            if (!val) return usage_error("missing value after", s, allow_run);
+            a->weights = argv[++i];
         } else if (allow_run && !strcmp(s, "--resume")) {
             if (!val) return usage_error("missing value after", s, allow_run);
             a->resume = argv[++i];
@@ -137,6 +135,9 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
     if (a->resume && a->nsets > (a->threads_set[0] ? 1 : 0))
         return usage_error("--resume goes on with the run's own settings: only --threads may "
                            "change", NULL, allow_run);
+    if (a->resume && a->weights)
+        return usage_error("--resume goes on with the run's own weights: --weights is for a "
+                           "new run", NULL, allow_run);
     if (a->resume && a->out_dir && strcmp(a->out_dir, a->resume))
         return usage_error("--resume DIR writes into DIR: -o must be the same or left out", NULL,
                            allow_run);
@@ -320,6 +321,7 @@ int cli_run(int argc, char **argv)
     struct rec_weights *rw = NULL;
     struct afile_stage stage = {0};
     char *resolved = NULL;
+    struct net_wstats *w0 = NULL;
     /* a resumed run reads the resolved config its start left in the staging folder (unless one
      * is given: the checkpoint then refuses it if it is another) */
     char out[900], config_buf[1100], p_path[1100];
@@ -372,6 +374,8 @@ int cli_run(int argc, char **argv)
     char p_ck[1100];
     afile_stage_path(&stage, RUN_CKPT_NAME, p_ck, sizeof p_ck);
     afile_stage_path(&stage, "config.path", p_path, sizeof p_path);
+    char p_wts[1100];
+    afile_stage_path(&stage, "weights.bin", p_wts, sizeof p_wts);
     /* the resolved config and its name go in first: a resumed run starts from them */
     if (a.resume) {
         FILE *f = !a.config ? fopen(p_path, "r") : NULL;
@@ -396,6 +400,15 @@ int cli_run(int argc, char **argv)
                 (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0, net.build_s,
                 net.nthreads);
 
+    if (a.weights && run_weights_load(&net, a.weights, &e)) goto fail_net;
+    /* the plastic weights before the run, for the summary */
+    for (int j = 0; j < net.nprojs && !w0; j++)
+        if (net.plast[j] && !(w0 = calloc((size_t)net.nprojs, sizeof *w0))) {
+            err_set(&e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+            goto fail_net;
+        }
+    for (int j = 0; w0 && j < net.nprojs; j++)
+        if (net.plast[j] && net_weight_stats(&net, j, &w0[j], &e)) goto fail_net;
     struct run_ckpt_pos pos = {0};
     if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
     if (a.resume && !a.quiet)
@@ -468,6 +481,7 @@ int cli_run(int argc, char **argv)
             net_free(&net);
             spec_free(&spec);
             free(resolved);
+            free(w0);
             return 143;
         }
         __atomic_compare_exchange_n(&stop_signal, &sig, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -494,14 +508,20 @@ int cli_run(int argc, char **argv)
         goto fail_net;
     if (spec.ntraces && draw_traces(p_traces, p_tsvg, config, &e)) goto fail_net;
     if (spec.nwrecs && draw_weights(p_weights, p_wsvg, config, &e)) goto fail_net;
+    int plastic = 0;
+    for (int j = 0; j < net.nprojs; j++) plastic |= net.plast[j] != NULL;
+    if (plastic && run_weights_save(&net, p_wts, &e)) goto fail_net;
+    if (!plastic) { /* an earlier run's weights are not this network's */
+        char old[1100];
+        if (!path_in(old, sizeof old, out, "weights.bin")) unlink(old);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    struct summary_info si = {.config_path = config,
-                              .peak_rss_kb = ru.ru_maxrss};
+    struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "weights.csv",
-                                          "raster.svg", "traces.svg", "weights.svg", "config.cfg",
-                                          "summary.json", NULL};
+                                          "raster.svg", "traces.svg", "weights.svg", "weights.bin",
+                                          "config.cfg", "summary.json", NULL};
     if (afile_stage_publish(&stage, outputs, &e)) goto fail_net;
     if (!a.quiet) {
         for (int i = 0; i < net.npops; i++) {
@@ -521,6 +541,7 @@ int cli_run(int argc, char **argv)
     net_free(&net);
     spec_free(&spec);
     free(resolved);
+    free(w0);
     if (run_rc == ERR_INTERRUPTED) {
         fprintf(stderr, "apical: interrupted by signal %d; partial results in %s/\n",
                 (int)stop_signal, out);
@@ -555,5 +576,6 @@ fail_spec:
     net_free(&net);
     spec_free(&spec);
     free(resolved);
+    free(w0);
     return cli_report(&e);
 }

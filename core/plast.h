@@ -47,11 +47,19 @@ struct pl_needs {
 /* One postsynaptic neuron's recent spikes, oldest first, in a ring of cap (a power of two)
  * entries: stamp, and the value of every trace of its population just after the spike
  * (val[entry * ntraces + trace]). */
+#define PL_HIST_INLINE 2 /* traces of the newest entry kept in the struct itself */
+
 struct pl_hist {
     int64_t *stamp;
     double *val;
     uint32_t cap, start, len;
+    /* the newest entry again (when len > 0), on the struct's own cache line: most pairings
+     * read only it, and the ring lives elsewhere in memory */
+    int64_t newest;
+    double newest_val[PL_HIST_INLINE];
+    char pad[8]; /* 64 bytes: one line each when the array is 64-byte aligned */
 };
+
 
 static inline int64_t pl_hist_stamp(const struct pl_hist *h, uint32_t e)
 {
@@ -61,6 +69,12 @@ static inline int64_t pl_hist_stamp(const struct pl_hist *h, uint32_t e)
 static inline double pl_hist_val(const struct pl_hist *h, int ntraces, uint32_t e, int trace)
 {
     return h->val[(size_t)((h->start + e) & (h->cap - 1)) * (size_t)ntraces + (size_t)trace];
+}
+
+/* Trace t just after the newest spike (len > 0). */
+static inline double pl_hist_newest_val(const struct pl_hist *h, int ntraces, int t)
+{
+    return t < PL_HIST_INLINE ? h->newest_val[t] : pl_hist_val(h, ntraces, h->len - 1, t);
 }
 
 /* The first entry whose stamp is above `stamp` (len if none). */

@@ -98,6 +98,12 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
         b += c * (4.0 + ((list ? p->list_w != NULL : p->weight.kind != DIST_CONST) ? 4 : 0) +
                   ((list ? p->list_d != NULL : p->delay.kind != DIST_CONST) ? 2 : 0));
         b += 8.0 * s->pops[p->from].size * (s->threads > 0 ? s->threads : 1);
+        if (p->nplast) { /* a weight per synapse, the rules' per-synapse and per-source state */
+            int T = s->threads > 0 ? s->threads : 1;
+            b += c * (list ? (p->list_w ? 0 : 4) : (p->weight.kind == DIST_CONST ? 4 : 0));
+            b += 8.0 * s->pops[p->from].size * T;
+            for (int r = 0; r < p->nplast; r++) b += c * 4 + 16.0 * s->pops[p->from].size * T;
+        }
     }
     *neurons = nn;
     *synapses = syn;
@@ -311,12 +317,18 @@ static int build_plast(struct net *n, int j, struct err *e)
     if (pl->lo > pl->hi)
         return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity: the rules' weight bounds do "
                        "not overlap ([%g, %g])", pl->lo, pl->hi);
+    /* weights are floats: a bound no float holds (w_max = 0.3) is stored, and reached, as the
+     * float nearest it; rounding keeps order, so a weight within [lo, hi] is within these */
+    const float flo = (float)pl->lo, fhi = (float)pl->hi;
     for (uint64_t q = 0; q < pr->nsyn; q++)
-        if (!(pr->w[q] >= pl->lo && pr->w[q] <= pl->hi))
+        if (!(pr->w[q] >= flo && pr->w[q] <= fhi))
             return err_set(e, ERR_INPUT, NULL, 0, path, "weight %g of a synapse lies outside "
                            "the plasticity bounds [%g, %g]", pr->w[q], pl->lo, pl->hi);
-    if (!tgt->hist) {
-        tgt->hist = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->hist);
+    int reads_post = 0; /* stp alone reads no postsynaptic spikes: no histories for it */
+    for (int r = 0; r < pl->nrules; r++) reads_post |= pl->needs[r].ntraces > 0;
+    if (reads_post && !tgt->hist) {
+        tgt->hist = aligned_alloc(64, (tgt->n ? tgt->n : 1) * sizeof *tgt->hist);
+        if (tgt->hist) memset(tgt->hist, 0, (tgt->n ? tgt->n : 1) * sizeof *tgt->hist);
         tgt->hist_horizon = malloc(T * sizeof *tgt->hist_horizon);
         if (!tgt->hist || !tgt->hist_horizon)
             return err_set(e, ERR_NOMEM, NULL, 0, tgt->name, "out of memory for spike histories");
@@ -541,6 +553,8 @@ static int hist_append(struct pop *p, uint32_t i, int64_t stamp, double dt, int6
     }
     h->stamp[at] = stamp;
     h->len++;
+    h->newest = stamp;
+    for (int t = 0; t < nt && t < PL_HIST_INLINE; t++) h->newest_val[t] = h->val[(size_t)at * nt + t];
     while (h->len >= 2 && pl_hist_stamp(h, 1) <= horizon) {
         h->start = (h->start + 1) & (h->cap - 1);
         h->len--;
@@ -1018,6 +1032,8 @@ int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint6
             while (c < p->src_begin[k + 1] && p->src_stamp[c] <= step) c++;
             p->src_cursor[k] = c;
         }
+        /* histories keep everything until the next horizon is known */
+        for (int k = 0; p->hist_horizon && k < T; k++) p->hist_horizon[k] = PL_NEVER;
         /* lists of touched inputs are the threads' own: every slot starts unlisted (a count
          * past the capacity), so the update reads it whole, which gives the same bits */
         for (int k = 0; p->touch && k < T; k++) {

@@ -2,7 +2,7 @@
 # Regenerates the seed corpora fuzz/corpus/NAME/ from configs/ and from small outputs of apical
 # itself (spike and trace files of a short run, XOR checkpoints, sweep folders, run
 # checkpoints), and writes small IDX files. Run from the tree's root with a built apical and
-# `make fuzz-build` done (fuzz_netckpt writes its own seeds):
+# `make fuzz-build` done (fuzz_netckpt and fuzz_weights write their own seeds):
 #   sh fuzz/seeds.sh [APICAL]          (FUZZ_BUILD: the fuzz build's folder, build-fuzz)
 # The seeds are committed; rerun this when a format changes.
 set -eu
@@ -11,7 +11,7 @@ C=fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf $C
-for d in cfg cfg_learn spikes trace plot idx ckpt netckpt sweep; do mkdir -p $C/$d; done
+for d in cfg cfg_learn spikes trace plot idx ckpt netckpt weights sweep; do mkdir -p $C/$d; done
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
@@ -76,6 +76,9 @@ cp $T/ck2/checkpoint.bin $C/ckpt/xor-sgd-1.bin
 
 # run checkpoints of fuzz_netckpt's network: before the first step, mid-run, at the end
 FUZZ_NETCKPT_SEEDS=$C/netckpt "${FUZZ_BUILD:-build-fuzz}/fuzz_netckpt" >/dev/null 2>&1
+
+# weights files: two projections, one of no synapses, none at all
+FUZZ_WEIGHTS_SEEDS=$C/weights "${FUZZ_BUILD:-build-fuzz}/fuzz_weights" >/dev/null 2>&1
 
 # sweep folders packed as fuzz/fuzz_sweep.c reads them: sweep.json, then "@@ P NAME" parts
 pack() { # OUT FILE

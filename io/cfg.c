@@ -502,7 +502,7 @@ static int load_param(const struct cfg_ctx *c, const config_setting_t *m, const 
                                                           : (double)config_setting_get_int64(m);
     if (!isfinite(v) || v < np->min || v > np->max || (np->min_open && v == np->min) ||
         (np->max_open && v == np->max))
-        return fail(c, m, p, "%g %s is out of range %s%g, %g%s", v, np->unit,
+        return fail(c, m, p, "%g%s%s is out of range %s%g, %g%s", v, np->unit[0] ? " " : "", np->unit,
                     np->min_open ? "(" : "[", np->min, np->max, np->max_open ? ")" : "]");
     *out = v;
     return 0;

@@ -11,7 +11,7 @@
 #include "io/rfile.h"
 
 static const char MAGIC[16] = "APICAL-RUN-CKPT";
-enum { NCK_VERSION = 1 };
+enum { NCK_VERSION = 2 };
 
 /* What names the network: written first, compared field by field on load. */
 struct nck_pop {
@@ -90,6 +90,54 @@ static uint64_t pop_total(const struct net *n, int i)
     return s;
 }
 
+/* Plastic state, in an order that does not depend on threads: per plastic projection the
+ * weights and per-synapse state in canonical order (net_proj_order), the per-source state
+ * (part 0's copy: every part holds the same), then every history of spikes. */
+static int put_plastic(struct wr *w, const struct net *n, const char *path, struct err *e)
+{
+    const size_t T = (size_t)n->nthreads;
+    for (int j = 0; j < n->nprojs; j++) {
+        const struct net_plast *pl = n->plast[j];
+        const struct proj *pr = &n->projs[j];
+        if (!pl) continue;
+        uint64_t *order = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *order);
+        float *buf = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *buf);
+        int rc = !order || !buf ? err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory")
+                                : net_proj_order(n, j, order, NULL, NULL, e);
+        for (uint64_t c = 0; !rc && c < pr->nsyn; c++) buf[c] = pr->w[order[c]];
+        if (!rc) put_array(w, buf, pr->nsyn, sizeof *buf);
+        for (int r = 0; !rc && r < pl->nrules; r++)
+            for (int v = 0; v < pl->needs[r].nsyn; v++) {
+                const int ns = pl->needs[r].nsyn;
+                for (uint64_t c = 0; c < pr->nsyn; c++) buf[c] = pl->syn[r][order[c] * ns + v];
+                put_array(w, buf, pr->nsyn, sizeof *buf);
+            }
+        free(order);
+        free(buf);
+        if (rc) return rc;
+        for (int r = 0; r < pl->nrules; r++)
+            for (uint32_t s = 0; s < pr->nsrc; s++)
+                put(w, pl->pre[r] + s * T * pl->needs[r].npre, pl->needs[r].npre * sizeof(double));
+        for (uint32_t s = 0; s < pr->nsrc; s++) put(w, &pl->last[s * T], sizeof *pl->last);
+    }
+    for (int i = 0; i < n->npops; i++) {
+        const struct pop *p = &n->pops[i];
+        for (uint32_t k = 0; p->hist && k < p->n; k++) {
+            const struct pl_hist *h = &p->hist[k];
+            put(w, &h->len, sizeof h->len);
+            for (uint32_t x = 0; x < h->len; x++) {
+                int64_t st = pl_hist_stamp(h, x);
+                put(w, &st, sizeof st);
+                for (int t = 0; t < p->ntraces; t++) {
+                    double v = pl_hist_val(h, p->ntraces, x, t);
+                    put(w, &v, sizeof v);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int nck_save(const struct net *n, const char *path, const void *extra, size_t extra_len,
              struct err *e)
 {
@@ -121,6 +169,10 @@ int nck_save(const struct net *n, const char *path, const void *extra, size_t ex
         put_array(&w, p->isi_n, p->n, sizeof *p->isi_n);
         put_array(&w, p->isi_sum, p->n, sizeof *p->isi_sum);
         put_array(&w, p->isi_sq, p->n, sizeof *p->isi_sq);
+    }
+    if (!w.bad && (rc = put_plastic(&w, n, path, e))) {
+        afile_abort(&f);
+        return rc;
     }
     put(&w, extra, extra_len);
     uint32_t crc = (uint32_t)w.crc;
@@ -181,6 +233,16 @@ static uint64_t body_bytes(const struct net *n, uint64_t extra_len)
                        8 * (uint64_t)p->nports * p->nslots + 8 + 4 + 8 + 8;
         b += 8 + per * p->n;
     }
+    for (int j = 0; j < n->nprojs; j++) {
+        const struct net_plast *pl = n->plast[j];
+        if (!pl) continue;
+        b += 4 * n->projs[j].nsyn + 8 * (uint64_t)n->projs[j].nsrc;
+        for (int r = 0; r < pl->nrules; r++)
+            b += 4 * n->projs[j].nsyn * (uint64_t)pl->needs[r].nsyn +
+                 8 * (uint64_t)n->projs[j].nsrc * (uint64_t)pl->needs[r].npre;
+    }
+    for (int i = 0; i < n->npops; i++)
+        if (n->pops[i].hist) b += 4 * (uint64_t)n->pops[i].n; /* histories: at least lengths */
     return b + extra_len + 4;
 }
 
@@ -229,11 +291,111 @@ static int load_body(struct rd *r, struct net *n, uint64_t *totals, struct err *
     return rc;
 }
 
+static uint64_t left_of(const struct rd *r) { return r->f.size - r->f.pos + (r->f.end - r->f.at); }
+
+/* put_plastic's section, into the freshly built network n; every count is checked against
+ * what the file has left before it sizes anything. */
+static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail, struct err *e)
+{
+    const size_t T = (size_t)n->nthreads;
+    int rc = 0;
+    for (int j = 0; j < n->nprojs && !rc; j++) {
+        struct net_plast *pl = n->plast[j];
+        struct proj *pr = &n->projs[j];
+        if (!pl) continue;
+        uint64_t *order = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *order);
+        float *buf = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *buf);
+        rc = !order || !buf ? err_set(e, ERR_NOMEM, r->path, 0, NULL, "out of memory")
+                            : net_proj_order(n, j, order, NULL, NULL, e);
+        if (!rc) rc = get_array(r, buf, pr->nsyn, sizeof *buf, e);
+        for (uint64_t c = 0; !rc && c < pr->nsyn; c++) {
+            if (!(buf[c] >= pl->lo && buf[c] <= pl->hi))
+                rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
+                             "checkpoint: corrupt (a weight outside the rule's bounds)");
+            pr->w[order[c]] = buf[c];
+        }
+        for (int q = 0; !rc && q < pl->nrules; q++)
+            for (int v = 0; !rc && v < pl->needs[q].nsyn; v++) {
+                const int ns = pl->needs[q].nsyn;
+                rc = get_array(r, buf, pr->nsyn, sizeof *buf, e);
+                for (uint64_t c = 0; !rc && c < pr->nsyn; c++) pl->syn[q][order[c] * ns + v] = buf[c];
+            }
+        free(order);
+        free(buf);
+        for (int q = 0; !rc && q < pl->nrules; q++) {
+            const size_t np = (size_t)pl->needs[q].npre;
+            for (uint32_t s = 0; !rc && s < pr->nsrc; s++) {
+                double *dst = pl->pre[q] + s * T * np;
+                rc = get(r, dst, np * sizeof(double), e);
+                for (size_t k = 1; !rc && k < T; k++) memcpy(dst + k * np, dst, np * sizeof(double));
+            }
+        }
+        for (uint32_t s = 0; !rc && s < pr->nsrc; s++) {
+            int64_t l;
+            rc = get(r, &l, sizeof l, e);
+            if (!rc && l != PL_NEVER && (l < 1 || l > step))
+                rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
+                             "checkpoint: corrupt (a source's last spike)");
+            for (size_t k = 0; !rc && k < T; k++) pl->last[s * T + k] = l;
+        }
+    }
+    for (int i = 0; i < n->npops && !rc; i++) {
+        struct pop *p = &n->pops[i];
+        const size_t per = 8 + 8 * (size_t)p->ntraces;
+        for (uint32_t k = 0; p->hist && k < p->n && !rc; k++) {
+            struct pl_hist *h = &p->hist[k];
+            uint32_t len;
+            if ((rc = get(r, &len, sizeof len, e))) break;
+            /* what is left must hold these entries, the other neurons' lengths and the tail */
+            if ((uint64_t)len * per + 4 * (uint64_t)(p->n - k - 1) + tail > left_of(r) ||
+                len > (1u << 30)) {
+                rc = err_set(e, ERR_INPUT, r->path, 0, p->name, "checkpoint: corrupt (history)");
+                break;
+            }
+            uint32_t cap = 4;
+            while (cap < len) cap *= 2;
+            free(h->stamp);
+            free(h->val);
+            h->stamp = malloc(cap * sizeof *h->stamp);
+            h->val = malloc((size_t)cap * (p->ntraces ? (size_t)p->ntraces : 1) * sizeof *h->val);
+            h->cap = cap;
+            h->start = h->len = 0;
+            if (!h->stamp || !h->val) {
+                rc = err_set(e, ERR_NOMEM, r->path, 0, NULL, "out of memory");
+                break;
+            }
+            for (uint32_t x = 0; x < len && !rc; x++) {
+                rc = get(r, &h->stamp[x], sizeof h->stamp[x], e);
+                if (!rc && (h->stamp[x] < 1 || h->stamp[x] > step ||
+                            (x && h->stamp[x] <= h->stamp[x - 1])))
+                    rc = err_set(e, ERR_INPUT, r->path, 0, p->name,
+                                 "checkpoint: corrupt (history of neuron %u)", k);
+                for (int t = 0; t < p->ntraces && !rc; t++) {
+                    double *v = &h->val[(size_t)x * p->ntraces + t];
+                    rc = get(r, v, sizeof *v, e);
+                    if (!rc && !isfinite(*v))
+                        rc = err_set(e, ERR_INPUT, r->path, 0, p->name,
+                                     "checkpoint: corrupt (history of neuron %u)", k);
+                }
+                h->len = x + 1;
+                h->newest = h->stamp[x];
+                for (int t = 0; t < p->ntraces && t < PL_HIST_INLINE; t++)
+                    h->newest_val[t] = h->val[(size_t)x * p->ntraces + t];
+            }
+        }
+    }
+    if (!rc && left_of(r) != tail)
+        rc = err_set(e, ERR_INPUT, r->path, 0, NULL, "checkpoint: truncated or too long");
+    return rc;
+}
+
 int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, struct err *e)
 {
     *extra = NULL;
     *extra_len = 0;
     struct rd r = {.crc = crc32(0L, Z_NULL, 0), .path = path};
+    int any_hist = 0;
+    for (int i = 0; i < n->npops; i++) any_hist |= n->pops[i].hist != NULL;
     int rc = rfile_open(&r.f, path, UINT64_MAX / 2, e);
     if (rc) return rc;
     char magic[sizeof MAGIC];
@@ -275,11 +437,14 @@ int nck_load(struct net *n, const char *path, void **extra, size_t *extra_len, s
             goto done;
         }
     }
-    if (r.f.size - r.f.pos + (r.f.end - r.f.at) != body_bytes(n, h.extra_len)) {
+    if (any_hist ? left_of(&r) < body_bytes(n, h.extra_len)
+                 : left_of(&r) != body_bytes(n, h.extra_len)) {
         rc = err_set(e, ERR_INPUT, path, 0, NULL, "checkpoint: truncated or too long");
         goto done;
     }
-    if ((rc = load_body(&r, n, totals, e))) goto done;
+    if ((rc = load_body(&r, n, totals, e)) ||
+        (rc = load_plastic(&r, n, h.step, h.extra_len + 4, e)))
+        goto done;
     if (h.extra_len && !(block = malloc(h.extra_len))) {
         rc = err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
         goto done;

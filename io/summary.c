@@ -19,6 +19,42 @@ static void add_num_or_null(cJSON *o, const char *k, double v)
         cJSON_AddNullToObject(o, k);
 }
 
+static void add_wstats(cJSON *o, const char *k, const struct net_wstats *st)
+{
+    cJSON *w = cJSON_AddObjectToObject(o, k);
+    add_num_or_null(w, "mean", st->mean);
+    add_num_or_null(w, "std", st->std);
+    add_num_or_null(w, "fraction_at_lower", st->at_lo);
+    add_num_or_null(w, "fraction_at_upper", st->at_hi);
+}
+
+/* "plasticity": per plastic projection, its rules, bounds, and weights before and after */
+static int add_plasticity(cJSON *root, const struct net *n, const struct summary_info *si,
+                          struct err *e)
+{
+    cJSON *arr = NULL;
+    for (int j = 0; j < n->nprojs; j++) {
+        const struct net_plast *pl = n->plast[j];
+        if (!pl) continue;
+        if (!arr) arr = cJSON_AddArrayToObject(root, "plasticity");
+        struct net_wstats fin;
+        int rc = net_weight_stats(n, j, &fin, e);
+        if (rc) return rc;
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "projection", n->spec->projs[j].name);
+        cJSON *rules = cJSON_AddArrayToObject(p, "rules");
+        for (int r = 0; r < pl->nrules; r++)
+            cJSON_AddItemToArray(rules, cJSON_CreateString(pl->rule[r]->name));
+        cJSON_AddNumberToObject(p, "synapses", (double)n->projs[j].nsyn);
+        add_num_or_null(p, "w_lower", fin.lo);
+        add_num_or_null(p, "w_upper", fin.hi);
+        if (si->w0) add_wstats(p, "initial", &si->w0[j]);
+        add_wstats(p, "final", &fin);
+        cJSON_AddItemToArray(arr, p);
+    }
+    return 0;
+}
+
 int summary_write(const char *path, const struct net *n, const struct summary_info *si,
                   struct err *e)
 {
@@ -70,6 +106,11 @@ int summary_write(const char *path, const struct net *n, const struct summary_in
     add_num_or_null(root, "real_time_factor",
                     n->sim_s > 0 ? n->step * n->dt_ms * 1e-3 / n->sim_s : NAN);
     cJSON_AddNumberToObject(root, "peak_rss_bytes", (double)si->peak_rss_kb * 1024.0);
+    int prc = add_plasticity(root, n, si, e);
+    if (prc) {
+        cJSON_Delete(root);
+        return prc;
+    }
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

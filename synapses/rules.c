@@ -4,9 +4,13 @@
 #include <string.h>
 
 #include "synapses/stdp.h"
+#include "synapses/stdp_triplet.h"
+#include "synapses/stp.h"
 
 static const struct pl_rule *const rules[] = {
     &stdp_rule,
+    &stdp_triplet_rule,
+    &stp_rule,
 };
 
 const struct pl_rule *pl_rule_at(int i)

@@ -30,15 +30,38 @@ static const struct param params[] = {
     {"pairing", "", PAIR_ALL, 0, 0, 0, 0, pairings, "which spike pairs count"},
 };
 
+/* e^{-k dt / tau} for whole steps k < 2^16 as hi[k >> 8] * lo[k & 255]: two small tables in
+ * L1 instead of an exp per pair (the product may differ from exp in the last bit; it is the
+ * same on every thread and machine) */
+struct decay {
+    double lo[256], hi[256];
+    double dt_over_tau;
+};
+
 struct stdp {
     double tau_plus, tau_minus, lambda, alpha, mu_plus, mu_minus, w_max;
     int pairing;
+    struct decay plus, minus;
 };
+
+static void decay_init(struct decay *d, double dt, double tau)
+{
+    d->dt_over_tau = dt / tau;
+    for (int i = 0; i < 256; i++) {
+        d->lo[i] = exp(-(double)i * d->dt_over_tau);
+        d->hi[i] = exp(-(double)(i << 8) * d->dt_over_tau);
+    }
+}
+
+static inline double decay(const struct decay *d, int64_t k)
+{
+    if (k < 65536) return d->hi[k >> 8] * d->lo[k & 255];
+    return exp(-(double)k * d->dt_over_tau);
+}
 
 static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs *needs,
                    struct err *e)
 {
-    (void)dt_ms;
     struct stdp *s = derived;
     s->tau_plus = p[P_TAU_PLUS];
     s->tau_minus = p[P_TAU_MINUS];
@@ -48,6 +71,8 @@ static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs
     s->mu_minus = p[P_MU_MINUS];
     s->w_max = p[P_W_MAX];
     s->pairing = (int)p[P_PAIRING];
+    decay_init(&s->plus, dt_ms, s->tau_plus);
+    decay_init(&s->minus, dt_ms, s->tau_minus);
     if (s->w_max == 0)
         return err_set(e, ERR_INPUT, NULL, 0, "w_max", "must not be 0 (weights lie in [0, w_max])");
     needs->ntraces = 1;
@@ -86,48 +111,72 @@ static double depress(const struct stdp *s, double x, double k)
     return x > 0 ? x : 0;
 }
 
+/* Synapse q of the row with postsynaptic spikes since its last presynaptic one: pairs them
+ * (potentiation), then this presynaptic spike with the trace at S - d (depression). */
+static double pair_all(const struct stdp *s, const struct pl_row *r, uint64_t q,
+                       const struct pl_hist *h, int64_t d, double x)
+{
+    const int64_t S = r->stamp, L = r->last;
+    /* entries [first, end): the postsynaptic spikes that reached the synapse since the last
+     * presynaptic one (found from the newest end: histories are short) */
+    uint32_t end = h->len;
+    while (end && pl_hist_stamp(h, end - 1) > S - d) end--;
+    uint32_t first = end;
+    if (L != PL_NEVER) {
+        while (first && pl_hist_stamp(h, first - 1) > L - d) first--;
+        for (uint32_t e = first; e < end; e++) {
+            const int64_t gap = pl_hist_stamp(h, e) + d - L;
+            double k;
+            if (s->pairing == PAIR_PRE_CENTRED) {
+                k = r->syn[q] * decay(&s->plus, gap);
+                r->syn[q] = 0;
+            } else {
+                k = r->pre[0] * decay(&s->plus, gap);
+            }
+            if (k > 0) x = facilitate(s, x, k);
+        }
+    }
+    /* the postsynaptic trace where this spike reaches the synapse: from the last spike before
+     * S - d (one at S - d itself is the same time: not paired) */
+    uint32_t e = end;
+    if (e && pl_hist_stamp(h, e - 1) == S - d) e--;
+    if (e) {
+        const int64_t P = pl_hist_stamp(h, e - 1);
+        x = depress(s, x, pl_hist_val(h, r->ntraces, e - 1, r->trace[0]) * decay(&s->minus, S - d - P));
+    }
+    return x;
+}
+
 static double on_pre(const struct pl_row *r)
 {
     const struct stdp *s = r->derived;
     const int64_t S = r->stamp, L = r->last;
-    const double kplus = r->pre[0], dt = r->dt_ms;
+    const double kplus = r->pre[0];
     const double inv_wmax = 1.0 / s->w_max;
-    const int tr = r->trace[0];
+    const int tr = r->trace[0], pre_centred = s->pairing == PAIR_PRE_CENTRED;
     for (uint64_t q = r->lo; q < r->hi; q++) {
         const int64_t d = r->delay ? r->delay[q] : r->delay_const;
         const struct pl_hist *h = &r->hist[r->tgt[q]];
-        double x = r->w[q] * inv_wmax;
-        if (L != PL_NEVER) {
-            /* postsynaptic spikes that reached the synapse since the last presynaptic one */
-            for (uint32_t e = pl_hist_after(h, L - d); e < h->len; e++) {
-                const int64_t P = pl_hist_stamp(h, e);
-                if (P > S - d) break;
-                double k;
-                if (s->pairing == PAIR_PRE_CENTRED) {
-                    k = r->syn[q] * exp(-(double)(P + d - L) * dt / s->tau_plus);
-                    r->syn[q] = 0;
-                } else {
-                    k = kplus * exp(-(double)(P + d - L) * dt / s->tau_plus);
-                }
-                if (k > 0) x = facilitate(s, x, k);
+        const int64_t N = h->len ? h->newest : PL_NEVER;
+        if (N != PL_NEVER) { /* else no postsynaptic spike yet: nothing to pair */
+            /* a w_max no float holds puts its float a little past 1: pow(1 - x, mu) of a
+             * negative number would be NaN */
+            double x = fmin(fmax(r->w[q] * inv_wmax, 0.0), 1.0);
+            if (L != PL_NEVER ? N <= L - d : N < S - d) {
+                /* the common case: no postsynaptic spike since the last presynaptic one, so
+                 * only the newest entry matters, read from the struct, not the ring */
+                x = depress(s, x,
+                            pl_hist_newest_val(h, r->ntraces, tr) * decay(&s->minus, S - d - N));
+            } else {
+                x = pair_all(s, r, q, h, d, x);
             }
+            r->w[q] = (float)(x * s->w_max);
         }
-        /* the postsynaptic trace where this spike reaches the synapse */
-        const uint32_t e = pl_hist_after(h, S - d - 1);
-        if (e > 0) {
-            const int64_t P = pl_hist_stamp(h, e - 1);
-            const double k = pl_hist_val(h, r->ntraces, e - 1, tr) *
-                             exp(-(double)(S - d - P) * dt / s->tau_minus);
-            x = depress(s, x, k);
-        }
-        r->w[q] = (float)(x * s->w_max);
-        if (s->pairing == PAIR_PRE_CENTRED) {
-            const double gap = L == PL_NEVER ? 0 : (double)(S - L) * dt;
-            r->syn[q] = (float)(r->syn[q] * exp(-gap / s->tau_plus) + 1);
-        }
+        if (pre_centred)
+            r->syn[q] = (float)(r->syn[q] * (L == PL_NEVER ? 1.0 : decay(&s->plus, S - L)) + 1);
     }
     if (s->pairing == PAIR_ALL)
-        r->pre[0] = (L == PL_NEVER ? 0 : kplus * exp(-(double)(S - L) * dt / s->tau_plus)) + 1;
+        r->pre[0] = (L == PL_NEVER ? 0 : kplus * decay(&s->plus, S - L)) + 1;
     else
         r->pre[0] = 1;
     return 1.0;

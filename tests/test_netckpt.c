@@ -57,6 +57,15 @@ static uint64_t state_hash(const struct net *n)
     }
     uint64_t ev = net_events(n);
     MIX(&ev, sizeof ev);
+    /* plastic weights, in canonical order (storage order depends on threads) */
+    for (int j = 0; j < n->nprojs; j++) {
+        if (!n->plast[j]) continue;
+        uint64_t *q = malloc(n->projs[j].nsyn * sizeof *q);
+        struct err e = {0};
+        CU_ASSERT_FATAL(q && !net_proj_order(n, j, q, NULL, NULL, &e));
+        for (uint64_t c = 0; c < n->projs[j].nsyn; c++) MIX(&n->projs[j].w[q[c]], sizeof(float));
+        free(q);
+    }
 #undef MIX
     return x;
 }
@@ -77,13 +86,14 @@ static int load(const char *cfg, int threads, struct net_spec *s, struct net *n,
 }
 
 /* Uninterrupted, then stopped after `cut` + 1 steps on t1 threads, saved, resumed on t2. */
-static void check_resume(const char *cfg, int reads_state, int64_t cut, int t1, int t2)
+static void check_resume_set(const char *cfg, const char *set, int reads_state, int64_t cut, int t1,
+                             int t2)
 {
     struct net_spec s;
     struct net n;
     struct err e = {0};
     struct hasher whole = {0, -1, 0xcbf29ce484222325ULL, 0};
-    CU_ASSERT_EQUAL_FATAL(load(cfg, 1, &s, &n, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(load(cfg, 1, &s, &n, set), 0);
     struct recorder r1 = {hash_step, &whole, reads_state};
     CU_ASSERT_EQUAL(net_run(&n, &r1, 1, NULL, &e), 0);
     uint64_t want_state = state_hash(&n);
@@ -93,7 +103,7 @@ static void check_resume(const char *cfg, int reads_state, int64_t cut, int t1, 
     char ck[1200];
     snprintf(ck, sizeof ck, "%s/ck-%s.bin", harness_tmpdir(), cfg);
     struct hasher part = {0, cut, 0xcbf29ce484222325ULL, 0};
-    CU_ASSERT_EQUAL_FATAL(load(cfg, t1, &s, &n, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(load(cfg, t1, &s, &n, set), 0);
     struct recorder r2 = {hash_step, &part, reads_state};
     CU_ASSERT_EQUAL(net_run(&n, &r2, 1, &part.flag, &e), ERR_INTERRUPTED);
     CU_ASSERT_EQUAL(n.step, cut + 2);
@@ -101,7 +111,7 @@ static void check_resume(const char *cfg, int reads_state, int64_t cut, int t1, 
     net_free(&n);
     spec_free(&s);
 
-    CU_ASSERT_EQUAL_FATAL(load(cfg, t2, &s, &n, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(load(cfg, t2, &s, &n, set), 0);
     void *extra = NULL;
     size_t elen = 0;
     int rc = nck_load(&n, ck, &extra, &elen, &e);
@@ -121,6 +131,11 @@ static void check_resume(const char *cfg, int reads_state, int64_t cut, int t1, 
     spec_free(&s);
 }
 
+static void check_resume(const char *cfg, int reads_state, int64_t cut, int t1, int t2)
+{
+    check_resume_set(cfg, NULL, reads_state, cut, t1, t2);
+}
+
 static void test_resume_cuba(void)
 {
     check_resume("cuba.cfg", 0, 0, 1, 2);
@@ -134,6 +149,62 @@ static void test_resume_sources(void)
     check_resume("hello.cfg", 1, 1234, 1, 3);
     check_resume("pyramidal.cfg", 1, 4321, 2, 2);
     check_resume("coba.cfg", 0, 5000, 2, 1);
+}
+
+/* Plastic synapses: weights, per-synapse and per-source state and the spike histories go
+ * through the checkpoint, for every pairing of stdp. */
+static void test_resume_plastic(void)
+{
+    check_resume_set("cuba.cfg",
+                     "projections.ee.plasticity = { rule = \"stdp\"; w_max = 3.0; lambda = 0.05; "
+                     "mu_plus = 0.0; mu_minus = 0.0; alpha = 1.05; }",
+                     0, 3001, 2, 3);
+    check_resume_set("cuba.cfg",
+                     "projections.ee.plasticity = { rule = \"stdp\"; w_max = 3.0; lambda = 0.05; "
+                     "pairing = \"nearest_symmetric\"; }",
+                     1, 4567, 1, 4);
+    check_resume_set("cuba.cfg",
+                     "projections.ee.plasticity = { rule = \"stdp\"; w_max = 3.0; lambda = 0.05; "
+                     "pairing = \"nearest_presynaptic\"; }",
+                     0, 9001, 3, 1);
+}
+
+/* A plastic checkpoint cut anywhere is refused, never read past its end. */
+static void test_refused_plastic(void)
+{
+    const char *set = "projections.ee.plasticity = { rule = \"stdp\"; w_max = 3.0; }";
+    struct net_spec s;
+    struct net n;
+    struct err e = {0};
+    char ck[1200], bad[1200];
+    snprintf(ck, sizeof ck, "%s/refused-pl.bin", harness_tmpdir());
+    snprintf(bad, sizeof bad, "%s/refused-pl-bad.bin", harness_tmpdir());
+    const char *sets[] = {"simulation.duration=200", set};
+    char path[1200], *resolved = NULL;
+    snprintf(path, sizeof path, "%s/configs/cuba.cfg", harness_root());
+    CU_ASSERT_EQUAL_FATAL(cfg_load(path, sets, 2, &s, &resolved, &e), 0);
+    free(resolved);
+    CU_ASSERT_EQUAL_FATAL(net_build(&n, &s, &e), 0);
+    CU_ASSERT_EQUAL(net_run(&n, NULL, 0, NULL, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(nck_save(&n, ck, NULL, 0, &e), 0);
+    net_free(&n);
+    size_t len = 0;
+    unsigned char *bytes = (unsigned char *)harness_slurp(ck, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+    for (size_t cut = 1; cut < len; cut += len / 37 + 1) {
+        FILE *f = fopen(bad, "wb");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fwrite(bytes, 1, cut, f);
+        fclose(f);
+        CU_ASSERT_EQUAL_FATAL(net_build(&n, &s, &e), 0);
+        void *extra = NULL;
+        size_t elen;
+        CU_ASSERT_EQUAL(nck_load(&n, bad, &extra, &elen, &e), ERR_INPUT);
+        free(extra);
+        net_free(&n);
+    }
+    free(bytes);
+    spec_free(&s);
 }
 
 /* A checkpoint of cuba.cfg, then loaded into networks that differ, and as broken files. */
@@ -205,6 +276,9 @@ static int suite_netckpt(void)
     CU_add_test(s, "CUBA resumed at 4 cuts, 1-4 threads = uninterrupted", test_resume_cuba);
     CU_add_test(s, "sources, Poisson, mc_lif, COBA resumed = uninterrupted", test_resume_sources);
     CU_add_test(s, "other networks, truncated and corrupt files refused", test_refused);
+    CU_add_test(s, "stdp (3 pairings) resumed on other thread counts = uninterrupted weights",
+                test_resume_plastic);
+    CU_add_test(s, "a plastic checkpoint cut anywhere is refused", test_refused_plastic);
     return 0;
 }
 TEST_SUITE(suite_netckpt)
