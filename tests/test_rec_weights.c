@@ -4,11 +4,16 @@
  * canonical order; the same bytes for any thread count and for a run paused for checkpoints;
  * histogram counts of a file written by hand, binned by hand. */
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine/net.h"
 #include "io/cfg.h"
@@ -282,6 +287,135 @@ static void test_checkpoint_pauses(void)
     free(y);
 }
 
+static int same_file(const char *dir_a, const char *dir_b, const char *name)
+{
+    char a[1300], b[1300];
+    snprintf(a, sizeof a, "%s/%s", dir_a, name);
+    snprintf(b, sizeof b, "%s/%s", dir_b, name);
+    size_t na = 0, nb = 0;
+    char *x = harness_slurp(a, &na), *y = harness_slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
+    if (!same) fprintf(stderr, "\n  %s and %s differ\n", a, b);
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Starts argv in the background and sends sig as soon as the file `watch` appears; its exit
+ * status (143 when stopped by SIGTERM), or minus the signal that ended it. */
+static int run_and_stop(const char *const *argv, const char *watch, int sig)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    struct stat st;
+    for (int i = 0; i < 6000 && stat(watch, &st) != 0; i++) { /* at most 60 s */
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+}
+
+static const char term_record[] =
+    "record = {\n"
+    "  spikes = \"none\";\n"
+    "  weights = ( { projection = \"in_exc\"; synapses = 12; interval = 10.0; },\n"
+    "    { projection = \"in_exc\"; pairs = ( [0, 1], [3, 2] ); interval = 5.0; },\n"
+    "    { projection = \"sparse\"; synapses = 5; interval = 2.5; } );\n"
+    "};\n";
+
+/* Stops a 60 s run on 1 thread with sig as soon as DIR/run.tmp/`watch` appears, resumes it on
+ * 2 threads, and compares its weights files with those of the run never stopped (whole). */
+static void stop_and_resume(const char *cfg, const char *whole, const char *name, const char *every,
+                            const char *watch_name, int sig)
+{
+    const char *bin = harness_bin();
+    char dir[1100], watch[1200], args[4096], out[8192];
+    snprintf(dir, sizeof dir, "%s/%s", harness_tmpdir(), name);
+    snprintf(watch, sizeof watch, "%s/run.tmp/%s", dir, watch_name);
+    const char *argv[] = {
+        bin, "run",     cfg,  "--set", "simulation.duration=60000",         "--threads",
+        "1", "--quiet", "-o", dir,     every ? "--checkpoint-every" : NULL, every,
+        NULL};
+    int rc = run_and_stop(argv, watch, sig);
+    int stopped = sig == SIGTERM ? rc == 143 : rc == -sig;
+    /* 0 or the signal itself after the run: it was over before the signal (a machine far
+     * faster than this one); nothing to resume then */
+    CU_ASSERT(stopped || rc == 0 || rc == -sig);
+    if (!stopped || (sig != SIGTERM && !harness_exists(watch))) {
+        fprintf(stderr, "\n  %s: the run ended before the signal (status %d): not tested\n", name,
+                rc);
+        return;
+    }
+    snprintf(args, sizeof args, "run --resume '%s' --threads 2 --quiet", dir);
+    rc = harness_apical(args, out, sizeof out);
+    EXPECT(rc == 0, args, out);
+    CU_ASSERT(same_file(whole, dir, "weights.csv"));
+    CU_ASSERT(same_file(whole, dir, "weights.svg"));
+    CU_ASSERT(same_file(whole, dir, "weights.bin"));
+}
+
+/* A run stopped and resumed on other threads ends with the weights.csv, weights.svg and
+ * weights.bin of a run never stopped (3 threads): the file is cut back to the checkpoint's
+ * bytes, the rows due at the checkpoint's time are in it, and the plastic state comes back with
+ * the checkpoint. Stopped by SIGTERM at once (any step), and killed (SIGKILL) after the first
+ * checkpoint of --checkpoint-every 2500 (a time every entry samples). */
+static void test_stop_resume(void)
+{
+    const char *cfg = config("wr_term.cfg", term_record);
+    char whole[1100], args[4096], out[8192];
+    snprintf(whole, sizeof whole, "%s/wr_term_whole", harness_tmpdir());
+    snprintf(args, sizeof args,
+             "run '%s' --set simulation.duration=60000 --threads 3 --quiet -o '%s'", cfg, whole);
+    int rc = harness_apical(args, out, sizeof out);
+    EXPECT(rc == 0, args, out);
+    /* weights.csv.tmp appears when the recorder opens, just before the first step */
+    stop_and_resume(cfg, whole, "wr_term", NULL, "weights.csv.tmp", SIGTERM);
+    stop_and_resume(cfg, whole, "wr_kill", "2500", "checkpoint.bin", SIGKILL);
+}
+
+/* The rows at t = 0 of a run started from another's weights (--weights) are that run's last
+ * rows (both sample every group at 1000 ms). */
+static void test_from_weights(void)
+{
+    const char *cfg = config("wr_from.cfg", good_record);
+    char dir[2][1100], args[4096], out[8192], path[2400];
+    struct row *r[2] = {NULL, NULL};
+    long n[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        snprintf(dir[k], sizeof dir[k], "%s/wr_from%d", harness_tmpdir(), k);
+        snprintf(args, sizeof args, "run '%s' --quiet -o '%s'%s%s%s", cfg, dir[k],
+                 k ? " --weights '" : "", k ? dir[0] : "", k ? "'" : "");
+        int rc = harness_apical(args, out, sizeof out);
+        EXPECT(rc == 0, args, out);
+        snprintf(path, sizeof path, "%s/weights.csv", dir[k]);
+        n[k] = read_rows(path, &r[k]);
+    }
+    CU_ASSERT_FATAL(n[0] > 0 && n[0] == n[1]);
+    long first = 0, last = n[0];
+    while (first < n[1] && r[1][first].t == 0) first++;
+    while (last > 0 && r[0][last - 1].t == 1000) last--;
+    CU_ASSERT(first > 0 && first == n[0] - last);
+    for (long i = 0; i < first && i < n[0] - last; i++) {
+        const struct row *a = &r[1][i], *b = &r[0][last + i];
+        CU_ASSERT(!strcmp(a->proj, b->proj) && a->src == b->src && a->tgt == b->tgt &&
+                  a->w == b->w);
+    }
+    /* and the weights did move in the first run */
+    int moved = 0;
+    for (long i = 0; i < first; i++) moved |= r[0][i].w != r[1][i].w;
+    CU_ASSERT(moved);
+    free(r[0]);
+    free(r[1]);
+}
+
 /* Bad record.weights: exit 2, naming the file, the line where it applies, and the setting. */
 static void test_bad_input(void)
 {
@@ -503,6 +637,8 @@ static int suite_rec_weights(void)
     if (!s) return -1;
     if (!CU_add_test(s, "rows are the network's weights; any threads", test_rows_are_the_weights) ||
         !CU_add_test(s, "checkpoint pauses change nothing", test_checkpoint_pauses) ||
+        !CU_add_test(s, "stopped, resumed on other threads = uninterrupted", test_stop_resume) ||
+        !CU_add_test(s, "t = 0 rows are the weights --weights loads", test_from_weights) ||
         !CU_add_test(s, "bad record.weights", test_bad_input) ||
         !CU_add_test(s, "read back and drawn", test_read_and_draw) ||
         !CU_add_test(s, "reader refuses", test_reader_refuses) ||
