@@ -95,7 +95,7 @@ int run_weights_load(struct net *n, const char *path, struct err *e)
         const struct net_plast *pl = n->plast[j];
         for (uint64_t c = 0; !rc && c < pr->nsyn; c++) {
             const float w = want.w[c];
-            if (pl && !(w >= pl->lo && w <= pl->hi))
+            if (pl && !(w >= (float)pl->lo && w <= (float)pl->hi)) /* floats, as stored */
                 rc = err_set(e, ERR_INPUT, f.path, 0, "--weights",
                              "projection \"%s\": weight %g of synapse %u -> %u lies outside the "
                              "bounds [%g, %g] of its plasticity",

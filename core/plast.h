@@ -5,7 +5,8 @@
  *
  * When: NEST's scheme. A synapse changes only when a presynaptic spike reaches it, from the
  * postsynaptic spikes since its previous spike; the whole transmission delay d counts as
- * dendritic. In steps: a spike stamped S of a source whose previous spike was stamped L sees
+ * dendritic. (A source silent for long is flushed: its synapses take the postsynaptic spikes
+ * so far, exactly as its next spike would have, so that histories need not be kept.) In steps: a spike stamped S of a source whose previous spike was stamped L sees
  * the postsynaptic spikes stamped P with L - d < P <= S - d (they reached the synapse at
  * P + d, after the previous presynaptic spike and not after this one), then the trace of the
  * postsynaptic spikes with P < S - d, read at S - d. The weight delivered is the updated one.
@@ -42,24 +43,24 @@ struct pl_needs {
     int npre;  /* doubles per (presynaptic neuron, part), zero at the start */
     int nsyn;  /* floats per synapse besides the weight, set by init_syn */
     int changes_weight; /* 0: the rule scales what is delivered only (stp) */
+    int flushes;        /* on_pre handles pl_row.flush (see there) */
 };
 
 /* One postsynaptic neuron's recent spikes, oldest first, in a ring of cap (a power of two)
  * entries: stamp, and the value of every trace of its population just after the spike
  * (val[entry * ntraces + trace]). */
-#define PL_HIST_INLINE 2 /* traces of the newest entry kept in the struct itself */
+#define PL_HIST_INLINE 1 /* traces of the newest entries kept in the struct itself */
 
 struct pl_hist {
     int64_t *stamp;
     double *val;
     uint32_t cap, start, len;
-    /* the newest entry again (when len > 0), on the struct's own cache line: most pairings
-     * read only it, and the ring lives elsewhere in memory */
-    int64_t newest;
-    double newest_val[PL_HIST_INLINE];
-    char pad[8]; /* 64 bytes: one line each when the array is 64-byte aligned */
+    /* the newest two entries again (newest when len > 0, prev when len > 1) with their first
+     * trace, on the struct's own cache line: most pairings read only them, and the ring lives
+     * elsewhere in memory */
+    int64_t newest, prev;
+    double newest_val[PL_HIST_INLINE], prev_val[PL_HIST_INLINE];
 };
-
 
 static inline int64_t pl_hist_stamp(const struct pl_hist *h, uint32_t e)
 {
@@ -97,6 +98,14 @@ struct pl_row {
     double dt_ms;
     int64_t stamp;       /* S: the spike's stamp (time S * dt) */
     int64_t last;        /* L: the source's previous spike, or PL_NEVER */
+    /* the postsynaptic spikes P <= seen - d have been paired already (seen >= last; PL_NEVER
+     * with last): a flush brought the synapses up to date after the source's last spike */
+    int64_t seen;
+    /* a flush, not a spike: pair the postsynaptic spikes P with seen - d < P <= stamp - d as
+     * the source's next spike would (same updates, same order), and nothing else: no
+     * presynaptic pairing, no presynaptic trace. The engine flushes sources silent for long,
+     * so that their targets' histories can be pruned. */
+    int flush;
     double *pre;         /* needs.npre doubles of this (source, part), the rule's to keep */
     uint64_t lo, hi;
     const uint32_t *tgt;

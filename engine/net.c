@@ -278,8 +278,11 @@ static int build_plast(struct net *n, int j, struct err *e)
     pl->lo = -INFINITY;
     pl->hi = INFINITY;
     pl->last = malloc((cells ? cells : 1) * sizeof *pl->last);
-    if (!pl->last) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory for plasticity");
-    for (size_t c = 0; c < cells; c++) pl->last[c] = PL_NEVER;
+    pl->seen = malloc((cells ? cells : 1) * sizeof *pl->seen);
+    if (!pl->last || !pl->seen)
+        return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory for plasticity");
+    for (size_t c = 0; c < cells; c++) pl->last[c] = pl->seen[c] = PL_NEVER;
+    pl->flushes = 1;
     if (!pr->w) { /* a constant weight becomes one per synapse */
         pr->w = malloc((pr->nsyn ? pr->nsyn : 1) * sizeof *pr->w);
         if (!pr->w) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory for weights");
@@ -294,6 +297,7 @@ static int build_plast(struct net *n, int j, struct err *e)
         struct err pe = {0};
         if (rule->prepare(ps->plast[r].params, n->dt_ms, pl->derived[r], nd, &pe))
             return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity.%s: %s", pe.path, pe.msg);
+        pl->flushes &= nd->flushes || !nd->ntraces;
         if (nd->changes_weight && rule->bounds) {
             double lo, hi;
             rule->bounds(pl->derived[r], &lo, &hi);
@@ -507,7 +511,7 @@ static void hist_horizon(struct net *n, int pi, int k, int64_t step)
         if (!pl || pr->tgt_pop != pi) continue;
         int64_t m = step;
         for (uint32_t s = 0; s < pr->nsrc; s++) {
-            const int64_t l = pl->last[(size_t)s * T + k];
+            const int64_t l = pl->seen[(size_t)s * T + k];
             if (l != PL_NEVER && l < m) m = l;
         }
         if (m - pr->max_delay < h) h = m - pr->max_delay;
@@ -553,13 +557,60 @@ static int hist_append(struct pop *p, uint32_t i, int64_t stamp, double dt, int6
     }
     h->stamp[at] = stamp;
     h->len++;
+    h->prev = h->newest;
     h->newest = stamp;
-    for (int t = 0; t < nt && t < PL_HIST_INLINE; t++) h->newest_val[t] = h->val[(size_t)at * nt + t];
+    for (int t = 0; t < nt && t < PL_HIST_INLINE; t++) {
+        h->prev_val[t] = h->newest_val[t];
+        h->newest_val[t] = h->val[(size_t)at * nt + t];
+    }
     while (h->len >= 2 && pl_hist_stamp(h, 1) <= horizon) {
         h->start = (h->start + 1) & (h->cap - 1);
         h->len--;
     }
     return 0;
+}
+
+/* Sources of plastic projections into population pi that have been silent for FLUSH_AGE
+ * steps: their synapses onto part k take the postsynaptic spikes so far (pl_row.flush), the
+ * same updates in the same order as their next spike would make, so that a silent source does
+ * not keep its targets' histories growing. Every part flushes the same sources at the same
+ * steps: results do not depend on threads. */
+enum { FLUSH_AGE = 64 * HIST_EVERY }; /* 8192 steps: rarely a spiking source, so cheap */
+
+static void plast_flush(struct net *n, int pi, int k, int64_t step)
+{
+    const size_t T = (size_t)n->nthreads;
+    for (int j = 0; j < n->nprojs; j++) {
+        struct net_plast *pl = n->plast[j];
+        struct proj *pr = &n->projs[j];
+        if (!pl || pr->tgt_pop != pi || !pl->flushes) continue;
+        const struct pop *tgt = &n->pops[pi];
+        for (uint32_t s = 0; s < pr->nsrc; s++) {
+            const size_t cell = (size_t)s * T + (size_t)k;
+            if (pl->last[cell] == PL_NEVER || pl->seen[cell] >= step - FLUSH_AGE) continue;
+            struct pl_row r = {.dt_ms = n->dt_ms,
+                               .stamp = step,
+                               .last = pl->last[cell],
+                               .seen = pl->seen[cell],
+                               .flush = 1,
+                               .lo = pr->row[cell],
+                               .hi = pr->row[cell + 1],
+                               .tgt = pr->tgt,
+                               .w = pr->w,
+                               .delay = pr->delay,
+                               .delay_const = pr->delay_steps,
+                               .hist = tgt->hist,
+                               .ntraces = tgt->ntraces};
+            for (int i = 0; i < pl->nrules && r.lo < r.hi; i++) {
+                r.derived = pl->derived[i];
+                r.pre = pl->pre[i] + cell * (size_t)pl->needs[i].npre;
+                r.syn = pl->syn[i];
+                r.trace = pl->trace[i];
+                pl->rule[i]->on_pre(&r);
+            }
+            pl->seen[cell] = step;
+        }
+    }
 }
 
 static void update_part(struct net *n, int k, int64_t step)
@@ -630,7 +681,10 @@ static void update_part(struct net *n, int k, int64_t step)
             p->last_stamp[i] = stamp;
         }
         if (p->hist) {
-            if (step % HIST_EVERY == 0) hist_horizon(n, pi, k, step);
+            if (step % HIST_EVERY == 0) {
+                plast_flush(n, pi, k, step);
+                hist_horizon(n, pi, k, step);
+            }
             for (uint32_t j = 0; j < m; j++)
                 if (hist_append(p, out[j], stamp, n->dt_ms, p->hist_horizon[k])) {
                     /* out of memory for a history: stops the run as a fault does */
@@ -657,6 +711,7 @@ static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, ui
     struct pl_row r = {.dt_ms = n->dt_ms,
                        .stamp = stamp,
                        .last = pl->last[cell],
+                       .seen = pl->seen[cell],
                        .lo = lo,
                        .hi = hi,
                        .tgt = pr->tgt,
@@ -673,7 +728,7 @@ static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, ui
         r.trace = pl->trace[i];
         f *= pl->rule[i]->on_pre(&r);
     }
-    pl->last[cell] = stamp;
+    pl->last[cell] = pl->seen[cell] = stamp;
     int bad = !isfinite(f);
     for (uint64_t q = lo; q < hi && pl->changes_weight && !bad; q++) bad = !isfinite(pr->w[q]);
     if (bad && !n->wfault[k]) {
@@ -1130,6 +1185,7 @@ void net_free(struct net *n)
             free(pl->syn[r]);
         }
         free(pl->last);
+        free(pl->seen);
         free(pl);
     }
     free(n->plast);

@@ -27,6 +27,8 @@ struct net_plast {
     double *pre[PL_MAX_RULES];  /* needs.npre per (source, part): [(s * nparts + k) * npre] */
     float *syn[PL_MAX_RULES];   /* needs.nsyn per synapse, or NULL */
     int64_t *last;              /* per (source, part): stamp of its last spike, or PL_NEVER */
+    int64_t *seen;              /* per (source, part): postsynaptic spikes paired up to here */
+    int flushes;                /* every rule can flush (core/plast.h: pl_row.flush) */
     double lo, hi;              /* the weights' bounds (the tightest of the rules') */
     int changes_weight;
 };

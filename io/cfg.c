@@ -1510,7 +1510,8 @@ static int load_stim(const struct cfg_ctx *c, const config_setting_t *g, int idx
             (rc = pop_ref(c, g, path, "target", sp, &st->target)) ||
             (rc = get_num(c, g, path, "amplitude", 1, -1e12, 1e12, &st->amplitude_pa)))
             return rc;
-        if (!sp->pops[st->target].model->update)
+        /* a model without input ports (spike_source, poisson_source) takes no current either */
+        if (!sp->pops[st->target].model->update || !sp->pops[st->target].model->nports)
             return fail(c, config_setting_get_member(g, "target"), path,
                         "population \"%s\" is a spike source and takes no current",
                         sp->pops[st->target].name);

@@ -119,6 +119,7 @@ static int put_plastic(struct wr *w, const struct net *n, const char *path, stru
             for (uint32_t s = 0; s < pr->nsrc; s++)
                 put(w, pl->pre[r] + s * T * pl->needs[r].npre, pl->needs[r].npre * sizeof(double));
         for (uint32_t s = 0; s < pr->nsrc; s++) put(w, &pl->last[s * T], sizeof *pl->last);
+        for (uint32_t s = 0; s < pr->nsrc; s++) put(w, &pl->seen[s * T], sizeof *pl->seen);
     }
     for (int i = 0; i < n->npops; i++) {
         const struct pop *p = &n->pops[i];
@@ -236,7 +237,7 @@ static uint64_t body_bytes(const struct net *n, uint64_t extra_len)
     for (int j = 0; j < n->nprojs; j++) {
         const struct net_plast *pl = n->plast[j];
         if (!pl) continue;
-        b += 4 * n->projs[j].nsyn + 8 * (uint64_t)n->projs[j].nsrc;
+        b += 4 * n->projs[j].nsyn + 16 * (uint64_t)n->projs[j].nsrc;
         for (int r = 0; r < pl->nrules; r++)
             b += 4 * n->projs[j].nsyn * (uint64_t)pl->needs[r].nsyn +
                  8 * (uint64_t)n->projs[j].nsrc * (uint64_t)pl->needs[r].npre;
@@ -309,7 +310,7 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
                             : net_proj_order(n, j, order, NULL, NULL, e);
         if (!rc) rc = get_array(r, buf, pr->nsyn, sizeof *buf, e);
         for (uint64_t c = 0; !rc && c < pr->nsyn; c++) {
-            if (!(buf[c] >= pl->lo && buf[c] <= pl->hi))
+            if (!(buf[c] >= (float)pl->lo && buf[c] <= (float)pl->hi)) /* floats, as stored */
                 rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
                              "checkpoint: corrupt (a weight outside the rule's bounds)");
             pr->w[order[c]] = buf[c];
@@ -337,6 +338,15 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
                 rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
                              "checkpoint: corrupt (a source's last spike)");
             for (size_t k = 0; !rc && k < T; k++) pl->last[s * T + k] = l;
+        }
+        for (uint32_t s = 0; !rc && s < pr->nsrc; s++) {
+            int64_t l;
+            rc = get(r, &l, sizeof l, e);
+            const int64_t last = pl->last[s * T];
+            if (!rc && (last == PL_NEVER ? l != PL_NEVER : l < last || l > step))
+                rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
+                             "checkpoint: corrupt (a source's pairing stamp)");
+            for (size_t k = 0; !rc && k < T; k++) pl->seen[s * T + k] = l;
         }
     }
     for (int i = 0; i < n->npops && !rc; i++) {
@@ -378,9 +388,12 @@ static int load_plastic(struct rd *r, struct net *n, int64_t step, uint64_t tail
                                      "checkpoint: corrupt (history of neuron %u)", k);
                 }
                 h->len = x + 1;
+                h->prev = h->newest;
                 h->newest = h->stamp[x];
-                for (int t = 0; t < p->ntraces && t < PL_HIST_INLINE; t++)
+                for (int t = 0; t < p->ntraces && t < PL_HIST_INLINE; t++) {
+                    h->prev_val[t] = h->newest_val[t];
                     h->newest_val[t] = h->val[(size_t)x * p->ntraces + t];
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 #include "neurons/lif.h"
 #include "neurons/lif_cond.h"
 #include "neurons/mc_lif.h"
+#include "neurons/poisson_source.h"
 #include "neurons/spike_source.h"
 
 static const struct nrn_ops *const models[] = {
@@ -13,6 +14,7 @@ static const struct nrn_ops *const models[] = {
     &lif_cond_ops,
     &mc_lif_ops,
     &spike_source_ops,
+    &poisson_source_ops,
 };
 
 const struct nrn_ops *nrn_model(int i)

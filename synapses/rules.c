@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "synapses/istdp.h"
 #include "synapses/stdp.h"
 #include "synapses/stdp_triplet.h"
 #include "synapses/stp.h"
@@ -10,6 +11,7 @@
 static const struct pl_rule *const rules[] = {
     &stdp_rule,
     &stdp_triplet_rule,
+    &istdp_rule,
     &stp_rule,
 };
 

@@ -81,6 +81,7 @@ static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs
     needs->npre = 1;                                   /* K+ just after the last spike */
     needs->nsyn = s->pairing == PAIR_PRE_CENTRED ? 1 : 0; /* K+ not yet paired */
     needs->changes_weight = 1;
+    needs->flushes = 1;
     return 0;
 }
 
@@ -116,14 +117,14 @@ static double depress(const struct stdp *s, double x, double k)
 static double pair_all(const struct stdp *s, const struct pl_row *r, uint64_t q,
                        const struct pl_hist *h, int64_t d, double x)
 {
-    const int64_t S = r->stamp, L = r->last;
+    const int64_t S = r->stamp, L = r->last, seen = r->seen > L ? r->seen : L;
     /* entries [first, end): the postsynaptic spikes that reached the synapse since the last
      * presynaptic one (found from the newest end: histories are short) */
     uint32_t end = h->len;
     while (end && pl_hist_stamp(h, end - 1) > S - d) end--;
     uint32_t first = end;
     if (L != PL_NEVER) {
-        while (first && pl_hist_stamp(h, first - 1) > L - d) first--;
+        while (first && pl_hist_stamp(h, first - 1) > seen - d) first--;
         for (uint32_t e = first; e < end; e++) {
             const int64_t gap = pl_hist_stamp(h, e) + d - L;
             double k;
@@ -136,6 +137,7 @@ static double pair_all(const struct stdp *s, const struct pl_row *r, uint64_t q,
             if (k > 0) x = facilitate(s, x, k);
         }
     }
+    if (r->flush) return x;
     /* the postsynaptic trace where this spike reaches the synapse: from the last spike before
      * S - d (one at S - d itself is the same time: not paired) */
     uint32_t e = end;
@@ -154,6 +156,17 @@ static double on_pre(const struct pl_row *r)
     const double kplus = r->pre[0];
     const double inv_wmax = 1.0 / s->w_max;
     const int tr = r->trace[0], pre_centred = s->pairing == PAIR_PRE_CENTRED;
+    const int64_t seen = r->seen > L ? r->seen : L;
+    if (r->flush) {
+        for (uint64_t q = r->lo; q < r->hi; q++) {
+            const int64_t d = r->delay ? r->delay[q] : r->delay_const;
+            const struct pl_hist *h = &r->hist[r->tgt[q]];
+            if (!h->len || h->newest <= seen - d) continue;
+            double x = fmin(fmax(r->w[q] * inv_wmax, 0.0), 1.0);
+            r->w[q] = (float)(pair_all(s, r, q, h, d, x) * s->w_max);
+        }
+        return 1.0;
+    }
     for (uint64_t q = r->lo; q < r->hi; q++) {
         const int64_t d = r->delay ? r->delay[q] : r->delay_const;
         const struct pl_hist *h = &r->hist[r->tgt[q]];
@@ -162,11 +175,27 @@ static double on_pre(const struct pl_row *r)
             /* a w_max no float holds puts its float a little past 1: pow(1 - x, mu) of a
              * negative number would be NaN */
             double x = fmin(fmax(r->w[q] * inv_wmax, 0.0), 1.0);
-            if (L != PL_NEVER ? N <= L - d : N < S - d) {
+            if (L != PL_NEVER ? N <= seen - d : N < S - d) {
                 /* the common case: no postsynaptic spike since the last presynaptic one, so
                  * only the newest entry matters, read from the struct, not the ring */
                 x = depress(s, x,
                             pl_hist_newest_val(h, r->ntraces, tr) * decay(&s->minus, S - d - N));
+            } else if (tr < PL_HIST_INLINE && L != PL_NEVER && N <= S - d &&
+                       (h->len < 2 || h->prev <= seen - d)) {
+                /* the next most common: one postsynaptic spike since then (pair_all's steps,
+                 * from the two entries the struct holds) */
+                double k;
+                if (pre_centred) {
+                    k = r->syn[q] * decay(&s->plus, N + d - L);
+                    r->syn[q] = 0;
+                } else {
+                    k = kplus * decay(&s->plus, N + d - L);
+                }
+                if (k > 0) x = facilitate(s, x, k);
+                if (N < S - d)
+                    x = depress(s, x, h->newest_val[tr] * decay(&s->minus, S - d - N));
+                else if (h->len >= 2)
+                    x = depress(s, x, h->prev_val[tr] * decay(&s->minus, S - d - h->prev));
             } else {
                 x = pair_all(s, r, q, h, d, x);
             }

@@ -131,6 +131,7 @@ static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs
     needs->npre = 2; /* r1, r2 just after the source's last spike */
     needs->nsyn = 0;
     needs->changes_weight = 1;
+    needs->flushes = 1;
     return 0;
 }
 
@@ -144,7 +145,7 @@ static void bounds(const void *derived, double *lo, double *hi)
 static double on_pre(const struct pl_row *r)
 {
     const struct triplet *s = r->derived;
-    const int64_t S = r->stamp, L = r->last;
+    const int64_t S = r->stamp, L = r->last, seen = r->seen > L ? r->seen : L;
     const double dt = r->dt_ms, sgn = s->w_max < 0 ? -1 : 1, top = fabs(s->w_max);
     const double r1_last = r->pre[0]; /* r1 just after L */
     const double r2 = L == PL_NEVER ? 0 : r->pre[1] * exp(-(double)(S - L) * dt / s->tau_x);
@@ -157,7 +158,7 @@ static double on_pre(const struct pl_row *r)
         if (L != PL_NEVER) {
             /* postsynaptic spikes that reached the synapse since the last presynaptic one:
              * r1 where they arrive, o2 just before each (from the spike before it) */
-            for (uint32_t e = pl_hist_after(h, L - d); e < h->len; e++) {
+            for (uint32_t e = pl_hist_after(h, seen - d); e < h->len; e++) {
                 const int64_t P = pl_hist_stamp(h, e);
                 if (P > S - d) break;
                 const double r1 = r1_last * exp(-(double)(P + d - L) * dt / s->tau_plus);
@@ -169,6 +170,10 @@ static double on_pre(const struct pl_row *r)
                 if (a > top) a = top;
             }
         }
+        if (r->flush) { /* pairings so far only (core/plast.h) */
+            r->w[q] = (float)(sgn * a);
+            continue;
+        }
         /* o1 where this spike reaches the synapse, from the postsynaptic spikes before it */
         const uint32_t e = pl_hist_after(h, S - d - 1);
         if (e > 0) {
@@ -179,6 +184,7 @@ static double on_pre(const struct pl_row *r)
         }
         r->w[q] = (float)(sgn * a);
     }
+    if (r->flush) return 1.0;
     if (s->pairing == PAIR_ALL) {
         const double r1 = L == PL_NEVER ? 0 : r1_last * exp(-(double)(S - L) * dt / s->tau_plus);
         r->pre[0] = r1 + 1;

@@ -897,7 +897,7 @@ static void test_bounds_recurrent(void)
         CU_ASSERT_EQUAL(st.hi, r.hi[c]);
         fprintf(stderr, " [%s: %.3f exactly at a bound, stats %.3f + %.3f]",
                 m.s.projs[r.chk[c]].name, (double)at / (double)pr->nsyn, st.at_lo, st.at_hi);
-        CU_ASSERT(at > pr->nsyn / 4);
+        CU_ASSERT(at > pr->nsyn / 5); /* many at a bound: the case is exercised */
         /* the statistics count within 1e-6 of the span: at least the exact ones */
         CU_ASSERT(st.at_lo + st.at_hi >= (double)at / (double)pr->nsyn - 1e-12);
     }
@@ -911,10 +911,21 @@ static void test_bounds_recurrent(void)
  * a sum over pairs, in any order. S: presynaptic stamps; A: stamps where postsynaptic spikes
  * reach the synapse (t_post + d). A postsynaptic spike's potentiation is applied only when a
  * later presynaptic spike arrives (S >= A). */
-static double pairs_truth(const struct stdp_p *p, const int64_t *S, int m, const int64_t *A, int np)
+/* The engine flushes a source silent for more than 8192 steps at the next multiple of 128
+ * steps, and again every 8320 steps (engine/net.c, plast_flush): the postsynaptic arrivals up
+ * to the last flush of a run of `end` steps are paired too, as its next spike would pair them. */
+static int64_t flushed_upto(int64_t last, int64_t end)
+{
+    int64_t upto = last;
+    for (int64_t f = (last + 8192) / 128 * 128 + 128; f < end; f += 8320) upto = f;
+    return upto;
+}
+
+static double pairs_truth(const struct stdp_p *p, const int64_t *S, int m, const int64_t *A, int np,
+                          int64_t end)
 {
     double sum = 0;
-    const int64_t last = m ? S[m - 1] : INT64_MIN;
+    const int64_t last = m ? flushed_upto(S[m - 1], end) : INT64_MIN;
     for (int j = 0; j < np; j++) { /* potentiation, by postsynaptic spike */
         if (A[j] > last) continue;
         for (int i = m - 1; i >= 0; i--) {
@@ -955,9 +966,9 @@ static int train(uint64_t *seed, int64_t lo, int64_t hi, double rate_hz, int64_t
 }
 
 /* Truth: pairs_truth over the recorded postsynaptic spikes. Two postsynaptic populations:
- * pa's sources are an active one, one silent until 2.5 s and one that never spikes (they do not
- * hold its history back: it gets pruned); pb's are an active one, one that spikes at 50 ms and
- * then not until 2.8 s, and one active only in the first 300 ms (they hold it all). */
+ * pa's sources are an active one, one silent until 2.5 s and one that never spikes; pb's are an
+ * active one, one that spikes at 50 ms and then not until 2.8 s, and one active only in the
+ * first 300 ms (flushed while silent, so that pb's histories are pruned as well). */
 static void test_pruning_brute_force(void)
 {
     enum { NS = 3, MAXS = 200 };
@@ -1020,14 +1031,10 @@ static void test_pruning_brute_force(void)
             int64_t P[2000];
             const int np = spikes_of(&r, pi, post, P, 2000);
             CU_ASSERT_FATAL(np > 100 && np <= 2000);
-            /* pa's histories were pruned; pb's hold every spike since 50 ms */
+            /* silent sources are flushed: neither population's histories are held back
+             * (without flushing, pb's would hold every spike since 50 ms) */
             const uint32_t len = sm.n.pops[pi].hist[post].len;
-            if (g == 0) CU_ASSERT(len < (uint32_t)np / 4);
-            if (g == 1) { /* since source 2's last spike, less the longest delay */
-                int kept = 0;
-                for (int a = 0; a < np; a++) kept += P[a] > S[1][2][m[1][2] - 1] - 50;
-                CU_ASSERT(len >= (uint32_t)kept && kept > np / 2);
-            }
+            CU_ASSERT(len < (uint32_t)np / 4);
             for (int dl = 0; dl < 2; dl++)
                 for (int pa = 0; pa < 3; pa++) {
                     char name[48];
@@ -1040,7 +1047,7 @@ static void test_pruning_brute_force(void)
                         const int64_t d = delay_of(&sm.n.projs[j], q);
                         int64_t A[2000];
                         for (int a = 0; a < np; a++) A[a] = P[a] + d;
-                        const double x = w0 / p.w_max + pairs_truth(&p, S[g][i], m[g][i], A, np);
+                        const double x = w0 / p.w_max + pairs_truth(&p, S[g][i], m[g][i], A, np, end);
                         CU_ASSERT(x > 0.05 && x < 0.95); /* no bound reached: the sum holds */
                         const double want = x * p.w_max, got = sm.n.projs[j].w[q];
                         /* each stored weight is rounded to a float: at most half an ulp */
