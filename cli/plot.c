@@ -1,6 +1,7 @@
 /* cli/plot: `apical plot FILE -o FILE.svg`. Reads a spike file (CSV or binary) and draws the raster
- * with population rates, or a traces file (its header starts with t_ms; a folder means its
- * traces.csv) and draws voltage traces, both through io/svg. Owns only the flags.
+ * with population rates, a traces file (its header starts with t_ms; a folder means its
+ * traces.csv) and draws voltage traces, or a weights file (its header is io/wtrace's) and
+ * draws weight trajectories and histograms, all through io/svg. Owns only the flags.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include "io/spikes.h"
 #include "io/svg.h"
 #include "io/tracefile.h"
+#include "io/wtrace.h"
 
 #define DEFAULT_MAX_PER_POP 100
 
@@ -21,11 +23,15 @@ static const char usage[] =
     "usage: apical plot SPIKES -o FILE.svg [options]\n"
     "       apical plot TRACES -o FILE.svg [--neurons K] [--currents] [--title T] [--tmin MS]\n"
     "                   [--tmax MS]\n"
+    "       apical plot WEIGHTS -o FILE.svg [--title T] [--tmin MS] [--tmax MS]\n"
     "Draws a spike raster (top) and population rates in Hz (bottom) as SVG; or, from a traces\n"
-    "file, one panel per neuron with the potential of each recorded compartment.\n"
+    "file, one panel per neuron with the potential of each recorded compartment; or, from a\n"
+    "weights file, a line per recorded synapse over time and, per projection, a histogram of\n"
+    "the weights at the first and at the last sample.\n"
     "  SPIKES             spike file from apical run: CSV or binary, told apart by content\n"
     "  TRACES             traces.csv from apical run (its header starts with t_ms), or the\n"
     "                     run's folder, meaning its traces.csv\n"
+    "  WEIGHTS            weights.csv from apical run (record.weights)\n"
     "  -o, --out FILE     the SVG to write (replaced atomically)\n"
     "  --title T          title above the picture\n"
     "  --tmin MS          start of the time axis (default: 0 for spikes, the first sample)\n"
@@ -219,6 +225,38 @@ static int plot_traces(const struct plot_args *a, const char *path, struct err *
     return rc;
 }
 
+static int plot_weights(const struct plot_args *a, struct err *e) {
+    if (a->spikes_flag || a->traces_flag)
+        return err_set(e, ERR_INPUT, "", 0, "", "%s is for %s files; %s holds weights",
+                       a->spikes_flag ? a->spikes_flag : a->traces_flag,
+                       a->spikes_flag ? "spike" : "traces", a->in);
+    struct wtr_table t;
+    int rc = wtr_read(a->in, &t, e);
+    if (rc) return rc;
+    struct svg_weights_opts o = {.title = a->title};
+    /* --tmin and --tmax default to the first and last sample */
+    if (t.nseries && (a->has_tmin || a->has_tmax)) {
+        double first = INFINITY, last = -INFINITY;
+        for (size_t k = 0; k < t.nseries; k++) {
+            first = fmin(first, t.s[k].t_ms[0]);
+            last = fmax(last, t.s[k].t_ms[t.s[k].n - 1]);
+        }
+        o.t_start_ms = a->has_tmin ? a->tmin : first;
+        o.t_end_ms = a->has_tmax ? a->tmax : last;
+        if (!(o.t_end_ms > o.t_start_ms))
+            rc = err_set(e, ERR_INPUT, "", 0, "", "empty time window: from %g ms to %g ms (%s)",
+                         o.t_start_ms, o.t_end_ms,
+                         a->has_tmax ? "--tmax" : "the last sample; give --tmax");
+    }
+    if (!rc) {
+        rc = svg_weights_write(a->out, &t, &o, e);
+        /* io/svg knows no file names: its complaints about the data are about this file */
+        if (rc == ERR_INPUT && !e->file[0]) snprintf(e->file, sizeof e->file, "%s", a->in);
+    }
+    wtr_table_free(&t);
+    return rc;
+}
+
 static int plot_spikes(const struct plot_args *a, struct err *e) {
     if (a->traces_flag)
         return err_set(
@@ -258,7 +296,9 @@ int cli_plot(int argc, char **argv) {
         else
             rc = plot_traces(&a, inside, &e);
     } else {
-        rc = trace_sniff(a.in) ? plot_traces(&a, a.in, &e) : plot_spikes(&a, &e);
+        rc = wtr_sniff(a.in)      ? plot_weights(&a, &e)
+             : trace_sniff(a.in) ? plot_traces(&a, a.in, &e)
+                                 : plot_spikes(&a, &e);
     }
     return rc ? cli_report(&e) : 0;
 }

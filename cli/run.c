@@ -16,6 +16,7 @@
 #include "io/afile.h"
 #include "io/cfg.h"
 #include "io/rec.h"
+#include "io/rec_weights.h"
 #include "io/summary.h"
 #include "io/svg.h"
 
@@ -239,6 +240,18 @@ static int draw_traces(const char *traces, const char *svg, const char *title, s
     return rc;
 }
 
+/* weights.svg: the trajectories of weights.csv, with histograms of the first and last weights. */
+static int draw_weights(const char *csv, const char *svg, const char *title, struct err *e)
+{
+    struct wtr_table t;
+    int rc = wtr_read(csv, &t, e);
+    if (rc) return rc;
+    struct svg_weights_opts o = {.title = title};
+    rc = svg_weights_write(svg, &t, &o, e);
+    wtr_table_free(&t);
+    return rc;
+}
+
 /* An error about a file in the staging folder names the output it was to become, and says that
  * the run published nothing. */
 static void name_output(struct err *e, const struct afile_stage *st)
@@ -305,6 +318,7 @@ int cli_run(int argc, char **argv)
     struct net net = {0};
     struct rec_spikes rs = {0};
     struct rec_traces *rt = NULL;
+    struct rec_weights *rw = NULL;
     struct afile_stage stage = {0};
     char *resolved = NULL;
     struct net_wstats *w0 = NULL;
@@ -399,14 +413,15 @@ int cli_run(int argc, char **argv)
     if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
     if (a.resume && !a.quiet)
         fprintf(stderr, "[apical] resumed at t = %g ms from %s\n", net.step * net.dt_ms, p_ck);
-    struct recorder recs[4];
+    struct recorder recs[5];
     int nrecs = 0;
     struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
     int any_spikes = 0;
     for (int i = 0; i < spec.npops; i++) any_spikes |= spec.record_spikes[i];
     int want_bin = spec.spikes_bin || (spec.raster && !spec.spikes_csv);
     int spk_rec = any_spikes && (spec.spikes_csv || want_bin);
-    if (a.resume && (pos.spikes != spk_rec || pos.traces != (spec.ntraces > 0))) {
+    if (a.resume && (pos.spikes != spk_rec || pos.traces != (spec.ntraces > 0) ||
+                     pos.weights != (spec.nwrecs > 0))) {
         err_set(&e, ERR_INPUT, p_ck, 0, "record", "checkpoint of a run that recorded otherwise");
         goto fail_net;
     }
@@ -419,6 +434,16 @@ int cli_run(int argc, char **argv)
     if (spec.ntraces) {
         if (rec_traces_open(&rt, &recs[nrecs], &net, p_traces,
                             a.resume ? &pos.traces_bytes : NULL, &e))
+            goto fail_rec;
+        nrecs++;
+    }
+    /* record.weights: weights.csv (the pairs' synapses are looked up here, in the network) */
+    char p_weights[1100], p_wsvg[1100];
+    afile_stage_path(&stage, "weights.csv", p_weights, sizeof p_weights);
+    afile_stage_path(&stage, "weights.svg", p_wsvg, sizeof p_wsvg);
+    if (spec.nwrecs) {
+        if (rec_weights_open(&rw, &recs[nrecs], &net, p_weights,
+                             a.resume ? &pos.weights_bytes : NULL, &e))
             goto fail_rec;
         nrecs++;
     }
@@ -442,11 +467,12 @@ int cli_run(int argc, char **argv)
         run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
         int sig = stop_signal;
         if (run_rc != ERR_INTERRUPTED || (sig != RUN_CKPT_PAUSE && sig != SIGTERM)) break;
-        if (run_ckpt_save(&net, &rs, rt, p_ck, &e)) goto fail_net;
+        if (run_ckpt_save(&net, &rs, rt, rw, p_ck, &e)) goto fail_net;
         has_ckpt = 1;
         if (sig == SIGTERM || stop_signal == SIGTERM) {
             rec_spikes_detach(&rs);
             rec_traces_detach(rt);
+            rec_weights_detach(rw);
             if (!a.quiet) progress_line(&prog, &net, net.step, 1);
             fprintf(stderr,
                     "apical: stopped by SIGTERM at t = %g ms; checkpoint %s; go on with "
@@ -470,6 +496,8 @@ int cli_run(int argc, char **argv)
     int closed = rec_spikes_close(&rs, keep, &e);
     closed = rec_traces_close(rt, keep && !closed, closed ? NULL : &e) || closed;
     rt = NULL;
+    closed = rec_weights_close(rw, keep && !closed, closed ? NULL : &e) || closed;
+    rw = NULL;
     if (closed) goto fail_net;
     if (!keep) {
         e = run_err;
@@ -479,6 +507,7 @@ int cli_run(int argc, char **argv)
         draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, config, &e))
         goto fail_net;
     if (spec.ntraces && draw_traces(p_traces, p_tsvg, config, &e)) goto fail_net;
+    if (spec.nwrecs && draw_weights(p_weights, p_wsvg, config, &e)) goto fail_net;
     int plastic = 0;
     for (int j = 0; j < net.nprojs; j++) plastic |= net.plast[j] != NULL;
     if (plastic && run_weights_save(&net, p_wts, &e)) goto fail_net;
@@ -490,9 +519,9 @@ int cli_run(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
-    static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "raster.svg",
-                                          "traces.svg", "weights.bin", "config.cfg",
-                                          "summary.json", NULL};
+    static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "weights.csv",
+                                          "raster.svg", "traces.svg", "weights.svg", "weights.bin",
+                                          "config.cfg", "summary.json", NULL};
     if (afile_stage_publish(&stage, outputs, &e)) goto fail_net;
     if (!a.quiet) {
         for (int i = 0; i < net.npops; i++) {
@@ -530,12 +559,14 @@ fail_net:
         /* the last checkpoint and the files it counts stay, to resume from */
         rec_spikes_detach(&rs);
         rec_traces_detach(rt);
+        rec_weights_detach(rw);
         size_t m = strlen(e.msg);
         snprintf(e.msg + m, sizeof e.msg - m, "; the stopped run stays in %.300s/%s",
                  out, AFILE_STAGE);
         stage.open = 0;
     } else {
         rec_traces_close(rt, 0, NULL);
+        rec_weights_close(rw, 0, NULL);
     }
 fail_spec:
     if (stage.open) {

@@ -8,17 +8,20 @@
 #include "io/netckpt.h"
 
 int run_ckpt_save(const struct net *n, struct rec_spikes *rs, struct rec_traces *rt,
-                  const char *path, struct err *e)
+                  struct rec_weights *rw, const char *path, struct err *e)
 {
-    struct run_ckpt_pos p = {rs && rs->w, rt != NULL, {0}, 0};
+    struct run_ckpt_pos p = {rs && rs->w, rt != NULL, rw != NULL, {0}, 0, 0};
     int rc = 0;
     if (p.spikes) rc = rec_spikes_mark(rs, &p.spk, e);
     if (!rc && p.traces) rc = rec_traces_mark(rt, &p.traces_bytes, e);
+    if (!rc && p.weights) rc = rec_weights_mark(rw, &p.weights_bytes, e);
     if (rc) return rc;
     char text[256];
-    int len = snprintf(text, sizeof text, "spikes %d %llu %llu %llu %lld %d\ntraces %d %llu\n",
+    int len = snprintf(text, sizeof text,
+                       "spikes %d %llu %llu %llu %lld %d\ntraces %d %llu\nweights %d %llu\n",
                        p.spikes, p.spk.csv_bytes, p.spk.bin_bytes, p.spk.nspikes,
-                       p.spk.last_step, p.spk.last_pop, p.traces, p.traces_bytes);
+                       p.spk.last_step, p.spk.last_pop, p.traces, p.traces_bytes, p.weights,
+                       p.weights_bytes);
     return nck_save(n, path, text, (size_t)len, e);
 }
 
@@ -32,11 +35,16 @@ int run_ckpt_load(struct net *n, const char *path, struct run_ckpt_pos *pos, str
     char text[256] = {0}, tail;
     if (len < sizeof text) memcpy(text, extra, len);
     free(extra);
-    if (len >= sizeof text ||
-        sscanf(text, "spikes %d %llu %llu %llu %lld %d traces %d %llu %c", &pos->spikes,
+    /* a checkpoint from before the weights recorder has no weights line: none was open */
+    int at = 0, got = len >= sizeof text ? 0 :
+        sscanf(text, "spikes %d %llu %llu %llu %lld %d traces %d %llu%n", &pos->spikes,
                &pos->spk.csv_bytes, &pos->spk.bin_bytes, &pos->spk.nspikes, &pos->spk.last_step,
-               &pos->spk.last_pop, &pos->traces, &pos->traces_bytes, &tail) != 8 ||
-        (pos->spikes != 0 && pos->spikes != 1) || (pos->traces != 0 && pos->traces != 1) ||
+               &pos->spk.last_pop, &pos->traces, &pos->traces_bytes, &at);
+    if (got == 8 && sscanf(text + at, " %c", &tail) == 1 &&
+        sscanf(text + at, " weights %d %llu %c", &pos->weights, &pos->weights_bytes, &tail) != 2)
+        got = 0;
+    if (got != 8 || (pos->spikes != 0 && pos->spikes != 1) ||
+        (pos->traces != 0 && pos->traces != 1) || (pos->weights != 0 && pos->weights != 1) ||
         pos->spk.last_step > n->step || pos->spk.last_pop >= n->npops)
         return err_set(e, ERR_INPUT, path, 0, NULL, "checkpoint: corrupt (the recorders' block)");
     return 0;

@@ -10,20 +10,21 @@
 #include "core/err.h"
 #include "engine/net.h"
 #include "io/rec.h"
+#include "io/rec_weights.h"
 
 #define RUN_CKPT_NAME "checkpoint.bin"
 
 /* What the recorders of a stopped run had written. */
 struct run_ckpt_pos {
-    int spikes, traces; /* whether each recorder was open */
+    int spikes, traces, weights; /* whether each recorder was open */
     struct spk_mark spk;
-    unsigned long long traces_bytes;
+    unsigned long long traces_bytes, weights_bytes;
 };
 
 /* Writes the checkpoint at path: the network at n->step (between two steps), the positions of
- * rs (its writer may be NULL) and rt (may be NULL). */
+ * rs (its writer may be NULL), rt and rw (each may be NULL). */
 int run_ckpt_save(const struct net *n, struct rec_spikes *rs, struct rec_traces *rt,
-                  const char *path, struct err *e);
+                  struct rec_weights *rw, const char *path, struct err *e);
 /* Loads path into n (built from the same config) and the recorders' positions into pos. */
 int run_ckpt_load(struct net *n, const char *path, struct run_ckpt_pos *pos, struct err *e);
 

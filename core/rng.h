@@ -11,6 +11,7 @@ enum {
     RNG_STREAM_CONN = 0x100,       /* connectivity, weights, delays: + projection index */
     RNG_STREAM_STIM = 0x10000,     /* stimuli: + stimulus index */
     RNG_STREAM_NEURON = 0x20000,   /* a model's own draws (nrn_ctx): + population index */
+    RNG_STREAM_RECORD = 0x30000,   /* recorders' samples (record.weights): id = entry index */
 };
 
 /* One keyed counter; draws advance only the index word. */

@@ -17,9 +17,14 @@ void spec_free(struct net_spec *s)
         free(s->projs[i].list_d);
     }
     for (int i = 0; i < s->ntraces; i++) free(s->traces[i].neurons);
+    for (int i = 0; i < s->nwrecs; i++) {
+        free(s->wrecs[i].pair_src);
+        free(s->wrecs[i].pair_tgt);
+    }
     free(s->pops);
     free(s->projs);
     free(s->stims);
     free(s->traces);
+    free(s->wrecs);
     memset(s, 0, sizeof *s);
 }

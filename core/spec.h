@@ -85,17 +85,31 @@ struct trace_spec {
     double interval_ms; /* sampling interval, a multiple of dt */
 };
 
+/* record.weights: chosen synapses of one plastic projection, sampled every interval. Either a
+ * count drawn from the seed (io/rec_weights) or explicit (source, target) pairs, whose synapses
+ * are looked up once the network is built: file and line name the entry for that error. */
+struct wrec_spec {
+    int proj;
+    uint64_t nsample;  /* synapses to draw (all of them if fewer); 0 when pairs are given */
+    size_t npairs;
+    uint32_t *pair_src, *pair_tgt;
+    double interval_ms; /* a multiple of dt */
+    char file[256];
+    int line;
+};
+
 struct net_spec {
     double dt_ms, duration_ms;
     uint64_t seed;
     int threads; /* 0: all available */
     double scale_neurons, scale_indegree; /* already applied to sizes, counts and weights */
     unsigned long long config_hash; /* of the resolved config without simulation.threads */
-    int npops, nprojs, nstims, ntraces;
+    int npops, nprojs, nstims, ntraces, nwrecs;
     struct pop_spec *pops;
     struct proj_spec *projs;
     struct stim_spec *stims;
     struct trace_spec *traces;
+    struct wrec_spec *wrecs; /* record.weights, nwrecs entries */
     /* outputs */
     int record_spikes[256]; /* per population: 1 to write its spikes (only first npops used) */
     int spikes_csv, spikes_bin;

@@ -62,7 +62,7 @@ static void write_seeds(const char *dir)
         if (cuts[k] >= 0) (void)net_run(&n, &r, 1, &s.flag, &e);
         char path[700];
         snprintf(path, sizeof path, "%s/hello-step-%lld.bin", dir, (long long)n.step);
-        if (run_ckpt_save(&n, NULL, NULL, path, &e)) die("run_ckpt_save", &e);
+        if (run_ckpt_save(&n, NULL, NULL, NULL, path, &e)) die("run_ckpt_save", &e);
         net_free(&n);
     }
     exit(0);

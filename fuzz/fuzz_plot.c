@@ -1,11 +1,14 @@
 /* fuzz/fuzz_plot: `apical plot FILE -o FILE.svg` (cli/plot.c): a spike file (io/spikes) drawn as a
- * raster with rates, or a traces file (io/tracefile, told apart by its t_ms header) drawn as
- * voltage traces, through the picture writers of io/svg. Each input is drawn twice: with the
- * defaults, then with --max-per-pop 2 --bin 0.1 (spikes) or --currents --neurons 2 (traces). */
+ * raster with rates, a traces file (io/tracefile, told apart by its t_ms header) drawn as
+ * voltage traces, or a weights file (io/wtrace, told apart by its whole header) drawn as
+ * trajectories and histograms, through the picture writers of io/svg. Each input is drawn
+ * twice: with the defaults, then with --max-per-pop 2 --bin 0.1 (spikes), --currents
+ * --neurons 2 (traces) or --tmin 1 --tmax 4 (weights). */
 #include "fuzz/fuzz.h"
 
 #include "cli/cli.h"
 #include "io/tracefile.h"
+#include "io/wtrace.h"
 
 static char svg[600];
 
@@ -23,7 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)cli_plot(4, plain);
     char *spikes[] = {"plot", in, "-o", svg, "--max-per-pop", "2", "--bin", "0.1", NULL};
     char *traces[] = {"plot", in, "-o", svg, "--currents", "--neurons", "2", NULL};
-    if (trace_sniff(in)) (void)cli_plot(7, traces);
+    char *weights[] = {"plot", in, "-o", svg, "--tmin", "1", "--tmax", "4", NULL};
+    if (wtr_sniff(in)) (void)cli_plot(8, weights);
+    else if (trace_sniff(in)) (void)cli_plot(7, traces);
     else (void)cli_plot(8, spikes);
     return 0;
 }

@@ -20,6 +20,15 @@ for f in xor yinyang_apical fmnist_apical fmnist_bptt; do cp configs/$f.cfg $C/c
   printf '#set projections.ee.k=5\n#set simulation.seed=7\n'; } > $C/cfg/hello-sets.cfg
 { cat configs/xor.cfg; printf '#set learning.rule="bptt"\n#set learning.batch=2\n'
   printf '#set learning.optimizer.type="sgd"\n'; } > $C/cfg_learn/xor-sets.cfg
+# a plastic projection, its weights recorded by count and by pairs
+cat > $C/cfg/plastic-weights.cfg <<'CFG'
+simulation = { dt = 0.1; duration = 10.0; seed = 1; };
+populations = ( { name = "a"; size = 4; model = "lif"; }, { name = "b"; size = 2; model = "lif"; } );
+projections = ( { name = "ab"; from = "a"; to = "b"; rule = "all_to_all"; weight = 50.0;
+                  plasticity = { rule = "stdp"; w_max = 100.0; }; } );
+record = { weights = ( { projection = "ab"; synapses = 3; interval = 2.0; },
+                       { projection = "ab"; pairs = ( [0, 1], [3, 0] ); } ); };
+CFG
 cat > $C/cfg/spike-file.cfg <<'CFG'
 simulation = { dt = 0.1; duration = 10.0; seed = 1; };
 populations = (
@@ -41,6 +50,8 @@ head -c 3000 $T/run5/traces.csv | sed '$d' > $C/trace/hello-head.csv
 printf 'timestamps population node_ids\n' > $C/spikes/empty.csv
 printf 't_ms,p[0].v,p[1].basal.v\n0.1,-65,-70.5\n0.2,-64.9,-70.25\n' > $C/trace/small.csv
 cp $C/spikes/* $C/trace/* $C/plot/   # apical plot draws either
+# a weights file: a pair recorded twice (a multapse), two projections
+printf 't_ms,projection,source,target,weight\n0.0,ee,1,2,0\n0.0,ee,1,2,0\n0.0,ie,0,0,-5\n5.0,ee,1,2,10\n5.0,ee,1,2,9.75\n5.0,ie,0,0,-7.5\n' > $C/plot/weights.csv
 
 # IDX: plain and gzip, one to four dimensions
 python3 - $C/idx <<'PY'

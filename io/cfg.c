@@ -1596,9 +1596,126 @@ static int load_traces(const struct cfg_ctx *c, const config_setting_t *l, struc
     return 0;
 }
 
+static int find_proj(const struct net_spec *sp, const char *name)
+{
+    for (int i = 0; i < sp->nprojs; i++)
+        if (!strcmp(sp->projs[i].name, name)) return i;
+    return -1;
+}
+
+/* record.weights.[i].pairs = ( [source, target], ... ): indices within the populations; whether
+ * a synapse joins them is known only once the network is built (io/rec_weights). */
+static int load_pairs(const struct cfg_ctx *c, const config_setting_t *a, const char *p,
+                      const struct net_spec *sp, struct wrec_spec *wr)
+{
+    int t = config_setting_type(a);
+    if ((t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) || config_setting_length(a) == 0)
+        return fail(c, a, p, "must be a non-empty list of [source, target] pairs");
+    const struct proj_spec *pj = &sp->projs[wr->proj];
+    const uint32_t bound[2] = {sp->pops[pj->from].size, sp->pops[pj->to].size};
+    const char *const side[2] = {"source", "target"};
+    wr->npairs = (size_t)config_setting_length(a);
+    wr->pair_src = malloc(wr->npairs * sizeof *wr->pair_src);
+    wr->pair_tgt = malloc(wr->npairs * sizeof *wr->pair_tgt);
+    if (!wr->pair_src || !wr->pair_tgt)
+        return err_set(c->e, ERR_NOMEM, c->file, 0, p, "out of memory");
+    for (size_t k = 0; k < wr->npairs; k++) {
+        const config_setting_t *x = config_setting_get_elem(a, (unsigned)k);
+        if (config_setting_type(x) != CONFIG_TYPE_ARRAY || config_setting_length(x) != 2)
+            return fail(c, x, p, "entry %zu must be a pair [source, target], not %s", k,
+                        type_name(x));
+        uint32_t v[2];
+        for (int j = 0; j < 2; j++) {
+            const config_setting_t *y = config_setting_get_elem(x, (unsigned)j);
+            long long i = is_integer(y) ? config_setting_get_int64(y) : -1;
+            if (!is_integer(y) || i < 0 || i >= bound[j])
+                return fail(c, x, p, "entry %zu: the %s must be a neuron index in [0, %u) of "
+                            "population \"%s\"", k, side[j], bound[j],
+                            sp->pops[j ? pj->to : pj->from].name);
+            v[j] = (uint32_t)i;
+        }
+        for (size_t m = 0; m < k; m++)
+            if (wr->pair_src[m] == v[0] && wr->pair_tgt[m] == v[1])
+                return fail(c, x, p, "entry %zu repeats entry %zu ([%u, %u])", k, m, v[0], v[1]);
+        wr->pair_src[k] = v[0];
+        wr->pair_tgt[k] = v[1];
+    }
+    return 0;
+}
+
+/* record.weights = ( { projection = "ee"; synapses = 20; interval = 10.0; }, ... ). */
+static int load_wrecs(const struct cfg_ctx *c, const config_setting_t *l, struct net_spec *sp)
+{
+    static const char *const keys[] = {"projection", "synapses", "pairs", "interval", NULL};
+    if (config_setting_type(l) != CONFIG_TYPE_LIST)
+        return fail(c, l, "record.weights", "must be a list ( { projection = ...; ... }, ... ), "
+                    "not %s", type_name(l));
+    int n = config_setting_length(l);
+    sp->wrecs = calloc((size_t)n + 1, sizeof *sp->wrecs);
+    if (!sp->wrecs) return err_set(c->e, ERR_NOMEM, c->file, 0, "record.weights", "out of memory");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        struct wrec_spec *wr = &sp->wrecs[i];
+        sp->nwrecs = i + 1; /* spec_free releases this entry's pairs */
+        char path[PATH_LEN], p[PATH_LEN];
+        snprintf(path, sizeof path, "record.weights.[%d]", i);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            return fail(c, g, path, "must be a group { projection = ...; synapses = N; }");
+        const char *name = NULL;
+        int rc;
+        if ((rc = only_keys(c, g, path, keys)) ||
+            (rc = get_str(c, g, path, "projection", 1, &name)))
+            return rc;
+        join(p, path, "projection");
+        const config_setting_t *ps = config_setting_get_member(g, "projection");
+        wr->proj = find_proj(sp, name);
+        if (wr->proj < 0) {
+            const char *names[65];
+            int m = 0;
+            for (; m < sp->nprojs && m < 64; m++) names[m] = sp->projs[m].name;
+            names[m] = NULL;
+            char hint[80];
+            return fail(c, ps, p, "unknown projection \"%s\"%s", name,
+                        choice_hint(name, names, hint, sizeof hint));
+        }
+        if (!sp->projs[wr->proj].nplast)
+            return fail(c, ps, p, "projection \"%s\" is not plastic (its weights never change: "
+                        "give it a plasticity rule, or record another)", name);
+        const config_setting_t *a = config_setting_get_member(g, "pairs");
+        const config_setting_t *cnt = config_setting_get_member(g, "synapses");
+        if (a && cnt) {
+            join(p, path, "pairs");
+            return fail(c, a, p, "give synapses = N or pairs, not both");
+        }
+        if (!a && !cnt)
+            return fail(c, g, path, "needs synapses = N (drawn from the seed) or pairs = "
+                        "( [source, target], ... )");
+        long long k = 0;
+        if (cnt && (rc = get_int(c, g, path, "synapses", 1, 1, (long long)1 << 62, &k))) return rc;
+        wr->nsample = (uint64_t)k;
+        join(p, path, "pairs");
+        if (a && (rc = load_pairs(c, a, p, sp, wr))) return rc;
+        /* default 1 ms, or the multiple of dt nearest it */
+        wr->interval_ms = fmax(1, floor(1 / sp->dt_ms + 0.5)) * sp->dt_ms;
+        if ((rc = get_num(c, g, path, "interval", 0, sp->dt_ms * (1 - 1e-9), 1e9,
+                          &wr->interval_ms)))
+            return rc;
+        double r = wr->interval_ms / sp->dt_ms;
+        if (fabs(r - floor(r + 0.5)) > 1e-6) {
+            join(p, path, "interval");
+            return fail(c, config_setting_get_member(g, "interval"), p,
+                        "%g ms is not a multiple of dt (%g ms)", wr->interval_ms, sp->dt_ms);
+        }
+        const config_setting_t *at = a ? a : g;
+        snprintf(wr->file, sizeof wr->file, "%.255s", where_file(c, at));
+        wr->line = where_line(c, at);
+    }
+    return 0;
+}
+
 static int load_record(const struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
-    static const char *const keys[] = {"spikes", "formats", "raster", "traces", NULL};
+    static const char *const keys[] = {"spikes", "formats", "raster", "traces", "weights", NULL};
     for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
     sp->spikes_csv = sp->spikes_bin = 1;
     sp->raster = 1;
@@ -1662,7 +1779,9 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
         }
     }
     const config_setting_t *t = config_setting_get_member(g, "traces");
-    return t ? load_traces(c, t, sp) : 0;
+    if (t && (rc = load_traces(c, t, sp))) return rc;
+    const config_setting_t *w = config_setting_get_member(g, "weights");
+    return w ? load_wrecs(c, w, sp) : 0;
 }
 
 /* ---- --set overrides ---- */

@@ -444,6 +444,83 @@ int svg_raster_write(const char *path, const struct spk_table *t, const struct s
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Line panels, shared by traces and weights: a frame over the plot's width mapping [t0, t1] ms
+ * to x and [lo, hi] to y, with time grid lines and y ticks, and series drawn as polylines.
+ */
+
+struct frame {
+    double t0, t1; /* time window, ms: a usable axis (io/axis) */
+    double lo, hi; /* y range, a usable axis */
+    double top, h; /* px */
+};
+
+static double frame_x(const struct frame *F, double t) {
+    return MARGIN_L + (t - F->t0) / (F->t1 - F->t0) * (WIDTH - MARGIN_L - MARGIN_R);
+}
+
+/* The frame, faint lines at the time ticks, y ticks at lo + k step, and ylabel along the y axis. */
+static void frame_axes(FILE *fp, const struct frame *F, double step, const char *ylabel) {
+    fprintf(fp,
+            "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" "
+            "fill=\"none\" stroke=\"#ccc\"/>\n",
+            MARGIN_L, F->top, WIDTH - MARGIN_L - MARGIN_R, F->h);
+    double tick[AXIS_MAX_TICKS], tstep;
+    char label[AXIS_LABEL_LEN];
+    int nt = time_ticks(F->t0, F->t1, tick, AXIS_MAX_TICKS, &tstep);
+    fprintf(fp, "<path stroke=\"#eee\" d=\"");
+    for (int k = 0; k < nt; k++)
+        fprintf(fp, "M%.1f %.0fv%.0f", frame_x(F, tick[k]), F->top, F->h);
+    fprintf(fp, "\"/>\n<g font-size=\"10\" text-anchor=\"end\">\n");
+    double lo = F->lo, hi = F->hi;
+    for (int k = 0; k < AXIS_MAX_TICKS; k++) {
+        double v = lo + k * step; /* hi + step * 1e-9 may overflow: compare the difference */
+        if (!isfinite(v) || v - hi > step * 1e-9) break;
+        double y = F->top + F->h - (v - lo) / (hi - lo) * F->h;
+        fprintf(fp,
+                "<path d=\"M%d %.1fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.1f\">%s</text>\n",
+                MARGIN_L, y, MARGIN_L - 7, y + 3.5,
+                axis_label(fabs(v) < step * 1e-9 ? 0 : v, step, label));
+    }
+    fprintf(fp,
+            "</g>\n<text transform=\"translate(%d %.1f) rotate(-90)\" font-size=\"11\" "
+            "text-anchor=\"middle\" fill=\"#444\">",
+            MARGIN_L - 50, F->top + F->h / 2);
+    svg_xml_text(fp, ylabel);
+    fprintf(fp, "</text>\n");
+}
+
+/* Samples r0 <= r < r1 at times t[r] and values y[r * stride], as a polyline's points. Within
+ * each pixel column only the first, lowest, highest and last samples are kept, in time order:
+ * the drawn envelope is exact, and a long run at a fine dt stays a few thousand points. Each
+ * pixel column takes at least one sample, whatever the arithmetic says, so the walk always
+ * ends. */
+static void frame_points(FILE *fp, const struct frame *F, const double *t, const double *y,
+                         size_t stride, size_t r0, size_t r1) {
+    double lo = F->lo, span = F->hi - lo;
+    int first = 1;
+    size_t r = r0;
+    while (r < r1) {
+        double b = floor(frame_x(F, t[r]));
+        size_t end = r + 1, mn = r, mx = r;
+        while (end < r1 && floor(frame_x(F, t[end])) == b) {
+            double v = y[end * stride];
+            if (v < y[mn * stride]) mn = end;
+            if (v > y[mx * stride]) mx = end;
+            end++;
+        }
+        size_t keep[4] = {r, mn < mx ? mn : mx, mn < mx ? mx : mn, end - 1};
+        for (int i = 0; i < 4; i++) {
+            if (i && keep[i] == keep[i - 1]) continue;
+            size_t q = keep[i];
+            double yy = F->top + F->h - (y[q * stride] - lo) / span * F->h;
+            fprintf(fp, first ? "%.1f,%.1f" : " %.1f,%.1f", frame_x(F, t[q]), yy);
+            first = 0;
+        }
+        r = end;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Traces: panels stacked over one time axis; per neuron a potential panel and, if asked, an input
  * panel below it. A column is a potential when its variable's last part is "v"; any other column
  * (i_*, g_*) is input. Colour names the compartment, the dash the receptor.
@@ -625,47 +702,23 @@ static int tr_ranges(struct tr_plot *P, struct err *e) {
     return 0;
 }
 
-static double tr_x(const struct tr_plot *P, double t) {
-    return MARGIN_L + (t - P->t0) / (P->t1 - P->t0) * (WIDTH - MARGIN_L - MARGIN_R);
+/* Class c's panel at top, h px. */
+static struct frame tr_frame(const struct tr_plot *P, int c, double top, double h) {
+    return (struct frame){P->t0, P->t1, P->ylo[c], P->yhi[c], top, h};
 }
 
-/* One column as a polyline. Within each pixel column only the first, lowest, highest and last
- * samples are kept, in time order: the drawn envelope is exact, and a long run at a fine dt stays
- * a few thousand points. Each pixel column takes at least one sample, whatever the arithmetic
- * says, so the walk always ends. */
+/* One column as a polyline. */
 static void tr_line(const struct tr_plot *P, int k, double top, double h) {
     const struct trace_table *t = P->t;
     const struct tr_col *tc = &P->col[k];
-    int c = tr_panel_class(P, tc);
-    double lo = P->ylo[c], span = P->yhi[c] - lo;
-    size_t w = (size_t)t->ncols;
+    const struct frame F = tr_frame(P, tr_panel_class(P, tc), top, h);
     static const char *const dash[3] = {"", " stroke-dasharray=\"5 3\"",
                                         " stroke-dasharray=\"1.5 2\""};
     fprintf(P->fp, "<polyline class=\"trace\" data-col=\"");
     svg_xml_text(P->fp, t->cols[k].name);
     fprintf(P->fp, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"%s points=\"",
             palette[(size_t)tc->comp % NCOLOURS], tc->cls == TR_MV ? "" : dash[tc->receptor]);
-    int first = 1;
-    size_t r = P->r0;
-    while (r < P->r1) {
-        double b = floor(tr_x(P, t->t_ms[r]));
-        size_t end = r + 1, mn = r, mx = r;
-        while (end < P->r1 && floor(tr_x(P, t->t_ms[end])) == b) {
-            double v = t->v[end * w + (size_t)k];
-            if (v < t->v[mn * w + (size_t)k]) mn = end;
-            if (v > t->v[mx * w + (size_t)k]) mx = end;
-            end++;
-        }
-        size_t keep[4] = {r, mn < mx ? mn : mx, mn < mx ? mx : mn, end - 1};
-        for (int i = 0; i < 4; i++) {
-            if (i && keep[i] == keep[i - 1]) continue;
-            size_t q = keep[i];
-            double y = top + h - (t->v[q * w + (size_t)k] - lo) / span * h;
-            fprintf(P->fp, first ? "%.1f,%.1f" : " %.1f,%.1f", tr_x(P, t->t_ms[q]), y);
-            first = 0;
-        }
-        r = end;
-    }
+    frame_points(P->fp, &F, t->t_ms, t->v + k, (size_t)t->ncols, P->r0, P->r1);
     fprintf(P->fp, "\"/>\n");
 }
 
@@ -681,31 +734,8 @@ static void tr_panel(const struct tr_plot *P, int j, int input, double top, doub
             "[%u]\" data-kind=\"%s\" data-t0=\"%.17g\" data-t1=\"%.17g\" data-y0=\"%.17g\" "
             "data-y1=\"%.17g\">\n",
             n->id, input ? "input" : "v", P->t0, P->t1, P->ylo[c], P->yhi[c]);
-    fprintf(fp,
-            "<rect class=\"frame\" x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%.0f\" "
-            "fill=\"none\" stroke=\"#ccc\"/>\n",
-            MARGIN_L, top, WIDTH - MARGIN_L - MARGIN_R, h);
-    double tick[AXIS_MAX_TICKS], tstep;
-    char label[AXIS_LABEL_LEN];
-    int nt = time_ticks(P->t0, P->t1, tick, AXIS_MAX_TICKS, &tstep);
-    fprintf(fp, "<path stroke=\"#eee\" d=\"");
-    for (int k = 0; k < nt; k++)
-        fprintf(fp, "M%.1f %.0fv%.0f", tr_x(P, tick[k]), top, h);
-    fprintf(fp, "\"/>\n<g font-size=\"10\" text-anchor=\"end\">\n");
-    double lo = P->ylo[c], hi = P->yhi[c], step = P->ystep[c];
-    for (int k = 0; k < AXIS_MAX_TICKS; k++) {
-        double v = lo + k * step; /* hi + step * 1e-9 may overflow: compare the difference */
-        if (!isfinite(v) || v - hi > step * 1e-9) break;
-        double y = top + h - (v - lo) / (hi - lo) * h;
-        fprintf(fp,
-                "<path d=\"M%d %.1fh-4\" stroke=\"#000\"/><text x=\"%d\" y=\"%.1f\">%s</text>\n",
-                MARGIN_L, y, MARGIN_L - 7, y + 3.5,
-                axis_label(fabs(v) < step * 1e-9 ? 0 : v, step, label));
-    }
-    fprintf(fp,
-            "</g>\n<text transform=\"translate(%d %.1f) rotate(-90)\" font-size=\"11\" "
-            "text-anchor=\"middle\" fill=\"#444\">%s</text>\n",
-            MARGIN_L - 50, top + h / 2, class_label[c]);
+    const struct frame F = tr_frame(P, c, top, h);
+    frame_axes(fp, &F, P->ystep[c], class_label[c]);
     for (int k = 0; k < P->t->ncols; k++)
         if (P->col[k].neuron == j && (P->col[k].cls != TR_MV) == input) tr_line(P, k, top, h);
     fprintf(fp, "</g>\n");
@@ -844,5 +874,260 @@ int svg_traces_write(const char *path, const struct trace_table *t, const struct
     }
     free(P.col);
     free(P.nrn);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Weights: one panel of trajectories (a line per synapse, coloured by projection) over the time
+ * axis, and below it per projection a histogram of the weights at the first and at the last
+ * sample in the window ("before" filled grey, "after" outlined in the projection's colour).
+ */
+
+#define WG_TOP 84     /* title, subtitle, legend */
+#define WG_LINES_H 300
+#define WG_HIST_H 110
+#define WG_HIST_GAP 58 /* weight axis labels, the next panel's title */
+#define WG_BINS 20
+
+struct wg_plot {
+    FILE *fp;
+    const struct wtr_table *t;
+    double t0, t1;
+    size_t *r0, *r1; /* per series: its samples in the window */
+    size_t nshown;   /* series with samples in the window */
+    double ylo, yhi, ystep;
+};
+
+/* Series with samples in the window are numbered 0..nshown-1 in file order; a line is drawn for
+ * the one whose number starts a new share of nshown / SVG_WEIGHTS_MAX_LINES. */
+static int wg_drawn(const struct wg_plot *P, size_t j) {
+    if (P->nshown <= SVG_WEIGHTS_MAX_LINES) return 1;
+    return j * SVG_WEIGHTS_MAX_LINES / P->nshown != (j + 1) * SVG_WEIGHTS_MAX_LINES / P->nshown ||
+           j == 0;
+}
+
+static int wg_window(struct wg_plot *P, const struct svg_weights_opts *o, struct err *e) {
+    const struct wtr_table *t = P->t;
+    if (!t->nseries) return err_set(e, ERR_INPUT, "", 0, "", "no weights to draw");
+    double first = INFINITY, last = -INFINITY;
+    for (size_t k = 0; k < t->nseries; k++) {
+        first = fmin(first, t->s[k].t_ms[0]);
+        last = fmax(last, t->s[k].t_ms[t->s[k].n - 1]);
+    }
+    if (isnan(o->t_start_ms) || isnan(o->t_end_ms))
+        return err_set(e, ERR_INPUT, "", 0, "", "time window must be finite");
+    if (o->t_end_ms > o->t_start_ms) {
+        P->t0 = o->t_start_ms;
+        P->t1 = o->t_end_ms;
+        if (!axis_usable(P->t0, P->t1))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "time window %.17g..%.17g ms cannot be drawn: not finite, too narrow "
+                           "for its magnitude, or wider than a double holds",
+                           P->t0, P->t1);
+    } else {
+        double lo = first, hi = last;
+        if (axis_fit(&lo, &hi, 1))
+            return err_set(e, ERR_INPUT, "", 0, "",
+                           "samples from %g to %g ms span more than a double holds", lo, hi);
+        P->t0 = lo;
+        P->t1 = hi;
+    }
+    for (size_t k = 0; k < t->nseries; k++) {
+        const struct wtr_series *s = &t->s[k];
+        size_t a = 0, b = s->n;
+        while (a < s->n && s->t_ms[a] < P->t0) a++;
+        while (b > a && s->t_ms[b - 1] > P->t1) b--;
+        P->r0[k] = a;
+        P->r1[k] = b;
+        P->nshown += b > a;
+    }
+    if (!P->nshown)
+        return err_set(e, ERR_INPUT, "", 0, "",
+                       "no samples between %g and %g ms; the weights run from %g to %g ms", P->t0,
+                       P->t1, first, last);
+    return 0;
+}
+
+/* The y range of the drawn lines, as tr_ranges does it. */
+static int wg_range(struct wg_plot *P, struct err *e) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0, j = 0; k < P->t->nseries; k++) {
+        if (P->r1[k] == P->r0[k] || !wg_drawn(P, j++)) continue;
+        for (size_t r = P->r0[k]; r < P->r1[k]; r++) {
+            lo = fmin(lo, P->t->s[k].w[r]);
+            hi = fmax(hi, P->t->s[k].w[r]);
+        }
+    }
+    double a = lo, b = hi;
+    if (!axis_usable(a, b)) a -= 1, b += 1;
+    if (axis_fit(&a, &b, 2))
+        return err_set(e, ERR_INPUT, "", 0, "", "weights from %g to %g span more than a double "
+                       "holds", lo, hi);
+    axis_round_out(&a, &b, 5, &P->ystep);
+    P->ylo = a;
+    P->yhi = b;
+    return 0;
+}
+
+static void wg_lines(struct wg_plot *P) {
+    FILE *fp = P->fp;
+    const struct frame F = {P->t0, P->t1, P->ylo, P->yhi, WG_TOP, WG_LINES_H};
+    fprintf(fp,
+            "<g class=\"panel\" data-kind=\"weights\" data-t0=\"%.17g\" data-t1=\"%.17g\" "
+            "data-y0=\"%.17g\" data-y1=\"%.17g\">\n",
+            P->t0, P->t1, P->ylo, P->yhi);
+    frame_axes(fp, &F, P->ystep, "weight");
+    for (size_t k = 0, j = 0; k < P->t->nseries; k++) {
+        const struct wtr_series *s = &P->t->s[k];
+        if (P->r1[k] == P->r0[k] || !wg_drawn(P, j++)) continue;
+        fprintf(fp, "<polyline class=\"weight\" data-proj=\"");
+        svg_xml_text(fp, P->t->projs[s->proj]);
+        fprintf(fp,
+                "\" data-source=\"%u\" data-target=\"%u\" fill=\"none\" stroke=\"%s\" "
+                "stroke-width=\"1\" stroke-opacity=\"0.7\" points=\"",
+                s->src, s->tgt, colour(s->proj));
+        frame_points(fp, &F, s->t_ms, s->w, 1, P->r0[k], P->r1[k]);
+        fprintf(fp, "\"/>\n");
+    }
+    fprintf(fp, "</g>\n");
+}
+
+/* Bin of w in [lo, hi] cut into WG_BINS. */
+static int wg_bin(double w, double lo, double hi) {
+    double b = floor((w - lo) / (hi - lo) * WG_BINS);
+    return b < 0 ? 0 : b >= WG_BINS ? WG_BINS - 1 : (int)b;
+}
+
+/* Projection p's histogram panel at top: the weights of its series at their first and last
+ * sample in the window, over the range of both, cut into WG_BINS bins. */
+static void wg_hist(struct wg_plot *P, int p, double top) {
+    FILE *fp = P->fp;
+    const struct wtr_table *t = P->t;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < t->nseries; k++) {
+        if (t->s[k].proj != p || P->r1[k] == P->r0[k]) continue;
+        lo = fmin(lo, fmin(t->s[k].w[P->r0[k]], t->s[k].w[P->r1[k] - 1]));
+        hi = fmax(hi, fmax(t->s[k].w[P->r0[k]], t->s[k].w[P->r1[k] - 1]));
+    }
+    if (!(lo <= hi)) lo = hi = 0;
+    double step;
+    if (!axis_usable(lo, hi)) lo -= 1, hi += 1;
+    if (axis_fit(&lo, &hi, 2) == 0) axis_round_out(&lo, &hi, 5, &step);
+    if (!axis_usable(lo, hi)) lo = -1, hi = 1; /* weights near the largest double */
+    unsigned before[WG_BINS] = {0}, after[WG_BINS] = {0}, most = 1;
+    for (size_t k = 0; k < t->nseries; k++) {
+        if (t->s[k].proj != p || P->r1[k] == P->r0[k]) continue;
+        before[wg_bin(t->s[k].w[P->r0[k]], lo, hi)]++;
+        after[wg_bin(t->s[k].w[P->r1[k] - 1], lo, hi)]++;
+    }
+    for (int b = 0; b < WG_BINS; b++) {
+        if (before[b] > most) most = before[b];
+        if (after[b] > most) most = after[b];
+    }
+    double cstep, clo = 0, chi = most;
+    axis_round_out(&clo, &chi, 3, &cstep);
+    if (cstep < 1) {
+        cstep = 1;
+        chi = ceil(chi);
+    }
+    fprintf(fp, "<g class=\"hist\" data-proj=\"");
+    svg_xml_text(fp, t->projs[p]);
+    fprintf(fp, "\" data-w0=\"%.17g\" data-w1=\"%.17g\" data-bins=\"%d\" data-before=\"", lo, hi,
+            WG_BINS);
+    for (int b = 0; b < WG_BINS; b++) fprintf(fp, b ? " %u" : "%u", before[b]);
+    fprintf(fp, "\" data-after=\"");
+    for (int b = 0; b < WG_BINS; b++) fprintf(fp, b ? " %u" : "%u", after[b]);
+    fprintf(fp, "\">\n<text x=\"%d\" y=\"%.1f\" font-size=\"12\">", MARGIN_L, top - 6);
+    svg_xml_text(fp, t->projs[p]);
+    fprintf(fp, ": weights at the first (grey) and last (colour) sample</text>\n");
+    /* the weight axis runs along x: the frame's time mapping serves it */
+    const struct frame F = {lo, hi, clo, chi, top, WG_HIST_H};
+    frame_axes(fp, &F, cstep, "synapses");
+    double bw = (WIDTH - MARGIN_L - MARGIN_R) / (double)WG_BINS;
+    fprintf(fp, "<path fill=\"#bbb\" fill-opacity=\"0.8\" d=\"");
+    for (int b = 0; b < WG_BINS; b++)
+        if (before[b])
+            fprintf(fp, "M%.1f %.1fh%.1fV%.1fh%.1fz", MARGIN_L + b * bw, top + WG_HIST_H, bw,
+                    top + WG_HIST_H - before[b] / chi * WG_HIST_H, -bw);
+    fprintf(fp, "\"/>\n<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" d=\"M%d %.1f",
+            colour(p), MARGIN_L, top + WG_HIST_H);
+    for (int b = 0; b < WG_BINS; b++) {
+        double y = top + WG_HIST_H - after[b] / chi * WG_HIST_H;
+        fprintf(fp, "V%.1fH%.1f", y, MARGIN_L + (b + 1) * bw);
+    }
+    fprintf(fp, "V%.1f\"/>\n", top + WG_HIST_H);
+    /* weight ticks below */
+    double tick[AXIS_MAX_TICKS], wstep;
+    char label[AXIS_LABEL_LEN];
+    int n = axis_ticks(lo, hi, 8, 0, tick, AXIS_MAX_TICKS, &wstep);
+    fprintf(fp, "<g font-size=\"10\" text-anchor=\"middle\">\n");
+    for (int k = 0; k < n; k++)
+        fprintf(fp,
+                "<path d=\"M%.1f %.1fv4\" stroke=\"#000\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+                frame_x(&F, tick[k]), top + WG_HIST_H, frame_x(&F, tick[k]), top + WG_HIST_H + 15,
+                axis_label(tick[k], wstep, label));
+    fprintf(fp, "</g>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">weight"
+            "</text>\n</g>\n", (WIDTH + MARGIN_L - MARGIN_R) / 2.0, top + WG_HIST_H + 30);
+}
+
+static void wg_draw(struct wg_plot *P, const struct svg_weights_opts *o) {
+    FILE *fp = P->fp;
+    const struct wtr_table *t = P->t;
+    double hist_top = WG_TOP + WG_LINES_H + 40 + WG_HIST_GAP;
+    double height = hist_top + t->nprojs * (WG_HIST_H + WG_HIST_GAP);
+    size_t drawn = 0;
+    for (size_t j = 0; j < P->nshown; j++) drawn += (size_t)wg_drawn(P, j);
+    fprintf(fp,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+            "viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\">\n",
+            WIDTH, height, WIDTH, height);
+    fprintf(fp,
+            "<!-- apical weights: window %.17g..%.17g ms, %zu of %zu synapses drawn; each line "
+            "keeps the first, lowest, highest and last sample per pixel column -->\n",
+            P->t0, P->t1, drawn, P->nshown);
+    fprintf(fp, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
+    fprintf(fp, "<text x=\"%d\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
+            (WIDTH + MARGIN_L - MARGIN_R) / 2);
+    svg_xml_text(fp, o->title && *o->title ? o->title : "weights");
+    fprintf(fp,
+            "</text>\n<text x=\"%d\" y=\"44\" font-size=\"11\" text-anchor=\"middle\" "
+            "fill=\"#666\">%zu of %zu synapses drawn, %d projection%s; from %g to %g ms</text>\n",
+            (WIDTH + MARGIN_L - MARGIN_R) / 2, drawn, P->nshown, t->nprojs,
+            t->nprojs == 1 ? "" : "s", P->t0, P->t1);
+    double x = MARGIN_L;
+    fprintf(fp, "<g class=\"legend\" font-size=\"11\">\n");
+    for (int p = 0; p < t->nprojs && p < LEGEND_MAX; p++) {
+        fprintf(fp,
+                "<path d=\"M%.1f 64h20\" stroke=\"%s\" stroke-width=\"2\"/><text x=\"%.1f\" "
+                "y=\"68\">",
+                x, colour(p), x + 25);
+        svg_xml_text(fp, t->projs[p]);
+        fprintf(fp, "</text>\n");
+        x += 40 + 7 * fmin(strlen(t->projs[p]), 40);
+    }
+    fprintf(fp, "</g>\n");
+    wg_lines(P);
+    time_axis(fp, P->t0, P->t1, MARGIN_L, WIDTH - MARGIN_R, WG_TOP + WG_LINES_H);
+    for (int p = 0; p < t->nprojs; p++) wg_hist(P, p, hist_top + p * (WG_HIST_H + WG_HIST_GAP));
+    fprintf(fp, "</svg>\n");
+}
+
+int svg_weights_write(const char *path, const struct wtr_table *t,
+                      const struct svg_weights_opts *o, struct err *e) {
+    struct wg_plot P = {.t = t};
+    P.r0 = calloc(t->nseries + 1, sizeof *P.r0);
+    P.r1 = calloc(t->nseries + 1, sizeof *P.r1);
+    int rc = P.r0 && P.r1 ? 0 : err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
+    if (!rc) rc = wg_window(&P, o, e);
+    if (!rc) rc = wg_range(&P, e);
+    struct afile f;
+    if (!rc) rc = afile_open(&f, path, e);
+    if (!rc) {
+        P.fp = f.fp;
+        wg_draw(&P, o);
+        rc = afile_commit(&f, e);
+    }
+    free(P.r0);
+    free(P.r1);
     return rc;
 }

@@ -1,6 +1,6 @@
-/* io/svg: pictures apical draws itself, as SVG: spike raster with population-rate histogram, and
- * membrane-potential traces. Knows nothing of the simulator; it draws what a spk_table or a
- * trace_table holds. */
+/* io/svg: pictures apical draws itself, as SVG: spike raster with population-rate histogram,
+ * membrane-potential traces, and synaptic weights. Knows nothing of the simulator; it draws what
+ * a spk_table, a trace_table or a wtr_table holds. */
 #ifndef APICAL_SVG_H
 #define APICAL_SVG_H
 
@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "io/spikes.h"
 #include "io/tracefile.h"
+#include "io/wtrace.h"
 
 struct svg_raster_opts {
     double t_start_ms, t_end_ms; /* time axis; t_end_ms <= t_start_ms means "from the data" */
@@ -43,6 +44,23 @@ struct svg_traces_opts {
  * The picture is written atomically to path. */
 int svg_traces_write(const char *path, const struct trace_table *t, const struct svg_traces_opts *o,
                      struct err *e);
+
+#define SVG_WEIGHTS_MAX_LINES 200 /* trajectories drawn at most (an evenly spaced sample) */
+
+struct svg_weights_opts {
+    double t_start_ms, t_end_ms; /* time axis; t_end_ms <= t_start_ms means "the whole file" */
+    const char *title;
+};
+
+/* Weights over time: one panel with a line per synapse (at most SVG_WEIGHTS_MAX_LINES of the
+ * series with samples in the window, evenly spaced in file order), coloured by projection; below
+ * it, per projection, a histogram of every series' weight at its first and at its last sample in
+ * the window (data-before, data-after: counts in data-bins equal bins over [data-w0, data-w1],
+ * the last bin closed). A table without series, a window that is not finite, too narrow for its
+ * magnitude or holds no sample, or values whose range overflows a double, is ERR_INPUT (naming
+ * no file). The picture is written atomically to path. */
+int svg_weights_write(const char *path, const struct wtr_table *t,
+                      const struct svg_weights_opts *o, struct err *e);
 
 /* Shared with io/curves: text for XML (markup characters as entities, control characters and
  * broken UTF-8 as '?'). Axis windows and ticks are io/axis's. */
