@@ -14,6 +14,19 @@ static const char *const rule_text[] = {"all_to_all", "one_to_one", "fixed_proba
                                         "fixed_indegree", "fixed_outdegree", "list",
                                         "fixed_total_number"};
 
+/* " name=value unit" for every parameter of a schema; one a rule leaves unset (NaN: it takes
+ * its value from another, e.g. istdp's alpha from target_rate) is left out. */
+static void print_params(const struct param *ps, int n, const double *v)
+{
+    for (int k = 0; k < n; k++) {
+        if (isnan(v[k])) continue;
+        if (ps[k].choices)
+            printf(" %s=%s", ps[k].name, ps[k].choices[(int)v[k]]);
+        else
+            printf(" %s=%g%s", ps[k].name, v[k], ps[k].unit);
+    }
+}
+
 int cli_check(int argc, char **argv)
 {
     struct cli_args a;
@@ -36,13 +49,7 @@ int cli_check(int argc, char **argv)
     for (int i = 0; i < s.npops; i++) {
         const struct pop_spec *p = &s.pops[i];
         printf("  %-12s %8u x %s", p->name, p->size, p->model->name);
-        for (int k = 0; k < p->model->nparams; k++) {
-            const struct param *np = &p->model->params[k];
-            if (np->choices)
-                printf(" %s=%s", np->name, np->choices[(int)p->params[k]]);
-            else
-                printf(" %s=%g%s", np->name, p->params[k], np->unit);
-        }
+        print_params(p->model->params, p->model->nparams, p->params);
         printf("\n");
         for (int c = 0; p->model->max_comps && c < p->shape.ncomp; c++) {
             printf("    compartment %-10s", p->shape.names[c]);
@@ -70,6 +77,11 @@ int cli_check(int argc, char **argv)
         if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
         if (p->rule == CONN_FIXED_TOTAL_NUMBER) printf(" n=%llu", (unsigned long long)p->n);
         printf("  ~%.0f synapses\n", n);
+        for (int r = 0; r < p->nplast; r++) {
+            printf("    plasticity %s", p->plast[r].rule->name);
+            print_params(p->plast[r].rule->params, p->plast[r].rule->nparams, p->plast[r].params);
+            printf("\n");
+        }
     }
     if (s.nstims) printf("stimuli:\n");
     for (int j = 0; j < s.nstims; j++) {

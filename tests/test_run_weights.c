@@ -144,13 +144,30 @@ static void test_refused(void)
     EXPECT(rc == 2 && strstr(out, "--weights"), "--resume with --weights", out);
 }
 
+/* apical check names each plastic projection's rules with their parameters. */
+static void test_check(void)
+{
+    char args[2048];
+    snprintf(args, sizeof args,
+             "check %s/configs/cuba.cfg --set 'projections.ee.plasticity = ( { rule = \"stp\"; "
+             "U = 0.2; }, { rule = \"stdp\"; w_max = 3.24; } )'",
+             harness_root());
+    int rc = harness_apical_within(60, HARNESS_ANY_SIZE, args, out, sizeof out);
+    EXPECT(rc == 0, "check", out);
+    EXPECT(strstr(out, "plasticity stp U=0.2 ") != NULL, "stp's line", out);
+    EXPECT(strstr(out, "plasticity stdp tau_plus=20ms") && strstr(out, "w_max=3.24 "),
+           "stdp's line", out);
+    EXPECT(strstr(out, "u0=") == NULL, "a parameter left to another (u0 = U) is not printed", out);
+}
+
 static int suite_run_weights(void)
 {
     CU_pSuite s = CU_add_suite("run_weights", NULL, NULL);
     if (!s) return -1;
     if (!CU_add_test(s, "weights.bin = summary's final weights; 1 and 3 threads alike", test_out) ||
         !CU_add_test(s, "--weights: a frozen rule writes its input again", test_in) ||
-        !CU_add_test(s, "other networks and bad files refused, naming the file", test_refused))
+        !CU_add_test(s, "other networks and bad files refused, naming the file", test_refused) ||
+        !CU_add_test(s, "apical check names the rules and their parameters", test_check))
         return -1;
     return 0;
 }
