@@ -172,6 +172,23 @@ int rfile_line(struct rfile *f, size_t max_len, char **s, size_t *len, struct er
     return 1;
 }
 
+int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, struct err *e)
+{
+    int rc = rfile_line(f, max_len, s, len, e);
+    if (rc != 1) return rc;
+    char *line = *s;
+    size_t n = *len;
+    if (memchr(line, '\0', n)) return err_set(e, ERR_INPUT, f->path, f->lineno, "", "NUL byte in line");
+    if (line[n - 1] != '\n')
+        return err_set(e, ERR_INPUT, f->path, f->lineno, "",
+                       "line not terminated by a newline: the file is truncated");
+    n--;
+    if (n && line[n - 1] == '\r') n--;
+    line[n] = '\0';
+    *len = n;
+    return 1;
+}
+
 int rfile_rewind(struct rfile *f, struct err *e)
 {
     if (lseek(f->fd, 0, SEEK_SET) != 0)

@@ -39,6 +39,10 @@ int rfile_read(struct rfile *f, void *p, size_t n, size_t *got, struct err *e);
  * for a line, 0 at the end of the file, or ERR_INPUT for a line longer than max_len bytes (its
  * number named) or a read error. */
 int rfile_line(struct rfile *f, size_t max_len, char **s, size_t *len, struct err *e);
+/* rfile_line for files apical writes whole lines into (traces.csv, weights.csv): a NUL byte or
+ * a last line without its newline (a file cut short) is ERR_INPUT naming the line; the line
+ * comes without its "\n" or "\r\n", NUL-terminated. */
+int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, struct err *e);
 
 /* Back to the first byte (and line 0). 0, or ERR_INPUT. */
 int rfile_rewind(struct rfile *f, struct err *e);

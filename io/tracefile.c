@@ -235,22 +235,10 @@ int trace_read_neurons(const char *path, uint32_t max_neurons, struct trace_tabl
     char *line;
     size_t len;
     int lineno = 0;
-    while ((rc = rfile_line(&f, TRACE_MAX_LINE, &line, &len, e)) == 1) {
+    /* io/rec ends every line, so a missing newline means the file was cut short */
+    while ((rc = rfile_text_line(&f, TRACE_MAX_LINE, &line, &len, e)) == 1) {
         rc = 0;
         lineno = f.lineno;
-        if (memchr(line, '\0', len)) {
-            rc = err_set(e, ERR_INPUT, path, lineno, "", "NUL byte in line");
-            break;
-        }
-        /* io/rec ends every line, so a missing newline means the file was cut short */
-        if (!len || line[len - 1] != '\n') {
-            rc = err_set(e, ERR_INPUT, path, lineno, "",
-                         "line not terminated by a newline: the file is truncated");
-            break;
-        }
-        len--;
-        if (len && line[len - 1] == '\r') len--;
-        line[len] = '\0';
         rc = lineno == 1 ? parse_header(line, len, max_neurons, &r, t, e)
                          : parse_row(line, len, lineno, &r, t, e);
         if (rc) break;

@@ -251,22 +251,10 @@ int wtr_read(const char *path, struct wtr_table *t, struct err *e)
     char *line, q[48];
     size_t len;
     int lineno = 0;
-    while ((rc = rfile_line(&f, WTR_MAX_LINE, &line, &len, e)) == 1) {
+    /* io/rec_weights ends every line, so a missing newline means the file was cut short */
+    while ((rc = rfile_text_line(&f, WTR_MAX_LINE, &line, &len, e)) == 1) {
         rc = 0;
         lineno = f.lineno;
-        if (memchr(line, '\0', len)) {
-            rc = err_set(e, ERR_INPUT, path, lineno, "", "NUL byte in line");
-            break;
-        }
-        /* io/rec_weights ends every line, so a missing newline means the file was cut short */
-        if (!len || line[len - 1] != '\n') {
-            rc = err_set(e, ERR_INPUT, path, lineno, "",
-                         "line not terminated by a newline: the file is truncated");
-            break;
-        }
-        len--;
-        if (len && line[len - 1] == '\r') len--;
-        line[len] = '\0';
         if (lineno == 1) {
             if (strcmp(line, WTR_HEADER))
                 rc = err_set(e, ERR_INPUT, path, 1, "",
