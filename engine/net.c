@@ -570,6 +570,37 @@ static int hist_append(struct pop *p, uint32_t i, int64_t stamp, double dt, int6
     return 0;
 }
 
+/* Projection j's rules on the synapses of one (source, part) cell: a spike stamped `stamp`, or
+ * a flush up to it (core/plast.h); the product of their factors. */
+static double plast_rules(struct net *n, int j, size_t cell, int64_t stamp, int flush)
+{
+    struct net_plast *pl = n->plast[j];
+    struct proj *pr = &n->projs[j];
+    const struct pop *tgt = &n->pops[pr->tgt_pop];
+    struct pl_row r = {.dt_ms = n->dt_ms,
+                       .stamp = stamp,
+                       .last = pl->last[cell],
+                       .seen = pl->seen[cell],
+                       .flush = flush,
+                       .lo = pr->row[cell],
+                       .hi = pr->row[cell + 1],
+                       .tgt = pr->tgt,
+                       .w = pr->w,
+                       .delay = pr->delay,
+                       .delay_const = pr->delay_steps,
+                       .hist = tgt->hist,
+                       .ntraces = tgt->ntraces};
+    double f = 1.0;
+    for (int i = 0; i < pl->nrules; i++) {
+        r.derived = pl->derived[i];
+        r.pre = pl->pre[i] + cell * (size_t)pl->needs[i].npre;
+        r.syn = pl->syn[i];
+        r.trace = pl->trace[i];
+        f *= pl->rule[i]->on_pre(&r);
+    }
+    return f;
+}
+
 /* Sources of plastic projections into population pi that have been silent for FLUSH_AGE
  * steps: their synapses onto part k take the postsynaptic spikes so far (pl_row.flush), the
  * same updates in the same order as their next spike would make, so that a silent source does
@@ -584,30 +615,10 @@ static void plast_flush(struct net *n, int pi, int k, int64_t step)
         struct net_plast *pl = n->plast[j];
         struct proj *pr = &n->projs[j];
         if (!pl || pr->tgt_pop != pi || !pl->flushes) continue;
-        const struct pop *tgt = &n->pops[pi];
         for (uint32_t s = 0; s < pr->nsrc; s++) {
             const size_t cell = (size_t)s * T + (size_t)k;
             if (pl->last[cell] == PL_NEVER || pl->seen[cell] >= step - FLUSH_AGE) continue;
-            struct pl_row r = {.dt_ms = n->dt_ms,
-                               .stamp = step,
-                               .last = pl->last[cell],
-                               .seen = pl->seen[cell],
-                               .flush = 1,
-                               .lo = pr->row[cell],
-                               .hi = pr->row[cell + 1],
-                               .tgt = pr->tgt,
-                               .w = pr->w,
-                               .delay = pr->delay,
-                               .delay_const = pr->delay_steps,
-                               .hist = tgt->hist,
-                               .ntraces = tgt->ntraces};
-            for (int i = 0; i < pl->nrules && r.lo < r.hi; i++) {
-                r.derived = pl->derived[i];
-                r.pre = pl->pre[i] + cell * (size_t)pl->needs[i].npre;
-                r.syn = pl->syn[i];
-                r.trace = pl->trace[i];
-                pl->rule[i]->on_pre(&r);
-            }
+            if (pr->row[cell] < pr->row[cell + 1]) plast_rules(n, j, cell, step, 1);
             pl->seen[cell] = step;
         }
     }
@@ -707,27 +718,7 @@ static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, ui
     struct net_plast *pl = n->plast[j];
     struct proj *pr = &n->projs[j];
     const size_t cell = (size_t)s * (size_t)n->nthreads + (size_t)k;
-    const struct pop *tgt = &n->pops[pr->tgt_pop];
-    struct pl_row r = {.dt_ms = n->dt_ms,
-                       .stamp = stamp,
-                       .last = pl->last[cell],
-                       .seen = pl->seen[cell],
-                       .lo = lo,
-                       .hi = hi,
-                       .tgt = pr->tgt,
-                       .w = pr->w,
-                       .delay = pr->delay,
-                       .delay_const = pr->delay_steps,
-                       .hist = tgt->hist,
-                       .ntraces = tgt->ntraces};
-    double f = 1.0;
-    for (int i = 0; i < pl->nrules; i++) {
-        r.derived = pl->derived[i];
-        r.pre = pl->pre[i] + cell * (size_t)pl->needs[i].npre;
-        r.syn = pl->syn[i];
-        r.trace = pl->trace[i];
-        f *= pl->rule[i]->on_pre(&r);
-    }
+    const double f = plast_rules(n, j, cell, stamp, 0);
     pl->last[cell] = pl->seen[cell] = stamp;
     int bad = !isfinite(f);
     for (uint64_t q = lo; q < hi && pl->changes_weight && !bad; q++) bad = !isfinite(pr->w[q]);

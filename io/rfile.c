@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,17 @@ int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, stru
     line[n] = '\0';
     *len = n;
     return 1;
+}
+
+int rfile_number(const char *s, size_t n, double *x)
+{
+    if (!n || s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\v' || s[0] == '\f' ||
+        s[0] == '\r')
+        return -1;
+    char *end;
+    errno = 0;
+    *x = strtod(s, &end);
+    return end == s + n && isfinite(*x) ? 0 : -1;
 }
 
 int rfile_rewind(struct rfile *f, struct err *e)

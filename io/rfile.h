@@ -44,6 +44,10 @@ int rfile_line(struct rfile *f, size_t max_len, char **s, size_t *len, struct er
  * comes without its "\n" or "\r\n", NUL-terminated. */
 int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, struct err *e);
 
+/* The whole of s[0..n) as a finite number (a field of a text file): 0, or -1. strtod alone
+ * would skip leading blanks and stop early. */
+int rfile_number(const char *s, size_t n, double *x);
+
 /* Back to the first byte (and line 0). 0, or ERR_INPUT. */
 int rfile_rewind(struct rfile *f, struct err *e);
 

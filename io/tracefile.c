@@ -160,17 +160,6 @@ static void reader_done(struct reader *r, struct trace_table *t, int ok) {
  * Rows.
  */
 
-/* The whole of s[0..n) as a finite number; strtod alone would skip leading blanks. */
-static int parse_number(const char *s, size_t n, double *x) {
-    if (!n || s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\v' || s[0] == '\f' ||
-        s[0] == '\r')
-        return -1;
-    char *end;
-    errno = 0;
-    *x = strtod(s, &end);
-    return end == s + n && isfinite(*x) ? 0 : -1;
-}
-
 /* Room for one more row. */
 static int reserve_row(struct trace_table *t, size_t *cap) {
     if (t->nrows < *cap) return 0;
@@ -203,7 +192,7 @@ static int parse_row(const char *s, size_t len, int lineno, struct reader *r, st
         const char *c = memchr(p, ',', len - (size_t)(p - s));
         size_t n = c ? (size_t)(c - p) : len - (size_t)(p - s);
         double x;
-        if (parse_number(p, n, &x))
+        if (rfile_number(p, n, &x))
             return err_set(e, ERR_INPUT, r->path, lineno, "", "%s: '%s' is not a finite number",
                            k ? r->all[k - 1].name : TIME_COL, quote(p, n, q));
         if (k == 0) {

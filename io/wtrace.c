@@ -36,18 +36,6 @@ static const char *quote(const char *s, size_t n, char out[48])
     return out;
 }
 
-/* The whole of s[0..n) as a finite number; strtod alone would skip leading blanks. */
-static int parse_number(const char *s, size_t n, double *x)
-{
-    if (!n || s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\v' || s[0] == '\f' ||
-        s[0] == '\r')
-        return -1;
-    char *end;
-    errno = 0;
-    *x = strtod(s, &end);
-    return end == s + n && isfinite(*x) ? 0 : -1;
-}
-
 static int parse_index(const char *s, size_t n, uint32_t *v)
 {
     uint64_t x = 0;
@@ -201,7 +189,7 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
                        "expected 5 fields (t_ms,projection,source,target,weight), found %zu", nf);
     double tm, w;
     uint32_t src, tgt;
-    if (parse_number(f[0], n[0], &tm))
+    if (rfile_number(f[0], n[0], &tm))
         return err_set(e, ERR_INPUT, r->path, lineno, "", "t_ms: '%s' is not a finite number",
                        quote(f[0], n[0], q));
     struct wtr_table *t = r->t;
@@ -219,7 +207,7 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
             return err_set(e, ERR_INPUT, r->path, lineno, "",
                            "%s: '%s' is not a neuron index (a whole number below 2^32)",
                            j == 2 ? "source" : "target", quote(f[j], n[j], q));
-    if (parse_number(f[4], n[4], &w))
+    if (rfile_number(f[4], n[4], &w))
         return err_set(e, ERR_INPUT, r->path, lineno, "", "weight: '%s' is not a finite number",
                        quote(f[4], n[4], q));
     int proj = proj_index(r, f[1], n[1]);
