@@ -624,6 +624,22 @@ static void plast_flush(struct net *n, int pi, int k, int64_t step)
     }
 }
 
+/* net_set_reset: part k's neurons [b, e) of population pi back at rest, with nothing in their
+ * input ring (and so nothing listed in it). Only part k's thread touches these entries. */
+static void reset_part(struct net *n, int pi, int k, uint32_t b, uint32_t e)
+{
+    struct pop *p = &n->pops[pi];
+    double s0[NRN_MAX_STATE] = {0};
+    if (p->ops->initial) p->ops->initial(n->spec->pops[pi].params, p->shape, s0);
+    for (int v = 0; v < p->nstate; v++)
+        for (uint32_t i = b; i < e; i++) p->state[v][i] = s0[v];
+    memset(p->refr + b, 0, (size_t)(e - b) * sizeof *p->refr);
+    for (size_t q = 0; p->ring && q < (size_t)p->nports * p->nslots; q++)
+        memset(p->ring + q * p->stride + b, 0, (size_t)(e - b) * sizeof *p->ring);
+    if (p->touch) memset(p->tcount + (size_t)k * p->tcount_stride, 0,
+                         (size_t)p->nports * p->nslots * sizeof *p->tcount);
+}
+
 static void update_part(struct net *n, int k, int64_t step)
 {
     /* counts and the fault flag go to the post once, at the end: other threads spin on its
@@ -635,6 +651,7 @@ static void update_part(struct net *n, int k, int64_t step)
         uint32_t *out = p->spk_buf[step & 1] + b;
         uint32_t m;
         double i_ext = 0;
+        if (n->reset_every && step % n->reset_every == 0) reset_part(n, pi, k, b, en);
         stimulate(n, pi, k, step, &i_ext);
         if (p->ops->update) {
             size_t slot = (size_t)(step % p->nslots);
@@ -674,6 +691,9 @@ static void update_part(struct net *n, int k, int64_t step)
                     }
                 }
             }
+        } else if (p->feed.fire) {
+            m = p->feed.fire(p->feed.self, step, b, en, out,
+                             p->spk_amp[0] ? p->spk_amp[step & 1] + b : NULL);
         } else {
             m = play_schedule(p, k, step + 1, out);
         }
@@ -757,6 +777,8 @@ static void deliver_part(struct net *n, int k, int64_t step)
         const uint32_t tcap = tgt->touch ? tgt->tcap[k] : 0;
         for (int kk = 0; kk < T; kk++) {
             const uint32_t *ids = src->spk_buf[step & 1] + part_begin(src->n, T, kk);
+            const double *amp =
+                src->spk_amp[0] ? src->spk_amp[step & 1] + part_begin(src->n, T, kk) : NULL;
             const uint32_t m = net_post(n, step, kk)->nspk[pr->src_pop];
             for (uint32_t a = 0; a < m; a++) {
                 uint64_t cell = (uint64_t)ids[a] * T + k;
@@ -773,19 +795,22 @@ static void deliver_part(struct net *n, int k, int64_t step)
                         if (pr->delay) __builtin_prefetch(pr->delay + q);
                     }
                 }
-                if (pl) {
-                    const double f = plast_row(n, j, k, ids[a], lo, hi, step + 1);
-                    if (f != 1.0) {
+                if (pl || amp) {
+                    /* weights scaled: by the rules (short-term plasticity) and the amplitude */
+                    double f = pl ? plast_row(n, j, k, ids[a], lo, hi, step + 1) : 1.0;
+                    if (amp) f = pl ? f * amp[a] : amp[a];
+                    if (f != 1.0 || amp) {
                         for (uint64_t q = lo; q < hi; q++) {
                             uint32_t slot = now + (pr->delay ? pr->delay[q] : pr->delay_steps);
                             if (slot >= ns) slot -= ns;
                             const size_t list = (size_t)pr->port * ns + slot;
+                            const double x = proj_weight(pr, q) * f;
                             if (tcount && tcount[list] <= tcap)
-                                ring_add(port + (size_t)slot * nt, pr->tgt[q], pr->w[q] * f,
+                                ring_add(port + (size_t)slot * nt, pr->tgt[q], x,
                                          tgt->touch + list * tgt->tstride + tgt->toff[k], tcap,
                                          tcount + list);
                             else
-                                port[(size_t)slot * nt + pr->tgt[q]] += pr->w[q] * f;
+                                port[(size_t)slot * nt + pr->tgt[q]] += x;
                         }
                         continue;
                     }
@@ -1091,6 +1116,27 @@ int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint6
     return 0;
 }
 
+int net_set_feed(struct net *n, int pi, const struct net_feed *f, struct err *e)
+{
+    struct pop *p = &n->pops[pi];
+    if (p->ops->update)
+        return err_set(e, ERR_INPUT, NULL, 0, p->name,
+                       "%s is a %s population: only spike sources can be fed", p->name,
+                       p->ops->name);
+    free(p->spk_amp[0]);
+    p->spk_amp[0] = p->spk_amp[1] = NULL;
+    if (f->graded) {
+        size_t m = p->n ? p->n : 1;
+        if (!(p->spk_amp[0] = malloc(2 * m * sizeof *p->spk_amp[0])))
+            return err_set(e, ERR_NOMEM, NULL, 0, p->name, "out of memory");
+        p->spk_amp[1] = p->spk_amp[0] + m;
+    }
+    p->feed = *f;
+    return 0;
+}
+
+void net_set_reset(struct net *n, int64_t every) { n->reset_every = every > 0 ? every : 0; }
+
 void net_pop_stats(const struct net *n, int pi, struct pop_stats *st)
 {
     const struct pop *p = &n->pops[pi];
@@ -1151,6 +1197,7 @@ void net_free(struct net *n)
         free(p->toff);
         free(p->tcap);
         free(p->spk_buf[0]);
+        free(p->spk_amp[0]);
         free(p->last_stamp);
         free(p->isi_n);
         free(p->isi_sum);

@@ -33,6 +33,17 @@ struct net_plast {
     int changes_weight;
 };
 
+/* A source fed by the caller (net_set_feed) instead of a schedule. */
+struct net_feed {
+    /* The ids in [begin, end) that fire in update `step` (stamped step + 1), ascending, into
+     * ids, and (graded feeds) amp[j] the amplitude of ids[j]; returns how many. Called by the
+     * thread that runs the part, concurrently with other ranges. */
+    uint32_t (*fire)(void *self, int64_t step, uint32_t begin, uint32_t end, uint32_t *ids,
+                     double *amp);
+    void *self;
+    int graded; /* every weight a spike delivers is multiplied by its amplitude */
+};
+
 #define NET_MAX_TRACES 8 /* distinct postsynaptic traces kept per population */
 
 struct pop {
@@ -75,6 +86,10 @@ struct pop {
     size_t *src_begin, *src_cursor; /* nparts + 1 / nparts */
     int64_t *src_stamp;
     uint32_t *src_id;
+    /* A source fed by the caller; a graded feed's amplitudes are kept beside spk_buf (same
+     * layout) until the spikes are delivered. */
+    struct net_feed feed;
+    double *spk_amp[2];
 };
 
 /* Recorders observe the network once per step, on one thread, while the step's spikes are
@@ -161,6 +176,8 @@ struct net {
     int wfault_proj;
     uint32_t wfault_src, wfault_tgt;
     int64_t wfault_step;
+    /* net_set_reset: every neuron back at rest, nothing in flight, at multiples of this */
+    int64_t reset_every;
 };
 
 struct pop_stats {
@@ -191,6 +208,15 @@ uint64_t net_synapses(const struct net *n);
 size_t net_bytes(const struct net *n);
 uint64_t net_events(const struct net *n);
 void net_free(struct net *n);
+
+/* Population pop (a spike source: a model without update) fires what f says instead of its
+ * schedule. ERR_INPUT for a population that is not a source; ERR_NOMEM. Call before net_run. */
+int net_set_feed(struct net *n, int pop, const struct net_feed *f, struct err *e);
+/* From then on, at every step that is a multiple of `every` (0: never), before its update,
+ * every neuron returns to its model's resting state (initial distributions are not drawn
+ * again), refractory counts end and input still in flight is dropped: samples presented one
+ * after another start from rest, as the trainer runs them. */
+void net_set_reset(struct net *n, int64_t every);
 
 /* Weight probes for recorders: synapse q[i] (storage index, see net_proj_order) of projection
  * proj[i] is copied out after the delivery of every step s with (s + 1) % every == 0, by the
