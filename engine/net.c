@@ -692,7 +692,7 @@ static void update_part(struct net *n, int k, int64_t step)
                 }
             }
         } else if (p->feed.fire) {
-            m = p->feed.fire(p->feed.self, step, b, en, out,
+            m = p->feed.fire(p->feed.self, k, step, b, en, out,
                              p->spk_amp[0] ? p->spk_amp[step & 1] + b : NULL);
         } else {
             m = play_schedule(p, k, step + 1, out);

@@ -35,11 +35,12 @@ struct net_plast {
 
 /* A source fed by the caller (net_set_feed) instead of a schedule. */
 struct net_feed {
-    /* The ids in [begin, end) that fire in update `step` (stamped step + 1), ascending, into
-     * ids, and (graded feeds) amp[j] the amplitude of ids[j]; returns how many. Called by the
-     * thread that runs the part, concurrently with other ranges. */
-    uint32_t (*fire)(void *self, int64_t step, uint32_t begin, uint32_t end, uint32_t *ids,
-                     double *amp);
+    /* The ids in part k's range [begin, end) that fire in update `step` (stamped step + 1),
+     * ascending, into ids, and (graded feeds) amp[j] the amplitude of ids[j]; returns how
+     * many. Called by the thread that runs the part, concurrently for other parts (k <
+     * nthreads, so a feed may keep a cache per part). */
+    uint32_t (*fire)(void *self, int k, int64_t step, uint32_t begin, uint32_t end,
+                     uint32_t *ids, double *amp);
     void *self;
     int graded; /* every weight a spike delivers is multiplied by its amplitude */
 };

@@ -26,9 +26,10 @@ struct pattern {
     double amp0, amp1;
 };
 
-static uint32_t pattern_fire(void *self, int64_t step, uint32_t begin, uint32_t end, uint32_t *ids,
-                             double *amp)
+static uint32_t pattern_fire(void *self, int k, int64_t step, uint32_t begin, uint32_t end,
+                             uint32_t *ids, double *amp)
 {
+    (void)k;
     const struct pattern *p = self;
     int64_t t = p->period ? step % p->period : step;
     uint32_t m = 0;
