@@ -15,10 +15,13 @@
 #include "cli/run_weights.h"
 #include "io/afile.h"
 #include "io/cfg.h"
+#include "io/cfg_learn.h"
 #include "io/rec.h"
 #include "io/rec_weights.h"
 #include "io/summary.h"
 #include "io/svg.h"
+#include "learning/present.h"
+#include "learning/train.h"
 
 /* The only mutable file-scope state: what a signal handler may touch. */
 static volatile sig_atomic_t stop_signal;
@@ -334,11 +337,32 @@ int cli_run(int argc, char **argv)
         if (!config) config = config_buf;
     }
     memset(&spec, 0, sizeof spec);
-    if ((rc = cfg_load(config, a.sets, a.nsets, &spec, &resolved, &e))) {
+    /* a training config runs as a simulation of its data set presented (learning/present) */
+    struct learn_spec ls;
+    struct train *tr = NULL;
+    struct present *pr = NULL;
+    int training = 0;
+    if ((rc = lcfg_load_any(config, a.sets, a.nsets, &spec, &ls, &resolved, &training, &e))) {
         if (a.resume && config == config_buf && access(config_buf, F_OK) != 0)
             err_set(&e, ERR_INPUT, out, 0, "--resume",
                     "no stopped run to resume in %s (no %s/config.cfg)", out, AFILE_STAGE);
         return cli_report(&e);
+    }
+    if (training && (a.resume || a.ckpt_every_ms > 0)) {
+        err_set(&e, ERR_INPUT, config, 0, a.resume ? "--resume" : "--checkpoint-every",
+                "a training config's presentation is not checkpointed; run it again");
+        spec_free(&spec);
+        free(resolved);
+        return cli_report(&e);
+    }
+    if (training) {
+        struct train_opts to = {.threads = 1, .quiet = 1};
+        if ((rc = train_open(&tr, config, a.sets, a.nsets, &to, &e))) {
+            spec_free(&spec);
+            free(resolved);
+            return cli_report(&e);
+        }
+        spec.duration_ms = (double)present_steps(tr) * spec.dt_ms;
     }
     if (a.resume)
         ;
@@ -414,7 +438,7 @@ int cli_run(int argc, char **argv)
     if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
     if (a.resume && !a.quiet)
         fprintf(stderr, "[apical] resumed at t = %g ms from %s\n", net.step * net.dt_ms, p_ck);
-    struct recorder recs[5];
+    struct recorder recs[6];
     int nrecs = 0;
     struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
     int any_spikes = 0;
@@ -446,6 +470,10 @@ int cli_run(int argc, char **argv)
         if (rec_weights_open(&rw, &recs[nrecs], &net, p_weights,
                              a.resume ? &pos.weights_bytes : NULL, &e))
             goto fail_rec;
+        nrecs++;
+    }
+    if (tr) {
+        if (present_open(&pr, tr, &net, &recs[nrecs], &e)) goto fail_rec;
         nrecs++;
     }
     struct run_ckpt_timer timer;
@@ -504,6 +532,10 @@ int cli_run(int argc, char **argv)
         e = run_err;
         goto fail_net;
     }
+    if (pr && present_error(pr, &e)) goto fail_net;
+    char p_pred[1100];
+    afile_stage_path(&stage, "predictions.csv", p_pred, sizeof p_pred);
+    if (pr && present_write_csv(pr, p_pred, &e)) goto fail_net;
     if (spec.raster && any_spikes &&
         draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, config, &e))
         goto fail_net;
@@ -519,10 +551,12 @@ int cli_run(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
+    if (pr) si.samples = present_done(pr, &si.correct), si.split = present_split(pr, &(uint32_t){0});
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "weights.csv",
                                           "raster.svg", "traces.svg", "weights.svg", "weights.bin",
-                                          "config.cfg", "summary.json", NULL};
+                                          "predictions.csv", "config.cfg", "summary.json",
+                                          NULL};
     if (afile_stage_publish(&stage, outputs, &e)) goto fail_net;
     if (!a.quiet) {
         for (int i = 0; i < net.npops; i++) {
@@ -534,6 +568,10 @@ int cli_run(int argc, char **argv)
                     net.pops[i].name, net.pops[i].n, (unsigned long long)st.spikes, st.rate_hz,
                     cv);
         }
+        if (pr)
+            fprintf(stderr, "[apical] classified %u %s samples: %u right (%.2f %%)\n",
+                    si.samples, si.split, si.correct,
+                    si.samples ? 100.0 * si.correct / si.samples : 0.0);
         fprintf(stderr, "[apical] simulated %.1f ms in %.2f s (build %.2f s, total %.2f s), "
                         "%.3g synaptic events/s; wrote %s/\n",
                 net.step * net.dt_ms, net.sim_s, net.build_s, mono_s() - t_start,
@@ -543,6 +581,8 @@ int cli_run(int argc, char **argv)
     spec_free(&spec);
     free(resolved);
     free(w0);
+    present_close(pr);
+    train_close(tr);
     if (run_rc == ERR_INTERRUPTED) {
         fprintf(stderr, "apical: interrupted by signal %d; partial results in %s/\n",
                 (int)stop_signal, out);
@@ -578,5 +618,7 @@ fail_spec:
     spec_free(&spec);
     free(resolved);
     free(w0);
+    present_close(pr);
+    train_close(tr);
     return cli_report(&e);
 }

@@ -184,7 +184,7 @@ static int build_schedule(struct pop *p, const struct pop_spec *ps, int nparts, 
         return err_set(e, ERR_NOMEM, NULL, 0, ps->name, "out of memory for the schedule");
     }
     size_t m = 0;
-    for (uint32_t i = 0; i < p->n; i++)
+    for (uint32_t i = 0; ps->src_offset && i < p->n; i++) /* none: fed (net_set_feed) */
         for (size_t j = ps->src_offset[i]; j < ps->src_offset[i + 1]; j++) {
             int64_t st = (int64_t)floor(ps->src_times_ms[j] / dt + 0.5);
             if (st < 1 || st > nsteps) continue; /* outside the run */

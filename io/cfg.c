@@ -2218,6 +2218,10 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
     config_setting_remove(config_root_setting(&cfg), "sweep");
     struct set_log log = {0};
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], &log, e);
+    if (!rc && ext && ext->present) {
+        *ext->present = config_setting_get_member(config_root_setting(&cfg), ext->blocks[0]) != 0;
+        if (!*ext->present) ext = NULL; /* a plain config */
+    }
     struct cfg_ctx c = {.file = path, .base = base, .dir = dir, .sets = &log, .e = e, .dt = 0.1,
                         .ext = ext};
     if (!rc) rc = validate(&c, &cfg, spec);

@@ -25,6 +25,9 @@ struct cfg_ext {
                 const struct net_spec *spec);
     void *self;
     const char *const *unhashed; /* NULL-terminated setting paths left out of the config hash */
+    /* NULL: the blocks are required (read() says so). Else a config without blocks[0] loads
+     * as a plain one (read() is not called), and *present says which it was. */
+    int *present;
 };
 int cfg_load_ext(const char *path, const char *const *sets, int nsets, const struct cfg_ext *ext,
                  struct net_spec *spec, char **resolved, struct err *e);

@@ -119,16 +119,22 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
 }
 
 static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
-    static const char *const keys[] = {"set", "dir", "seed", "train", "test", NULL};
+    static const char *const keys[] = {"set",   "dir", "seed",  "train", "test",
+                                       "split", "gap", "reset", NULL};
     static const char *const sets[] = {"fashion-mnist", "yinyang", "xor", NULL};
+    static const char *const splits[] = {"test", "train", NULL};
     const char *p = "data", *dir = NULL;
     long long seed = 42, ntr = 0, nte = 0;
     int rc;
+    ls->present_reset = 1;
     if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "set", sets, &ls->set)) ||
         (rc = cfg_rd_str(c, g, p, "dir", 0, &dir)) ||
         (rc = cfg_rd_int(c, g, p, "seed", 0, 0, INT64_MAX, &seed)) ||
         (rc = cfg_rd_int(c, g, p, "train", 0, 0, 1 << 30, &ntr)) ||
-        (rc = cfg_rd_int(c, g, p, "test", 0, 0, 1 << 30, &nte)))
+        (rc = cfg_rd_int(c, g, p, "test", 0, 0, 1 << 30, &nte)) ||
+        (rc = cfg_rd_choice(c, g, p, "split", splits, &ls->present_train)) ||
+        (rc = cfg_rd_num(c, g, p, "gap", 0, 0, 1e6, &ls->present_gap_ms)) ||
+        (rc = cfg_rd_bool(c, g, p, "reset", &ls->present_reset)))
         return rc;
     if (!config_setting_get_member(g, "set"))
         return cfg_rd_fail(c, g, "data.set", "missing (\"fashion-mnist\", \"yinyang\" or \"xor\")");
@@ -209,6 +215,11 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
     if (steps < 1 || fabs(steps - nearbyint(steps)) > 1e-9 * steps)
         return cfg_rd_fail(c, config_setting_get_member(root, "simulation"), "simulation.duration",
                            "a presentation is a whole number of steps dt");
+    double gap = ls->present_gap_ms / s->dt_ms;
+    if (fabs(gap - nearbyint(gap)) > 1e-9 * (gap > 1 ? gap : 1))
+        return cfg_rd_fail(c, config_setting_get_member(d, "gap"), "data.gap",
+                           "%g ms is not a whole number of steps dt = %g ms",
+                           ls->present_gap_ms, s->dt_ms);
     if (ls->enc == LSPEC_POISSON && ls->rate_max * s->dt_ms > 1000.0)
         return cfg_rd_fail(c, config_setting_get_member(en, "rate_max"), "encoder.rate_max",
                            "%g Hz at dt = %g ms: at most one spike per step (rate_max dt <= 1000)",
@@ -216,8 +227,8 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
     return 0;
 }
 
-int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
-              struct learn_spec *ls, char **resolved, struct err *e) {
+static int load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
+                struct learn_spec *ls, char **resolved, int *training, struct err *e) {
     static const char *const blocks[] = {"learning", "data", "encoder", NULL};
     memset(ls, 0, sizeof *ls);
     ls->surr_beta = NAN;
@@ -231,6 +242,17 @@ int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_s
     /* settings that change no weight: a run may resume with other values */
     static const char *const unhashed[] = {"learning.epochs", "learning.align",
                                            "learning.align_batches", NULL};
-    struct cfg_ext x = {.blocks = blocks, .read = read_blocks, .self = &r, .unhashed = unhashed};
+    struct cfg_ext x = {.blocks = blocks, .read = read_blocks, .self = &r, .unhashed = unhashed,
+                        .present = training};
     return cfg_load_ext(path, sets, nsets, &x, spec, resolved, e);
+}
+
+int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
+              struct learn_spec *ls, char **resolved, struct err *e) {
+    return load(path, sets, nsets, spec, ls, resolved, NULL, e);
+}
+
+int lcfg_load_any(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
+                  struct learn_spec *ls, char **resolved, int *training, struct err *e) {
+    return load(path, sets, nsets, spec, ls, resolved, training, e);
 }

@@ -106,6 +106,14 @@ int summary_write(const char *path, const struct net *n, const struct summary_in
     add_num_or_null(root, "real_time_factor",
                     n->sim_s > 0 ? n->step * n->dt_ms * 1e-3 / n->sim_s : NAN);
     cJSON_AddNumberToObject(root, "peak_rss_bytes", (double)si->peak_rss_kb * 1024.0);
+    if (si->split) { /* a training config's data set, presented */
+        cJSON *c = cJSON_AddObjectToObject(root, "classification");
+        cJSON_AddStringToObject(c, "split", si->split);
+        cJSON_AddNumberToObject(c, "samples", si->samples);
+        cJSON_AddNumberToObject(c, "correct", si->correct);
+        add_num_or_null(c, "accuracy", si->samples ? 100.0 * si->correct / si->samples : NAN);
+        add_num_or_null(c, "samples_per_s", n->sim_s > 0 ? si->samples / n->sim_s : NAN);
+    }
     int prc = add_plasticity(root, n, si, e);
     if (prc) {
         cJSON_Delete(root);

@@ -14,6 +14,10 @@ struct summary_info {
     /* per projection (NULL: none plastic), the weights before the run: the summary gives
      * them beside the final ones for every plastic projection */
     const struct net_wstats *w0;
+    /* a presented data set (learning/present): its split ("test", "train"; NULL: none), the
+     * samples classified and how many rightly */
+    const char *split;
+    uint32_t samples, correct;
 };
 
 int summary_write(const char *path, const struct net *n, const struct summary_info *si,

@@ -31,6 +31,11 @@ struct learn_spec {
     char dir[512];           /* fashion-mnist folder */
     uint64_t data_seed;      /* yinyang */
     uint32_t n_train, n_test; /* 0: the whole split (yinyang: the publication's sizes) */
+    /* how `apical run` presents the set: the split (1: train), the pause between samples, and
+     * whether each sample starts from rest (as in training) */
+    int present_train;
+    double present_gap_ms;
+    int present_reset;
     /* encoder */
     int enc;                 /* enum lspec_enc */
     int lat_mode;            /* enum enc_latency_mode */

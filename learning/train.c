@@ -69,6 +69,12 @@ const struct train_epoch *train_history(const struct train *t, uint32_t *n) {
 int train_threads(const struct train *t) {
     return t->nthreads;
 }
+const struct net_spec *train_netspec(const struct train *t) {
+    return &t->spec;
+}
+const struct data_set *train_data(const struct train *t, int use_train) {
+    return use_train ? t->train : t->test;
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -133,11 +139,10 @@ static int load_data(struct train *t, struct err *e) {
 
 /* ---- encoding ---- */
 
-static int encode(const struct train *t, struct tthread *th, const float *x, uint32_t key,
-                  struct err *e) {
+int train_encode(const struct train *t, const float *x, uint32_t key, struct snn_input *in,
+                 struct enc_spikes *es, struct err *e) {
     const struct learn_spec *ls = &t->ls;
     const uint32_t nin = t->net->nin, T = t->net->T;
-    struct snn_input *in = &th->in;
     in->n = 0;
     if (ls->enc == LSPEC_CURRENT) {
         for (uint32_t s = 0; s < T; s++)
@@ -152,15 +157,15 @@ static int encode(const struct train *t, struct tthread *th, const float *x, uin
     if (ls->enc == LSPEC_LATENCY) {
         struct enc_latency p = {
             .mode = ls->lat_mode, .tau = ls->tau, .thr = ls->thr, .dt = t->net->dt};
-        rc = enc_latency(&p, x, &th->es, e);
+        rc = enc_latency(&p, x, es, e);
     } else {
         struct enc_poisson p = {.rate_max = ls->rate_max, .dt = t->net->dt, .seed = t->spec.seed};
-        rc = enc_poisson(&p, key, x, &th->es, e);
+        rc = enc_poisson(&p, key, x, es, e);
     }
     if (rc) return rc;
     for (uint32_t s = 0; s < T; s++)
-        for (uint32_t k = th->es.off[s]; k < th->es.off[s + 1]; k++)
-            in->t[in->n] = s, in->j[in->n] = th->es.unit[k], in->v[in->n++] = 1.0;
+        for (uint32_t k = es->off[s]; k < es->off[s + 1]; k++)
+            in->t[in->n] = s, in->j[in->n] = es->unit[k], in->v[in->n++] = 1.0;
     return 0;
 }
 
@@ -354,7 +359,8 @@ static int batch_grad(struct train *t, const uint32_t *idx, uint32_t bs, uint32_
             for (uint32_t b = b0; b < b1; b++) {
                 uint32_t i = idx[b];
                 struct err le = {0};
-                if (encode(t, th, d->x + (size_t)i * d->nin, key0 + i, &le) != 0) {
+                if (train_encode(t, d->x + (size_t)i * d->nin, key0 + i, &th->in, &th->es,
+                                 &le) != 0) {
 #pragma omp critical(train_fail)
                     if (!fail) fail = 1, ferr = le;
                     continue;
@@ -450,7 +456,7 @@ static int eval_set(struct train *t, int use_train, double *loss, double *acc, s
         uint32_t m = d->n - b0 < bs ? d->n - b0 : bs;
         for (uint32_t k = 0; k < m; k++)
             idx[k] = b0 + k;
-        rc = batch_grad(t, idx, m, 0x80000000u, 0, 0, NULL, e);
+        rc = batch_grad(t, idx, m, TRAIN_EVAL_KEY, 0, 0, NULL, e);
         for (uint32_t k = 0; k < m && !rc; k++)
             ls += t->s_loss[k], ok += t->s_ok[k];
     }

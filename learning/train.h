@@ -86,10 +86,23 @@ int train_load_weights(struct train *t, const char *path, struct err *e);
 /* Loss and accuracy (%) on the test split (the training split with use_train). */
 int train_eval(struct train *t, int use_train, double *loss, double *acc, struct err *e);
 
+/* The Poisson encoder's key of test (or training) sample i in evaluations: TRAIN_EVAL_KEY + i. */
+#define TRAIN_EVAL_KEY 0x80000000u
+
+/* Sample x's input events, as training and evaluation present it under key (the Poisson
+ * encoder's draws are a function of it): in must have room for nin x T events and es be
+ * initialised for nin inputs and T steps (enc_spikes_init). ERR_INPUT for a feature outside
+ * [0, 1]. */
+struct enc_spikes;
+int train_encode(const struct train *t, const float *x, uint32_t key, struct snn_input *in,
+                 struct enc_spikes *es, struct err *e);
+
 /* For tests and outputs. */
 const struct snn *train_net(const struct train *t);
 const struct learn_spec *train_spec(const struct train *t);
 const struct train_epoch *train_history(const struct train *t, uint32_t *n);
 int train_threads(const struct train *t);
+const struct net_spec *train_netspec(const struct train *t);
+const struct data_set *train_data(const struct train *t, int use_train);
 
 #endif
