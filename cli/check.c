@@ -8,6 +8,8 @@
 #include "cli/cli.h"
 #include "engine/net.h"
 #include "io/cfg.h"
+#include "io/cfg_learn.h"
+#include "learning/lspec.h"
 #include "synapses/proj.h"
 
 static const char *const rule_text[] = {"all_to_all", "one_to_one", "fixed_probability",
@@ -27,6 +29,20 @@ static void print_params(const struct param *ps, int n, const double *v)
     }
 }
 
+/* A training config: what apical train does with it, and what apical run presents. */
+static void print_training(const struct net_spec *s, const struct learn_spec *ls)
+{
+    static const char *const rules[] = {"apical", "bptt"};
+    static const char *const sets[] = {"fashion-mnist", "yinyang", "xor"};
+    static const char *const encs[] = {"latency", "poisson", "current"};
+    printf("training: rule %s, batch %u, %u epochs; presentation %.0f steps of %g ms\n",
+           rules[ls->rule], ls->batch, ls->epochs, floor(s->duration_ms / s->dt_ms + 0.5),
+           s->dt_ms);
+    printf("data: %s, encoder %s; apical run presents the %s split, %g ms apart%s\n",
+           sets[ls->set], encs[ls->enc], ls->present_train ? "train" : "test",
+           ls->present_gap_ms, ls->present_reset ? ", each sample from rest" : "");
+}
+
 int cli_check(int argc, char **argv)
 {
     struct cli_args a;
@@ -35,7 +51,10 @@ int cli_check(int argc, char **argv)
     struct err e = {0};
     struct net_spec s;
     char *resolved = NULL;
-    if (cfg_load(a.config, a.sets, a.nsets, &s, &resolved, &e)) return cli_report(&e);
+    struct learn_spec ls;
+    int training = 0;
+    if (lcfg_load_any(a.config, a.sets, a.nsets, &s, &ls, &resolved, &training, &e))
+        return cli_report(&e);
     if (cli_check_memory(&s, &e)) {
         spec_free(&s);
         free(resolved);
@@ -77,6 +96,10 @@ int cli_check(int argc, char **argv)
         if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
         if (p->rule == CONN_FIXED_TOTAL_NUMBER) printf(" n=%llu", (unsigned long long)p->n);
         printf("  ~%.0f synapses\n", n);
+        if (p->feedback[0])
+            printf("    feedback %s: apical train's error path; in apical run a plain "
+                   "projection that no rule reads\n",
+                   p->feedback);
         for (int r = 0; r < p->nplast; r++) {
             printf("    plasticity %s", p->plast[r].rule->name);
             print_params(p->plast[r].rule->params, p->plast[r].rule->nparams, p->plast[r].params);
@@ -92,6 +115,7 @@ int cli_check(int argc, char **argv)
         else
             printf("  %-12s dc %g pA -> %s\n", st->name, st->amplitude_pa, s.pops[st->target].name);
     }
+    if (training) print_training(&s, &ls);
     uint64_t neurons;
     double syn, bytes;
     net_estimate(&s, &neurons, &syn, &bytes);

@@ -75,12 +75,25 @@ static void test_bad_presentation(void)
     }
 }
 
+/* apical check describes a training network: its feedback projections and what run presents. */
+static void test_check_training(void)
+{
+    char args[2048];
+    snprintf(args, sizeof args, "check %s/configs/yinyang_apical.cfg", harness_root());
+    int rc = harness_apical(args, out, sizeof out);
+    EXPECT(rc == 0, args, out);
+    EXPECT(strstr(out, "feedback symmetric: apical train's error path") != NULL, args, out);
+    EXPECT(strstr(out, "training: rule apical") != NULL, args, out);
+    EXPECT(strstr(out, "presents the test split") != NULL, args, out);
+}
+
 static int suite_present(void)
 {
     CU_pSuite s = CU_add_suite("present", NULL, NULL);
     if (!s) return -1;
     CU_add_test(s, "apical run of a training config classifies its test set", test_run_xor);
     CU_add_test(s, "bad presentation settings are refused", test_bad_presentation);
+    CU_add_test(s, "apical check describes a training config", test_check_training);
     return 0;
 }
 TEST_SUITE(suite_present)
