@@ -11,6 +11,7 @@
 #include "neurons/expm.h"
 #include "neurons/mc_lif.h"
 #include "core/dist.h"
+#include "synapses/proj.h"
 
 /* ---- inputs ---- */
 
@@ -328,6 +329,33 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
     return 0;
 }
 
+/* Each layer's D (snn.h, "Delays"): its forward projection's delay in steps + 1. The engine
+ * rounds a delay to whole steps; training takes only delays that are whole already and the same
+ * for every synapse, since the layers' events are shifted by one D per layer. Feedback
+ * projections carry no signal forward, so their delays play no part. */
+static int delays(struct snn *n, const struct net_spec *s, const struct snn_opts *o,
+                  struct err *e) {
+    char path[SPEC_NAME + 32];
+    for (int l = 0; l < n->nlayers; l++) {
+        const struct proj_spec *pj = &s->projs[n->L[l].proj];
+        const struct dist *d = &pj->delay;
+        snprintf(path, sizeof path, "projections.%s.delay", pj->name);
+        if (d->kind != DIST_CONST)
+            return bad(o, e, path,
+                       "a distributed delay: a training network needs one constant delay per "
+                       "forward projection, a whole number of steps (dt = %g ms)",
+                       n->dt);
+        double x = d->a / n->dt, st = floor(x + 0.5);
+        if (!(fabs(x - st) <= 1e-9 * fmax(1.0, st)))
+            return bad(o, e, path,
+                       "%g ms is %.6g steps of dt = %g ms: a training network needs a whole "
+                       "number of steps (the engine would round it to %.0f steps)",
+                       d->a, x, n->dt, fmax(st, 1.0));
+        n->L[l].delay = proj_delay_steps(d->a, n->dt) + 1;
+    }
+    return 0;
+}
+
 static void draw_weights(double *w, uint32_t rows, uint32_t cols, const struct dist *d,
                          uint64_t seed, int proj) {
     for (uint32_t j = 0; j < rows; j++) {
@@ -354,6 +382,7 @@ int snn_compile(struct snn **out, const struct net_spec *s, const struct snn_opt
     n->rate_strength = o->rate_strength;
     int rc = chain(n, s, o, e);
     if (!rc) rc = feedback(n, s, o, e);
+    if (!rc) rc = delays(n, s, o, e);
     if (rc) {
         free(n);
         return rc;
@@ -586,9 +615,10 @@ static void push_spikes(uint32_t m, const double *s, uint32_t t, struct snn_inpu
     ev->n = ne;
 }
 
-/* One layer from rest: each step's input c(t) = sum over the input events of that step of
- * v W[j] (gathered as the steps come, events are sorted by step), then the exact step and the
- * spikes. c is scratch of m. */
+/* One layer from rest: each step's input c(t) = sum over the input events that arrive in it
+ * (stamped t - D) of v W[j] (gathered as the steps come, events are sorted by step; those
+ * arriving at T or later are never reached), then the exact step and the spikes. c is scratch
+ * of m. */
 static void layer_forward(const struct snn *n, const struct snn_layer *L, struct snn_lwork *lw,
                           const struct snn_input *in, double *c) {
     const uint32_t m = L->n;
@@ -596,10 +626,11 @@ static void layer_forward(const struct snn *n, const struct snn_layer *L, struct
     const double *W = n->params + L->w_off;
     memset(lw->z, 0, sizeof(double) * D * m); /* every sample starts at rest */
     lw->ev.n = 0;
+    const uint32_t dl = L->delay;
     uint32_t k = 0;
     for (uint32_t t = 0; t < n->T; t++) {
         uint32_t k1 = k;
-        while (k1 < in->n && in->t[k1] == t)
+        while (t >= dl && k1 < in->n && in->t[k1] == t - dl)
             k1++;
         gather_step(m, W, in, k, k1, c);
         k = k1;
@@ -707,17 +738,18 @@ void snn_forward(const struct snn *n, struct snn_work *w, const struct snn_input
     r->loss += readout_loss(n, top, label, &r->pred, w->tmp);
 }
 
-/* ext[t][j] = f * sum_i M[j][i] v[t][i] (i ascending; ext starts at zero), M rows of length m
- * (j < rows), via its transpose so that the inner loop runs along j; four terms of i per pass
- * over ext[t]. A step whose v equals the step before's gets a copy of its row: the same sum
- * (with loss = "softmax_ce_mean" the readout's error is the same in every step). */
-SNN_HOT static void back_project(const struct snn *n, double *restrict wt, const double *M,
+/* ext[t][j] = f * sum_i M[j][i] v[t][i] for t < steps (i ascending; ext starts at zero), M rows
+ * of length m (j < rows), via its transpose so that the inner loop runs along j; four terms of i
+ * per pass over ext[t]. A step whose v equals the step before's gets a copy of its row: the same
+ * sum (with loss = "softmax_ce_mean" the readout's error is the same in every step). A shift by
+ * D is v + D m over T - D steps. */
+SNN_HOT static void back_project(uint32_t steps, double *restrict wt, const double *M,
                                  uint32_t rows, uint32_t m, double f, const double *v,
                                  double *restrict ext, uint32_t *nz) {
     for (uint32_t j = 0; j < rows; j++)
         for (uint32_t i = 0; i < m; i++)
             wt[(size_t)i * rows + j] = f * M[(size_t)j * m + i];
-    for (uint32_t t = 0; t < n->T; t++) {
+    for (uint32_t t = 0; t < steps; t++) {
         const double *vt = v + (size_t)t * m;
         double *restrict x = ext + (size_t)t * rows;
         if (t > 0 && !memcmp(vt, vt - m, sizeof(double) * m)) {
@@ -867,23 +899,31 @@ void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_inpu
             const struct snn_layer *A = &n->L[L->fb_src];
             const double *B =
                 L->fb == SNN_FB_SYMMETRIC ? n->params + A->w_off : n->params + L->b_off;
+            /* a(t) pairs with the error where this layer's spikes of t land in A: S steps on */
+            uint32_t S = 0;
+            for (int k = l + 1; k <= L->fb_src; k++)
+                S += n->L[k].delay;
             /* symmetric: W of the layer above is n x A->n in [i][k] order, as B is */
-            back_project(n, w->wt, B, L->n, A->n, A->kgain, w->L[L->fb_src].Dl, lw->X, w->nz);
+            if (S < n->T)
+                back_project(n->T - S, w->wt, B, L->n, A->n, A->kgain,
+                             w->L[L->fb_src].Dl + (size_t)S * A->n, lw->X, w->nz);
         }
         layer_backward(n, L, lw, rule, w->tmp);
-        /* weights: sum over input events (t, j, v) of v G[t] into row j */
+        /* weights: sum over input events (t, j, v) of v G[t + D] into row j; events are sorted,
+         * and those stamped `until` or later, arriving at T or later, are the tail */
         const struct snn_input *ev = l ? &w->L[l - 1].ev : in;
         double *gw = grad + L->w_off;
-        const uint32_t m = L->n;
-        for (uint32_t k = 0; k < ev->n;) {
+        const uint32_t m = L->n, dl = L->delay, until = dl < n->T ? n->T - dl : 0;
+        for (uint32_t k = 0; k < ev->n && ev->t[k] < until;) {
             uint32_t k1 = k;
             while (k1 < ev->n && ev->t[k1] == ev->t[k])
                 k1++;
-            scatter_step(m, scale, lw->G + (size_t)ev->t[k] * m, ev, k, k1, gw);
+            scatter_step(m, scale, lw->G + (size_t)(ev->t[k] + dl) * m, ev, k, k1, gw);
             k = k1;
         }
-        if (rule == SNN_BPTT && l > 0)
-            back_project(n, w->wt, n->params + L->w_off, L->n_in, m, 1.0, lw->G, w->L[l - 1].X,
-                         w->nz);
+        /* dLoss/ds of the layer below at t: W G[t + D] (nothing for t + D >= T) */
+        if (rule == SNN_BPTT && l > 0 && dl < n->T)
+            back_project(n->T - dl, w->wt, n->params + L->w_off, L->n_in, m, 1.0,
+                         lw->G + (size_t)dl * m, w->L[l - 1].X, w->nz);
     }
 }

@@ -14,8 +14,15 @@
  *     z(t)  = z~(t) with z_soma = z~_soma + s (r - z~_soma)   (reset to r),
  *
  * P = exp(A dt) of the mc_lif tree and its current, q its column for the current, theta and r
- * the threshold and reset relative to the soma's rest. Layers see each other's spikes in the
- * same step (no transmission delay), so with one step the network is a perceptron.
+ * the threshold and reset relative to the soma's rest.
+ *
+ * Delays. Layer l's events arrive D_l = d_l + 1 steps after they happen, d_l the delay of its
+ * forward projection in steps (a constant, whole number of steps): c(t) = sum_j W_ji s_j(t - D_l),
+ * s_j the layer below's spikes (or the encoder's events, for layer 0), and events arriving at
+ * t >= T are dropped. This is the engine's timing: a spike of update s, on a projection of d
+ * steps, enters the target's current at the end of update s + d, so it moves the potential first
+ * in update s + d + 1, the q c(t) term of step t = s + d + 1. D_l = 0 (set by hand after
+ * snn_compile; no config gives it) is the same-step network, a perceptron when T = 1.
  *
  * Loss: per step, softmax cross-entropy of the readout potentials y(t) (or 1/2 |y - y*|^2 with
  * y* = mse_target at the label), averaged over the steps; or (CE_MEAN) one softmax cross-entropy
@@ -24,14 +31,20 @@
  *
  * Apical rule (docs/learning.md): dW_ji = -lr sum_t a_i(t) psi(u_i(t)) e_j(t), where e_j is j's
  * spike train through the layer's own PSP kernel K(n) = e_soma^T P^n q (no reset) and a_i is
- * the apical potential: delta for the readout (psi = 1), B delta_above for a hidden layer, with
- * delta_above = a psi of the layer above (or the readout's delta; `direct`: always the
- * readout's). B = kgain W^T (`symmetric`; kgain = sum_{n<T} K_above(n), the area of the upper
- * layer's PSP in steps, so that a = dLoss/ds for slowly varying errors) or a fixed or learned
- * matrix scaled alike. The sum over t is evaluated backwards, m(t) = e_soma g(t) + P^T m(t+1),
- * sum_t g(t) e_j(t) = sum_{t_j} q^T m(t_j): the same numbers as a forward trace, at
+ * the apical potential: delta for the readout (psi = 1), a(t) = B delta_above(t + S) for a hidden
+ * layer (0 where t + S >= T), with delta_above = a psi of the layer above (or the readout's
+ * delta; `direct`: always the readout's) and S the steps its spikes take to reach that layer
+ * (D of the layer above; `direct`: the sum of D over the layers up to the readout), so that a
+ * pairs a spike with the error where it lands. B = kgain W^T (`symmetric`; kgain =
+ * sum_{n<T} K_above(n), the area of the upper layer's PSP in steps counted from its arrival,
+ * so that a = dLoss/ds for slowly varying errors: dLoss/ds(t) = W G_above(t + S), G_above(t')
+ * = sum_n K_above(n) delta_above(t' + n)) or a fixed or learned matrix scaled alike. e_j is
+ * built from j's arrivals (its events shifted by the layer's D). The sum over t is evaluated
+ * backwards, m(t) = e_soma g(t) + P^T m(t+1),
+ * sum_t g(t) e_j(t) = sum_{t_j} q^T m(t_j + D): the same numbers as a forward trace, at
  * O(T n + spikes x fan-out) instead of O(T x inputs x n). BPTT runs the exact adjoint of the
- * forward pass with psi for dH/du; the reset's spike is either differentiated too (exact: the
+ * forward pass with psi for dH/du (dLoss/ds_j(t) = sum_i W_ji G_i(t + D), G = q^T m, 0 past T;
+ * a weight's gradient takes G at its events' arrival steps); the reset's spike is either differentiated too (exact: the
  * finite-difference test) or held constant (`detach_reset`, as SpyTorch does; it trains better:
  * Yin-Yang 97.8 % against 86 %, configs/yinyang_apical.cfg). */
 #ifndef APICAL_SNN_H
@@ -63,6 +76,8 @@ struct snn_layer {
     double theta, reset; /* relative to the soma's rest, mV */
     double kgain;        /* sum_{n < T} of the PSP kernel (mV per pA, times steps) */
     int proj;            /* forward projection in the spec */
+    uint32_t delay;      /* steps from an event of the layer below to its arrival: the
+                          * projection's delay in steps + 1 (0: the same step) */
     size_t w_off;        /* W: n_in x n, W[j * n + i] is j -> i (rows by presynaptic unit) */
     /* feedback onto this layer's apical compartment (hidden layers) */
     int fb, fb_proj, fb_src; /* mode, projection, source layer */
@@ -109,8 +124,9 @@ struct snn_opts {
 
 /* Compiles the spec's layers. ERR_INPUT (naming the config and the setting) when the layers
  * do not form a chain input -> ... -> readout of mc_lif populations with all_to_all forward
- * projections, when a feedback projection does not fit its mode, or when a neuron setting has
- * no meaning here (refractory period, conductance synapses). Weights come from each
+ * projections, when a feedback projection does not fit its mode, when a forward projection's
+ * delay is not one constant whole number of steps, or when a neuron setting has no meaning here
+ * (refractory period, conductance synapses). Weights come from each
  * projection's weight distribution, a pure function of the seed. */
 int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o, struct err *e);
 void snn_destroy(struct snn *n);

@@ -102,6 +102,9 @@ static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int bas
         err_format(&e, buf, sizeof buf);
         fprintf(stderr, "snn: %s\n", buf);
     }
+    /* these truths are of the same-step network (D = 0); tests/test_snn_delay.c has delays */
+    for (int l = 0; n && l < n->nlayers; l++)
+        n->L[l].delay = 0;
     spec_free(&spec);
     return n;
 }
