@@ -18,6 +18,7 @@
 #include "io/cfg_int.h"
 #include "io/spikes.h"
 #include "io/suggest.h"
+#include "io/weights.h"
 #include "core/dist.h"
 #include "neurons/registry.h"
 #include "synapses/rules.h"
@@ -1355,13 +1356,60 @@ static int weight_in_bounds(const struct cfg_ctx *c, const config_setting_t *g, 
     return 0;
 }
 
+/* weights_from = "FILE": a list projection's synapses and weights are the projection of the
+ * same name in a weights file (io/weights: weights.bin, or a folder holding one), whose
+ * populations must be this projection's by name and size. */
+static int list_from_file(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                          const struct net_spec *sp, struct proj_spec *pj)
+{
+    const config_setting_t *at = config_setting_get_member(g, "weights_from");
+    char p[PATH_LEN];
+    join(p, path, "weights_from");
+    const char *f = config_setting_get_string(at);
+    if (!f || !f[0]) return fail(c, at, p, "must be a file name (a weights.bin or its folder)");
+    char *file = resolve_data_path(c, f);
+    if (!file) return fail(c, at, p, "out of memory");
+    struct wt_file wf;
+    struct err le = {0};
+    int rc = wt_load(file, &wf, &le);
+    free(file);
+    if (rc) return fail(c, at, p, "%s", le.msg);
+    const struct wt_proj *w = NULL;
+    for (int k = 0; k < wf.nproj && !w; k++)
+        if (!strcmp(wf.projs[k].name, pj->name)) w = &wf.projs[k];
+    const struct pop_spec *ps = &sp->pops[pj->from], *pt = &sp->pops[pj->to];
+    if (!w)
+        rc = fail(c, at, p, "%s has no projection \"%s\"", wf.path, pj->name);
+    else if (strcmp(w->src, ps->name) || strcmp(w->tgt, pt->name) || w->nsrc != ps->size ||
+             w->ntgt != pt->size)
+        rc = fail(c, at, p, "%s: projection \"%s\" runs %s (%u) -> %s (%u), this one %s (%u) -> "
+                  "%s (%u)", wf.path, pj->name, w->src, w->nsrc, w->tgt, w->ntgt, ps->name,
+                  ps->size, pt->name, pt->size);
+    if (!rc) {
+        size_t m = w->nsyn ? (size_t)w->nsyn : 1;
+        pj->nlist = (size_t)w->nsyn;
+        pj->list_src = malloc(m * sizeof *pj->list_src);
+        pj->list_tgt = malloc(m * sizeof *pj->list_tgt);
+        pj->list_w = malloc(m * sizeof *pj->list_w);
+        if (!pj->list_src || !pj->list_tgt || !pj->list_w) {
+            rc = err_set(c->e, ERR_NOMEM, c->file, 0, p, "out of memory");
+        } else {
+            memcpy(pj->list_src, w->src_id, pj->nlist * sizeof *pj->list_src);
+            memcpy(pj->list_tgt, w->tgt_id, pj->nlist * sizeof *pj->list_tgt);
+            for (size_t j = 0; j < pj->nlist; j++) pj->list_w[j] = w->w[j];
+        }
+    }
+    wt_free(&wf);
+    return rc;
+}
+
 static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
     static const char *const keys[] = {"name", "from", "to", "receptor", "compartment",
                                        "rule", "p", "k", "n",
                                        "allow_autapses", "allow_multapses", "weight", "delay",
                                        "sources", "targets", "weights", "delays",
-                                       "feedback", "plasticity", NULL};
+                                       "weights_from", "feedback", "plasticity", NULL};
     char path[PATH_LEN];
     elem_path(path, "projections", g, idx);
     if (!c->ext && config_setting_get_member(g, "feedback")) {
@@ -1402,8 +1450,22 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
         (rc = load_count(c, g, path, pj)))
         return rc;
     uint32_t nsrc = sp->pops[pj->from].size, ntgt = sp->pops[pj->to].size;
-    static const char *const list_only[] = {"sources", "targets", "weights", "delays", NULL};
-    if (pj->rule == CONN_LIST) {
+    static const char *const list_only[] = {"sources", "targets", "weights", "delays",
+                                            "weights_from", NULL};
+    if (pj->rule == CONN_LIST && config_setting_get_member(g, "weights_from")) {
+        static const char *const from_file[] = {"sources", "targets", "weights", NULL};
+        for (const char *const *k = from_file; *k; k++)
+            if (config_setting_get_member(g, *k)) {
+                join(p, path, *k);
+                return fail(c, config_setting_get_member(g, *k), p,
+                            "not with weights_from (the file gives the synapses)");
+            }
+        if ((rc = list_from_file(c, g, path, sp, pj)) ||
+            (rc = load_num_array(c, g, path, "delays", pj->nlist, c->dt * (1 - 1e-9),
+                                 &pj->list_d)) ||
+            (rc = list_delays(c, g, path, pj)) || (rc = list_flags(c, g, path, pj)))
+            return rc;
+    } else if (pj->rule == CONN_LIST) {
         const config_setting_t *a = config_setting_get_member(g, "sources");
         join(p, path, "sources");
         if (!a || config_setting_type(a) != CONFIG_TYPE_ARRAY)
