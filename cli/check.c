@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "engine/net.h"
 #include "io/cfg.h"
-#include "io/cfg_learn.h"
+#include "learning/lcfg.h"
 #include "learning/lspec.h"
 #include "synapses/proj.h"
 

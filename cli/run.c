@@ -15,7 +15,7 @@
 #include "cli/run_weights.h"
 #include "io/afile.h"
 #include "io/cfg.h"
-#include "io/cfg_learn.h"
+#include "learning/lcfg.h"
 #include "io/rec.h"
 #include "io/rec_weights.h"
 #include "io/summary.h"

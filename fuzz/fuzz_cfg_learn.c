@@ -1,10 +1,10 @@
-/* fuzz/fuzz_cfg_learn: io/cfg_learn's lcfg_load, the loader of `apical train` and `apical eval`
+/* fuzz/fuzz_cfg_learn: learning/lcfg's lcfg_load, the loader of `apical train` and `apical eval`
  * (the network through io/cfg plus the learning, data and encoder blocks), with --set overrides
  * as in fuzz_cfg: each input line "#set PATH=VALUE" is also one --set. */
 #include "fuzz/fuzz.h"
 
 #include "core/spec.h"
-#include "io/cfg_learn.h"
+#include "learning/lcfg.h"
 #include "learning/lspec.h"
 
 static char cfg_path[600];

@@ -13,7 +13,7 @@ int cfg_load(const char *path, const char *const *sets, int nsets, struct net_sp
              char **resolved, struct err *e);
 
 /* A config with top-level blocks that another module reads (the training blocks of
- * io/cfg_learn): the named blocks pass the check for unknown settings, a spike_source may
+ * learning/lcfg): the named blocks pass the check for unknown settings, a spike_source may
  * come without spike times (its spikes come from an encoder), projections may carry
  * `feedback`, and read() is called with the validated config before cfg_load_ext returns, so
  * its errors name file, line and setting like every other (io/cfg_read.h has the readers). */

@@ -1,5 +1,5 @@
 /* learning/lspec: the training settings of a config (the learning, data and encoder blocks),
- * as plain data. io/cfg_learn fills it, learning/train runs it; schema in docs/learning.md. */
+ * as plain data. learning/lcfg fills it, learning/train runs it; schema in docs/learning.md. */
 #ifndef APICAL_LSPEC_H
 #define APICAL_LSPEC_H
 

@@ -17,7 +17,7 @@
 #include "core/rng.h"
 #include "core/team.h"
 #include "io/afile.h"
-#include "io/cfg_learn.h"
+#include "learning/lcfg.h"
 #include "learning/data_encode.h"
 #include "learning/data_yinyang.h"
 #include "learning/train_out.h"

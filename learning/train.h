@@ -64,7 +64,7 @@ struct train_opts {
     uint64_t team_test; /* tests: non-zero seeds random changes of the working-thread count */
 };
 
-/* Loads the config (io/cfg_learn), the data and the network; refuses (ERR_INPUT, naming the
+/* Loads the config (learning/lcfg), the data and the network; refuses (ERR_INPUT, naming the
  * largest layer's size or simulation.duration) a run larger than o->max_bytes before
  * allocating it. */
 int train_open(struct train **out, const char *config, const char *const *sets, int nsets,

@@ -15,7 +15,7 @@
 #include "core/spec.h"
 #include "io/cfg.h"
 #include "io/cfg_int.h"
-#include "io/cfg_learn.h"
+#include "learning/lcfg.h"
 #include "tests/harness.h"
 
 /* ---- io/cfg_int against libconfig's own reading ---- */

@@ -689,7 +689,7 @@ static void test_sigint_resume(void) {
 
 static void test_bad_inputs(void) {
     /* Truth: docs (exit status 2 for bad input) and the validation messages of learning/train,
-     * learning/snn and io/cfg_learn: each case names the file and the setting or cause. */
+     * learning/snn and learning/lcfg: each case names the file and the setting or cause. */
     static char out[OUT_CAP];
     const char *xcfg = cfg_path("xor.cfg");
     const char *ok_dir = xor_run();

@@ -1,8 +1,8 @@
-/* io/cfg_learn: reading a training config: the network through io/cfg (populations and
+/* learning/lcfg: reading a training config: the network through io/cfg (populations and
  * projections, with `feedback` on projections) and the learning, data and encoder blocks into
  * a learn_spec, each setting checked with file, line and path. Schema: docs/learning.md. */
-#ifndef APICAL_CFG_LEARN_H
-#define APICAL_CFG_LEARN_H
+#ifndef APICAL_LCFG_H
+#define APICAL_LCFG_H
 
 #include "core/err.h"
 #include "core/spec.h"

@@ -1,5 +1,5 @@
-/* io/cfg_learn: the learning, data and encoder blocks of a training config. */
-#include "io/cfg_learn.h"
+/* learning/lcfg: the learning, data and encoder blocks of a training config. */
+#include "learning/lcfg.h"
 
 #include <libconfig.h>
 #include <math.h>
