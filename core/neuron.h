@@ -51,6 +51,25 @@ struct nrn_ctx {
     int64_t step;
 };
 
+/* A trainable model's dynamics between spikes, linear, as learning/ compiles a layer from it.
+ * The state z is taken relative to rest and restricted to what drives the soma: z[0] is the
+ * somatic potential (mV), z[D-1] the synaptic current (pA) of one input port, the entries
+ * between them the other potentials coupled to the soma. Over one step of dt without input,
+ * z <- P z; a weight w arriving at the start of the step adds w q, q being P's column D-1 (a
+ * unit jump of the current, propagated over the step). The engine adds the same w at the end
+ * of its step (nrn_ctx.input), so its soma potential n steps after that one is
+ * w (P^(n-1) q)[0] above rest. */
+#define NRN_LIN_MAX (NRN_MAX_COMPS + 1)
+struct nrn_linear {
+    int reaches_soma; /* 0: the port's compartment is not coupled to the soma (nothing it
+                         receives can move the soma); no other field is then set */
+    int D;            /* state size, 2 .. NRN_LIN_MAX */
+    double P[NRN_LIN_MAX * NRN_LIN_MAX]; /* row-major, D x D */
+    double q[NRN_LIN_MAX];               /* P's column D-1 */
+    int spiking;                         /* 0: never spikes (a readout) */
+    double theta, reset; /* spiking models: threshold and reset, mV above the soma's rest */
+};
+
 struct nrn_ops {
     const char *name;
     const char *doc;
@@ -82,6 +101,15 @@ struct nrn_ops {
     /* Advances neurons [begin, end) by one step, writes the ids of those that spiked in
      * ascending order to spikes, returns how many. NULL for spike sources. */
     uint32_t (*update)(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes);
+    /* Trainable models (NULL: not trainable): the dynamics seen from input port `port` over
+     * one step of dt_ms (struct nrn_linear), from the same constants the model's update uses.
+     * The population's own settings are checked first; a port whose compartment does not
+     * reach the soma then returns 0 with reaches_soma = 0, unchecked further. ERR_INPUT with
+     * e->path a parameter's name (as prepare's) when the population cannot be trained (a
+     * refractory period, conductance or voltage-jump synapses), or "receptor" when the port's
+     * receptor cannot carry a learned weight (one that changes sign). */
+    int (*linear)(const double *params, const struct nrn_shape *shape, int port, double dt_ms,
+                  struct nrn_linear *out, struct err *e);
 };
 
 int nrn_param_index(const struct nrn_ops *m, const char *name);

@@ -2,6 +2,7 @@
 #include "neurons/lif.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "neurons/threshold.h"
 
@@ -26,10 +27,33 @@ static const char *const state_units[] = {"mV", "pA", "pA"};
 static const char *const port_names[] = {"ex", "in"};
 
 struct lif_derived {
-    double p22, p11_ex, p11_in, p21_ex, p21_in, p20;
+    struct lif_prop k;
     double e_l, v_th, v_reset, i_e;
     int32_t ref_steps;
 };
+
+void lif_prop_init(struct lif_prop *k, double h, double c_m, double tau_m, double c_syn,
+                   double tau_syn_ex, double tau_syn_in)
+{
+    k->p22 = exp(-h / tau_m);
+    k->p11_ex = exp(-h / tau_syn_ex);
+    k->p11_in = exp(-h / tau_syn_in);
+    k->p21_ex = nrn_psc_propagator(h, tau_m, tau_syn_ex, c_syn);
+    k->p21_in = nrn_psc_propagator(h, tau_m, tau_syn_in, c_syn);
+    k->p20 = -tau_m / c_m * expm1(-h / tau_m);
+}
+
+void lif_prop_linear(const struct lif_prop *k, struct nrn_linear *out)
+{
+    out->reaches_soma = 1;
+    out->D = 2;
+    out->P[0] = k->p22;
+    out->P[1] = k->p21_ex;
+    out->P[2] = 0.0;
+    out->P[3] = k->p11_ex;
+    out->q[0] = k->p21_ex;
+    out->q[1] = k->p11_ex;
+}
 
 static int lif_prepare(const double *p, const struct nrn_shape *shape, double h, void *out,
                        struct err *e)
@@ -41,12 +65,7 @@ static int lif_prepare(const double *p, const struct nrn_shape *shape, double h,
     double tau_m = p[LIF_TAU_M], c = p[LIF_C_M];
     /* In voltage mode the synaptic variable enters as i/tau_m instead of i/c_m. */
     double c_syn = p[LIF_SYNAPSE] == LIF_SYN_VOLTAGE ? tau_m : c;
-    d->p22 = exp(-h / tau_m);
-    d->p11_ex = exp(-h / p[LIF_TAU_SYN_EX]);
-    d->p11_in = exp(-h / p[LIF_TAU_SYN_IN]);
-    d->p21_ex = nrn_psc_propagator(h, tau_m, p[LIF_TAU_SYN_EX], c_syn);
-    d->p21_in = nrn_psc_propagator(h, tau_m, p[LIF_TAU_SYN_IN], c_syn);
-    d->p20 = -tau_m / c * expm1(-h / tau_m);
+    lif_prop_init(&d->k, h, c, tau_m, c_syn, p[LIF_TAU_SYN_EX], p[LIF_TAU_SYN_IN]);
     d->e_l = p[LIF_E_L];
     d->v_th = p[LIF_V_TH];
     d->v_reset = p[LIF_V_RESET];
@@ -80,9 +99,9 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
     double *restrict ie = c->state[LIF_I_EX];
     double *restrict ii = c->state[LIF_I_IN];
     int32_t *restrict refr = c->refr;
-    const double drive = d->p20 * (d->i_e + c->i_ext);
-    const double e_l = d->e_l, p22 = d->p22, p21_ex = d->p21_ex, p21_in = d->p21_in;
-    const double p11_ex = d->p11_ex, p11_in = d->p11_in;
+    const double drive = d->k.p20 * (d->i_e + c->i_ext);
+    const double e_l = d->e_l, p22 = d->k.p22, p21_ex = d->k.p21_ex, p21_in = d->k.p21_in;
+    const double p11_ex = d->k.p11_ex, p11_in = d->k.p11_in;
     const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIF_BLOCK) {
@@ -106,6 +125,35 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
     return n;
 }
 
+/* Trainable with current synapses and no refractory period: the step above without its
+ * threshold, relative to rest e_l + tau_m i_e / c_m (where p20 i_e / (1 - p22) puts v). */
+static int lif_linear(const double *p, const struct nrn_shape *shape, int port, double h,
+                      struct nrn_linear *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (p[LIF_SYNAPSE] != LIF_SYN_CURRENT)
+        return err_set(e, ERR_INPUT, NULL, 0, "synapse",
+                       "\"voltage\": training takes current synapses (weights in pA); set "
+                       "synapse = \"current\"");
+    if (p[LIF_T_REF] != 0)
+        return err_set(e, ERR_INPUT, NULL, 0, "t_ref",
+                       "%g ms: a trained layer has no refractory period (set t_ref = 0.0)",
+                       p[LIF_T_REF]);
+    if (port != LIF_PORT_EX)
+        return err_set(e, ERR_INPUT, NULL, 0, "receptor",
+                       "a learned weight changes sign; use receptor \"ex\" (its tau_syn_ex "
+                       "applies to both signs)");
+    struct lif_derived d;
+    int rc = lif_prepare(p, shape, h, &d, e);
+    if (rc) return rc;
+    lif_prop_linear(&d.k, out);
+    const double rest = p[LIF_E_L] + p[LIF_TAU_M] * p[LIF_I_E] / p[LIF_C_M];
+    out->spiking = 1;
+    out->theta = p[LIF_V_TH] - rest;
+    out->reset = p[LIF_V_RESET] - rest;
+    return 0;
+}
+
 const struct nrn_ops lif_ops = {
     .name = "lif",
     .doc = "current-based LIF, exponential synaptic currents, exact integration",
@@ -121,4 +169,5 @@ const struct nrn_ops lif_ops = {
     .initial = lif_initial,
     .port_state = port_state,
     .update = lif_update,
+    .linear = lif_linear,
 };

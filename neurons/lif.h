@@ -22,6 +22,18 @@ enum {
 };
 enum { LIF_SYN_CURRENT, LIF_SYN_VOLTAGE };
 
+/* The constants of the exact step (docs/config.md), shared with neurons/li:
+ *   v   <- e_l + p22 (v - e_l) + p21_ex i_ex + p21_in i_in + p20 (i_e + i_stim)
+ *   i_x <- p11_x i_x + (input). c_syn is c_m, or tau_m for voltage synapses. */
+struct lif_prop {
+    double p22, p11_ex, p11_in, p21_ex, p21_in, p20;
+};
+void lif_prop_init(struct lif_prop *k, double h, double c_m, double tau_m, double c_syn,
+                   double tau_syn_ex, double tau_syn_in);
+/* Its nrn_linear for the ex current: z = (v - rest, i_ex), D = 2 (spiking and the threshold
+ * are the caller's to set). */
+void lif_prop_linear(const struct lif_prop *k, struct nrn_linear *out);
+
 extern const struct nrn_ops lif_ops;
 
 #endif

@@ -222,6 +222,59 @@ static void mc_initial(const double *p, const struct nrn_shape *s, double *s0)
     }
 }
 
+/* The trainer's view (nrn_ops.linear): the potentials of the compartments coupled to the soma
+ * (g_c > 0 all the way up; parents come first, so one pass finds them, soma first) and the ex
+ * current of the port's compartment: those rows and columns of system_matrix, the rest of the
+ * tree having no path to them, exponentiated over one step. Relative to rest, so b drops. */
+static int mc_linear(const double *p, const struct nrn_shape *s, int port, double h,
+                     struct nrn_linear *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (p[MC_SYNAPSE] != MC_SYN_CURRENT)
+        return err_set(e, ERR_INPUT, NULL, 0, "synapse",
+                       "\"conductance\": training needs current synapses (weights change sign "
+                       "while learning)");
+    if (p[MC_T_REF] != 0)
+        return err_set(e, ERR_INPUT, NULL, 0, "t_ref",
+                       "%g ms: a trained layer has no refractory period (set t_ref = 0.0)",
+                       p[MC_T_REF]);
+    if (p[MC_V_RESET] >= p[MC_V_TH])
+        return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)", p[MC_V_TH]);
+    const int n = s->ncomp, m = 3 * n, cin = port / 2;
+    if (n < 1 || n > NC || port < 0 || cin >= n)
+        return err_set(e, ERR_INPUT, NULL, 0, "compartments", "needs 1 to %d compartments", NC);
+    int comp[NC], slot[NC], nc = 0;
+    for (int c = 0; c < n; c++) {
+        slot[c] = c == 0 || (slot[s->parent[c]] >= 0 && s->cparams[c][MC_G_C] > 0) ? nc : -1;
+        if (slot[c] >= 0) comp[nc++] = c;
+    }
+    if (slot[cin] < 0) return 0;
+    if (port % 2 != 0) /* port 0 of a compartment is "ex" */
+        return err_set(e, ERR_INPUT, NULL, 0, "receptor",
+                       "a learned weight changes sign; use receptor \"ex\" (its tau_syn_ex "
+                       "applies to both signs)");
+    double a[NX * NX], b[NX], bs[NX], ah[NRN_LIN_MAX * NRN_LIN_MAX] = {0};
+    system_matrix(s, a, b, bs, 0);
+    const int D = nc + 1, I = nc;
+    for (int k = 0; k < nc; k++)
+        for (int j = 0; j < nc; j++) ah[k * D + j] = a[comp[k] * m + comp[j]] * h;
+    ah[slot[cin] * D + I] = a[cin * m + n + cin] * h;
+    ah[I * D + I] = a[(n + cin) * m + n + cin] * h;
+    if (expm(D, ah, out->P, NULL) != 0)
+        return err_set(e, ERR_INPUT, NULL, 0, "compartments",
+                       "the propagator cannot be computed accurately (ill-conditioned system: "
+                       "check for extreme conductances or time constants)");
+    out->reaches_soma = 1;
+    out->D = D;
+    for (int r = 0; r < D; r++) out->q[r] = out->P[r * D + I];
+    double rest[NRN_MAX_STATE];
+    mc_initial(p, s, rest);
+    out->spiking = 1;
+    out->theta = p[MC_V_TH] - rest[MC_V];
+    out->reset = p[MC_V_RESET] - rest[MC_V];
+    return 0;
+}
+
 /* Neurons per pass: with 3 compartments the block's 15 state and input rows (7.5 KiB) stay in
  * L1 from one pass to the next; measured, 64 beats 256 by 1.25x (bench/neuron_cost). */
 #define MC_BLOCK 64
@@ -487,4 +540,5 @@ const struct nrn_ops mc_lif_ops = {
     .prepare = mc_prepare,
     .initial = mc_initial,
     .update = mc_update,
+    .linear = mc_linear,
 };
