@@ -3,6 +3,7 @@
 
 #include "neurons/registry.h"
 
+#include "neurons/li.h"
 #include "neurons/lif.h"
 #include "neurons/lif_cond.h"
 #include "neurons/mc_lif.h"
@@ -13,6 +14,7 @@ static const struct nrn_ops *const models[] = {
     &lif_ops,
     &lif_cond_ops,
     &mc_lif_ops,
+    &li_ops,
     &spike_source_ops,
     &poisson_source_ops,
 };

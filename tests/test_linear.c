@@ -1,6 +1,6 @@
 /* tests/test_linear: the models' linear hook (nrn_ops.linear, core/neuron.h), the description
  * learning/snn trains with, against the engine: one input spike into mc_lif (a coupled tree with
- * a segregated branch, input on the soma or a dendrite) and lif, simulated by engine/net, gives
+ * a segregated branch, input on the soma or a dendrite), lif and li, simulated by engine/net, gives
  * a soma potential above rest equal to w (P^n q)[0] from the hook to 1e-9 mV at every step; and
  * what the hook refuses, each naming the setting (docs/learning.md). */
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/net.h"
+#include "neurons/li.h"
 #include "neurons/lif.h"
 #include "neurons/lif_cond.h"
 #include "neurons/mc_lif.h"
@@ -71,6 +72,10 @@ static const char lif_cfg[] =
         "    i_e = 100.0; init = { v = -66.0; }; v_th = 0.0; v_reset = -70.0; t_ref = 0.0;\n"
         "    tau_syn_ex = 2.0; } );\n" TAIL("soma");
 
+static const char li_cfg[] =
+    SRC "  { name = \"n\"; size = 1; model = \"li\"; c_m = 200.0; tau_m = 10.0; e_l = -70.0;\n"
+        "    tau_syn_ex = 3.0; } );\n" TAIL("soma");
+
 /* Runs one config (with sets) and compares every step with the hook's iteration. */
 static void check_against_engine(const char *what, const char *text, const char *const *sets,
                                  int nsets, int want_D, int want_spiking, double v_th)
@@ -118,6 +123,8 @@ static void test_hook_equals_engine(void)
     check_against_engine("mc_lif, soma input", mc_cfg, soma, 1, 4, 1, 0.0);
     check_against_engine("lif", lif_cfg, NULL, 0, 2, 1, 0.0);
     check_against_engine("lif, dt 1 ms", lif_cfg, dt1, 2, 2, 1, 0.0);
+    check_against_engine("li", li_cfg, NULL, 0, 2, 0, 0.0);
+    check_against_engine("li, dt 1 ms", li_cfg, dt1, 2, 2, 0, 0.0);
 }
 
 static void defaults(const struct nrn_ops *m, double *p)
@@ -183,6 +190,16 @@ static void test_hook_refusals(void)
     CU_ASSERT(l.reaches_soma && l.D == 2 && l.spiking);
     CU_ASSERT_DOUBLE_EQUAL(l.theta, 15.0, 1e-12); /* -55 - -70 */
 
+    defaults(&li_ops, p);
+    REFUSED(&li_ops, p, &point, LI_PORT_IN, "receptor");
+    CU_ASSERT_EQUAL(li_ops.linear(p, &point, LI_PORT_EX, 1.0, &l, &e), 0);
+    CU_ASSERT(l.reaches_soma && l.D == 2 && !l.spiking);
+    /* the closed form: P = [[e^{-h/tau_m}, p21], [0, e^{-h/tau_s}]], q its last column */
+    CU_ASSERT_DOUBLE_EQUAL(l.P[0], exp(-0.1), 1e-15);
+    CU_ASSERT_EQUAL(l.P[2], 0.0);
+    CU_ASSERT_DOUBLE_EQUAL(l.P[3], exp(-0.5), 1e-15);
+    CU_ASSERT(l.q[0] == l.P[1] && l.q[1] == l.P[3]);
+
     /* not trainable: no hook */
     CU_ASSERT_PTR_NULL(lif_cond_ops.linear);
     CU_ASSERT_PTR_NULL(nrn_find("spike_source")->linear);
@@ -193,7 +210,7 @@ static int suite_linear(void)
 {
     CU_pSuite s = CU_add_suite("linear", NULL, NULL);
     if (!s) return -1;
-    CU_add_test(s, "hook's P, q = the engine (mc_lif, lif; 1e-9 mV)", test_hook_equals_engine);
+    CU_add_test(s, "hook's P, q = the engine (mc_lif, lif, li; 1e-9 mV)", test_hook_equals_engine);
     CU_add_test(s, "hook refusals name the setting", test_hook_refusals);
     return 0;
 }
