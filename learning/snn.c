@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include "core/rng.h"
-#include "neurons/expm.h"
-#include "neurons/mc_lif.h"
 #include "core/dist.h"
+#include "neurons/registry.h"
 #include "synapses/proj.h"
 
 /* ---- inputs ---- */
@@ -57,65 +56,39 @@ static int fb_mode(const char *s) {
     return -1;
 }
 
-/* Compartments joined to the soma by non-zero couplings: comp[] lists them, soma first;
- * slot[c] is c's place or -1. */
-static int coupled(const struct nrn_shape *sh, int *comp, int *slot) {
-    int n = 0;
-    for (int c = 0; c < sh->ncomp; c++)
-        slot[c] = -1;
-    slot[0] = 0;
-    comp[n++] = 0;
-    for (int grew = 1; grew;) {
-        grew = 0;
-        for (int c = 1; c < sh->ncomp; c++) {
-            int p = sh->parent[c];
-            if (slot[c] >= 0 || slot[p] < 0 || sh->cparams[c][MC_G_C] <= 0) continue;
-            slot[c] = n;
-            comp[n++] = c;
-            grew = 1;
-        }
-    }
-    return n;
+/* A model's refusal (nrn_ops.linear) under the config's path: the receptor is the projection's
+ * setting, anything else the population's. */
+static int refused(const struct snn_opts *o, const struct err *why, const struct pop_spec *ps,
+                   const struct proj_spec *pj, struct err *e) {
+    char path[SPEC_NAME + 300];
+    if (!strcmp(why->path, "receptor"))
+        snprintf(path, sizeof path, "projections.%s.receptor", pj->name);
+    else
+        snprintf(path, sizeof path, "populations.%s.%s", ps->name, why->path);
+    return bad(o, e, path, "%s", why->msg);
 }
 
-/* The layer's propagator: the coupled tree's potentials relative to rest and the input
- * compartment's current, exactly over one step. */
-static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int cin, double dt,
-                          uint32_t T, const struct snn_opts *o, const char *path, struct err *e) {
-    const struct nrn_shape *sh = &ps->shape;
-    int comp[NRN_MAX_COMPS], slot[NRN_MAX_COMPS];
-    int nc = coupled(sh, comp, slot);
-    if (slot[cin] < 0)
+/* The layer's dynamics as its model gives them (nrn_ops.linear) for the forward projection's
+ * port: the state relative to rest that drives the soma, exactly over one step. */
+static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps,
+                          const struct proj_spec *pj, double dt, uint32_t T,
+                          const struct snn_opts *o, const char *path, struct err *e) {
+    struct nrn_linear lin;
+    struct err why = {0};
+    if (ps->model->linear(ps->params, &ps->shape, pj->port, dt, &lin, &why) != 0)
+        return refused(o, &why, ps, pj, e);
+    if (!lin.reaches_soma)
         return bad(o, e, path,
                    "compartment \"%s\" of %s is not coupled to the soma (g_c = 0 on "
                    "the way): its input could never reach the spike",
-                   sh->names[cin], ps->name);
-    const int D = nc + 1, I = nc;
-    double a[SNN_MAX_D * SNN_MAX_D] = {0};
-    for (int k = 0; k < nc; k++) {
-        int c = comp[k];
-        const double *p = sh->cparams[c];
-        double gsum = p[MC_G_L];
-        for (int m = 0; m < nc; m++) {
-            int d = comp[m];
-            double g = 0;
-            if (c > 0 && sh->parent[c] == d) g = p[MC_G_C];
-            if (d > 0 && sh->parent[d] == c) g = sh->cparams[d][MC_G_C];
-            if (d == c || g == 0) continue;
-            a[k * D + m] += g / p[MC_C_M];
-            gsum += g;
-        }
-        a[k * D + k] = -gsum / p[MC_C_M];
-    }
-    a[slot[cin] * D + I] = 1.0 / sh->cparams[cin][MC_C_M];
-    a[I * D + I] = -1.0 / sh->cparams[cin][MC_TAU_SYN_EX];
-    for (int i = 0; i < D * D; i++)
-        a[i] *= dt;
-    if (expm(D, a, L->P, NULL) != 0)
-        return bad(o, e, path, "the compartments of %s give no trustworthy propagator", ps->name);
+                   ps->shape.names[pj->port / ps->model->nports], ps->name);
+    const int D = lin.D;
     L->D = D;
-    for (int r = 0; r < D; r++)
-        L->q[r] = L->P[r * D + I];
+    memcpy(L->P, lin.P, sizeof(double) * D * D);
+    memcpy(L->q, lin.q, sizeof(double) * D);
+    L->spiking = lin.spiking;
+    L->theta = lin.theta;
+    L->reset = lin.reset;
     /* kgain: sum over the presentation of the soma's response to a unit input */
     double x[SNN_MAX_D], y[SNN_MAX_D];
     memcpy(x, L->q, sizeof x);
@@ -135,10 +108,6 @@ static int layer_dynamics(struct snn_layer *L, const struct pop_spec *ps, int ci
         if (same && L->kgain + x[0] == L->kgain) break;
         memcpy(x, y, sizeof x);
     }
-    double rest[NRN_MAX_STATE];
-    ps->model->initial(ps->params, sh, rest);
-    L->theta = ps->params[MC_V_TH] - rest[MC_V];
-    L->reset = ps->params[MC_V_RESET] - rest[MC_V];
     return 0;
 }
 
@@ -165,21 +134,20 @@ static int forward_from(const struct net_spec *s, const struct snn_opts *o, int 
     return found;
 }
 
+/* Any model that gives its linear dynamics (nrn_ops.linear) can be a layer. */
 static int check_neuron(const struct pop_spec *ps, const struct snn_opts *o, struct err *e) {
-    char path[SPEC_NAME + 32];
-    snprintf(path, sizeof path, "populations.%s", ps->name);
-    if (ps->model != &mc_lif_ops)
-        return bad(o, e, path, "model %s: training layers are mc_lif populations", ps->model->name);
-    if (ps->params[MC_SYNAPSE] != MC_SYN_CURRENT)
-        return bad(o, e, path,
-                   "synapse = \"conductance\": training needs current synapses "
-                   "(weights change sign while learning)");
-    if (ps->params[MC_T_REF] != 0)
-        return bad(o, e, path,
-                   "t_ref = %g ms: training layers have no refractory period "
-                   "(set t_ref = 0.0)",
-                   ps->params[MC_T_REF]);
-    return 0;
+    if (ps->model->linear) return 0;
+    char path[SPEC_NAME + 32], known[256] = "";
+    snprintf(path, sizeof path, "populations.%s.model", ps->name);
+    for (int i = 0; nrn_model(i); i++) {
+        if (!nrn_model(i)->linear) continue;
+        if (known[0]) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        strncat(known, nrn_model(i)->name, sizeof known - strlen(known) - 1);
+    }
+    return bad(o, e, path,
+               "%s cannot be trained (it gives no linear dynamics between spikes); "
+               "trainable models: %s",
+               ps->model->name, known);
 }
 
 /* Follows the forward chain from the single spike source to the readout. */
@@ -236,11 +204,6 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
                        "%u steps x %u units of %s = %.3g spike slots, more than the 2^32 - 1 a "
                        "sample's event list holds",
                        n->T, ps->size, ps->name, (double)n->T * ps->size);
-        const struct nrn_ops *m = ps->model;
-        if (pj->port % m->nports != 0) /* receptor 0 is "ex" */
-            return bad(o, e, path,
-                       "receptor: a learned weight changes sign; use receptor "
-                       "\"ex\" (its tau_syn_ex applies to both signs)");
         struct snn_layer *L = &n->L[n->nlayers];
         snprintf(L->name, sizeof L->name, "%s", ps->name);
         L->pop = pj->to;
@@ -249,7 +212,7 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
         L->proj = k;
         L->fb_proj = -1;
         L->fb_src = -1;
-        rc = layer_dynamics(L, ps, pj->port / m->nports, n->dt, n->T, o, path, e);
+        rc = layer_dynamics(L, ps, pj, n->dt, n->T, o, path, e);
         if (rc) return rc;
         n->nlayers++;
         for (int l = 0; l < n->nlayers - 1; l++)
@@ -268,10 +231,22 @@ static int chain(struct snn *n, const struct net_spec *s, const struct snn_opts 
                        s->pops[p].name, s->pops[src].name);
     }
     for (int l = 0; l < n->nlayers; l++) {
-        n->L[l].spiking = l < n->nlayers - 1;
-        if (n->L[l].spiking && !(n->L[l].theta > 0))
-            return bad(o, e, "populations", "%s: v_th must lie above the resting potential",
-                       n->L[l].name);
+        const struct snn_layer *L = &n->L[l];
+        const char *model = s->pops[L->pop].model->name;
+        snprintf(path, sizeof path, "populations.%s.model", L->name);
+        if (l == n->nlayers - 1 && L->spiking)
+            return bad(o, e, path,
+                       "%s spikes: the readout %s (the last layer) is a non-spiking leaky "
+                       "integrator; use model = \"li\"",
+                       model, L->name);
+        if (l < n->nlayers - 1 && !L->spiking)
+            return bad(o, e, path,
+                       "%s does not spike: it is the readout's model (model = \"li\" for the "
+                       "last layer only); the hidden layer %s needs a spiking one",
+                       model, L->name);
+        snprintf(path, sizeof path, "populations.%s.v_th", L->name);
+        if (L->spiking && !(L->theta > 0))
+            return bad(o, e, path, "%s: v_th must lie above the resting potential", L->name);
     }
     n->nout = n->L[n->nlayers - 1].n;
     return 0;
@@ -310,9 +285,13 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
             return bad(o, e, path, "%s already gets feedback from projection %s", L->name,
                        s->projs[L->fb_proj].name);
         const struct pop_spec *ps = &s->pops[pj->to];
-        int c = pj->port / ps->model->nports, comp[NRN_MAX_COMPS], slot[NRN_MAX_COMPS];
-        coupled(&ps->shape, comp, slot);
-        if (slot[c] >= 0)
+        int c = pj->port / ps->model->nports;
+        /* the layer's own settings passed in chain(), so the model can refuse only the
+         * receptor here, which it checks only where the input reaches the soma */
+        struct nrn_linear lin;
+        struct err why = {0};
+        if (ps->model->linear(ps->params, &ps->shape, pj->port, n->dt, &lin, &why) != 0 ||
+            lin.reaches_soma)
             return bad(o, e, path,
                        "compartment \"%s\" of %s is coupled to the soma: the error "
                        "needs a segregated apical compartment (g_c = 0 on its way to the soma)",

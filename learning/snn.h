@@ -3,18 +3,19 @@
  * readout, and two backward passes that give a weight update: the local apical rule and exact
  * surrogate-gradient BPTT. Owns the weights; knows nothing of data sets, optimizers or files.
  *
- * Layers. Layer 0 takes the input (spike source population); every layer l >= 0 is an mc_lif
- * population fed all-to-all by layer l - 1 (layer -1 = the input) on one compartment; the last
- * layer is the readout, a non-spiking leaky integrator (its somatic potential y). A layer's
- * state relative to rest is z = (potentials of the compartments coupled to the soma, the input
- * compartment's synaptic current), linear between spikes, so one step is exact:
+ * Layers. Layer 0 takes the input (spike source population); every layer l >= 0 is a
+ * population of a trainable model (one whose ops table has `linear`: lif, mc_lif, li) fed
+ * all-to-all by layer l - 1 (layer -1 = the input) on one port; hidden layers spike, the last
+ * layer is the readout, a non-spiking leaky integrator (li; its potential y). A layer's state
+ * relative to rest is z = (potentials coupled to the soma, the input port's synaptic current),
+ * linear between spikes, as the model's `linear` hook gives it, so one step is exact:
  *
  *     z~(t) = P z(t-1) + q c(t),   c(t) = sum_j W_ji s_j(t)   (the step's input, pA),
  *     u(t)  = z~_soma(t),          s(t) = H(u - theta) (or the soft step),
  *     z(t)  = z~(t) with z_soma = z~_soma + s (r - z~_soma)   (reset to r),
  *
- * P = exp(A dt) of the mc_lif tree and its current, q its column for the current, theta and r
- * the threshold and reset relative to the soma's rest.
+ * P, q (P's column for the current), theta and r (threshold and reset relative to the soma's
+ * rest) from the hook (struct nrn_linear).
  *
  * Delays. Layer l's events arrive D_l = d_l + 1 steps after they happen, d_l the delay of its
  * forward projection in steps (a constant, whole number of steps): c(t) = sum_j W_ji s_j(t - D_l),
@@ -54,11 +55,12 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/neuron.h"
 #include "core/spec.h"
 #include "learning/surrogate.h"
 
 #define SNN_MAX_LAYERS 8
-#define SNN_MAX_D 10 /* 9 compartments + 1 current */
+#define SNN_MAX_D NRN_LIN_MAX /* core/neuron.h: 9 compartments + 1 current */
 /* Philox streams of the initial forward and feedback weights (+ projection index). */
 #define SNN_STREAM 0x01000300u
 
@@ -70,8 +72,9 @@ struct snn_layer {
     char name[SPEC_NAME];
     int pop;           /* population index in the spec */
     uint32_t n, n_in;  /* units, and units of the layer below (or inputs) */
+    /* from the model's linear hook (struct nrn_linear, core/neuron.h) */
     int spiking;       /* 0: the readout */
-    int D;             /* state size: coupled compartments + 1 current (index D - 1) */
+    int D;             /* state size: potentials coupled to the soma + 1 current (index D - 1) */
     double P[SNN_MAX_D * SNN_MAX_D], q[SNN_MAX_D];
     double theta, reset; /* relative to the soma's rest, mV */
     double kgain;        /* sum_{n < T} of the PSP kernel (mV per pA, times steps) */
@@ -123,10 +126,10 @@ struct snn_opts {
 };
 
 /* Compiles the spec's layers. ERR_INPUT (naming the config and the setting) when the layers
- * do not form a chain input -> ... -> readout of mc_lif populations with all_to_all forward
- * projections, when a feedback projection does not fit its mode, when a forward projection's
- * delay is not one constant whole number of steps, or when a neuron setting has no meaning here
- * (refractory period, conductance synapses). Weights come from each
+ * do not form a chain input -> spiking layers -> li readout of trainable models with
+ * all_to_all forward projections, when a feedback projection does not fit its mode, when a
+ * forward projection's delay is not one constant whole number of steps, or when the model
+ * refuses a setting (refractory period, conductance synapses, receptor). Weights come from each
  * projection's weight distribution, a pure function of the seed. */
 int snn_create(struct snn **out, const struct net_spec *s, const struct snn_opts *o, struct err *e);
 void snn_destroy(struct snn *n);

@@ -21,7 +21,7 @@ static int no_read(void *self, const struct cfg_ctx *c, const config_setting_t *
 }
 
 /* A chain in -> h1 [-> h2] -> out; h layers: soma + basal (coupled) or soma only, and a
- * segregated apical; the readout a point soma. */
+ * segregated apical; the readout an li (leaky integrator). */
 static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int basal, int soft,
                         const char *fb, int loss, double rate_strength, uint64_t seed) {
     char text[8192];
@@ -57,8 +57,8 @@ static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int bas
         "  { name = \"in\"; size = %d; model = \"spike_source\"; },\n"
         "  { name = \"h1\"; size = %d; model = \"mc_lif\"; v_th = -60.0; v_reset = -70.0; "
         "t_ref = 0.0; compartments = ( %s ); },\n  %s\n"
-        "  { name = \"out\"; size = %d; model = \"mc_lif\"; t_ref = 0.0; compartments = ( "
-        "{ name = \"soma\"; c_m = 100.0; g_l = 10.0; e_l = -65.0; tau_syn_ex = 4.0; } ); }\n);\n"
+        "  { name = \"out\"; size = %d; model = \"li\"; c_m = 100.0; tau_m = 10.0; "
+        "e_l = -65.0; tau_syn_ex = 4.0; }\n);\n"
         "projections = (\n"
         "  { name = \"w1\"; from = \"in\"; to = \"h1\"; compartment = \"%s\"; rule = "
         "\"all_to_all\"; weight = { dist = \"normal\"; mean = 1500.0; std = 3000.0; }; },\n"
