@@ -154,7 +154,7 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
         cJSON_AddNumberToObject(x, "inputs", L->n_in);
         cJSON_AddStringToObject(x, "kind", L->spiking ? "spiking" : "readout");
         cJSON_AddNumberToObject(x, "state_size", L->D);
-        cJSON_AddNumberToObject(x, "threshold_above_rest_mV", L->theta);
+        if (L->spiking) cJSON_AddNumberToObject(x, "threshold_above_rest_mV", L->theta);
         cJSON_AddNumberToObject(x, "psp_peak_step0_mV_per_pA", L->q[0]);
         cJSON_AddNumberToObject(x, "psp_area_steps_mV_per_pA", L->kgain);
         cJSON_AddStringToObject(x, "feedback", fb_names[L->fb]);
