@@ -33,7 +33,8 @@ static const char usage_run[] =
     "                  [--checkpoint-every MS] [--weights DIR|FILE]\n"
     "       apical run --resume DIR [CONFIG] [--threads N] [--quiet]\n"
     "  simulates the network of CONFIG and writes spikes, traces, recorded weights, config.cfg,\n"
-    "  raster.svg, weights.bin (plastic projections' final weights) and, last, summary.json\n"
+    "  raster.svg, weights.bin (the final weights of plastic projections and of those --weights\n"
+    "  set) and, last, summary.json\n"
     "  into DIR (default out/CONFIG-NAME; docs/formats.md).\n"
     "  --set PATH=VALUE   change one setting of the config (docs/config.md, \"Overrides\")\n"
     "  --seed N           the same as --set simulation.seed=N\n"
@@ -42,8 +43,8 @@ static const char usage_run[] =
     "  -q, --quiet        no progress or report lines on stderr\n"
     "  --checkpoint-every MS  write DIR/run.tmp/checkpoint.bin every MS of simulated time\n"
     "                     (SIGTERM always writes one before exiting 143)\n"
-    "  --weights DIR|FILE start from the weights in FILE or DIR/weights.bin (a run's plastic\n"
-    "                     weights; docs/plasticity.md), refused if its network differs\n"
+    "  --weights DIR|FILE start from the weights in FILE or DIR/weights.bin (of apical run or\n"
+    "                     apical train; static projections too), refused if its network differs\n"
     "  --resume DIR       go on from DIR's checkpoint, to the outputs an uninterrupted run\n"
     "                     writes (any --threads; the config is the one the run started with)\n"
     "  -h, --help         this text\n"
@@ -326,6 +327,7 @@ int cli_run(int argc, char **argv)
     struct afile_stage stage = {0};
     char *resolved = NULL;
     struct net_wstats *w0 = NULL;
+    uint8_t *loaded = NULL; /* per projection: --weights set it */
     /* a resumed run reads the resolved config its start left in the staging folder (unless one
      * is given: the checkpoint then refuses it if it is another) */
     char out[900], config_buf[1100], p_path[1100];
@@ -399,8 +401,9 @@ int cli_run(int argc, char **argv)
     char p_ck[1100];
     afile_stage_path(&stage, RUN_CKPT_NAME, p_ck, sizeof p_ck);
     afile_stage_path(&stage, "config.path", p_path, sizeof p_path);
-    char p_wts[1100];
+    char p_wts[1100], p_wstart[1100];
     afile_stage_path(&stage, "weights.bin", p_wts, sizeof p_wts);
+    afile_stage_path(&stage, "weights.start.bin", p_wstart, sizeof p_wstart);
     /* the resolved config and its name go in first: a resumed run starts from them */
     if (a.resume) {
         FILE *f = !a.config ? fopen(p_path, "r") : NULL;
@@ -425,7 +428,19 @@ int cli_run(int argc, char **argv)
                 (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0, net.build_s,
                 net.nthreads);
 
-    if (a.weights && run_weights_load(&net, a.weights, &e)) goto fail_net;
+    /* --weights: what the file set (static projections too) is written out again at the end.
+     * A checkpoint keeps plastic weights only, so static ones the file set are staged as
+     * weights.start.bin, which a resumed run loads before the checkpoint. */
+    if ((a.weights || (a.resume && access(p_wstart, F_OK) == 0)) &&
+        !(loaded = calloc((size_t)(net.nprojs ? net.nprojs : 1), 1))) {
+        err_set(&e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+        goto fail_net;
+    }
+    if (loaded && run_weights_load(&net, a.weights ? a.weights : p_wstart, loaded, &e))
+        goto fail_net;
+    int static_loaded = 0;
+    for (int j = 0; loaded && j < net.nprojs; j++) static_loaded |= loaded[j] && !net.plast[j];
+    if (a.weights && static_loaded && run_weights_save(&net, loaded, p_wstart, &e)) goto fail_net;
     /* the plastic weights before the run, for the summary */
     for (int j = 0; j < net.nprojs && !w0; j++)
         if (net.plast[j] && !(w0 = calloc((size_t)net.nprojs, sizeof *w0))) {
@@ -511,6 +526,7 @@ int cli_run(int argc, char **argv)
             spec_free(&spec);
             free(resolved);
             free(w0);
+            free(loaded);
             return 143;
         }
         __atomic_compare_exchange_n(&stop_signal, &sig, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -541,9 +557,9 @@ int cli_run(int argc, char **argv)
         goto fail_net;
     if (spec.ntraces && draw_traces(p_traces, p_tsvg, config, &e)) goto fail_net;
     if (spec.nwrecs && draw_weights(p_weights, p_wsvg, config, &e)) goto fail_net;
-    int plastic = 0;
+    int plastic = loaded != NULL; /* weights.bin: plastic projections and those of --weights */
     for (int j = 0; j < net.nprojs; j++) plastic |= net.plast[j] != NULL;
-    if (plastic && run_weights_save(&net, p_wts, &e)) goto fail_net;
+    if (plastic && run_weights_save(&net, loaded, p_wts, &e)) goto fail_net;
     if (!plastic) { /* an earlier run's weights are not this network's */
         char old[1100];
         if (!path_in(old, sizeof old, out, "weights.bin")) unlink(old);
@@ -581,6 +597,7 @@ int cli_run(int argc, char **argv)
     spec_free(&spec);
     free(resolved);
     free(w0);
+    free(loaded);
     present_close(pr);
     train_close(tr);
     if (run_rc == ERR_INTERRUPTED) {
@@ -618,6 +635,7 @@ fail_spec:
     spec_free(&spec);
     free(resolved);
     free(w0);
+    free(loaded);
     present_close(pr);
     train_close(tr);
     return cli_report(&e);

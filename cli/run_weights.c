@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/cfg.h"
 #include "io/weights.h"
 
 /* Projection j's synapses as io/weights describes them; q[c] is canonical synapse c's place
@@ -41,14 +42,14 @@ static void release(struct wt_proj *p, uint64_t *q)
     free(q);
 }
 
-int run_weights_save(const struct net *n, const char *path, struct err *e)
+int run_weights_save(const struct net *n, const uint8_t *loaded, const char *path, struct err *e)
 {
     struct wt_proj *ps = calloc((size_t)(n->nprojs ? n->nprojs : 1), sizeof *ps);
     uint64_t **qs = calloc((size_t)(n->nprojs ? n->nprojs : 1), sizeof *qs);
     int np = 0, rc = 0;
     if (!ps || !qs) rc = err_set(e, ERR_NOMEM, path, 0, NULL, "out of memory");
     for (int j = 0; !rc && j < n->nprojs; j++)
-        if (n->plast[j]) rc = describe(n, j, &ps[np], &qs[np], e), np++;
+        if (n->plast[j] || (loaded && loaded[j])) rc = describe(n, j, &ps[np], &qs[np], e), np++;
     if (!rc) rc = wt_save(path, ps, np, e);
     for (int i = 0; ps && qs && i < np; i++) release(&ps[i], qs[i]);
     free(ps);
@@ -56,11 +57,12 @@ int run_weights_save(const struct net *n, const char *path, struct err *e)
     return rc;
 }
 
-int run_weights_load(struct net *n, const char *path, struct err *e)
+int run_weights_load(struct net *n, const char *path, uint8_t *loaded, struct err *e)
 {
     struct wt_file f = {0};
     int rc = wt_load(path, &f, e);
     if (rc) return rc;
+    if (loaded) memset(loaded, 0, (size_t)n->nprojs);
     /* every projection of the file must be in the network */
     for (int i = 0; !rc && i < f.nproj; i++) {
         int found = 0;
@@ -93,6 +95,8 @@ int run_weights_load(struct net *n, const char *path, struct err *e)
             else pr->bytes += pr->nsyn * sizeof *pr->w;
         }
         const struct net_plast *pl = n->plast[j];
+        const struct pop_spec *tgt = &n->spec->pops[pr->tgt_pop];
+        const int cond = cfg_feeds_conductance(tgt, pr->port);
         for (uint64_t c = 0; !rc && c < pr->nsyn; c++) {
             const float w = want.w[c];
             if (pl && !(w >= (float)pl->lo && w <= (float)pl->hi)) /* floats, as stored */
@@ -100,9 +104,17 @@ int run_weights_load(struct net *n, const char *path, struct err *e)
                              "projection \"%s\": weight %g of synapse %u -> %u lies outside the "
                              "bounds [%g, %g] of its plasticity",
                              want.name, w, want.src_id[c], want.tgt_id[c], pl->lo, pl->hi);
+            else if (cond && w < 0)
+                rc = err_set(e, ERR_INPUT, f.path, 0, "--weights",
+                             "projection \"%s\": weight %g of synapse %u -> %u is negative: "
+                             "receptor \"%s\" of %s is a conductance, its weights must be >= 0",
+                             want.name, w, want.src_id[c], want.tgt_id[c],
+                             tgt->model->port_names[pr->port % tgt->model->nports],
+                             tgt->model->name);
             else
                 pr->w[q[c]] = w;
         }
+        if (!rc && loaded) loaded[j] = 1;
         release(&want, q);
     }
     wt_free(&f);

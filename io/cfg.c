@@ -985,7 +985,7 @@ static int load_num_array(const struct cfg_ctx *c, const config_setting_t *g, co
 /* A receptor that feeds a conductance (state "g_RECEPTOR" in nS, as in lif_cond) takes only
  * weights >= 0: a negative conductance has no physical meaning and can drive the membrane to
  * infinity. */
-static int feeds_conductance(const struct pop_spec *ps, int port)
+int cfg_feeds_conductance(const struct pop_spec *ps, int port)
 {
     const struct nrn_ops *m = ps->model;
     char name[NRN_COMP_NAME + 8];
@@ -1004,7 +1004,7 @@ static int feeds_conductance(const struct pop_spec *ps, int port)
 static int nonneg_weight(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                          const struct pop_spec *tgt, int port, const struct dist *w)
 {
-    if (!feeds_conductance(tgt, port)) return 0;
+    if (!cfg_feeds_conductance(tgt, port)) return 0;
     char p[PATH_LEN];
     join(p, path, "weight");
     const config_setting_t *at = config_setting_get_member(g, "weight");
@@ -1499,7 +1499,7 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
     if (need_d && (rc = check_delay(c, g, path, &pj->delay))) return rc;
     const struct pop_spec *tgt = &sp->pops[pj->to];
     if (need_w && (rc = nonneg_weight(c, g, path, tgt, pj->port, &pj->weight))) return rc;
-    for (size_t j = 0; pj->list_w && j < pj->nlist && feeds_conductance(tgt, pj->port); j++)
+    for (size_t j = 0; pj->list_w && j < pj->nlist && cfg_feeds_conductance(tgt, pj->port); j++)
         if (pj->list_w[j] < 0) {
             join(p, path, "weights");
             return fail(c, config_setting_get_member(g, "weights"), p, "entry %zu (%g nS) is "

@@ -12,6 +12,11 @@
 int cfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
              char **resolved, struct err *e);
 
+/* Whether receptor port of population ps feeds a conductance (a state "g_RECEPTOR" in nS, or
+ * mc_lif with synapse = "conductance"): its weights must be >= 0, which the loader checks for
+ * the config's weights and cli/run_weights for those of a weights file. */
+int cfg_feeds_conductance(const struct pop_spec *ps, int port);
+
 /* A config with top-level blocks that another module reads (the training blocks of
  * learning/lcfg): the named blocks pass the check for unknown settings, a spike_source may
  * come without spike times (its spikes come from an encoder), projections may carry

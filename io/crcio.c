@@ -34,8 +34,9 @@ void crc_put_array(struct crc_wr *w, const void *p, uint64_t count, size_t size)
 
 int crc_wr_end(struct crc_wr *w)
 {
-    uint32_t crc = (uint32_t)w->crc;
-    if (!w->bad && fwrite(&crc, sizeof crc, 1, w->fp) != 1) w->bad = 1;
+    const uint32_t crc = (uint32_t)w->crc;
+    const unsigned char le[4] = {crc & 0xff, (crc >> 8) & 0xff, (crc >> 16) & 0xff, crc >> 24};
+    if (!w->bad && fwrite(le, sizeof le, 1, w->fp) != 1) w->bad = 1;
     return w->bad;
 }
 
@@ -77,9 +78,12 @@ uint64_t crc_left(const struct crc_rd *r) { return r->f.size - r->f.pos + (r->f.
 
 int crc_check(struct crc_rd *r, struct err *e)
 {
-    uint32_t want = (uint32_t)r->crc, crc;
-    int rc = crc_get(r, &crc, sizeof crc, e);
+    uint32_t want = (uint32_t)r->crc;
+    unsigned char le[4];
+    int rc = crc_get(r, le, sizeof le, e);
     if (rc) return rc;
+    const uint32_t crc =
+        le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 | (uint32_t)le[3] << 24;
     if (crc != want) return err_set(e, ERR_INPUT, r->path, 0, NULL, "corrupt %s (checksum)", r->what);
     return 0;
 }

@@ -20,7 +20,7 @@ struct crc_wr {
 void crc_wr_init(struct crc_wr *w, FILE *fp);
 void crc_put(struct crc_wr *w, const void *p, size_t n);
 void crc_put_array(struct crc_wr *w, const void *p, uint64_t count, size_t size);
-/* Appends the sum; returns non-zero if any write failed. */
+/* Appends the sum, little-endian on any host; returns non-zero if any write failed. */
 int crc_wr_end(struct crc_wr *w);
 
 struct crc_rd {
@@ -37,8 +37,8 @@ int crc_get(struct crc_rd *r, void *p, size_t n, struct err *e);
 int crc_get_array(struct crc_rd *r, void *p, uint64_t count, size_t size, struct err *e);
 /* Bytes of the file not yet taken. */
 uint64_t crc_left(const struct crc_rd *r);
-/* Reads the stored sum and compares it with the one of everything read so far: ERR_INPUT
- * "corrupt WHAT (checksum)" when they differ. */
+/* Reads the stored sum (little-endian) and compares it with the one of everything read so far:
+ * ERR_INPUT "corrupt WHAT (checksum)" when they differ. */
 int crc_check(struct crc_rd *r, struct err *e);
 
 #endif

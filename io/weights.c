@@ -18,7 +18,7 @@
 #include "io/crcio.h"
 #include "io/rfile.h"
 
-static const char MAGIC[16] = "APICAL-WEIGHTS";
+static const char MAGIC[16] = WT_MAGIC;
 enum { WT_VERSION = 1 };
 /* Bytes of a projection's header (three names, two sizes, the synapse count), of a synapse
  * (two ids and a weight) and of the CRC. */
@@ -32,6 +32,78 @@ static int name_ok(const char name[WT_NAME])
     for (size_t k = len; k < WT_NAME; k++)
         if (name[k]) return -1;
     return 0;
+}
+
+/* ---- byte order ----
+ * The file is little-endian on every host. On a little-endian one (x86-64, AArch64 Linux) the
+ * arrays go to and from the file as they are; a big-endian one swaps them, in pieces on the
+ * way out and in place on the way in. */
+
+static const int host_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+_Static_assert(sizeof(float) == 4 && sizeof(uint32_t) == 4, "weights are 4-byte binary32");
+
+static void put_u32(struct crc_wr *w, uint32_t v)
+{
+    const unsigned char b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
+    crc_put(w, b, sizeof b);
+}
+
+static void put_u64(struct crc_wr *w, uint64_t v)
+{
+    put_u32(w, (uint32_t)v);
+    put_u32(w, (uint32_t)(v >> 32));
+}
+
+/* count 4-byte values (u32 ids, f32 weights) */
+static void put_array32(struct crc_wr *w, const void *p, uint64_t count)
+{
+    if (host_le) {
+        crc_put_array(w, p, count, 4);
+        return;
+    }
+    uint32_t buf[1024];
+    const char *c = p;
+    for (uint64_t k = 0; k < count;) {
+        size_t m = count - k < 1024 ? (size_t)(count - k) : 1024;
+        memcpy(buf, c + k * 4, m * 4);
+        for (size_t i = 0; i < m; i++) buf[i] = __builtin_bswap32(buf[i]);
+        crc_put(w, buf, m * 4);
+        k += m;
+    }
+}
+
+static uint32_t le32(const unsigned char *b)
+{
+    return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static int get_u32(struct crc_rd *r, uint32_t *v, struct err *e)
+{
+    unsigned char b[4];
+    int rc = crc_get(r, b, sizeof b, e);
+    if (!rc) *v = le32(b);
+    return rc;
+}
+
+static int get_u64(struct crc_rd *r, uint64_t *v, struct err *e)
+{
+    unsigned char b[8];
+    int rc = crc_get(r, b, sizeof b, e);
+    if (!rc) *v = le32(b) | (uint64_t)le32(b + 4) << 32;
+    return rc;
+}
+
+static int get_array32(struct crc_rd *r, void *p, uint64_t count, struct err *e)
+{
+    int rc = crc_get_array(r, p, count, 4, e);
+    char *c = p; /* floats too: through memcpy, not a uint32_t pointer */
+    for (uint64_t k = 0; !rc && !host_le && k < count; k++) {
+        uint32_t v;
+        memcpy(&v, c + k * 4, 4);
+        v = __builtin_bswap32(v);
+        memcpy(c + k * 4, &v, 4);
+    }
+    return rc;
 }
 
 /* ---- writing ---- */
@@ -97,20 +169,20 @@ int wt_save(const char *path, const struct wt_proj *p, int nproj, struct err *e)
     if (rc) return rc;
     struct crc_wr w;
     crc_wr_init(&w, f.fp);
-    uint32_t head[2] = {WT_VERSION, (uint32_t)nproj};
     crc_put(&w, MAGIC, sizeof MAGIC);
-    crc_put(&w, head, sizeof head);
+    put_u32(&w, WT_VERSION);
+    put_u32(&w, (uint32_t)nproj);
     for (int j = 0; j < nproj; j++) {
         const struct wt_proj *q = &p[j];
         put_name(&w, q->name);
         put_name(&w, q->src);
         put_name(&w, q->tgt);
-        crc_put(&w, &q->nsrc, sizeof q->nsrc);
-        crc_put(&w, &q->ntgt, sizeof q->ntgt);
-        crc_put(&w, &q->nsyn, sizeof q->nsyn);
-        crc_put_array(&w, q->src_id, q->nsyn, sizeof *q->src_id);
-        crc_put_array(&w, q->tgt_id, q->nsyn, sizeof *q->tgt_id);
-        crc_put_array(&w, q->w, q->nsyn, sizeof *q->w);
+        put_u32(&w, q->nsrc);
+        put_u32(&w, q->ntgt);
+        put_u64(&w, q->nsyn);
+        put_array32(&w, q->src_id, q->nsyn);
+        put_array32(&w, q->tgt_id, q->nsyn);
+        put_array32(&w, q->w, q->nsyn);
     }
     if (crc_wr_end(&w)) {
         afile_abort(&f);
@@ -134,8 +206,8 @@ static int read_proj(struct crc_rd *r, struct wt_proj *p, int j, int nproj, stru
 {
     int rc;
     if ((rc = crc_get(r, p->name, WT_NAME, e)) || (rc = crc_get(r, p->src, WT_NAME, e)) ||
-        (rc = crc_get(r, p->tgt, WT_NAME, e)) || (rc = crc_get(r, &p->nsrc, sizeof p->nsrc, e)) ||
-        (rc = crc_get(r, &p->ntgt, sizeof p->ntgt, e)) || (rc = crc_get(r, &p->nsyn, sizeof p->nsyn, e)))
+        (rc = crc_get(r, p->tgt, WT_NAME, e)) || (rc = get_u32(r, &p->nsrc, e)) ||
+        (rc = get_u32(r, &p->ntgt, e)) || (rc = get_u64(r, &p->nsyn, e)))
         return rc;
     /* the other projections' headers and the CRC still to come: file-level checks made sure
      * they fit in what is left */
@@ -154,9 +226,8 @@ static int read_proj(struct crc_rd *r, struct wt_proj *p, int j, int nproj, stru
     if (!p->src_id || !p->tgt_id || !p->w)
         return err_set(e, ERR_NOMEM, r->path, 0, "", "out of memory for %llu synapses",
                        (unsigned long long)p->nsyn);
-    if ((rc = crc_get_array(r, p->src_id, p->nsyn, sizeof *p->src_id, e)) ||
-        (rc = crc_get_array(r, p->tgt_id, p->nsyn, sizeof *p->tgt_id, e)) ||
-        (rc = crc_get_array(r, p->w, p->nsyn, sizeof *p->w, e)))
+    if ((rc = get_array32(r, p->src_id, p->nsyn, e)) ||
+        (rc = get_array32(r, p->tgt_id, p->nsyn, e)) || (rc = get_array32(r, p->w, p->nsyn, e)))
         return rc;
     return 0;
 }
@@ -199,7 +270,7 @@ static int read_file(struct crc_rd *r, struct wt_file *f, struct err *e)
     if ((rc = crc_get(r, magic, sizeof magic, e))) return rc;
     if (memcmp(magic, MAGIC, sizeof MAGIC))
         return err_set(e, ERR_INPUT, r->path, 0, "", "not a weights file of apical");
-    if ((rc = crc_get(r, head, sizeof head, e))) return rc;
+    if ((rc = get_u32(r, &head[0], e)) || (rc = get_u32(r, &head[1], e))) return rc;
     if (head[0] != WT_VERSION)
         return err_set(e, ERR_INPUT, r->path, 0, "",
                        "weights file version %u, this apical reads version %d", head[0],

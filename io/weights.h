@@ -1,15 +1,16 @@
-/* io/weights: a network's plastic weights as one versioned binary file, weights.bin: every
- * projection it holds, named, with its populations' names and sizes and the (source, target,
- * weight) of each synapse in the network's canonical order. `apical run` writes it at the end
- * of a run and on SIGINT/SIGTERM, `--weights` loads it into a freshly built network; the
- * trainer will carry its weights the same way. This module knows files, not networks: the
- * caller hands it projections as plain arrays and gets them back checked.
+/* io/weights: a network's weights as one versioned binary file, weights.bin: every projection
+ * it holds, named, with its populations' names and sizes and the (source, target, weight) of
+ * each synapse in the network's canonical order. `apical run` writes it at the end of a run and
+ * on SIGINT/SIGTERM, `--weights` loads it into a freshly built network; the trainer will carry
+ * its weights the same way. This module knows files, not networks: the caller hands it
+ * projections as plain arrays and gets them back checked.
  *
  * Format (docs/formats.md, weights.bin): 16-byte magic "APICAL-WEIGHTS\0\0", u32 version (1),
  * u32 projections, then per projection its name, source and target population (64 bytes each,
  * NUL-terminated, NUL-padded), u32 source size, u32 target size, u64 synapses, u32
  * src_id[synapses], u32 tgt_id[synapses], f32 w[synapses]; then a CRC-32 (zlib) of everything
- * before it. Native byte order (x86-64: little-endian). */
+ * before it. Little-endian on every host (a big-endian one converts); f32 is IEEE-754
+ * binary32. */
 #ifndef APICAL_WEIGHTS_H
 #define APICAL_WEIGHTS_H
 
@@ -21,6 +22,7 @@
 #define WT_MAX_PROJ 4096           /* projections in one file */
 #define WT_MAX_BYTES (64ull << 30) /* the largest file read: about 5.7e9 synapses */
 #define WT_FILE "weights.bin"      /* the file read when wt_load is given a folder */
+#define WT_MAGIC "APICAL-WEIGHTS"  /* the first 16 bytes, NUL-padded */
 
 struct wt_proj {                     /* one projection's synapses in canonical order */
     char name[WT_NAME];              /* projection name */

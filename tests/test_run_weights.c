@@ -1,8 +1,8 @@
 /* tests/test_run_weights: apical run's weights out (weights.bin) and in (--weights). Truths:
  * the file read back by io/weights holds exactly the statistics summary.json reports; a run
- * whose rule cannot change anything (lambda = 0) started from a file writes that very file
- * again, byte for byte; thread counts do not change a byte; every other network is refused
- * with exit 2 naming the file and the difference. */
+ * whose rule cannot change anything (lambda = 0) started from a file, or a static run started
+ * from it, writes that very file again, byte for byte; thread counts do not change a byte;
+ * every other network is refused with exit 2 naming the file and the difference. */
 #include <CUnit/CUnit.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -94,10 +94,14 @@ static void test_in(void)
     rc = run("run %s/configs/cuba.cfg " STDP("0.0") " --threads 1 -o %s --weights %s", d2, f1);
     EXPECT(rc == 0, "--weights FILE", out);
     EXPECT(same_bytes(f1, f2), "the same from the file's path", NULL);
-    /* a static run of the same network takes them too, and leaves no weights.bin behind */
+    /* a static run of the same network takes them too, and writes them again (a static
+     * projection keeps the file's weights); one without --weights leaves no weights.bin */
     rc = run("run %s/configs/cuba.cfg --set simulation.duration=50.0 --quiet -o %s --weights %s",
              d2, f1);
     EXPECT(rc == 0, "static run from a file", out);
+    EXPECT(same_bytes(f1, f2), "a static run from a file writes the file again", NULL);
+    rc = run("run %s/configs/cuba.cfg --set simulation.duration=50.0 --quiet -o %s%s", d2, "");
+    EXPECT(rc == 0, "static run", out);
     EXPECT(!harness_exists(f2), "an earlier run's weights.bin is not left in a static run's folder",
            NULL);
 }
