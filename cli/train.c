@@ -19,16 +19,19 @@ static const char usage_train[] =
     "usage: apical train CONFIG [-o DIR] [--set PATH=VALUE]... [--seed N] [--threads N]\n"
     "                    [--epochs N] [--align] [--resume] [--quiet]\n"
     "  trains the network of a training config (learning, data and encoder blocks; see\n"
-    "  docs/learning.md); writes DIR/training.csv, curves.svg, summary.json and\n"
-    "  checkpoint.bin after every epoch, the four together (DIR defaults to out/CONFIG-NAME).\n"
+    "  docs/learning.md); writes DIR/training.csv, curves.svg, summary.json, checkpoint.bin\n"
+    "  and weights.bin (the weights for apical run --weights and apical eval) after every\n"
+    "  epoch, the five together (DIR defaults to out/CONFIG-NAME).\n"
     "  First prints the network and the memory it needs (a run larger than this machine's\n"
     "  memory is refused, exit 2), then the first mini-batch's time and an estimate of the rest.\n"
-    "  --resume continues from DIR/checkpoint.bin; SIGINT/SIGTERM write one before exiting.\n";
+    "  --resume continues from DIR/checkpoint.bin; SIGINT/SIGTERM write it and weights.bin\n"
+    "  before exiting.\n";
 
 static const char usage_eval[] =
-    "usage: apical eval CONFIG --weights CHECKPOINT [--set PATH=VALUE]... [--threads N]\n"
+    "usage: apical eval CONFIG --weights FILE|DIR [--set PATH=VALUE]... [--threads N]\n"
     "                   [--train]\n"
-    "  loss and accuracy of the checkpoint's weights on the test split (--train: the\n"
+    "  loss and accuracy of the weights in FILE (weights.bin, as binary32, or checkpoint.bin)\n"
+    "  or DIR (its weights.bin, else its checkpoint.bin) on the test split (--train: the\n"
     "  training split); prints one JSON line.\n";
 
 struct targs {
@@ -121,7 +124,7 @@ static int parse(int argc, char **argv, int train, struct targs *a) {
         }
     }
     if (!a->config) return bad_arg(usage, "missing CONFIG", NULL);
-    if (!train && !a->weights) return bad_arg(usage, "missing --weights CHECKPOINT", NULL);
+    if (!train && !a->weights) return bad_arg(usage, "missing --weights FILE|DIR", NULL);
     return 0;
 }
 

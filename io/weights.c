@@ -268,6 +268,10 @@ static int read_file(struct crc_rd *r, struct wt_file *f, struct err *e)
     uint32_t head[2];
     int rc;
     if ((rc = crc_get(r, magic, sizeof magic, e))) return rc;
+    if (!memcmp(magic, "APICALCK", 8))
+        return err_set(e, ERR_INPUT, r->path, 0, "",
+                       "a training checkpoint (checkpoint.bin), not a weights file: take "
+                       "weights.bin from the same folder");
     if (memcmp(magic, MAGIC, sizeof MAGIC))
         return err_set(e, ERR_INPUT, r->path, 0, "", "not a weights file of apical");
     if ((rc = get_u32(r, &head[0], e)) || (rc = get_u32(r, &head[1], e))) return rc;

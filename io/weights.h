@@ -1,9 +1,9 @@
 /* io/weights: a network's weights as one versioned binary file, weights.bin: every projection
  * it holds, named, with its populations' names and sizes and the (source, target, weight) of
  * each synapse in the network's canonical order. `apical run` writes it at the end of a run and
- * on SIGINT/SIGTERM, `--weights` loads it into a freshly built network; the trainer will carry
- * its weights the same way. This module knows files, not networks: the caller hands it
- * projections as plain arrays and gets them back checked.
+ * on SIGINT/SIGTERM, `--weights` loads it into a freshly built network; `apical train` writes
+ * the trainer's weights after every epoch (learning/snn_weights). This module knows files, not
+ * networks: the caller hands it projections as plain arrays and gets them back checked.
  *
  * Format (docs/formats.md, weights.bin): 16-byte magic "APICAL-WEIGHTS\0\0", u32 version (1),
  * u32 projections, then per projection its name, source and target population (64 bytes each,

@@ -20,6 +20,7 @@
 #include "learning/lcfg.h"
 #include "learning/data_encode.h"
 #include "learning/data_yinyang.h"
+#include "learning/snn_weights.h"
 #include "learning/train_out.h"
 
 struct tthread {
@@ -682,8 +683,33 @@ static int ck_read(struct train *t, const char *path, int full, struct err *e) {
     return 0;
 }
 
+/* A checkpoint (its doubles) or a weights file (binary32, widened), told apart by the magic. */
+static int load_file(struct train *t, const char *path, struct err *e) {
+    if (access(path, F_OK) != 0)
+        return err_set(e, ERR_INPUT, path, 0, "", "cannot open the weights: %s", strerror(errno));
+    uint64_t len;
+    FILE *f = ck_open(path, &len, e);
+    if (!f) return e->code;
+    static const char wt_magic[16] = WT_MAGIC; /* NUL-padded */
+    char magic[16] = {0};
+    size_t got = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    if (got >= 8 && !memcmp(magic, CK_MAGIC, 8)) return ck_read(t, path, 0, e);
+    if (got == sizeof magic && !memcmp(magic, wt_magic, sizeof magic))
+        return snnw_load(t->net, &t->spec, path, e);
+    return err_set(e, ERR_INPUT, path, 0, "",
+                   "not an apical checkpoint (checkpoint.bin) or weights file (weights.bin)");
+}
+
+/* A folder means its weights.bin or, without one, its checkpoint.bin. */
 int train_load_weights(struct train *t, const char *path, struct err *e) {
-    return ck_read(t, path, 0, e);
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return load_file(t, path, e);
+    char wt[1100], ck[1100];
+    if ((size_t)snprintf(ck, sizeof ck, "%s/checkpoint.bin", path) >= sizeof ck)
+        return err_set(e, ERR_INPUT, path, 0, "", "path too long");
+    snprintf(wt, sizeof wt, "%s/" WT_FILE, path); /* shorter */
+    return load_file(t, access(wt, F_OK) == 0 || access(ck, F_OK) != 0 ? wt : ck, e);
 }
 
 /* ---- epochs ---- */
@@ -768,23 +794,43 @@ static void print_epoch(const struct train *t, const struct train_epoch *h) {
 
 #define STAGED ".next"
 
-/* The outputs of a finished epoch appear together or not at all: checkpoint.bin, training.csv,
- * curves.svg and summary.json are each written in full as NAME.next (atomically, as every
- * output), and only when all four are there do they replace the previous epoch's, summary.json
- * last. A write that fails (a full disk, a file size limit) removes the .next files, so the
- * folder keeps four files of one epoch, the previous one, which --resume continues. (Renames
- * within one folder need no space; one that fails anyway is reported by name.) */
+/* weights.bin at path, when binary32 holds the weights (*ok = 1). A diverging run's weights
+ * beyond 3.4e38 (finite doubles, which the checkpoint keeps) leave *ok = 0 and a note on
+ * stdout, not an error: the run goes on until they stop being finite (step's NaN stop). */
+static int save_weights(const struct train *t, const char *path, int *ok, struct err *e) {
+    struct err we = {0};
+    int rc = snnw_save(t->net, &t->spec, path, &we);
+    *ok = rc == 0;
+    if (rc == ERR_NONFINITE) {
+        if (!t->quiet) printf("note: %s not written: %s\n", WT_FILE, we.msg);
+        return 0;
+    }
+    if (rc) *e = we;
+    return rc;
+}
+
+/* The outputs of a finished epoch appear together or not at all: checkpoint.bin, weights.bin,
+ * training.csv, curves.svg and summary.json are each written in full as NAME.next (atomically,
+ * as every output), and only when all five are there do they replace the previous epoch's,
+ * summary.json last. A write that fails (a full disk, a file size limit) removes the .next
+ * files, so the folder keeps five files of one epoch, the previous one, which --resume
+ * continues. (Renames within one folder need no space; one that fails anyway is reported by
+ * name.) */
 static int publish_epoch(struct train *t, const char *out_dir, struct err *e) {
-    char ck[1100], staged[1100];
+    char ck[1100], staged[1100], wt[1100], wt_staged[1100];
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", out_dir);
-    if ((size_t)snprintf(staged, sizeof staged, "%s" STAGED, ck) >= sizeof staged)
+    snprintf(wt, sizeof wt, "%s/" WT_FILE, out_dir);
+    if ((size_t)snprintf(staged, sizeof staged, "%s" STAGED, ck) >= sizeof staged ||
+        (size_t)snprintf(wt_staged, sizeof wt_staged, "%s" STAGED, wt) >= sizeof wt_staged)
         return err_set(e, ERR_INPUT, out_dir, 0, "", "output path too long");
-    int rc = ck_write(t, staged, e);
+    int rc = ck_write(t, staged, e), wt_ok = 1;
+    if (!rc) rc = save_weights(t, wt_staged, &wt_ok, e);
     if (!rc)
         rc = tout_write(out_dir, STAGED, t->config, &t->spec, &t->ls, t->net, t->hist, t->nhist,
                         t->nthreads, e);
     if (rc) {
         unlink(staged);
+        unlink(wt_staged);
         tout_discard(out_dir, STAGED);
         char why[sizeof e->msg];
         snprintf(why, sizeof why, "%s", e->msg);
@@ -797,6 +843,10 @@ static int publish_epoch(struct train *t, const char *out_dir, struct err *e) {
     }
     if (rename(staged, ck) != 0)
         return err_set(e, ERR_IO, ck, 0, "", "cannot rename into place: %s", strerror(errno));
+    if (!wt_ok)
+        unlink(wt); /* an earlier epoch's weights are not this checkpoint's */
+    else if (rename(wt_staged, wt) != 0)
+        return err_set(e, ERR_IO, wt, 0, "", "cannot rename into place: %s", strerror(errno));
     return tout_publish(out_dir, STAGED, e);
 }
 
@@ -805,7 +855,11 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
     if ((size_t)snprintf(ck, sizeof ck, "%s/checkpoint.bin" STAGED, out_dir) >= sizeof ck)
         return err_set(e, ERR_INPUT, out_dir, 0, "", "output path too long");
     unlink(ck); /* left by a run killed while publishing */
+    snprintf(ck, sizeof ck, "%s/" WT_FILE STAGED, out_dir);
+    unlink(ck);
     tout_discard(out_dir, STAGED);
+    char wt[1100];
+    snprintf(wt, sizeof wt, "%s/" WT_FILE, out_dir);
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", out_dir);
     int rc = afile_mkdirs(out_dir, e);
     if (rc) return rc;
@@ -851,12 +905,15 @@ int train_run(struct train *t, const char *out_dir, int resume, struct err *e) {
             }
             if (t->stop && *t->stop && b + 1 < nb) {
                 t->part_sec += now_s() - t0;
-                int wr = ck_write(t, ck, e);
+                int wr = ck_write(t, ck, e), wt_ok = 1;
+                if (!wr) wr = save_weights(t, wt, &wt_ok, e);
+                if (!wr && !wt_ok) unlink(wt);
                 return wr ? wr
                           : err_set(e, ERR_INTERRUPTED, "", 0, "",
-                                    "interrupted at epoch %u, "
-                                    "mini-batch %u: %s holds the state to resume from",
-                                    t->epoch + 1, b + 1, ck);
+                                    "interrupted at epoch %u, mini-batch %u: %s holds the "
+                                    "state to resume from%s%s",
+                                    t->epoch + 1, b + 1, ck, wt_ok ? ", its weights " : "",
+                                    wt_ok ? wt : "");
             }
         }
         struct train_epoch h;
