@@ -71,17 +71,22 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
                const struct train_opts *o, struct err *e);
 void train_close(struct train *t);
 
-/* Trains until learning.epochs, writing OUT/training.csv, curves.svg, summary.json and
- * checkpoint.bin after every epoch, all four or none: each is staged whole as NAME.next, then
- * the four are renamed into place, summary.json last; a failed write (ERR_IO: a full disk)
- * removes what was staged, so the folder keeps the previous epoch's four files. With resume,
- * starts from OUT/checkpoint.bin (which must come from the same config; any other or corrupt
- * file is ERR_INPUT). Returns 0, ERR_INTERRUPTED (a checkpoint of the state after the last
- * finished mini-batch was written), ERR_NONFINITE (a weight became NaN or infinite: the message
+/* Trains until learning.epochs, writing OUT/training.csv, curves.svg, summary.json,
+ * checkpoint.bin and weights.bin after every epoch, all five or none: each is staged whole as
+ * NAME.next, then the five are renamed into place, summary.json last; a failed write (ERR_IO: a
+ * full disk) removes what was staged, so the folder keeps the previous epoch's five files
+ * (weights.bin is left out, and an older one removed, while a weight exceeds binary32: a note
+ * on stdout says so). With resume, starts from OUT/checkpoint.bin (which must come from the
+ * same config; any other or corrupt file is ERR_INPUT). Returns 0, ERR_INTERRUPTED (a
+ * checkpoint of the state after the last finished mini-batch, and its weights.bin, were
+ * written), ERR_NONFINITE (a weight became NaN or infinite: the message
  * names the layer and epoch; checkpoint.bin keeps the last good state) or another error. */
 int train_run(struct train *t, const char *out_dir, int resume, struct err *e);
 
-/* Loads the weights of a checkpoint (shapes must match this config's network). */
+/* Loads the weights of a checkpoint (doubles) or of a weights.bin (binary32, widened;
+ * learning/snn_weights), told apart by the magic; a folder means its weights.bin, else its
+ * checkpoint.bin. Either must describe this config's network (ERR_INPUT naming the file and
+ * the difference); nothing changes unless the whole file fits. */
 int train_load_weights(struct train *t, const char *path, struct err *e);
 /* Loss and accuracy (%) on the test split (the training split with use_train). */
 int train_eval(struct train *t, int use_train, double *loss, double *acc, struct err *e);
