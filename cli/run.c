@@ -21,6 +21,7 @@
 #include "io/summary.h"
 #include "io/svg.h"
 #include "learning/present.h"
+#include "learning/snn_weights.h"
 #include "learning/train.h"
 
 /* The only mutable file-scope state: what a signal handler may touch. */
@@ -431,13 +432,19 @@ int cli_run(int argc, char **argv)
     /* --weights: what the file set (static projections too) is written out again at the end.
      * A checkpoint keeps plastic weights only, so static ones the file set are staged as
      * weights.start.bin, which a resumed run loads before the checkpoint. */
-    if ((a.weights || (a.resume && access(p_wstart, F_OK) == 0)) &&
+    const char *wfrom = a.weights;
+    /* a training config without --weights runs the trainer's initial weights (its first epoch
+     * starts from them), not a draw of its own */
+    if (tr && !wfrom) {
+        if (snnw_save(train_net(tr), train_netspec(tr), p_wstart, &e)) goto fail_net;
+        wfrom = p_wstart;
+    }
+    if ((wfrom || (a.resume && access(p_wstart, F_OK) == 0)) &&
         !(loaded = calloc((size_t)(net.nprojs ? net.nprojs : 1), 1))) {
         err_set(&e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
         goto fail_net;
     }
-    if (loaded && run_weights_load(&net, a.weights ? a.weights : p_wstart, loaded, &e))
-        goto fail_net;
+    if (loaded && run_weights_load(&net, wfrom ? wfrom : p_wstart, loaded, &e)) goto fail_net;
     int static_loaded = 0;
     for (int j = 0; loaded && j < net.nprojs; j++) static_loaded |= loaded[j] && !net.plast[j];
     if (a.weights && static_loaded && run_weights_save(&net, loaded, p_wstart, &e)) goto fail_net;
