@@ -201,6 +201,15 @@ static int make_threads(struct train *t, struct err *e) {
 
 static int check_rule(const struct train *t, struct err *e) {
     const struct snn *n = t->net;
+    /* an input event reaches the readout sum(D) steps later: at or past T, nothing would */
+    uint64_t reach = 0;
+    for (int l = 0; l < n->nlayers; l++) reach += n->L[l].delay;
+    if (reach >= n->T)
+        return err_set(e, ERR_INPUT, t->config, 0, "simulation.duration",
+                       "%g ms (%u steps): the input reaches the readout %llu steps after it "
+                       "happens (each projection's delay + 1 step), so no sample would move it; "
+                       "lengthen the presentation or shorten the delays",
+                       n->T * n->dt, n->T, (unsigned long long)reach);
     if (t->ls.rule != LSPEC_APICAL && !t->ls.align) return 0;
     for (int l = 0; l < n->nlayers - 1; l++)
         if (n->L[l].fb == SNN_FB_NONE)

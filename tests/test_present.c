@@ -69,6 +69,8 @@ static void test_bad_presentation(void)
         {"--set data.gap=1.5", "data.gap"},
         {"--set 'data.split=\"valid\"'", "data.split"},
         {"--checkpoint-every 10", "--checkpoint-every"},
+        {"--set simulation.duration=4.0", "simulation.duration"},
+        {"--set projections.[1].delay=25.0", "the input reaches the readout 28 steps"},
     };
     char args[2048];
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -207,6 +209,18 @@ static void test_untrained(void)
     CU_ASSERT_EQUAL(same_as_trainer(config, sets, 2, wfile, path), 40);
 }
 
+/* A training config whose data are missing: exit 2 naming the file and the package. */
+static void test_no_data(void)
+{
+    char args[2048];
+    snprintf(args, sizeof args,
+             "run %s/configs/fmnist_apical.cfg --quiet --set 'data.dir=\"%s/none\"' -o %s/nodata",
+             harness_root(), harness_tmpdir(), harness_tmpdir());
+    int rc = harness_apical(args, out, sizeof out);
+    EXPECT(rc == 2 && strstr(out, "none/") && strstr(out, "dataset-fashion-mnist"), args, out);
+    EXPECT(!harness_exists(harness_path("nodata/summary.json")), args, out);
+}
+
 /* apical check describes a training network: its feedback projections and what run presents. */
 static void test_check_training(void)
 {
@@ -226,6 +240,7 @@ static int suite_present(void)
     CU_add_test(s, "apical run of a training config classifies its test set", test_run_xor);
     CU_add_test(s, "bad presentation settings are refused", test_bad_presentation);
     CU_add_test(s, "apical check describes a training config", test_check_training);
+    CU_add_test(s, "missing data: exit 2 naming the file", test_no_data);
     CU_add_test(s, "trained XOR: run = trainer, every prediction; eval's accuracy", test_trained);
     CU_add_test(s, "untrained Yin-Yang: the trainer's initial weights", test_untrained);
     return 0;
