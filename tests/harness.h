@@ -51,6 +51,8 @@ int harness_apical(const char *args, char *out, size_t outn);
 #define HARNESS_ANY_SIZE (~0ULL)
 int harness_apical_within(double seconds, unsigned long long max_file_bytes, const char *args,
                           char *out, size_t outn);
+/* harness_apical_within(300 s, any size) of the arguments formatted from fmt. */
+int harness_apicalf(char *out, size_t outn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same, and the run's resource use (its peak resident size: ru_maxrss) into ru. */
 struct rusage;
 int harness_apical_usage(double seconds, unsigned long long max_file_bytes, const char *args,

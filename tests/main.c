@@ -8,6 +8,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,16 @@ int harness_apical_within(double seconds, unsigned long long max_file_bytes, con
                           char *out, size_t outn)
 {
     return harness_apical_usage(seconds, max_file_bytes, args, out, outn, NULL);
+}
+
+int harness_apicalf(char *out, size_t outn, const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return harness_apical_within(300, HARNESS_ANY_SIZE, args, out, outn);
 }
 
 int harness_apical(const char *args, char *out, size_t outn)

@@ -45,15 +45,7 @@ static const char *cfg_path(const char *name) {
 #define EXPECT HARNESS_EXPECT
 
 /* Runs apical with printf-formatted arguments; output (stdout and stderr) into out. */
-static int apical(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int apical(char *out, const char *fmt, ...) {
-    char args[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return harness_apical(args, out, OUT_CAP);
-}
+#define apical(o, ...) harness_apicalf(o, OUT_CAP, __VA_ARGS__)
 
 /* As apical(), within seconds and, with fsize_kib > 0, files of at most that many KiB (a write
  * past it fails with EFBIG, as on a full disk); its resource use into ru (if not NULL). Returns

@@ -22,16 +22,7 @@
 static char out[16384];
 
 /* apical with the arguments formatted; output into out. */
-static int apical(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int apical(const char *fmt, ...)
-{
-    char args[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return harness_apical_within(300, HARNESS_ANY_SIZE, args, out, sizeof out);
-}
+#define apical(...) harness_apicalf(out, sizeof out, __VA_ARGS__)
 
 static const char *xor_cfg(void)
 {
