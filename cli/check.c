@@ -10,6 +10,7 @@
 #include "io/cfg.h"
 #include "learning/lcfg.h"
 #include "learning/lspec.h"
+#include "learning/snn.h"
 #include "synapses/proj.h"
 
 static const char *const rule_text[] = {"all_to_all", "one_to_one", "fixed_probability",
@@ -32,11 +33,10 @@ static void print_params(const struct param *ps, int n, const double *v)
 /* A training config: what apical train does with it, and what apical run presents. */
 static void print_training(const struct net_spec *s, const struct learn_spec *ls)
 {
-    static const char *const rules[] = {"apical", "bptt"};
     static const char *const sets[] = {"fashion-mnist", "yinyang", "xor"};
     static const char *const encs[] = {"latency", "poisson", "current"};
     printf("training: rule %s, batch %u, %u epochs; presentation %.0f steps of %g ms\n",
-           rules[ls->rule], ls->batch, ls->epochs, floor(s->duration_ms / s->dt_ms + 0.5),
+           snn_rule_names[ls->rule], ls->batch, ls->epochs, floor(s->duration_ms / s->dt_ms + 0.5),
            s->dt_ms);
     printf("data: %s, encoder %s; apical run presents the %s split, %g ms apart%s\n",
            sets[ls->set], encs[ls->enc], ls->present_train ? "train" : "test",
@@ -96,10 +96,10 @@ int cli_check(int argc, char **argv)
         if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
         if (p->rule == CONN_FIXED_TOTAL_NUMBER) printf(" n=%llu", (unsigned long long)p->n);
         printf("  ~%.0f synapses\n", n);
-        if (p->feedback[0])
+        if (training && ls.feedback[j] != SNN_FB_NONE)
             printf("    feedback %s: apical train's error path; in apical run a plain "
                    "projection that no rule reads\n",
-                   p->feedback);
+                   snn_feedback_names[ls.feedback[j]]);
         for (int r = 0; r < p->nplast; r++) {
             printf("    plasticity %s", p->plast[r].rule->name);
             print_params(p->plast[r].rule->params, p->plast[r].rule->nparams, p->plast[r].params);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "learning/snn.h"
 #include "learning/train.h"
 
 /* The only mutable file-scope state: what a signal handler may touch. */
@@ -148,7 +149,7 @@ static void show_plan(void *ctx, const struct train *t, const struct train_mem *
     for (int l = 0; l < n->nlayers; l++)
         printf(" -> %s %u%s", n->L[l].name, n->L[l].n, n->L[l].spiking ? "" : " (readout)");
     printf(", %u steps of %g ms, rule %s, %zu weights -> %s/\n", n->T, n->dt,
-           train_spec(t)->rule == LSPEC_APICAL ? "apical" : "bptt", n->nforward, sh->out);
+           snn_rule_names[train_spec(t)->rule], n->nforward, sh->out);
     const double mib = 1048576.0;
     printf("memory: about %.1f MiB (weights, optimizer and gradients %.1f, %d thread%s x %.1f "
            "workspace, data %.1f)\n",

@@ -62,7 +62,6 @@ struct proj_spec {
         const struct pl_rule *rule;
         double params[PL_MAX_PARAMS];
     } plast[PL_MAX_RULES];
-    char feedback[16]; /* training configs: "symmetric", "random", "direct", "learned"; or "" */
 };
 
 enum stim_kind { STIM_POISSON, STIM_DC };

@@ -51,6 +51,7 @@ struct cfg_ctx {
     double *comp_pa;                 /* per population: dc compensating scaled in-degrees */
     uint32_t *size0;                 /* per population: size before scale.neurons */
     const struct cfg_ext *ext;       /* blocks another module reads (training), or NULL */
+    const struct cfg_ext *absent;    /* an extension whose blocks this config lacks, or NULL */
 };
 
 /* ---- error helpers ---- */
@@ -1403,26 +1404,53 @@ static int list_from_file(const struct cfg_ctx *c, const config_setting_t *g, co
     return rc;
 }
 
+/* The settings a projection may carry: io/cfg's own, then the extension's (cfg_ext.proj_keys).
+ * A key of an extension whose blocks this config lacks (cfg_ext.present) says so, rather than
+ * being just unknown. */
+#define PROJ_EXT_KEYS 8
+static int proj_keys(const struct cfg_ctx *c, const config_setting_t *g, const char *path)
+{
+    static const char *const own[] = {"name", "from", "to", "receptor", "compartment",
+                                      "rule", "p", "k", "n",
+                                      "allow_autapses", "allow_multapses", "weight", "delay",
+                                      "sources", "targets", "weights", "delays",
+                                      "weights_from", "plasticity", NULL};
+    enum { NOWN = sizeof own / sizeof *own - 1 };
+    const char *keys[NOWN + PROJ_EXT_KEYS + 1];
+    int n = 0;
+    for (; own[n]; n++) keys[n] = own[n];
+    for (int k = 0; k < PROJ_EXT_KEYS && c->ext && c->ext->proj_keys && c->ext->proj_keys[k]; k++)
+        keys[n++] = c->ext->proj_keys[k];
+    keys[n] = NULL;
+    for (int k = 0; c->absent && c->absent->proj_keys && c->absent->proj_keys[k]; k++) {
+        const config_setting_t *m = config_setting_get_member(g, c->absent->proj_keys[k]);
+        if (!m) continue;
+        char p[PATH_LEN];
+        join(p, path, c->absent->proj_keys[k]);
+        return fail(c, m, p, "only in configs with a %s block (this one has none)",
+                    c->absent->blocks[0]);
+    }
+    return only_keys(c, g, path, keys);
+}
+
+/* Whether the projection carries one of the extension's settings: then the extension decides
+ * its weights, and `weight` may be left out. */
+static int has_ext_key(const struct cfg_ctx *c, const config_setting_t *g)
+{
+    for (int k = 0; k < PROJ_EXT_KEYS && c->ext && c->ext->proj_keys && c->ext->proj_keys[k]; k++)
+        if (config_setting_get_member(g, c->ext->proj_keys[k])) return 1;
+    return 0;
+}
+
 static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx, struct net_spec *sp)
 {
-    static const char *const keys[] = {"name", "from", "to", "receptor", "compartment",
-                                       "rule", "p", "k", "n",
-                                       "allow_autapses", "allow_multapses", "weight", "delay",
-                                       "sources", "targets", "weights", "delays",
-                                       "weights_from", "feedback", "plasticity", NULL};
     char path[PATH_LEN];
     elem_path(path, "projections", g, idx);
-    if (!c->ext && config_setting_get_member(g, "feedback")) {
-        char p[PATH_LEN];
-        join(p, path, "feedback");
-        return fail(c, config_setting_get_member(g, "feedback"), p,
-                    "feedback projections belong to training configs (apical train)");
-    }
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return fail(c, g, path, "must be a group { from = ...; to = ...; rule = ...; }");
     struct proj_spec *pj = &sp->projs[idx];
     int rc;
-    if ((rc = only_keys(c, g, path, keys)) || (rc = pop_ref(c, g, path, "from", sp, &pj->from)) ||
+    if ((rc = proj_keys(c, g, path)) || (rc = pop_ref(c, g, path, "from", sp, &pj->from)) ||
         (rc = pop_ref(c, g, path, "to", sp, &pj->to)) ||
         (rc = port_ref(c, g, path, &sp->pops[pj->to], &pj->port)))
         return rc;
@@ -1485,11 +1513,8 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
                 return fail(c, config_setting_get_member(g, *k), p, "only for rule list");
             }
     }
-    const char *fb = NULL;
-    if ((rc = get_str(c, g, path, "feedback", 0, &fb))) return rc;
-    if (fb) snprintf(pj->feedback, sizeof pj->feedback, "%.15s", fb);
-    /* symmetric feedback reads the forward weights; the others draw from weight */
-    int need_w = (pj->rule != CONN_LIST || !pj->list_w) && !fb;
+    /* the extension decides the weights of a projection with its settings */
+    int need_w = (pj->rule != CONN_LIST || !pj->list_w) && !has_ext_key(c, g);
     int need_d = pj->rule != CONN_LIST || !pj->list_d;
     pj->delay.kind = DIST_CONST;
     pj->delay.a = c->dt;
@@ -2280,12 +2305,13 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
     config_setting_remove(config_root_setting(&cfg), "sweep");
     struct set_log log = {0};
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], &log, e);
+    const struct cfg_ext *absent = NULL;
     if (!rc && ext && ext->present) {
         *ext->present = config_setting_get_member(config_root_setting(&cfg), ext->blocks[0]) != 0;
-        if (!*ext->present) ext = NULL; /* a plain config */
+        if (!*ext->present) absent = ext, ext = NULL; /* a plain config */
     }
     struct cfg_ctx c = {.file = path, .base = base, .dir = dir, .sets = &log, .e = e, .dt = 0.1,
-                        .ext = ext};
+                        .ext = ext, .absent = absent};
     if (!rc) rc = validate(&c, &cfg, spec);
     if (!rc && ext) rc = ext->read(ext->self, &c, config_root_setting(&cfg), spec);
     free(c.comp_pa);

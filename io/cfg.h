@@ -19,9 +19,10 @@ int cfg_feeds_conductance(const struct pop_spec *ps, int port);
 
 /* A config with top-level blocks that another module reads (the training blocks of
  * learning/lcfg): the named blocks pass the check for unknown settings, a spike_source may
- * come without spike times (its spikes come from an encoder), projections may carry
- * `feedback`, and read() is called with the validated config before cfg_load_ext returns, so
- * its errors name file, line and setting like every other (io/cfg_read.h has the readers). */
+ * come without spike times (its spikes come from an encoder), projections may carry the
+ * extension's proj_keys, and read() is called with the validated config before cfg_load_ext
+ * returns, so its errors name file, line and setting like every other (the cfg_rd_ readers
+ * below). */
 struct cfg_ctx;
 typedef struct config_setting_t config_setting_t;
 struct cfg_ext {
@@ -31,8 +32,14 @@ struct cfg_ext {
     void *self;
     const char *const *unhashed; /* NULL-terminated setting paths left out of the config hash */
     /* NULL: the blocks are required (read() says so). Else a config without blocks[0] loads
-     * as a plain one (read() is not called), and *present says which it was. */
+     * as a plain one (read() is not called; a projection with one of proj_keys is refused as
+     * belonging to configs with blocks[0]), and *present says which it was. */
     int *present;
+    /* NULL-terminated settings, at most 8, that a projection may carry for read() to read
+     * (learning/lcfg's `feedback`); a projection with one of them may leave out `weight`:
+     * the extension decides its weights. Messages about unknown settings of a projection list
+     * them only for configs that have the blocks. */
+    const char *const *proj_keys;
 };
 int cfg_load_ext(const char *path, const char *const *sets, int nsets, const struct cfg_ext *ext,
                  struct net_spec *spec, char **resolved, struct err *e);

@@ -1,4 +1,5 @@
-/* learning/lcfg: the learning, data and encoder blocks of a training config. */
+/* learning/lcfg: the learning, data and encoder blocks of a training config, and its
+ * projections' `feedback`. */
 #include "learning/lcfg.h"
 
 #include <libconfig.h>
@@ -57,17 +58,15 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
                                        "mse_target",    "optimizer",  "rate_reg",  "feedback_decay",
                                        "batch",         "reset_grad", "epochs",    "align",
                                        "align_batches", NULL};
-    static const char *const rules[] = {"apical", "bptt", NULL};
     static const char *const spikes[] = {"hard", "soft", NULL};
-    static const char *const losses[] = {"softmax_ce", "mse", "softmax_ce_mean", NULL};
     static const char *const resets[] = {"detach", "full", NULL};
     const char *p = "learning";
     int rc;
     long long batch = 32, epochs = 10, alignb = 4;
     if ((rc = cfg_rd_keys(c, g, p, keys)) ||
-        (rc = cfg_rd_choice(c, g, p, "rule", rules, &ls->rule)) ||
+        (rc = cfg_rd_choice(c, g, p, "rule", snn_rule_names, &ls->rule)) ||
         (rc = cfg_rd_choice(c, g, p, "spike", spikes, &ls->soft)) ||
-        (rc = cfg_rd_choice(c, g, p, "loss", losses, &ls->loss)) ||
+        (rc = cfg_rd_choice(c, g, p, "loss", snn_loss_names, &ls->loss)) ||
         (rc = cfg_rd_choice(c, g, p, "reset_grad", resets, &ls->reset_grad)) ||
         (rc = cfg_rd_num(c, g, p, "mse_target", 0, -1e4, 1e4, &ls->mse_target)) ||
         (rc = cfg_rd_num(c, g, p, "feedback_decay", 0, 0, 1, &ls->feedback_decay)) ||
@@ -77,7 +76,8 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
         (rc = cfg_rd_int(c, g, p, "align_batches", 0, 1, 1 << 20, &alignb)))
         return rc;
     if (!config_setting_get_member(g, "rule"))
-        return cfg_rd_fail(c, g, "learning.rule", "missing (\"apical\" or \"bptt\")");
+        return cfg_rd_fail(c, g, "learning.rule", "missing (\"%s\" or \"%s\")",
+                           snn_rule_names[SNN_APICAL], snn_rule_names[SNN_BPTT]);
     ls->batch = (uint32_t)batch;
     ls->epochs = (uint32_t)epochs;
     ls->align_batches = (uint32_t)alignb;
@@ -193,6 +193,33 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
     return 0;
 }
 
+/* ---- projections ---- */
+
+const char *const lcfg_proj_keys[] = {"feedback", NULL};
+
+int lcfg_read_feedback(const struct cfg_ctx *c, const config_setting_t *root,
+                       const struct net_spec *s, int *fb) {
+    const config_setting_t *list = config_setting_get_member(root, "projections");
+    if (s->nprojs > SNN_MAX_PROJS)
+        return cfg_rd_fail(c, list, "projections",
+                           "%d projections: a training network has at most %d", s->nprojs,
+                           SNN_MAX_PROJS);
+    for (int k = 0; k < s->nprojs; k++) {
+        /* io/cfg read the list in order: element k is projection k */
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)k);
+        char path[SPEC_NAME + 16];
+        snprintf(path, sizeof path, "projections.%s", s->projs[k].name);
+        /* configs name the modes after "none": the index in those, -1 (none) if left out */
+        int mode = -1;
+        int rc = cfg_rd_choice(c, g, path, "feedback", snn_feedback_names + 1, &mode);
+        if (rc) return rc;
+        fb[k] = SNN_FB_NONE + 1 + mode;
+    }
+    return 0;
+}
+
+/* ---- the whole config ---- */
+
 struct reader {
     struct learn_spec *ls;
 };
@@ -210,7 +237,9 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
     if (!d) return cfg_rd_fail(c, root, "data", "missing: which data set to train on");
     if (!en) return cfg_rd_fail(c, root, "encoder", "missing: how samples become input");
     int rc;
-    if ((rc = learning(c, l, ls)) || (rc = data(c, d, ls)) || (rc = encoder(c, en, ls))) return rc;
+    if ((rc = lcfg_read_feedback(c, root, s, ls->feedback)) || (rc = learning(c, l, ls)) ||
+        (rc = data(c, d, ls)) || (rc = encoder(c, en, ls)))
+        return rc;
     double steps = s->duration_ms / s->dt_ms;
     if (steps < 1 || fabs(steps - nearbyint(steps)) > 1e-9 * steps)
         return cfg_rd_fail(c, config_setting_get_member(root, "simulation"), "simulation.duration",
@@ -243,7 +272,7 @@ static int load(const char *path, const char *const *sets, int nsets, struct net
     static const char *const unhashed[] = {"learning.epochs", "learning.align",
                                            "learning.align_batches", NULL};
     struct cfg_ext x = {.blocks = blocks, .read = read_blocks, .self = &r, .unhashed = unhashed,
-                        .present = training};
+                        .present = training, .proj_keys = lcfg_proj_keys};
     return cfg_load_ext(path, sets, nsets, &x, spec, resolved, e);
 }
 

@@ -6,13 +6,13 @@
 #include <stdint.h>
 
 #include "learning/optim.h"
+#include "learning/snn.h"
 
-enum lspec_rule { LSPEC_APICAL, LSPEC_BPTT };
 enum lspec_set { LSPEC_FMNIST, LSPEC_YINYANG, LSPEC_XOR };
 enum lspec_enc { LSPEC_LATENCY, LSPEC_POISSON, LSPEC_CURRENT };
 
 struct learn_spec {
-    int rule;                /* enum lspec_rule */
+    int rule;                /* enum snn_rule */
     int soft;                /* spike = "soft" */
     int reset_grad;          /* 0 "detach" (default), 1 "full" */
     char surr_shape[32];
@@ -23,6 +23,8 @@ struct learn_spec {
     double lr_decay;         /* epoch e (from 1) trains at lr * lr_decay^(e - 1) */
     double rate_target_hz, rate_strength;
     double feedback_decay;   /* learned feedback: B <- (1 - decay)(B + dW) per mini-batch */
+    /* per projection: enum snn_feedback (SNN_FB_NONE: a forward projection) */
+    int feedback[SNN_MAX_PROJS];
     uint32_t batch, epochs;
     int align;               /* report the cosine of apical update and BPTT gradient */
     uint32_t align_batches;  /* mini-batches it is averaged over per epoch */

@@ -12,6 +12,18 @@
 #include "neurons/registry.h"
 #include "synapses/proj.h"
 
+/* ---- names (snn.h: one table per enum, in its order) ---- */
+
+const char *const snn_rule_names[] = {"apical", "bptt", NULL};
+const char *const snn_feedback_names[] = {"none", "symmetric", "random", "direct", "learned", NULL};
+const char *const snn_loss_names[] = {"softmax_ce", "mse", "softmax_ce_mean", NULL};
+
+int snn_feedback_index(const char *name) {
+    for (int k = 0; name && snn_feedback_names[k]; k++)
+        if (!strcmp(name, snn_feedback_names[k])) return k;
+    return -1;
+}
+
 /* ---- inputs ---- */
 
 int snn_input_reserve(struct snn_input *in, uint32_t cap, struct err *e) {
@@ -45,15 +57,6 @@ static int bad(const struct snn_opts *o, struct err *e, const char *path, const 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return err_set(e, ERR_INPUT, o->file ? o->file : "", 0, path, "%s", msg);
-}
-
-static int fb_mode(const char *s) {
-    if (!s) return SNN_FB_NONE;
-    if (!strcmp(s, "symmetric")) return SNN_FB_SYMMETRIC;
-    if (!strcmp(s, "random")) return SNN_FB_RANDOM;
-    if (!strcmp(s, "direct")) return SNN_FB_DIRECT;
-    if (!strcmp(s, "learned")) return SNN_FB_LEARNED;
-    return -1;
 }
 
 /* A model's refusal (nrn_ops.linear) under the config's path: the receptor is the projection's
@@ -116,7 +119,7 @@ static int forward_into(const struct net_spec *s, const struct snn_opts *o, int 
     int found = -1;
     *count = 0;
     for (int k = 0; k < s->nprojs; k++)
-        if (s->projs[k].to == p && !o->fb_mode[k]) {
+        if (s->projs[k].to == p && o->feedback[k] == SNN_FB_NONE) {
             found = k;
             (*count)++;
         }
@@ -127,7 +130,7 @@ static int forward_from(const struct net_spec *s, const struct snn_opts *o, int 
     int found = -1;
     *count = 0;
     for (int k = 0; k < s->nprojs; k++)
-        if (s->projs[k].from == p && !o->fb_mode[k]) {
+        if (s->projs[k].from == p && o->feedback[k] == SNN_FB_NONE) {
             found = k;
             (*count)++;
         }
@@ -262,24 +265,24 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
                     struct err *e) {
     char path[SPEC_NAME + 32];
     for (int k = 0; k < s->nprojs; k++) {
-        int mode = fb_mode(o->fb_mode[k]);
+        const int mode = o->feedback[k];
         if (mode == SNN_FB_NONE) continue;
         const struct proj_spec *pj = &s->projs[k];
         snprintf(path, sizeof path, "projections.%s.feedback", pj->name);
-        if (mode < 0)
-            return bad(o, e, path, "unknown mode \"%s\" (symmetric, random, direct, learned)",
-                       o->fb_mode[k]);
+        if (mode < SNN_FB_NONE || mode > SNN_FB_LEARNED) /* learning/lcfg reads only names */
+            return bad(o, e, path, "unknown mode %d", mode);
+        const char *name = snn_feedback_names[mode];
         int to = layer_of(n, pj->to), from = layer_of(n, pj->from);
         if (to < 0 || from < 0 || to >= n->nlayers - 1)
             return bad(o, e, path, "feedback runs from a layer to a hidden layer below it");
         if (mode == SNN_FB_DIRECT && from != n->nlayers - 1)
-            return bad(o, e, path, "direct feedback comes from the readout %s, not %s",
+            return bad(o, e, path, "%s feedback comes from the readout %s, not %s", name,
                        n->L[n->nlayers - 1].name, n->L[from].name);
         if (mode != SNN_FB_DIRECT && from != to + 1)
             return bad(o, e, path,
                        "%s feedback comes from the layer just above (%s), not %s "
-                       "(or use direct)",
-                       o->fb_mode[k], n->L[to + 1].name, n->L[from].name);
+                       "(or use %s)",
+                       name, n->L[to + 1].name, n->L[from].name, snn_feedback_names[SNN_FB_DIRECT]);
         struct snn_layer *L = &n->L[to];
         if (L->fb_proj >= 0)
             return bad(o, e, path, "%s already gets feedback from projection %s", L->name,
@@ -299,8 +302,7 @@ static int feedback(struct snn *n, const struct net_spec *s, const struct snn_op
         if (pj->rule != CONN_ALL_TO_ALL)
             return bad(o, e, path, "feedback projections are all_to_all");
         if (mode != SNN_FB_SYMMETRIC && pj->weight.kind == DIST_CONST && pj->weight.a == 0)
-            return bad(o, e, path, "%s feedback needs a weight distribution to draw from",
-                       o->fb_mode[k]);
+            return bad(o, e, path, "%s feedback needs a weight distribution to draw from", name);
         L->fb = mode;
         L->fb_proj = k;
         L->fb_src = from;
@@ -359,7 +361,11 @@ int snn_compile(struct snn **out, const struct net_spec *s, const struct snn_opt
     n->mse_target = o->mse_target;
     n->rate_target_hz = o->rate_target_hz;
     n->rate_strength = o->rate_strength;
-    int rc = chain(n, s, o, e);
+    int rc = 0;
+    if (s->nprojs > SNN_MAX_PROJS)
+        rc = bad(o, e, "projections", "%d projections: a training network has at most %d",
+                 s->nprojs, SNN_MAX_PROJS);
+    if (!rc) rc = chain(n, s, o, e);
     if (!rc) rc = feedback(n, s, o, e);
     if (!rc) rc = delays(n, s, o, e);
     if (rc) {

@@ -64,9 +64,22 @@
 /* Philox streams of the initial forward and feedback weights (+ projection index). */
 #define SNN_STREAM 0x01000300u
 
+/* The network's vocabulary. Each enum has one name table, in enum order and NULL-terminated:
+ * the names configs spell (learning.rule, a projection's feedback, learning.loss) and outputs
+ * print. snn_feedback_names[SNN_FB_NONE] is "none" (a forward projection); configs do not
+ * spell it, so the modes a config may name start at snn_feedback_names + 1. */
+enum snn_rule { SNN_APICAL, SNN_BPTT };
 enum snn_feedback { SNN_FB_NONE, SNN_FB_SYMMETRIC, SNN_FB_RANDOM, SNN_FB_DIRECT, SNN_FB_LEARNED };
 enum snn_loss { SNN_LOSS_CE, SNN_LOSS_MSE, SNN_LOSS_CE_MEAN };
-enum snn_rule { SNN_APICAL, SNN_BPTT };
+extern const char *const snn_rule_names[];
+extern const char *const snn_feedback_names[];
+extern const char *const snn_loss_names[];
+/* The index of name in snn_feedback_names, or -1. */
+int snn_feedback_index(const char *name);
+
+/* The most projections a training network's config may have (snn_opts.feedback and
+ * learn_spec.feedback hold one mode per projection). */
+#define SNN_MAX_PROJS 256
 
 struct snn_layer {
     char name[SPEC_NAME];
@@ -121,12 +134,13 @@ struct snn_opts {
     int loss;
     double mse_target;
     double rate_target_hz, rate_strength;
-    const char *fb_mode[256]; /* per projection: NULL, "symmetric", "random", "direct", "learned" */
-    const char *file;         /* the config, for errors */
+    int feedback[SNN_MAX_PROJS]; /* per projection: enum snn_feedback (SNN_FB_NONE: forward) */
+    const char *file;            /* the config, for errors */
 };
 
-/* Compiles the spec's layers. ERR_INPUT (naming the config and the setting) when the layers
- * do not form a chain input -> spiking layers -> li readout of trainable models with
+/* Compiles the spec's layers. ERR_INPUT (naming the config and the setting) when the spec has
+ * more than SNN_MAX_PROJS projections, when the layers do not form a chain
+ * input -> spiking layers -> li readout of trainable models with
  * all_to_all forward projections, when a feedback projection does not fit its mode, when a
  * forward projection's delay is not one constant whole number of steps, or when the model
  * refuses a setting (refractory period, conductance synapses, receptor). Weights come from each

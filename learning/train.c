@@ -210,16 +210,19 @@ static int check_rule(const struct train *t, struct err *e) {
                        "happens (each projection's delay + 1 step), so no sample would move it; "
                        "lengthen the presentation or shorten the delays",
                        n->T * n->dt, n->T, (unsigned long long)reach);
-    if (t->ls.rule != LSPEC_APICAL && !t->ls.align) return 0;
+    if (t->ls.rule != SNN_APICAL && !t->ls.align) return 0;
+    char why[64];
+    if (t->ls.rule == SNN_APICAL)
+        snprintf(why, sizeof why, "learning.rule = \"%s\"", snn_rule_names[SNN_APICAL]);
+    else
+        snprintf(why, sizeof why, "learning.align = true");
     for (int l = 0; l < n->nlayers - 1; l++)
         if (n->L[l].fb == SNN_FB_NONE)
             return err_set(e, ERR_INPUT, t->config, 0, "projections",
                            "%s: hidden layer %s gets no feedback projection (add one from the "
-                           "layer above, or from the readout with feedback = \"direct\", onto its "
+                           "layer above, or from the readout with feedback = \"%s\", onto its "
                            "apical compartment)",
-                           t->ls.rule == LSPEC_APICAL ? "learning.rule = \"apical\""
-                                                      : "learning.align = true",
-                           n->L[l].name);
+                           why, n->L[l].name, snn_feedback_names[SNN_FB_DIRECT]);
     return 0;
 }
 
@@ -294,8 +297,7 @@ int train_open(struct train **out, const char *config, const char *const *sets, 
     so.mse_target = t->ls.mse_target;
     so.rate_target_hz = t->ls.rate_target_hz;
     so.rate_strength = t->ls.rate_strength;
-    for (int k = 0; k < t->spec.nprojs && k < 256; k++)
-        so.fb_mode[k] = t->spec.projs[k].feedback[0] ? t->spec.projs[k].feedback : NULL;
+    memcpy(so.feedback, t->ls.feedback, sizeof so.feedback);
     so.file = config;
     if ((rc = snn_compile(&t->net, &t->spec, &so, e)) || (rc = check_rule(t, e)))
         return rc;
@@ -749,7 +751,7 @@ static int step(struct train *t, uint32_t epoch, uint32_t b, uint32_t nb, struct
     const uint32_t *idx = t->perm + (size_t)b * bs0;
     uint32_t bs = b == nb - 1 ? N - b * bs0 : bs0;
     const uint32_t key0 = epoch * N;
-    int rule = t->ls.rule == LSPEC_APICAL ? SNN_APICAL : SNN_BPTT;
+    const int rule = t->ls.rule;
     int rc = batch_grad(t, idx, bs, key0, rule, 1, t->grad, e);
     if (rc) return rc;
     for (uint32_t k = 0; k < bs; k++) {

@@ -13,8 +13,6 @@
 #include "io/afile.h"
 #include "io/curves.h"
 
-static const char *const rule_names[] = {"apical", "bptt"};
-static const char *const fb_names[] = {"none", "symmetric", "random", "direct", "learned"};
 static const char *const set_names[] = {"fashion-mnist", "yinyang", "xor"};
 static const char *const enc_names[] = {"latency", "poisson", "current"};
 
@@ -83,7 +81,7 @@ static int write_curves(const char *path, const char *config, const struct snn *
             p[2].s[l] = (struct curves_series){n->L[l].name, buf + (4 + l) * nh};
     }
     char title[1200];
-    snprintf(title, sizeof title, "%s: %s", config, rule_names[ls->rule]);
+    snprintf(title, sizeof title, "%s: %s", config, snn_rule_names[ls->rule]);
     int rc = curves_write(path, title, NULL, (int)nh, p, 3, e);
     free(buf);
     return rc;
@@ -98,15 +96,14 @@ static void num_or_null(cJSON *o, const char *k, double v) {
 
 static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, const struct snn *n) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "rule", rule_names[ls->rule]);
+    cJSON_AddStringToObject(o, "rule", snn_rule_names[ls->rule]);
     cJSON_AddStringToObject(o, "spike", ls->soft ? "soft" : "hard");
     cJSON_AddStringToObject(o, "reset_grad", ls->reset_grad ? "full" : "detach");
     cJSON *sg = cJSON_AddObjectToObject(o, "surrogate");
     cJSON_AddStringToObject(sg, "shape", n->surr.shape->name);
     cJSON_AddNumberToObject(sg, "beta_per_mV", n->surr.beta);
     cJSON_AddNumberToObject(sg, "gamma", n->surr.gamma);
-    static const char *const losses[] = {"softmax_ce", "mse", "softmax_ce_mean"};
-    cJSON_AddStringToObject(o, "loss", losses[ls->loss]);
+    cJSON_AddStringToObject(o, "loss", snn_loss_names[ls->loss]);
     if (ls->loss == SNN_LOSS_MSE) cJSON_AddNumberToObject(o, "mse_target_mV", ls->mse_target);
     cJSON *op = cJSON_AddObjectToObject(o, "optimizer");
     cJSON_AddStringToObject(op, "type", ls->opt.type == OPTIM_ADAM ? "adam" : "sgd");
@@ -157,7 +154,7 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
         if (L->spiking) cJSON_AddNumberToObject(x, "threshold_above_rest_mV", L->theta);
         cJSON_AddNumberToObject(x, "psp_peak_step0_mV_per_pA", L->q[0]);
         cJSON_AddNumberToObject(x, "psp_area_steps_mV_per_pA", L->kgain);
-        cJSON_AddStringToObject(x, "feedback", fb_names[L->fb]);
+        cJSON_AddStringToObject(x, "feedback", snn_feedback_names[L->fb]);
         if (L->fb_src >= 0) cJSON_AddStringToObject(x, "feedback_from", n->L[L->fb_src].name);
         cJSON_AddItemToArray(ly, x);
     }

@@ -13,6 +13,7 @@
 #include "core/rng.h"
 #include "engine/net.h"
 #include "io/cfg.h"
+#include "learning/lcfg.h"
 #include "learning/snn.h"
 #include "tests/harness.h"
 
@@ -67,11 +68,11 @@ static int seen_step(void *self, const struct net *n, int64_t step, struct err *
     return 0;
 }
 
-static int no_read(void *self, const struct cfg_ctx *c, const config_setting_t *root,
+/* The projections' feedback modes into self (int[SNN_MAX_PROJS]), as apical train reads them. */
+static int read_fb(void *self, const struct cfg_ctx *c, const config_setting_t *root,
                    const struct net_spec *s)
 {
-    (void)self, (void)c, (void)root, (void)s;
-    return 0;
+    return lcfg_read_feedback(c, root, s, self);
 }
 
 static int load(const char *text, const char *const *sets, int nsets, struct net_spec *spec,
@@ -79,18 +80,17 @@ static int load(const char *text, const char *const *sets, int nsets, struct net
 {
     const char *path = harness_write("et.cfg", text);
     static const char *const blocks[] = {"learning", "data", "encoder", NULL};
-    struct cfg_ext ext = {.blocks = blocks, .read = no_read};
+    struct snn_opts o = {0};
+    struct cfg_ext ext = {.blocks = blocks, .read = read_fb, .self = o.feedback,
+                          .proj_keys = lcfg_proj_keys};
     char *resolved = NULL;
     struct err e = {0};
     memset(spec, 0, sizeof *spec);
     int rc = cfg_load_ext(path, sets, nsets, &ext, spec, &resolved, &e);
     free(resolved);
     if (!rc) {
-        struct snn_opts o = {0};
         o.T = (uint32_t)lround(spec->duration_ms / spec->dt_ms);
         surr_init(&o.surr, "fast_sigmoid", 0.5, NAN, "", NULL);
-        for (int k = 0; k < spec->nprojs; k++)
-            o.fb_mode[k] = spec->projs[k].feedback[0] ? spec->projs[k].feedback : NULL;
         o.file = path;
         rc = snn_create(sn, spec, &o, &e);
     }

@@ -10,14 +10,15 @@
 #include <string.h>
 
 #include "io/cfg.h"
+#include "learning/lcfg.h"
 #include "learning/mlp.h"
 #include "learning/snn.h"
 #include "tests/harness.h"
 
-static int no_read(void *self, const struct cfg_ctx *c, const config_setting_t *root,
+/* The projections' feedback modes into self (int[SNN_MAX_PROJS]), as apical train reads them. */
+static int read_fb(void *self, const struct cfg_ctx *c, const config_setting_t *root,
                    const struct net_spec *s) {
-    (void)self, (void)c, (void)root, (void)s;
-    return 0;
+    return lcfg_read_feedback(c, root, s, self);
 }
 
 /* A chain in -> h1 [-> h2] -> out; h layers: soma + basal (coupled) or soma only, and a
@@ -72,7 +73,9 @@ static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int bas
         nh2 ? "h2" : "h1", fb);
     const char *path = harness_write("snn.cfg", text);
     static const char *const blocks[] = {"learning", NULL};
-    struct cfg_ext ext = {.blocks = blocks, .read = no_read};
+    struct snn_opts o = {0};
+    struct cfg_ext ext = {.blocks = blocks, .read = read_fb, .self = o.feedback,
+                          .proj_keys = lcfg_proj_keys};
     struct net_spec spec;
     memset(&spec, 0, sizeof spec);
     char *resolved = NULL;
@@ -84,7 +87,6 @@ static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int bas
         return NULL;
     }
     free(resolved);
-    struct snn_opts o = {0};
     o.T = (uint32_t)lround(dur / spec.dt_ms);
     o.soft = soft;
     surr_init(&o.surr, "fast_sigmoid", 0.5, NAN, "", NULL);
@@ -93,8 +95,6 @@ static struct snn *make(int nin, int nh1, int nh2, int nout, double dur, int bas
     o.mse_target = 5.0;
     o.rate_target_hz = 20;
     o.rate_strength = rate_strength;
-    for (int k = 0; k < spec.nprojs; k++)
-        o.fb_mode[k] = spec.projs[k].feedback[0] ? spec.projs[k].feedback : NULL;
     o.file = path;
     struct snn *n = NULL;
     if (snn_create(&n, &spec, &o, &e) != 0) {

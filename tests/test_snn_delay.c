@@ -10,15 +10,16 @@
 #include <string.h>
 
 #include "io/cfg.h"
+#include "learning/lcfg.h"
 #include "learning/snn.h"
 #include "tests/harness.h"
 
 #define EXPECT HARNESS_EXPECT
 
-static int no_read(void *self, const struct cfg_ctx *c, const config_setting_t *root,
+/* The projections' feedback modes into self (int[SNN_MAX_PROJS]), as apical train reads them. */
+static int read_fb(void *self, const struct cfg_ctx *c, const config_setting_t *root,
                    const struct net_spec *s) {
-    (void)self, (void)c, (void)root, (void)s;
-    return 0;
+    return lcfg_read_feedback(c, root, s, self);
 }
 
 /* The network: in -> h1 [-> h2] -> out with forward delays dly[0..2] (ms; dly[1] is h1 -> h2,
@@ -39,7 +40,7 @@ static struct snn *make(const struct net_opts *p) {
         "{ name = \"basal\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 20.0; parent = \"soma\";"
         " tau_syn_ex = 3.0; },"
         "{ name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0; parent = \"soma\"; }";
-    const int direct = !strcmp(p->fb, "direct");
+    const int direct = snn_feedback_index(p->fb) == SNN_FB_DIRECT;
     const char *top = p->nh2 ? "h2" : "h1";
     char h2[1024] = "", p2[1024] = "", text[8192];
     if (p->nh2) {
@@ -77,7 +78,9 @@ static struct snn *make(const struct net_opts *p) {
              p->dly[2], top, p->fb);
     const char *path = harness_write("snn_delay.cfg", text);
     static const char *const blocks[] = {"learning", NULL};
-    struct cfg_ext ext = {.blocks = blocks, .read = no_read};
+    struct snn_opts o = {0};
+    struct cfg_ext ext = {.blocks = blocks, .read = read_fb, .self = o.feedback,
+                          .proj_keys = lcfg_proj_keys};
     struct net_spec spec;
     memset(&spec, 0, sizeof spec);
     char *resolved = NULL, buf[1024];
@@ -88,7 +91,6 @@ static struct snn *make(const struct net_opts *p) {
         return NULL;
     }
     free(resolved);
-    struct snn_opts o = {0};
     o.T = (uint32_t)lround(p->dur / spec.dt_ms);
     o.soft = p->soft;
     o.detach_reset = p->detach_reset;
@@ -98,8 +100,6 @@ static struct snn *make(const struct net_opts *p) {
     o.mse_target = 5.0;
     o.rate_target_hz = 20;
     o.rate_strength = p->rate_strength;
-    for (int k = 0; k < spec.nprojs; k++)
-        o.fb_mode[k] = spec.projs[k].feedback[0] ? spec.projs[k].feedback : NULL;
     o.file = path;
     struct snn *n = NULL;
     if (snn_create(&n, &spec, &o, &e) != 0) {

@@ -749,8 +749,10 @@ static void test_bad_inputs(void) {
          "train %s -o %s --quiet --set populations.out.size=3", xcfg, o);
     CASE("input size != features", "xor.cfg: populations", "input layer has 5 units", "4 features",
          "train %s -o %s --quiet --set populations.in.size=5", xcfg, o);
-    CASE("unknown feedback mode", "xor.cfg: projections.fb.feedback", "unknown mode \"bogus\"",
-         "symmetric", "train %s -o %s --quiet --set 'projections.fb.feedback=\"bogus\"'", xcfg, o);
+    CASE("unknown feedback mode",
+         "--set projections.fb.feedback=\"bogus\": projections.fb.feedback",
+         "unknown choice \"bogus\"", "(symmetric, random, direct, learned)",
+         "train %s -o %s --quiet --set 'projections.fb.feedback=\"bogus\"'", xcfg, o);
     CASE("feedback onto a coupled compartment", "xor.cfg: projections.fb.feedback",
          "coupled to the soma", "segregated apical",
          "train %s -o %s --quiet --set populations.hid.compartments.apical.g_c=10.0", xcfg, o);
