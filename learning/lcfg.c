@@ -118,19 +118,16 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
     return 0;
 }
 
-const char *const lspec_set_names[] = {"fashion-mnist", "yinyang", "xor", NULL};
-const char *const lspec_enc_names[] = {"latency", "poisson", "current", NULL};
-
 static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
     static const char *const keys[] = {"set",   "dir", "seed",  "train", "test",
                                        "split", "gap", "reset", NULL};
+    static const char *const sets[] = {"fashion-mnist", "yinyang", "xor", NULL};
     static const char *const splits[] = {"test", "train", NULL};
     const char *p = "data", *dir = NULL;
     long long seed = 42, ntr = 0, nte = 0;
     int rc;
     ls->present_reset = 1;
-    if ((rc = cfg_rd_keys(c, g, p, keys)) ||
-        (rc = cfg_rd_choice(c, g, p, "set", lspec_set_names, &ls->set)) ||
+    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "set", sets, &ls->set)) ||
         (rc = cfg_rd_str(c, g, p, "dir", 0, &dir)) ||
         (rc = cfg_rd_int(c, g, p, "seed", 0, 0, INT64_MAX, &seed)) ||
         (rc = cfg_rd_int(c, g, p, "train", 0, 0, 1 << 30, &ntr)) ||
@@ -160,6 +157,7 @@ static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn
 static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
     static const char *const keys[] = {"type",     "mode", "tau",    "thr",
                                        "rate_max", "gain", "offset", NULL};
+    static const char *const types[] = {"latency", "poisson", "current", NULL};
     static const char *const modes[] = {"log", "linear", NULL};
     const char *p = "encoder";
     int rc;
@@ -169,7 +167,7 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
     ls->gain = 1.0;
     ls->offset = 0.0;
     if ((rc = cfg_rd_keys(c, g, p, keys)) ||
-        (rc = cfg_rd_choice(c, g, p, "type", lspec_enc_names, &ls->enc)) ||
+        (rc = cfg_rd_choice(c, g, p, "type", types, &ls->enc)) ||
         (rc = cfg_rd_choice(c, g, p, "mode", modes, &ls->lat_mode)) ||
         (rc = cfg_rd_num(c, g, p, "tau", 0, 1e-6, 1e6, &ls->tau)) ||
         (rc = cfg_rd_num(c, g, p, "thr", 0, 0, 0.999999, &ls->thr)) ||
@@ -189,7 +187,7 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
             if (!m) continue;
             char path[64];
             snprintf(path, sizeof path, "encoder.%s", only[t][k]);
-            return cfg_rd_fail(c, m, path, "only for type = \"%s\"", lspec_enc_names[t]);
+            return cfg_rd_fail(c, m, path, "only for type = \"%s\"", types[t]);
         }
     }
     return 0;

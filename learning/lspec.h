@@ -9,9 +9,6 @@
 #include "learning/snn.h"
 
 enum lspec_set { LSPEC_FMNIST, LSPEC_YINYANG, LSPEC_XOR };
-/* The config names of the data sets and encoders, NULL-terminated (learning/lcfg.c). */
-extern const char *const lspec_set_names[];
-extern const char *const lspec_enc_names[];
 enum lspec_enc { LSPEC_LATENCY, LSPEC_POISSON, LSPEC_CURRENT };
 
 struct learn_spec {

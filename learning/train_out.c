@@ -13,6 +13,8 @@
 #include "io/afile.h"
 #include "io/curves.h"
 
+static const char *const set_names[] = {"fashion-mnist", "yinyang", "xor"};
+static const char *const enc_names[] = {"latency", "poisson", "current"};
 
 static void csv_num(FILE *f, double v) {
     if (isfinite(v))
@@ -126,10 +128,10 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
     cJSON_AddNumberToObject(o, "dt_ms", n->dt);
     cJSON_AddNumberToObject(o, "seed", (double)s->seed);
     cJSON *d = cJSON_AddObjectToObject(o, "data");
-    cJSON_AddStringToObject(d, "set", lspec_set_names[ls->set]);
+    cJSON_AddStringToObject(d, "set", set_names[ls->set]);
     if (ls->set == LSPEC_FMNIST) cJSON_AddStringToObject(d, "dir", ls->dir);
     cJSON *en = cJSON_AddObjectToObject(o, "encoder");
-    cJSON_AddStringToObject(en, "type", lspec_enc_names[ls->enc]);
+    cJSON_AddStringToObject(en, "type", enc_names[ls->enc]);
     if (ls->enc == LSPEC_LATENCY) {
         cJSON_AddStringToObject(en, "mode", ls->lat_mode ? "linear" : "log");
         cJSON_AddNumberToObject(en, "tau_ms", ls->tau);
