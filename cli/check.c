@@ -33,13 +33,11 @@ static void print_params(const struct param *ps, int n, const double *v)
 /* A training config: what apical train does with it, and what apical run presents. */
 static void print_training(const struct net_spec *s, const struct learn_spec *ls)
 {
-    static const char *const sets[] = {"fashion-mnist", "yinyang", "xor"};
-    static const char *const encs[] = {"latency", "poisson", "current"};
     printf("training: rule %s, batch %u, %u epochs; presentation %.0f steps of %g ms\n",
            snn_rule_names[ls->rule], ls->batch, ls->epochs, floor(s->duration_ms / s->dt_ms + 0.5),
            s->dt_ms);
     printf("data: %s, encoder %s; apical run presents the %s split, %g ms apart%s\n",
-           sets[ls->set], encs[ls->enc], ls->present_train ? "train" : "test",
+           lcfg_set_names[ls->set], lcfg_enc_names[ls->enc], lcfg_split_names[ls->present_train],
            ls->present_gap_ms, ls->present_reset ? ", each sample from rest" : "");
 }
 

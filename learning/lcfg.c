@@ -12,14 +12,26 @@
 #include "learning/data_encode.h"
 #include "learning/surrogate.h"
 
+/* ---- names (lcfg.h) ---- */
+
+const char *const lcfg_set_names[] = {"fashion-mnist", "yinyang", "xor", NULL};
+const char *const lcfg_split_names[] = {"test", "train", NULL};
+const char *const lcfg_enc_names[] = {"latency", "poisson", "current", NULL};
+const char *const lcfg_lat_mode_names[] = {"log", "linear", NULL};
+const char *const lcfg_spike_names[] = {"hard", "soft", NULL};
+const char *const lcfg_reset_names[] = {"detach", "full", NULL};
+const char *const lcfg_optim_names[] = {"sgd", "adam", NULL};
+
+/* ---- the learning, data and encoder blocks ---- */
+
 static int optimizer(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
     static const char *const keys[] = {"type",  "lr",       "momentum", "nesterov",
                                        "beta1", "beta2",    "eps",      "weight_decay",
                                        "clip",  "lr_decay", NULL};
-    static const char *const types[] = {"sgd", "adam", NULL};
     const char *p = "learning.optimizer";
     int type = OPTIM_ADAM, rc;
-    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "type", types, &type)))
+    if ((rc = cfg_rd_keys(c, g, p, keys)) ||
+        (rc = cfg_rd_choice(c, g, p, "type", lcfg_optim_names, &type)))
         return rc;
     struct optim_cfg *o = &ls->opt;
     optim_cfg_default(o, type);
@@ -58,16 +70,14 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
                                        "mse_target",    "optimizer",  "rate_reg",  "feedback_decay",
                                        "batch",         "reset_grad", "epochs",    "align",
                                        "align_batches", NULL};
-    static const char *const spikes[] = {"hard", "soft", NULL};
-    static const char *const resets[] = {"detach", "full", NULL};
     const char *p = "learning";
     int rc;
     long long batch = 32, epochs = 10, alignb = 4;
     if ((rc = cfg_rd_keys(c, g, p, keys)) ||
         (rc = cfg_rd_choice(c, g, p, "rule", snn_rule_names, &ls->rule)) ||
-        (rc = cfg_rd_choice(c, g, p, "spike", spikes, &ls->soft)) ||
+        (rc = cfg_rd_choice(c, g, p, "spike", lcfg_spike_names, &ls->soft)) ||
         (rc = cfg_rd_choice(c, g, p, "loss", snn_loss_names, &ls->loss)) ||
-        (rc = cfg_rd_choice(c, g, p, "reset_grad", resets, &ls->reset_grad)) ||
+        (rc = cfg_rd_choice(c, g, p, "reset_grad", lcfg_reset_names, &ls->reset_grad)) ||
         (rc = cfg_rd_num(c, g, p, "mse_target", 0, -1e4, 1e4, &ls->mse_target)) ||
         (rc = cfg_rd_num(c, g, p, "feedback_decay", 0, 0, 1, &ls->feedback_decay)) ||
         (rc = cfg_rd_int(c, g, p, "batch", 0, 1, 1 << 20, &batch)) ||
@@ -121,29 +131,31 @@ static int learning(const struct cfg_ctx *c, const config_setting_t *g, struct l
 static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
     static const char *const keys[] = {"set",   "dir", "seed",  "train", "test",
                                        "split", "gap", "reset", NULL};
-    static const char *const sets[] = {"fashion-mnist", "yinyang", "xor", NULL};
-    static const char *const splits[] = {"test", "train", NULL};
     const char *p = "data", *dir = NULL;
     long long seed = 42, ntr = 0, nte = 0;
     int rc;
     ls->present_reset = 1;
-    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = cfg_rd_choice(c, g, p, "set", sets, &ls->set)) ||
+    if ((rc = cfg_rd_keys(c, g, p, keys)) ||
+        (rc = cfg_rd_choice(c, g, p, "set", lcfg_set_names, &ls->set)) ||
         (rc = cfg_rd_str(c, g, p, "dir", 0, &dir)) ||
         (rc = cfg_rd_int(c, g, p, "seed", 0, 0, INT64_MAX, &seed)) ||
         (rc = cfg_rd_int(c, g, p, "train", 0, 0, 1 << 30, &ntr)) ||
         (rc = cfg_rd_int(c, g, p, "test", 0, 0, 1 << 30, &nte)) ||
-        (rc = cfg_rd_choice(c, g, p, "split", splits, &ls->present_train)) ||
+        (rc = cfg_rd_choice(c, g, p, "split", lcfg_split_names, &ls->present_train)) ||
         (rc = cfg_rd_num(c, g, p, "gap", 0, 0, 1e6, &ls->present_gap_ms)) ||
         (rc = cfg_rd_bool(c, g, p, "reset", &ls->present_reset)))
         return rc;
     if (!config_setting_get_member(g, "set"))
-        return cfg_rd_fail(c, g, "data.set", "missing (\"fashion-mnist\", \"yinyang\" or \"xor\")");
+        return cfg_rd_fail(c, g, "data.set", "missing (\"%s\", \"%s\" or \"%s\")",
+                           lcfg_set_names[LSPEC_FMNIST], lcfg_set_names[LSPEC_YINYANG],
+                           lcfg_set_names[LSPEC_XOR]);
     if (dir && ls->set != LSPEC_FMNIST)
         return cfg_rd_fail(c, config_setting_get_member(g, "dir"), "data.dir",
-                           "only for set = \"fashion-mnist\"");
+                           "only for set = \"%s\"", lcfg_set_names[LSPEC_FMNIST]);
     if (ls->set != LSPEC_YINYANG && config_setting_get_member(g, "seed"))
         return cfg_rd_fail(c, config_setting_get_member(g, "seed"), "data.seed",
-                           "only for set = \"yinyang\" (the other sets are not generated)");
+                           "only for set = \"%s\" (the other sets are not generated)",
+                           lcfg_set_names[LSPEC_YINYANG]);
     if (dir && dir[0] != '/')
         snprintf(ls->dir, sizeof ls->dir, "%s/%s", cfg_rd_dir(c), dir);
     else
@@ -157,8 +169,6 @@ static int data(const struct cfg_ctx *c, const config_setting_t *g, struct learn
 static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct learn_spec *ls) {
     static const char *const keys[] = {"type",     "mode", "tau",    "thr",
                                        "rate_max", "gain", "offset", NULL};
-    static const char *const types[] = {"latency", "poisson", "current", NULL};
-    static const char *const modes[] = {"log", "linear", NULL};
     const char *p = "encoder";
     int rc;
     ls->tau = 20.0;
@@ -167,8 +177,8 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
     ls->gain = 1.0;
     ls->offset = 0.0;
     if ((rc = cfg_rd_keys(c, g, p, keys)) ||
-        (rc = cfg_rd_choice(c, g, p, "type", types, &ls->enc)) ||
-        (rc = cfg_rd_choice(c, g, p, "mode", modes, &ls->lat_mode)) ||
+        (rc = cfg_rd_choice(c, g, p, "type", lcfg_enc_names, &ls->enc)) ||
+        (rc = cfg_rd_choice(c, g, p, "mode", lcfg_lat_mode_names, &ls->lat_mode)) ||
         (rc = cfg_rd_num(c, g, p, "tau", 0, 1e-6, 1e6, &ls->tau)) ||
         (rc = cfg_rd_num(c, g, p, "thr", 0, 0, 0.999999, &ls->thr)) ||
         (rc = cfg_rd_num(c, g, p, "rate_max", 0, 0, 1e6, &ls->rate_max)) ||
@@ -176,8 +186,9 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
         (rc = cfg_rd_num(c, g, p, "offset", 0, -1e9, 1e9, &ls->offset)))
         return rc;
     if (!config_setting_get_member(g, "type"))
-        return cfg_rd_fail(c, g, "encoder.type",
-                           "missing (\"latency\", \"poisson\" or \"current\")");
+        return cfg_rd_fail(c, g, "encoder.type", "missing (\"%s\", \"%s\" or \"%s\")",
+                           lcfg_enc_names[LSPEC_LATENCY], lcfg_enc_names[LSPEC_POISSON],
+                           lcfg_enc_names[LSPEC_CURRENT]);
     static const char *const only[3][4] = {
         {"mode", "tau", "thr", NULL}, {"rate_max", NULL}, {"gain", "offset", NULL}};
     for (int t = 0; t < 3; t++) {
@@ -187,7 +198,7 @@ static int encoder(const struct cfg_ctx *c, const config_setting_t *g, struct le
             if (!m) continue;
             char path[64];
             snprintf(path, sizeof path, "encoder.%s", only[t][k]);
-            return cfg_rd_fail(c, m, path, "only for type = \"%s\"", types[t]);
+            return cfg_rd_fail(c, m, path, "only for type = \"%s\"", lcfg_enc_names[t]);
         }
     }
     return 0;

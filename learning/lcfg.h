@@ -19,6 +19,17 @@ int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_s
 int lcfg_load_any(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
                   struct learn_spec *ls, char **resolved, int *training, struct err *e);
 
+/* The names a config spells for learn_spec's choices, in the order of their values and
+ * NULL-terminated; apical check and the training outputs print the same ones. (Rules,
+ * feedback modes and losses are the network's vocabulary: snn.h.) */
+extern const char *const lcfg_set_names[];      /* data.set: enum lspec_set */
+extern const char *const lcfg_split_names[];    /* data.split: present_train (0: test) */
+extern const char *const lcfg_enc_names[];      /* encoder.type: enum lspec_enc */
+extern const char *const lcfg_lat_mode_names[]; /* encoder.mode: enum enc_latency_mode */
+extern const char *const lcfg_spike_names[];    /* learning.spike: soft (0: hard) */
+extern const char *const lcfg_reset_names[];    /* learning.reset_grad: reset_grad (0: detach) */
+extern const char *const lcfg_optim_names[];    /* learning.optimizer.type: enum optim_type */
+
 /* For a cfg_ext of one's own (tests that compile a network without the training blocks):
  * the settings lcfg reads on projections (cfg_ext.proj_keys: `feedback`), and their reader.
  * lcfg_read_feedback stores every projection's mode (enum snn_feedback; SNN_FB_NONE where

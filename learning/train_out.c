@@ -12,9 +12,7 @@
 #include "core/version.h"
 #include "io/afile.h"
 #include "io/curves.h"
-
-static const char *const set_names[] = {"fashion-mnist", "yinyang", "xor"};
-static const char *const enc_names[] = {"latency", "poisson", "current"};
+#include "learning/lcfg.h"
 
 static void csv_num(FILE *f, double v) {
     if (isfinite(v))
@@ -97,8 +95,8 @@ static void num_or_null(cJSON *o, const char *k, double v) {
 static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, const struct snn *n) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "rule", snn_rule_names[ls->rule]);
-    cJSON_AddStringToObject(o, "spike", ls->soft ? "soft" : "hard");
-    cJSON_AddStringToObject(o, "reset_grad", ls->reset_grad ? "full" : "detach");
+    cJSON_AddStringToObject(o, "spike", lcfg_spike_names[ls->soft]);
+    cJSON_AddStringToObject(o, "reset_grad", lcfg_reset_names[ls->reset_grad]);
     cJSON *sg = cJSON_AddObjectToObject(o, "surrogate");
     cJSON_AddStringToObject(sg, "shape", n->surr.shape->name);
     cJSON_AddNumberToObject(sg, "beta_per_mV", n->surr.beta);
@@ -106,7 +104,7 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
     cJSON_AddStringToObject(o, "loss", snn_loss_names[ls->loss]);
     if (ls->loss == SNN_LOSS_MSE) cJSON_AddNumberToObject(o, "mse_target_mV", ls->mse_target);
     cJSON *op = cJSON_AddObjectToObject(o, "optimizer");
-    cJSON_AddStringToObject(op, "type", ls->opt.type == OPTIM_ADAM ? "adam" : "sgd");
+    cJSON_AddStringToObject(op, "type", lcfg_optim_names[ls->opt.type]);
     cJSON_AddNumberToObject(op, "lr", ls->opt.lr);
     cJSON_AddNumberToObject(op, "lr_decay", ls->lr_decay);
     if (ls->opt.type == OPTIM_ADAM) {
@@ -128,12 +126,12 @@ static cJSON *settings(const struct net_spec *s, const struct learn_spec *ls, co
     cJSON_AddNumberToObject(o, "dt_ms", n->dt);
     cJSON_AddNumberToObject(o, "seed", (double)s->seed);
     cJSON *d = cJSON_AddObjectToObject(o, "data");
-    cJSON_AddStringToObject(d, "set", set_names[ls->set]);
+    cJSON_AddStringToObject(d, "set", lcfg_set_names[ls->set]);
     if (ls->set == LSPEC_FMNIST) cJSON_AddStringToObject(d, "dir", ls->dir);
     cJSON *en = cJSON_AddObjectToObject(o, "encoder");
-    cJSON_AddStringToObject(en, "type", enc_names[ls->enc]);
+    cJSON_AddStringToObject(en, "type", lcfg_enc_names[ls->enc]);
     if (ls->enc == LSPEC_LATENCY) {
-        cJSON_AddStringToObject(en, "mode", ls->lat_mode ? "linear" : "log");
+        cJSON_AddStringToObject(en, "mode", lcfg_lat_mode_names[ls->lat_mode]);
         cJSON_AddNumberToObject(en, "tau_ms", ls->tau);
         cJSON_AddNumberToObject(en, "thr", ls->thr);
     } else if (ls->enc == LSPEC_POISSON) {

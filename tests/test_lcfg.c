@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "io/cfg.h"
+#include "learning/data_encode.h"
 #include "learning/lcfg.h"
+#include "learning/optim.h"
 #include "learning/snn.h"
 #include "tests/harness.h"
 
@@ -208,6 +210,49 @@ static void test_one_table_per_choice(void)
            "rule missing", msg);
 }
 
+/* Truth: docs/learning.md's schema (the names of each choice); lcfg's tables list them in the
+ * order of the values learn_spec stores, which apical check and summary.json print back. */
+static void test_lcfg_names(void)
+{
+    CU_ASSERT_STRING_EQUAL(lcfg_set_names[LSPEC_FMNIST], "fashion-mnist");
+    CU_ASSERT_STRING_EQUAL(lcfg_set_names[LSPEC_YINYANG], "yinyang");
+    CU_ASSERT_STRING_EQUAL(lcfg_set_names[LSPEC_XOR], "xor");
+    CU_ASSERT_STRING_EQUAL(lcfg_enc_names[LSPEC_LATENCY], "latency");
+    CU_ASSERT_STRING_EQUAL(lcfg_enc_names[LSPEC_POISSON], "poisson");
+    CU_ASSERT_STRING_EQUAL(lcfg_enc_names[LSPEC_CURRENT], "current");
+    CU_ASSERT_STRING_EQUAL(lcfg_lat_mode_names[ENC_LATENCY_LOG], "log");
+    CU_ASSERT_STRING_EQUAL(lcfg_lat_mode_names[ENC_LATENCY_LINEAR], "linear");
+    CU_ASSERT_STRING_EQUAL(lcfg_optim_names[OPTIM_SGD], "sgd");
+    CU_ASSERT_STRING_EQUAL(lcfg_optim_names[OPTIM_ADAM], "adam");
+    CU_ASSERT_STRING_EQUAL(lcfg_split_names[1], "train");
+    CU_ASSERT_STRING_EQUAL(lcfg_spike_names[1], "soft");
+    CU_ASSERT_STRING_EQUAL(lcfg_reset_names[1], "full");
+    static struct learn_spec ls;
+    const struct {
+        const char *const *names;
+        const char *set; /* a --set with %s for the name */
+        const int *got;
+    } cases[] = {
+        {lcfg_set_names, "data={set=\"%s\";}", &ls.set},
+        {lcfg_split_names, "data={set=\"xor\"; split=\"%s\";}", &ls.present_train},
+        {lcfg_enc_names, "encoder={type=\"%s\";}", &ls.enc},
+        {lcfg_lat_mode_names, "encoder={type=\"latency\"; mode=\"%s\";}", &ls.lat_mode},
+        {lcfg_spike_names, "learning.spike=\"%s\"", &ls.soft},
+        {lcfg_reset_names, "learning.reset_grad=\"%s\"", &ls.reset_grad},
+        {lcfg_optim_names, "learning.optimizer={type=\"%s\";}", NULL},
+    };
+    char msg[1024], set[256];
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (int k = 0; cases[c].names[k]; k++) {
+            snprintf(set, sizeof set, cases[c].set, cases[c].names[k]);
+            const char *sets[] = {set};
+            int rc = load(xor_text("feedback = \"symmetric\";", NULL, "rule = \"bptt\";"), sets, 1,
+                          &ls, msg, sizeof msg);
+            EXPECT(rc == 0, set, msg);
+            EXPECT((cases[c].got ? *cases[c].got : (int)ls.opt.type) == k, set, msg);
+        }
+}
+
 /* Truth: snn.h (SNN_MAX_PROJS): a training network has at most 256 projections. Past them the
  * trainer once read its per-projection feedback modes beyond their array (a sanitizer report);
  * now apical train refuses with exit 2, and snn_compile refuses a spec loaded elsewhere. */
@@ -262,6 +307,8 @@ static int suite_lcfg(void)
                 test_feedback_read);
     CU_add_test(s, "feedback outside training configs", test_feedback_outside_training);
     CU_add_test(s, "rule, loss, feedback: one name table each", test_one_table_per_choice);
+    CU_add_test(s, "sets, splits, encoders, spike, reset, optimizer: one name table each",
+                test_lcfg_names);
     CU_add_test(s, "more than 256 projections refused", test_too_many_projections);
     return 0;
 }
