@@ -361,6 +361,7 @@ int cli_run(int argc, char **argv)
     if (training) {
         struct train_opts to = {.threads = 1, .quiet = 1};
         if ((rc = train_open(&tr, config, a.sets, a.nsets, &to, &e))) {
+            train_close(tr);
             spec_free(&spec);
             free(resolved);
             return cli_report(&e);
