@@ -1,7 +1,7 @@
 /* fuzz/fuzz_netckpt: the checkpoint of `apical run` (cli/run_ckpt.c's run_ckpt_load over
  * io/netckpt's nck_load: the network's whole state and the recorders' positions), loaded into
- * a freshly built network of configs/hello.cfg made small (20 + 5 neurons, 10 ms), and when it
- * loads, the run resumed to its end as `apical run --resume` would.
+ * a freshly built network of configs/hello.cfg made small (20 + 5 neurons, 10 ms, ee plastic),
+ * and when it loads, the run resumed to its end as `apical run --resume` would.
  *
  * The file ends with a CRC-32 of all before it, so nearly every mutation would stop at the
  * checksum: each input is loaded as it is, then again with its last four bytes replaced by the
@@ -18,9 +18,12 @@
 #include "core/spec.h"
 #include "io/cfg.h"
 
+/* ee is plastic (stdp), so that the checkpoint's plastic section (weights, per-source state,
+ * spike histories) is read too */
 static const char *const sets[] = {
     "simulation.duration=10.0", "simulation.threads=1", "populations.exc.size=20",
-    "populations.inh.size=5",   "projections.ee.k=4",   "record.traces=()"};
+    "populations.inh.size=5",   "projections.ee.k=4",   "record.traces=()",
+    "projections.ee.plasticity = { rule = \"stdp\"; }"};
 static struct net_spec spec;
 static char ck_path[600];
 
