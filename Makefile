@@ -9,6 +9,12 @@ CFLAGS   += -std=c11 -D_GNU_SOURCE $(OPT) -g -fopenmp -Wall -Wextra -Werror -MMD
 CFLAGS   += -fno-trapping-math -ffp-contract=off
 LDLIBS   += -lconfig -lcjson -lz -lm
 LDFLAGS  += -fopenmp
+# HDF5 (SONATA spike files, io/sonata): Debian's serial libhdf5-dev keeps its headers off the
+# default path. pkg-config knows them; without pkg-config, Debian's paths.
+HDF5_CFLAGS := $(or $(shell pkg-config --cflags hdf5 2>/dev/null),-I/usr/include/hdf5/serial)
+HDF5_LIBS   := $(or $(shell pkg-config --libs hdf5 2>/dev/null),-lhdf5_serial)
+CFLAGS   += $(HDF5_CFLAGS)
+LDLIBS   += $(HDF5_LIBS)
 
 ifeq ($(SANITIZE),1)
 BUILD    := build-san
@@ -123,7 +129,7 @@ FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -fopenmp -Wall -Wextra -Werror -MMD -MP -I. \
                 -fno-trapping-math -ffp-contract=off -Wno-pass-failed \
-                $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(HDF5_CFLAGS) \
                 -DFUZZ_ROOT='"$(CURDIR)"' '-Dtarget_clones(...)='
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(CLI_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
