@@ -18,6 +18,7 @@
 #include "learning/lcfg.h"
 #include "io/rec.h"
 #include "io/rec_weights.h"
+#include "io/sink.h"
 #include "io/summary.h"
 #include "io/svg.h"
 #include "learning/present.h"
@@ -258,6 +259,12 @@ static int draw_weights(const char *csv, const char *svg, const char *title, str
     return rc;
 }
 
+/* How quickly the raster reads a spike file back: spikes.bin, then spikes.csv, then others. */
+static int reread_rank(const struct sink_ops *o)
+{
+    return o == sink_find("bin") ? 0 : o == sink_find("csv") ? 1 : 2;
+}
+
 /* An error about a file in the staging folder names the output it was to become, and says that
  * the run published nothing. */
 static void name_output(struct err *e, const struct afile_stage *st)
@@ -358,6 +365,16 @@ int cli_run(int argc, char **argv)
         free(resolved);
         return cli_report(&e);
     }
+    for (int i = 0; i < spec.nsinks && (a.resume || a.ckpt_every_ms > 0); i++)
+        if (!spec.sinks[i]->mark) {
+            err_set(&e, ERR_INPUT, config, 0, a.resume ? "--resume" : "--checkpoint-every",
+                    "record.spikes.format has \"%s\", whose %s cannot go on after a stop: "
+                    "run without checkpoints, or without \"%s\"",
+                    spec.sinks[i]->name, spec.sinks[i]->file, spec.sinks[i]->name);
+            spec_free(&spec);
+            free(resolved);
+            return cli_report(&e);
+        }
     if (training) {
         struct train_opts to = {.threads = 1, .quiet = 1};
         if ((rc = train_open(&tr, config, a.sets, a.nsets, &to, &e))) {
@@ -376,8 +393,7 @@ int cli_run(int argc, char **argv)
         default_out(out, sizeof out, config);
     /* Every output is written into the staging folder out/run.tmp and published at the end, in
      * the order of `outputs`, summary.json last; a failed run publishes nothing. */
-    char p_csv[1100], p_bin[1100], p_traces[1100], p_sum[1100], p_svg[1100], p_cfg[1100],
-        p_tsvg[1100], p_old_sum[1100];
+    char p_traces[1100], p_sum[1100], p_svg[1100], p_cfg[1100], p_tsvg[1100], p_old_sum[1100];
     if (path_in(p_old_sum, sizeof p_old_sum, out, "summary.json") ||
         strlen(out) + sizeof "/" AFILE_STAGE "/summary.json.tmp" > 1024) {
         err_set(&e, ERR_INPUT, NULL, 0, "-o", "output path too long");
@@ -393,8 +409,6 @@ int cli_run(int argc, char **argv)
         unlink(p_old_sum);
         if (afile_stage_open(&stage, out, &e)) goto fail_spec;
     }
-    afile_stage_path(&stage, "spikes.csv", p_csv, sizeof p_csv);
-    afile_stage_path(&stage, "spikes.bin", p_bin, sizeof p_bin);
     afile_stage_path(&stage, "traces.csv", p_traces, sizeof p_traces);
     afile_stage_path(&stage, "summary.json", p_sum, sizeof p_sum);
     afile_stage_path(&stage, "raster.svg", p_svg, sizeof p_svg);
@@ -466,16 +480,26 @@ int cli_run(int argc, char **argv)
     struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
     int any_spikes = 0;
     for (int i = 0; i < spec.npops; i++) any_spikes |= spec.record_spikes[i];
-    int want_bin = spec.spikes_bin || (spec.raster && !spec.spikes_csv);
-    int spk_rec = any_spikes && (spec.spikes_csv || want_bin);
+    /* the spike files; with none, spikes.bin for the raster. The raster reads the quickest to
+     * read back: spikes.bin, else spikes.csv, else the first chosen. */
+    const struct sink_ops *sinks[SINK_MAX];
+    int nsinks = 0;
+    for (int i = 0; i < spec.nsinks && nsinks < SINK_MAX; i++) sinks[nsinks++] = spec.sinks[i];
+    if (spec.raster && nsinks == 0) sinks[nsinks++] = sink_find("bin");
+    const struct sink_ops *raster_from = NULL;
+    for (int i = 0; i < nsinks; i++)
+        if (!raster_from || reread_rank(sinks[i]) < reread_rank(raster_from))
+            raster_from = sinks[i];
+    if (!any_spikes) nsinks = 0;
+    int spk_rec = nsinks > 0;
     if (a.resume && (pos.spikes != spk_rec || pos.traces != (spec.ntraces > 0) ||
                      pos.weights != (spec.nwrecs > 0))) {
         err_set(&e, ERR_INPUT, p_ck, 0, "record", "checkpoint of a run that recorded otherwise");
         goto fail_net;
     }
     if (spk_rec) {
-        if (rec_spikes_open(&rs, &recs[nrecs], &net, spec.spikes_csv ? p_csv : NULL,
-                            want_bin ? p_bin : NULL, a.resume ? &pos.spk : NULL, &e))
+        if (rec_spikes_open(&rs, &recs[nrecs], &net, sinks, nsinks, stage.tmp,
+                            a.resume ? &pos.spk : NULL, &e))
             goto fail_net;
         nrecs++;
     }
@@ -518,7 +542,10 @@ int cli_run(int argc, char **argv)
     for (;;) {
         run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
         int sig = stop_signal;
-        if (run_rc != ERR_INTERRUPTED || (sig != RUN_CKPT_PAUSE && sig != SIGTERM)) break;
+        /* a run whose spike files cannot be checkpointed ends at SIGTERM as at SIGINT */
+        if (run_rc != ERR_INTERRUPTED || (sig != RUN_CKPT_PAUSE && sig != SIGTERM) ||
+            !rec_spikes_can_mark(&rs))
+            break;
         if (run_ckpt_save(&net, &rs, rt, rw, p_ck, &e)) goto fail_net;
         has_ckpt = 1;
         if (sig == SIGTERM || stop_signal == SIGTERM) {
@@ -560,8 +587,10 @@ int cli_run(int argc, char **argv)
     char p_pred[1100];
     afile_stage_path(&stage, "predictions.csv", p_pred, sizeof p_pred);
     if (pr && present_write_csv(pr, p_pred, &e)) goto fail_net;
-    if (spec.raster && any_spikes &&
-        draw_raster(want_bin ? p_bin : p_csv, p_svg, &net, config, &e))
+    char p_spikes[1100];
+    if (spec.raster && raster_from && any_spikes &&
+        (afile_stage_path(&stage, raster_from->file, p_spikes, sizeof p_spikes) ||
+         draw_raster(p_spikes, p_svg, &net, config, &e)))
         goto fail_net;
     if (spec.ntraces && draw_traces(p_traces, p_tsvg, config, &e)) goto fail_net;
     if (spec.nwrecs && draw_weights(p_weights, p_wsvg, config, &e)) goto fail_net;
@@ -577,10 +606,15 @@ int cli_run(int argc, char **argv)
     struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
     if (pr) si.samples = present_done(pr, &si.correct), si.split = present_split(pr, &(uint32_t){0});
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
-    static const char *const outputs[] = {"spikes.csv", "spikes.bin", "traces.csv", "weights.csv",
-                                          "raster.svg", "traces.svg", "weights.svg", "weights.bin",
-                                          "predictions.csv", "config.cfg", "summary.json",
-                                          NULL};
+    /* the spike files of every format first, then the rest, summary.json last */
+    static const char *const rest[] = {"traces.csv", "weights.csv", "raster.svg", "traces.svg",
+                                       "weights.svg", "weights.bin", "predictions.csv",
+                                       "config.cfg", "summary.json", NULL};
+    const char *outputs[SINK_MAX + sizeof rest / sizeof rest[0]];
+    int nout = 0;
+    for (int i = 0; sink_at(i); i++) outputs[nout++] = sink_at(i)->file;
+    for (int i = 0; rest[i]; i++) outputs[nout++] = rest[i];
+    outputs[nout] = NULL;
     if (afile_stage_publish(&stage, outputs, &e)) goto fail_net;
     if (!a.quiet) {
         for (int i = 0; i < net.npops; i++) {

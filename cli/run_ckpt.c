@@ -10,7 +10,7 @@
 int run_ckpt_save(const struct net *n, struct rec_spikes *rs, struct rec_traces *rt,
                   struct rec_weights *rw, const char *path, struct err *e)
 {
-    struct run_ckpt_pos p = {rs && rs->w, rt != NULL, rw != NULL, {0}, 0, 0};
+    struct run_ckpt_pos p = {rs && rs->nsinks, rt != NULL, rw != NULL, {0}, 0, 0};
     int rc = 0;
     if (p.spikes) rc = rec_spikes_mark(rs, &p.spk, e);
     if (!rc && p.traces) rc = rec_traces_mark(rt, &p.traces_bytes, e);

@@ -12,6 +12,8 @@
 
 #define SPEC_NAME 64
 
+struct sink_ops; /* io/sink.h: a spike file format */
+
 enum dist_kind { DIST_CONST, DIST_UNIFORM, DIST_NORMAL, DIST_LOGNORMAL };
 
 /* A number drawn per element: const a; uniform [a, b); normal mean a, std b; lognormal with
@@ -111,7 +113,8 @@ struct net_spec {
     struct wrec_spec *wrecs; /* record.weights, nwrecs entries */
     /* outputs */
     int record_spikes[256]; /* per population: 1 to write its spikes (only first npops used) */
-    int spikes_csv, spikes_bin;
+    int nsinks;             /* record.spikes.format: the spike files, each once, in config order */
+    const struct sink_ops *sinks[8];
     int raster;               /* draw raster.svg */
     uint32_t raster_per_pop;  /* neurons per population in the raster */
 };

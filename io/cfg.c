@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "io/cfg_int.h"
+#include "io/sink.h"
 #include "io/spikes.h"
 #include "io/suggest.h"
 #include "io/weights.h"
@@ -1800,11 +1801,68 @@ static int load_wrecs(const struct cfg_ctx *c, const config_setting_t *l, struct
     return 0;
 }
 
+/* Which populations' spikes are written: "all", "none" or an array of names, at path. */
+static int load_spike_pops(const struct cfg_ctx *c, const config_setting_t *s, const char *path,
+                           struct net_spec *sp)
+{
+    int t = config_setting_type(s);
+    const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+    if (v && !strcmp(v, "all")) {
+        for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
+    } else if (v && !strcmp(v, "none")) {
+        for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 0;
+    } else if (t == CONFIG_TYPE_ARRAY) {
+        for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 0;
+        for (int k = 0; k < config_setting_length(s); k++) {
+            const char *name = config_setting_get_string_elem(s, (unsigned)k);
+            int pi = name ? find_pop(sp, name) : -1;
+            if (pi < 0)
+                return fail(c, s, path, "unknown population \"%s\"",
+                            name ? name : "(not a string)");
+            sp->record_spikes[pi] = 1;
+        }
+    } else {
+        return fail(c, s, path, "must be \"all\", \"none\" or an array of names");
+    }
+    return 0;
+}
+
+/* The spike files: an array of format names (io/sink's list), each taken once. */
+static int load_spike_formats(const struct cfg_ctx *c, const config_setting_t *f,
+                              const char *path, struct net_spec *sp)
+{
+    char names[128];
+    sink_names(names, sizeof names);
+    if (config_setting_type(f) != CONFIG_TYPE_ARRAY)
+        return fail(c, f, path, "must be an array of format names (%s)", names);
+    sp->nsinks = 0;
+    for (int k = 0; k < config_setting_length(f); k++) {
+        const char *v = config_setting_get_string_elem(f, (unsigned)k);
+        const struct sink_ops *o = sink_find(v);
+        if (!o)
+            return fail(c, f, path, "unknown format \"%s\" (%s)", v ? v : "(not a string)",
+                        names);
+        int dup = 0;
+        for (int j = 0; j < sp->nsinks; j++) dup |= sp->sinks[j] == o;
+        if (!dup) sp->sinks[sp->nsinks++] = o;
+    }
+    return 0;
+}
+
+_Static_assert(sizeof ((struct net_spec *)0)->sinks / sizeof(void *) >= SINK_MAX,
+               "net_spec.sinks holds every format");
+
+/* record.spikes is a population choice ("all", "none", names) or a group { populations;
+ * format; }. record.formats is the older spelling of record.spikes.format; when a config has
+ * both, record.spikes.format counts (a --set of it then works on any config). */
 static int load_record(const struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
     static const char *const keys[] = {"spikes", "formats", "raster", "traces", "weights", NULL};
+    static const char *const spike_keys[] = {"populations", "format", NULL};
     for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
-    sp->spikes_csv = sp->spikes_bin = 1;
+    sp->nsinks = 0;
+    sp->sinks[sp->nsinks++] = sink_find("csv");
+    sp->sinks[sp->nsinks++] = sink_find("bin");
     sp->raster = 1;
     sp->raster_per_pop = 100;
     const config_setting_t *g = config_setting_get_member(root, "record");
@@ -1814,41 +1872,17 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
     int rc = only_keys(c, g, "record", keys);
     if (rc) return rc;
     const config_setting_t *s = config_setting_get_member(g, "spikes");
-    if (s) {
-        int t = config_setting_type(s);
-        const char *v = t == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
-        if (v && !strcmp(v, "all")) {
-        } else if (v && !strcmp(v, "none")) {
-            for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 0;
-        } else if (t == CONFIG_TYPE_ARRAY) {
-            for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 0;
-            for (int k = 0; k < config_setting_length(s); k++) {
-                const char *name = config_setting_get_string_elem(s, (unsigned)k);
-                int pi = name ? find_pop(sp, name) : -1;
-                if (pi < 0)
-                    return fail(c, s, "record.spikes", "unknown population \"%s\"",
-                                name ? name : "(not a string)");
-                sp->record_spikes[pi] = 1;
-            }
-        } else {
-            return fail(c, s, "record.spikes", "must be \"all\", \"none\" or an array of names");
-        }
-    }
     const config_setting_t *f = config_setting_get_member(g, "formats");
-    if (f) {
-        if (config_setting_type(f) != CONFIG_TYPE_ARRAY)
-            return fail(c, f, "record.formats", "must be an array of \"csv\", \"bin\"");
-        sp->spikes_csv = sp->spikes_bin = 0;
-        for (int k = 0; k < config_setting_length(f); k++) {
-            const char *v = config_setting_get_string_elem(f, (unsigned)k);
-            if (v && !strcmp(v, "csv"))
-                sp->spikes_csv = 1;
-            else if (v && !strcmp(v, "bin"))
-                sp->spikes_bin = 1;
-            else
-                return fail(c, f, "record.formats", "unknown format \"%s\" (csv, bin)",
-                            v ? v : "(not a string)");
-        }
+    if (f && (rc = load_spike_formats(c, f, "record.formats", sp))) return rc;
+    if (s && config_setting_type(s) == CONFIG_TYPE_GROUP) {
+        const config_setting_t *sp_pops = config_setting_get_member(s, "populations");
+        const config_setting_t *sp_fmt = config_setting_get_member(s, "format");
+        if ((rc = only_keys(c, s, "record.spikes", spike_keys)) ||
+            (sp_pops && (rc = load_spike_pops(c, sp_pops, "record.spikes.populations", sp))) ||
+            (sp_fmt && (rc = load_spike_formats(c, sp_fmt, "record.spikes.format", sp))))
+            return rc;
+    } else if (s && (rc = load_spike_pops(c, s, "record.spikes", sp))) {
+        return rc;
     }
     const config_setting_t *r = config_setting_get_member(g, "raster");
     if (r) {

@@ -20,59 +20,98 @@ static int spikes_step(void *self, const struct net *n, int64_t step, struct err
             const uint32_t *ids;
             uint32_t m = net_part_spikes(n, pi, k, step, &ids);
             if (!m) continue;
-            int rc = spk_writer_step(r->w, step + 1, pi, ids, m, e);
-            if (rc) return rc;
+            for (int s = 0; s < r->nsinks; s++) {
+                int rc = r->ops[s]->step(r->self[s], step + 1, pi, ids, m, e);
+                if (rc) return rc;
+            }
         }
     }
     return 0;
 }
 
 int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net *n,
-                    const char *csv_path, const char *bin_path, const struct spk_mark *from,
-                    struct err *e)
+                    const struct sink_ops *const *sinks, int nsinks, const char *dir,
+                    const struct spk_mark *from, struct err *e)
 {
     memset(r, 0, sizeof *r);
     r->net = n;
-    struct spk_pop *pops = calloc((size_t)n->npops, sizeof *pops);
-    if (!pops) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
-    for (int i = 0; i < n->npops; i++) {
+    if (nsinks < 0 || nsinks > SINK_MAX)
+        return err_set(e, ERR_INPUT, NULL, 0, NULL, "at most %d spike formats", SINK_MAX);
+    struct spk_pop *pops = calloc((size_t)n->npops + 1, sizeof *pops);
+    int *recorded = calloc((size_t)n->npops + 1, sizeof *recorded);
+    int rc = 0;
+    if (!pops || !recorded) rc = err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
+    for (int i = 0; !rc && i < n->npops; i++) {
         pops[i].name = n->pops[i].name;
         pops[i].size = n->pops[i].n;
+        recorded[i] = n->spec->record_spikes[i] != 0;
     }
-    int rc = from ? spk_writer_reopen(&r->w, csv_path, bin_path, n->dt_ms, pops, n->npops, from, e)
-                  : spk_writer_open(&r->w, csv_path, bin_path, n->dt_ms, pops, n->npops, e);
+    for (int s = 0; !rc && s < nsinks; s++) {
+        char path[1100];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, sinks[s]->file) >= sizeof path) {
+            rc = err_set(e, ERR_INPUT, dir, 0, NULL, "output path too long");
+            break;
+        }
+        if (from && !sinks[s]->mark) {
+            rc = err_set(e, ERR_INPUT, path, 0, "record.spikes.format",
+                         "the %s spike file cannot go on after a stop", sinks[s]->name);
+            break;
+        }
+        struct sink_args a = {.path = path, .dt_ms = n->dt_ms, .pops = pops,
+                              .npops = n->npops, .recorded = recorded};
+        if ((rc = sinks[s]->open(&r->self[s], &a, from, e))) break;
+        r->ops[s] = sinks[s];
+        r->nsinks = s + 1;
+    }
     free(pops);
-    if (rc) return rc;
+    free(recorded);
+    if (rc) {
+        rec_spikes_close(r, 0, NULL);
+        return rc;
+    }
     out->on_step = spikes_step;
     out->self = r;
     out->reads_state = 0;
     return 0;
 }
 
+int rec_spikes_can_mark(const struct rec_spikes *r)
+{
+    for (int s = 0; s < r->nsinks; s++)
+        if (!r->ops[s]->mark) return 0;
+    return 1;
+}
+
 int rec_spikes_mark(struct rec_spikes *r, struct spk_mark *m, struct err *e)
 {
-    if (!r->w) {
-        memset(m, 0, sizeof *m);
-        return 0;
+    memset(m, 0, sizeof *m);
+    for (int s = 0; s < r->nsinks; s++) {
+        if (!r->ops[s]->mark)
+            return err_set(e, ERR_INPUT, NULL, 0, "record.spikes.format",
+                           "the %s spike file cannot be checkpointed", r->ops[s]->name);
+        int rc = r->ops[s]->mark(r->self[s], m, e);
+        if (rc) return rc;
     }
-    return spk_writer_mark(r->w, m, e);
+    return 0;
 }
 
 void rec_spikes_detach(struct rec_spikes *r)
 {
-    spk_writer_detach(r->w);
-    r->w = NULL;
+    for (int s = 0; s < r->nsinks; s++) r->ops[s]->detach(r->self[s]);
+    r->nsinks = 0;
 }
 
+/* Every sink is closed whatever the first one says; the first error is the one reported. */
 int rec_spikes_close(struct rec_spikes *r, int commit, struct err *e)
 {
     int rc = 0;
-    if (!r->w) return 0;
-    if (commit)
-        rc = spk_writer_commit(r->w, e);
-    else
-        spk_writer_abort(r->w);
-    r->w = NULL;
+    for (int s = 0; s < r->nsinks; s++) {
+        if (commit && !rc)
+            rc = r->ops[s]->commit(r->self[s], e);
+        else
+            r->ops[s]->abort(r->self[s]);
+    }
+    r->nsinks = 0;
     return rc;
 }
 

@@ -1,24 +1,29 @@
-/* io/rec: recorders that write a run's observations to files as it goes: spikes (through
- * io/spikes) and state traces (CSV, one row per sample time). Each file is written under a
- * temporary name and renamed only by rec_*_close(commit = 1). */
+/* io/rec: recorders that write a run's observations to files as it goes: spikes (into every
+ * chosen format, io/sink) and state traces (CSV, one row per sample time). Each file is written
+ * under a temporary name and renamed only by rec_*_close(commit = 1). */
 #ifndef APICAL_REC_H
 #define APICAL_REC_H
 
 #include "core/err.h"
 #include "engine/net.h"
+#include "io/sink.h"
 #include "io/spikes.h"
 
 struct rec_spikes {
-    struct spk_writer *w;
+    int nsinks; /* open sinks; 0: the recorder is closed */
+    const struct sink_ops *ops[SINK_MAX];
+    void *self[SINK_MAX];
     const struct net *net;
-    int nrec;
 };
 
-/* csv_path / bin_path may be NULL. Records the populations the spec marks. from: NULL, or
- * where a stopped run's recorder stood (rec_spikes_mark), to go on with its files. */
+/* Records the populations the spec marks into each of sinks[0..nsinks), the file of each in
+ * folder dir (dir/ops->file). from: NULL, or where a stopped run's recorder stood
+ * (rec_spikes_mark), to go on with its files. On an error nothing stays open. */
 int rec_spikes_open(struct rec_spikes *r, struct recorder *out, const struct net *n,
-                    const char *csv_path, const char *bin_path, const struct spk_mark *from,
-                    struct err *e);
+                    const struct sink_ops *const *sinks, int nsinks, const char *dir,
+                    const struct spk_mark *from, struct err *e);
+/* 1 if every sink of the recorder can be marked (checkpointed), or none is open. */
+int rec_spikes_can_mark(const struct rec_spikes *r);
 int rec_spikes_mark(struct rec_spikes *r, struct spk_mark *m, struct err *e);
 /* Closes the recorder, keeping its files as they are (a stopped run, after a mark). */
 void rec_spikes_detach(struct rec_spikes *r);

@@ -34,6 +34,7 @@
 
 #include "io/afile.h"
 #include "io/rfile.h"
+#include "io/sink.h"
 
 #define CSV_HEADER "timestamps population node_ids"
 #define BIN_MAGIC "APSPIKE1"
@@ -376,6 +377,78 @@ void spk_writer_detach(struct spk_writer *w) {
 void spk_writer_abort(struct spk_writer *w) {
     if (w) writer_free(w);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * The csv and bin sinks (io/sink): a writer of one file each.
+ */
+
+static int sink_open(void **self, const char *csv, const char *bin, const struct sink_args *a,
+                     const struct spk_mark *from, struct err *e) {
+    struct spk_writer *w;
+    int rc = writer_open(&w, csv, bin, a->dt_ms, a->pops, a->npops, from, e);
+    if (!rc) *self = w;
+    return rc;
+}
+
+static int csv_open(void **self, const struct sink_args *a, const struct spk_mark *from,
+                    struct err *e) {
+    return sink_open(self, a->path, NULL, a, from, e);
+}
+
+static int bin_open(void **self, const struct sink_args *a, const struct spk_mark *from,
+                    struct err *e) {
+    return sink_open(self, NULL, a->path, a, from, e);
+}
+
+static int sink_step(void *self, int64_t stamp, int pop, const uint32_t *ids, size_t n,
+                     struct err *e) {
+    return spk_writer_step(self, stamp, pop, ids, n, e);
+}
+
+/* Each sink fills its own bytes and the counters, which every sink holds alike. */
+static int sink_mark(void *self, struct spk_mark *m, int bin, struct err *e) {
+    struct spk_mark own;
+    int rc = spk_writer_mark(self, &own, e);
+    if (rc) return rc;
+    if (bin)
+        m->bin_bytes = own.bin_bytes;
+    else
+        m->csv_bytes = own.csv_bytes;
+    m->nspikes = own.nspikes;
+    m->last_step = own.last_step;
+    m->last_pop = own.last_pop;
+    return 0;
+}
+
+static int csv_mark(void *self, struct spk_mark *m, struct err *e) {
+    return sink_mark(self, m, 0, e);
+}
+
+static int bin_mark(void *self, struct spk_mark *m, struct err *e) {
+    return sink_mark(self, m, 1, e);
+}
+
+static int sink_commit(void *self, struct err *e) {
+    return spk_writer_commit(self, e);
+}
+
+static void sink_detach(void *self) {
+    spk_writer_detach(self);
+}
+
+static void sink_abort(void *self) {
+    spk_writer_abort(self);
+}
+
+const struct sink_ops spk_sink_csv = {
+    .name = "csv", .file = "spikes.csv", .open = csv_open, .step = sink_step,
+    .mark = csv_mark, .commit = sink_commit, .detach = sink_detach, .abort = sink_abort,
+};
+
+const struct sink_ops spk_sink_bin = {
+    .name = "bin", .file = "spikes.bin", .open = bin_open, .step = sink_step,
+    .mark = bin_mark, .commit = sink_commit, .detach = sink_detach, .abort = sink_abort,
+};
 
 /* ---------------------------------------------------------------------------------------------
  * Reader.

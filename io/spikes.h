@@ -44,6 +44,11 @@ void spk_writer_detach(struct spk_writer *w);
 /* Removes the temporary files and frees the writer. NULL is fine. */
 void spk_writer_abort(struct spk_writer *w);
 
+/* The formats "csv" (spikes.csv) and "bin" (spikes.bin) as sinks (io/sink): one writer each.
+ * Their marks fill csv_bytes and bin_bytes. */
+struct sink_ops;
+extern const struct sink_ops spk_sink_csv, spk_sink_bin;
+
 /* Spikes loaded from a file, in file order. */
 struct spk_table {
     int npops;
