@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "io/sonata.h"
 #include "io/spikes.h"
 
 static const struct sink_ops *const sinks[] = {
     &spk_sink_csv,
     &spk_sink_bin,
+    &sonata_sink,
 };
 
 _Static_assert(sizeof sinks / sizeof sinks[0] <= SINK_MAX, "raise SINK_MAX");

@@ -35,6 +35,7 @@
 #include "io/afile.h"
 #include "io/rfile.h"
 #include "io/sink.h"
+#include "io/sonata.h"
 
 #define CSV_HEADER "timestamps population node_ids"
 #define BIN_MAGIC "APSPIKE1"
@@ -767,6 +768,14 @@ int spk_read(const char *path, struct spk_table *t, struct err *e) {
     char magic[8];
     size_t got;
     rc = rfile_read(&f, magic, sizeof magic, &got, e);
+    size_t plen = strlen(path);
+    int h5 = !rc && ((got == sizeof magic && sonata_is_hdf5(magic)) ||
+                     (plen > 3 && !strcmp(path + plen - 3, ".h5")) ||
+                     (plen > 5 && !strcmp(path + plen - 5, ".hdf5")));
+    if (h5) {
+        rfile_close(&f);
+        return sonata_read(path, t, e);
+    }
     if (!rc && got == sizeof magic && !memcmp(magic, BIN_MAGIC, sizeof magic))
         rc = read_binary(&f, path, t, e);
     else if (!rc && !(rc = rfile_rewind(&f, e)))

@@ -1,5 +1,6 @@
 /* io/spikes: spike files. Writers for bmtk-style CSV text and apical's compact binary format
- * (docs/formats.md), streamed during a run and renamed into place at the end; readers of both. */
+ * (docs/formats.md), streamed during a run and renamed into place at the end; readers of both,
+ * and of SONATA files through io/sonata. */
 #ifndef APICAL_SPIKES_H
 #define APICAL_SPIKES_H
 
@@ -63,7 +64,8 @@ struct spk_table {
 #define SPK_MAX_BYTES ((uint64_t)16 << 30) /* larger spike files are refused: 16 GiB */
 #define SPK_MAX_LINE ((size_t)64 << 10)    /* longer CSV lines are refused: 64 KiB */
 
-/* Reads CSV (header "timestamps population node_ids") or binary, chosen by content. Only a
+/* Reads CSV (header "timestamps population node_ids"), binary or SONATA HDF5 (io/sonata: a
+ * file that starts with HDF5's signature or is named *.h5 or *.hdf5), chosen by content. Only a
  * regular file of at most SPK_MAX_BYTES is read (io/rfile): a device such as /dev/zero, a pipe
  * or a folder is ERR_INPUT naming the file, as is a CSV line over SPK_MAX_LINE bytes; every
  * count in a binary header is checked against the file's size before it sizes anything. */
