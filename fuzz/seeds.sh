@@ -11,7 +11,7 @@ C=fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf $C
-for d in cfg cfg_learn spikes trace plot idx ckpt netckpt weights sweep; do mkdir -p $C/$d; done
+for d in cfg cfg_learn spikes trace plot idx ckpt netckpt weights sweep sonata; do mkdir -p $C/$d; done
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
@@ -107,5 +107,11 @@ pack $T/s4 > $C/sweep/zip.txt
 { cat $T/s1/sweep.json; printf '@@ 0 failed\n{"exit_status": 2, "stderr_tail": "apical: x\\n"}\n'
   printf '@@ 1 done\n{}\n@@ 1 summary\n'; cat $T/s1/points/00001/summary.json
 } > $C/sweep/failed.txt
+# fuzz_sonata's recipes (fuzz/fuzz_sonata.c, one byte per choice): one population of float64
+# times and uint64 ids; two populations of other element types; SONATA's layout before
+# populations (datasets right under /spikes)
+printf '\001\002\000\001\005\004\005' > $C/sonata/one-pop.bin
+printf '\003\002\000\001\005\000\000\000\000\000\000\360\077\000\000\000\000\000\000\000\100\004\002\001\000\000\000\000\000\000\000\002\000\000\000\000\000\000\000\001\005\001\002\001\002\000\000\200\077\000\000\000\100\005\002\007\000\000\000\011\000\000\000' > $C/sonata/two-pops.bin
+printf '\001\001\003\005\001\003' > $C/sonata/old-layout.bin
 ls -l $C/* | awk '$5 > 8192 { print "seeds: large seed " $NF ": " $5 " bytes" }'
 echo "seeds: $(ls $C/*/* | wc -l) files in $C"
