@@ -1,7 +1,8 @@
-/* cli/plot: `apical plot FILE -o FILE.svg`. Reads a spike file (CSV or binary) and draws the raster
- * with population rates, a traces file (its header starts with t_ms; a folder means its
- * traces.csv) and draws voltage traces, or a weights file (its header is io/wtrace's) and
- * draws weight trajectories and histograms, all through io/svg. Owns only the flags.
+/* cli/plot: `apical plot FILE -o FILE.svg`. Reads a spike file (CSV, binary or SONATA's HDF5:
+ * io/spikes) and draws the raster with population rates, a traces file (its header starts with
+ * t_ms; a folder means its traces.csv) and draws voltage traces, or a weights file (its header
+ * is io/wtrace's) and draws weight trajectories and histograms, all through io/svg. Owns only
+ * the flags.
  */
 #include <errno.h>
 #include <math.h>
@@ -28,7 +29,8 @@ static const char usage[] =
     "file, one panel per neuron with the potential of each recorded compartment; or, from a\n"
     "weights file, a line per recorded synapse over time and, per projection, a histogram of\n"
     "the weights at the first and at the last sample.\n"
-    "  SPIKES             spike file from apical run: CSV or binary, told apart by content\n"
+    "  SPIKES             spike file from apical run: CSV, binary or SONATA (spikes.h5, also\n"
+    "                     bmtk's), told apart by content\n"
     "  TRACES             traces.csv from apical run (its header starts with t_ms), or the\n"
     "                     run's folder, meaning its traces.csv\n"
     "  WEIGHTS            weights.csv from apical run (record.weights)\n"
