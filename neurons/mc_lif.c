@@ -3,14 +3,19 @@
  * matrix-vector products unroll and the loop over neurons vectorises. */
 #include "neurons/mc_lif.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "neurons/expm.h"
 #include "neurons/threshold.h"
+#include "neurons/vexp.h"
 
 static const char *const syn_choices[] = {"current", "conductance", NULL};
+static const char *const spiking_choices[] = {"threshold", "escape", NULL};
+static const char *const esc_reset_choices[] = {"clamp", "none", NULL};
 
 static const struct param params[MC_NPARAMS] = {
     [MC_V_TH] = {"v_th", "mV", -50.0, -1e4, 1e4, 0, 0, NULL, "somatic spike threshold"},
@@ -19,6 +24,26 @@ static const struct param params[MC_NPARAMS] = {
     [MC_SYNAPSE] = {"synapse", "", 0, 0, 1, 0, 0, syn_choices,
                     "\"current\": weights in pA onto exponential currents; \"conductance\": "
                     "weights in nS onto exponential conductances"},
+    /* escape noise: NEST's pp_cond_exp_mc_urbanczik names and defaults (phi_max, rate_slope,
+     * beta, theta; the last two renamed here: learning.surrogate has a beta, the trainer a
+     * theta) */
+    [MC_SPIKING] = {"spiking", "", 0, 0, 1, 0, 0, spiking_choices,
+                    "\"threshold\": a spike when the soma reaches v_th; \"escape\": spikes drawn "
+                    "with rate phi(v) = phi_max / (1 + rate_slope exp(beta_escape (theta_escape - "
+                    "v)))"},
+    [MC_PHI_MAX] = {"phi_max", "/ms", 0.15, 0, 1e6, 0, 0, NULL,
+                    "escape noise: the highest rate (spiking = \"escape\" only)"},
+    [MC_RATE_SLOPE] = {"rate_slope", "", 0.5, 0, 1e9, 0, 0, NULL,
+                       "escape noise: k in phi (spiking = \"escape\" only)"},
+    [MC_BETA_ESC] = {"beta_escape", "/mV", 1.0 / 3.0, 0, 1e3, 0, 0, NULL,
+                     "escape noise: steepness of phi (spiking = \"escape\" only)"},
+    [MC_THETA_ESC] = {"theta_escape", "mV", -55.0, -1e4, 1e4, 0, 0, NULL,
+                      "escape noise: where phi = phi_max / (1 + rate_slope) (spiking = "
+                      "\"escape\" only)"},
+    [MC_ESC_RESET] = {"escape_reset", "", 0, 0, 1, 0, 0, esc_reset_choices,
+                      "after an escape spike: \"clamp\" the soma at v_reset for t_ref (as a "
+                      "threshold spike); \"none\": leave it, t_ref is only a dead time (NEST's "
+                      "pp_cond_exp_mc_urbanczik)"},
 };
 
 static const struct param cparams[MC_NCPARAMS] = {
@@ -70,6 +95,10 @@ struct mc_derived {
     struct mc_cond c;
     double v_th, v_reset;
     int32_t ref_steps;
+    /* spiking = "escape": p = 1 - exp(-pdt / (1 + exp(beta (theta - u) + log_k))), pdt =
+     * phi_max dt (k = 0 gives log_k = -inf and phi = phi_max) */
+    int escape, esc_clamp;
+    double esc_pdt, esc_beta, esc_theta, esc_log_k;
 };
 
 /* The continuous-time system: dx/dt = A x + b + bs i_stim, x stacked by kind. */
@@ -156,13 +185,43 @@ static void cond_constants(const struct nrn_shape *s, double h, struct mc_derive
     }
 }
 
+/* The settings of one spiking mode used in the other do nothing: a non-default value is a
+ * mistake (forgotten `spiking = "escape"`, a threshold that escape noise ignores), refused
+ * rather than ignored. */
+static int spiking_settings(const double *p, struct err *e)
+{
+    if (p[MC_SPIKING] == MC_SPIKE_THRESHOLD) {
+        if (p[MC_V_RESET] >= p[MC_V_TH])
+            return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)",
+                           p[MC_V_TH]);
+        for (int k = MC_PHI_MAX; k <= MC_ESC_RESET; k++)
+            if (p[k] != params[k].def)
+                return err_set(e, ERR_INPUT, NULL, 0, params[k].name,
+                               "an escape-noise setting, but spiking = \"threshold\" (the "
+                               "default): set spiking = \"escape\", or leave %s out",
+                               params[k].name);
+        return 0;
+    }
+    if (p[MC_V_TH] != params[MC_V_TH].def)
+        return err_set(e, ERR_INPUT, NULL, 0, "v_th",
+                       "%g mV: with spiking = \"escape\" the soma has no threshold (its rate is "
+                       "phi(v), centred by theta_escape); leave v_th out",
+                       p[MC_V_TH]);
+    if (p[MC_ESC_RESET] == MC_ESC_NONE && p[MC_V_RESET] != params[MC_V_RESET].def)
+        return err_set(e, ERR_INPUT, NULL, 0, "v_reset",
+                       "%g mV: with escape_reset = \"none\" the soma is not reset; leave v_reset "
+                       "out, or set escape_reset = \"clamp\"",
+                       p[MC_V_RESET]);
+    return 0;
+}
+
 static int mc_prepare(const double *p, const struct nrn_shape *s, double h, void *out,
                       struct err *e)
 {
     struct mc_derived *d = out;
     memset(d, 0, sizeof *d);
-    if (p[MC_V_RESET] >= p[MC_V_TH])
-        return err_set(e, ERR_INPUT, NULL, 0, "v_reset", "must be below v_th (%g mV)", p[MC_V_TH]);
+    int rc = spiking_settings(p, e);
+    if (rc) return rc;
     if (s->ncomp < 1 || s->ncomp > NC)
         return err_set(e, ERR_INPUT, NULL, 0, "compartments", "needs 1 to %d compartments", NC);
     d->n = s->ncomp;
@@ -180,6 +239,12 @@ static int mc_prepare(const double *p, const struct nrn_shape *s, double h, void
     d->v_th = p[MC_V_TH];
     d->v_reset = p[MC_V_RESET];
     d->ref_steps = (int32_t)lround(p[MC_T_REF] / h);
+    d->escape = p[MC_SPIKING] == MC_SPIKE_ESCAPE;
+    d->esc_clamp = p[MC_ESC_RESET] == MC_ESC_CLAMP;
+    d->esc_pdt = p[MC_PHI_MAX] * h;
+    d->esc_beta = p[MC_BETA_ESC];
+    d->esc_theta = p[MC_THETA_ESC];
+    d->esc_log_k = log(p[MC_RATE_SLOPE]);
     return 0;
 }
 
@@ -230,6 +295,11 @@ static int mc_linear(const double *p, const struct nrn_shape *s, int port, doubl
                      struct nrn_linear *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
+    if (p[MC_SPIKING] != MC_SPIKE_THRESHOLD)
+        return err_set(e, ERR_INPUT, NULL, 0, "spiking",
+                       "\"escape\": a trained layer spikes where its potential crosses v_th (the "
+                       "surrogate's soft step stands for that threshold), not by escape noise; "
+                       "set spiking = \"threshold\" to train it");
     if (p[MC_SYNAPSE] != MC_SYN_CURRENT)
         return err_set(e, ERR_INPUT, NULL, 0, "synapse",
                        "\"conductance\": training needs current synapses (weights change sign "
@@ -279,6 +349,26 @@ static int mc_linear(const double *p, const struct nrn_shape *s, int port, doubl
  * L1 from one pass to the next; measured, 64 beats 256 by 1.25x (bench/neuron_cost). */
 #define MC_BLOCK 64
 
+/* The dendrites' share of the non-finite check (the soma's goes with its spike test). */
+static inline __attribute__((always_inline)) void
+mc_check_dendrites(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_t b1,
+                   const int n)
+{
+    for (int c = 1; c < n; c++) {
+        /* an all-ones exponent marks Inf and NaN; OR-ing integers vectorises, where a
+         * floating-point reduction would be one long chain of dependent adds */
+        uint64_t bad = 0;
+        for (uint32_t i = b0; i < b1; i++) {
+            uint64_t u;
+            memcpy(&u, &x[c][i], sizeof u);
+            bad |= (~u & 0x7ff0000000000000ULL) == 0;
+        }
+        if (__builtin_expect(bad != 0, 0))
+            for (uint32_t i = b0; i < b1; i++)
+                if (!isfinite(x[c][i]) && *cx->nonfinite > i) *cx->nonfinite = i;
+    }
+}
+
 /* Pass (3) of both updates: the refractory neurons get their clamped potentials back; then
  * threshold, reset and the non-finite check. Returns the new spike count. */
 static inline __attribute__((always_inline)) uint32_t
@@ -294,19 +384,64 @@ mc_finish_block(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_
     }
     const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
     nspk = nrn_threshold(x[0], refr, b0, b1, &reset, spikes, nspk, cx->nonfinite);
-    for (int c = 1; c < n; c++) {
-        /* an all-ones exponent marks Inf and NaN; OR-ing integers vectorises, where a
-         * floating-point reduction would be one long chain of dependent adds */
-        uint64_t bad = 0;
-        for (uint32_t i = b0; i < b1; i++) {
-            uint64_t u;
-            memcpy(&u, &x[c][i], sizeof u);
-            bad |= (~u & 0x7ff0000000000000ULL) == 0;
-        }
-        if (__builtin_expect(bad != 0, 0))
-            for (uint32_t i = b0; i < b1; i++)
-                if (!isfinite(x[c][i]) && *cx->nonfinite > i) *cx->nonfinite = i;
+    mc_check_dendrites(cx, x, b0, b1, n);
+    return nspk;
+}
+
+/* Escape noise over the somata v of neurons [b0, b1), b1 - b0 <= MC_BLOCK, at the end of the
+ * step: each one not refractory in this step (refr > 0: the step's clamp or dead time, counted
+ * down after this) spikes with p = 1 - exp(-phi(v) dt), drawn from its own counter (seed,
+ * stream, neuron, step), so neither the order nor the thread that asks matters. The p pass
+ * vectorises with vexp, which gives the same bits in any lane (libm's exp would be a call, and
+ * libmvec's other bits); 1 - e^{-x} so computed is off by ~1e-16 absolute, the resolution of
+ * the 53-bit uniform it meets. The draws are a scalar pass. */
+static inline __attribute__((always_inline)) uint32_t
+mc_escape_draw(const struct nrn_ctx *cx, double *v, int32_t *refr, uint32_t b0, uint32_t b1,
+               uint32_t *spikes, uint32_t nspk)
+{
+    const struct mc_derived *d = cx->derived;
+    const double pdt = d->esc_pdt, beta = d->esc_beta, theta = d->esc_theta, lk = d->esc_log_k;
+    const uint32_t step = (uint32_t)cx->step, nb = b1 - b0;
+    double pb[MC_BLOCK];
+    for (uint32_t i = 0; i < nb; i++) {
+        /* capped so that + lk = -inf (k = 0) never meets +inf; vexp(710) is inf already */
+        double z = beta * (theta - v[b0 + i]);
+        z = z < 2000.0 ? z : 2000.0;
+        pb[i] = 1.0 - vexp(-pdt / (1.0 + vexp(z + lk)));
     }
+    for (uint32_t i = b0; i < b1; i++) {
+        if (!(v[i] > -DBL_MAX && v[i] < DBL_MAX)) { /* NaN fails both */
+            if (*cx->nonfinite > i) *cx->nonfinite = i;
+            continue;
+        }
+        if (refr[i] > 0) continue;
+        struct rng r;
+        rng_init(&r, cx->seed, cx->stream, i, step);
+        if (rng_uniform(&r) < pb[i - b0]) {
+            spikes[nspk++] = i;
+            if (d->esc_clamp) v[i] = d->v_reset;
+            refr[i] = d->ref_steps;
+        }
+    }
+    return nspk;
+}
+
+/* Pass (3) with escape noise: the clamped potentials back (escape_reset = "clamp"; with
+ * "none" the refractory somata keep their free step), the draws, then the refractory
+ * counters (after the draws, which skip the neurons refractory in this step). */
+static inline __attribute__((always_inline)) uint32_t
+mc_finish_escape(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_t b1,
+                 int nref, const uint32_t *ref_id, double (*ref_v)[NC], uint32_t *spikes,
+                 uint32_t nspk, const int n)
+{
+    const struct mc_derived *d = cx->derived;
+    int32_t *refr = cx->refr;
+    if (d->esc_clamp)
+        for (int r = 0; r < nref; r++)
+            for (int c = 0; c < n; c++) x[c][ref_id[r]] = ref_v[r][c];
+    nspk = mc_escape_draw(cx, x[0], refr, b0, b1, spikes, nspk);
+    for (int r = 0; r < nref; r++) refr[ref_id[r]]--;
+    mc_check_dendrites(cx, x, b0, b1, n);
     return nspk;
 }
 
@@ -317,7 +452,8 @@ mc_finish_block(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_
  * Computing the free step for refractory neurons too is cheaper than a per-neuron branch in
  * the hot loop. */
 static inline __attribute__((always_inline)) uint32_t
-mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *spikes, const int n)
+mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *spikes, const int n,
+            const int escape)
 {
     const struct mc_derived *d = cx->derived;
     const struct mc_prop *f = &d->free, *cl = &d->clamped;
@@ -370,7 +506,8 @@ mc_update_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *sp
                 in[c][i] = 0.0;
             }
         }
-        nspk = mc_finish_block(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n);
+        nspk = escape ? mc_finish_escape(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n)
+                      : mc_finish_block(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n);
     }
     return nspk;
 }
@@ -403,7 +540,7 @@ mc_cond_current(double e_ex, double e_in, double half, double g0, double f, doub
  * with per-neuron arrays, as mc_update_n is, GCC 12 did not vectorise it for n > 1.) */
 static inline __attribute__((always_inline)) uint32_t
 mc_update_cond_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_t *spikes,
-                 const int n)
+                 const int n, const int escape)
 {
     const struct mc_derived *d = cx->derived;
     const struct mc_prop *f = &d->free, *cl = &d->clamped;
@@ -480,7 +617,8 @@ mc_update_cond_n(const struct nrn_ctx *cx, uint32_t begin, uint32_t end, uint32_
                 q[i] = 0.0;
             }
         }
-        nspk = mc_finish_block(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n);
+        nspk = escape ? mc_finish_escape(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n)
+                      : mc_finish_block(cx, x, b0, b1, nref, ref_id, ref_v, spikes, nspk, n);
     }
     return nspk;
 }
@@ -493,15 +631,47 @@ __attribute__((target_clones("avx2", "default"), noinline)) static uint32_t
 mc_update_cond(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
     switch (((const struct mc_derived *)c->derived)->n) {
-    case 1: return mc_update_cond_n(c, begin, end, spikes, 1);
-    case 2: return mc_update_cond_n(c, begin, end, spikes, 2);
-    case 3: return mc_update_cond_n(c, begin, end, spikes, 3);
-    case 4: return mc_update_cond_n(c, begin, end, spikes, 4);
-    case 5: return mc_update_cond_n(c, begin, end, spikes, 5);
-    case 6: return mc_update_cond_n(c, begin, end, spikes, 6);
-    case 7: return mc_update_cond_n(c, begin, end, spikes, 7);
-    case 8: return mc_update_cond_n(c, begin, end, spikes, 8);
-    default: return mc_update_cond_n(c, begin, end, spikes, 9);
+    case 1: return mc_update_cond_n(c, begin, end, spikes, 1, 0);
+    case 2: return mc_update_cond_n(c, begin, end, spikes, 2, 0);
+    case 3: return mc_update_cond_n(c, begin, end, spikes, 3, 0);
+    case 4: return mc_update_cond_n(c, begin, end, spikes, 4, 0);
+    case 5: return mc_update_cond_n(c, begin, end, spikes, 5, 0);
+    case 6: return mc_update_cond_n(c, begin, end, spikes, 6, 0);
+    case 7: return mc_update_cond_n(c, begin, end, spikes, 7, 0);
+    case 8: return mc_update_cond_n(c, begin, end, spikes, 8, 0);
+    default: return mc_update_cond_n(c, begin, end, spikes, 9, 0);
+    }
+}
+
+/* Escape noise, both synapse types: the same updates with mc_finish_escape for their last
+ * pass. A function of its own, so that the threshold updates compile exactly as before. */
+__attribute__((target_clones("avx2", "default"), noinline)) static uint32_t
+mc_update_escape(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
+{
+    const struct mc_derived *d = c->derived;
+    if (d->cond) {
+        switch (d->n) {
+        case 1: return mc_update_cond_n(c, begin, end, spikes, 1, 1);
+        case 2: return mc_update_cond_n(c, begin, end, spikes, 2, 1);
+        case 3: return mc_update_cond_n(c, begin, end, spikes, 3, 1);
+        case 4: return mc_update_cond_n(c, begin, end, spikes, 4, 1);
+        case 5: return mc_update_cond_n(c, begin, end, spikes, 5, 1);
+        case 6: return mc_update_cond_n(c, begin, end, spikes, 6, 1);
+        case 7: return mc_update_cond_n(c, begin, end, spikes, 7, 1);
+        case 8: return mc_update_cond_n(c, begin, end, spikes, 8, 1);
+        default: return mc_update_cond_n(c, begin, end, spikes, 9, 1);
+        }
+    }
+    switch (d->n) {
+    case 1: return mc_update_n(c, begin, end, spikes, 1, 1);
+    case 2: return mc_update_n(c, begin, end, spikes, 2, 1);
+    case 3: return mc_update_n(c, begin, end, spikes, 3, 1);
+    case 4: return mc_update_n(c, begin, end, spikes, 4, 1);
+    case 5: return mc_update_n(c, begin, end, spikes, 5, 1);
+    case 6: return mc_update_n(c, begin, end, spikes, 6, 1);
+    case 7: return mc_update_n(c, begin, end, spikes, 7, 1);
+    case 8: return mc_update_n(c, begin, end, spikes, 8, 1);
+    default: return mc_update_n(c, begin, end, spikes, 9, 1);
     }
 }
 
@@ -509,17 +679,18 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static uint32_t
 mc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spikes)
 {
     const struct mc_derived *d = c->derived;
+    if (d->escape) return mc_update_escape(c, begin, end, spikes);
     if (d->cond) return mc_update_cond(c, begin, end, spikes);
     switch (d->n) {
-    case 1: return mc_update_n(c, begin, end, spikes, 1);
-    case 2: return mc_update_n(c, begin, end, spikes, 2);
-    case 3: return mc_update_n(c, begin, end, spikes, 3);
-    case 4: return mc_update_n(c, begin, end, spikes, 4);
-    case 5: return mc_update_n(c, begin, end, spikes, 5);
-    case 6: return mc_update_n(c, begin, end, spikes, 6);
-    case 7: return mc_update_n(c, begin, end, spikes, 7);
-    case 8: return mc_update_n(c, begin, end, spikes, 8);
-    default: return mc_update_n(c, begin, end, spikes, 9);
+    case 1: return mc_update_n(c, begin, end, spikes, 1, 0);
+    case 2: return mc_update_n(c, begin, end, spikes, 2, 0);
+    case 3: return mc_update_n(c, begin, end, spikes, 3, 0);
+    case 4: return mc_update_n(c, begin, end, spikes, 4, 0);
+    case 5: return mc_update_n(c, begin, end, spikes, 5, 0);
+    case 6: return mc_update_n(c, begin, end, spikes, 6, 0);
+    case 7: return mc_update_n(c, begin, end, spikes, 7, 0);
+    case 8: return mc_update_n(c, begin, end, spikes, 8, 0);
+    default: return mc_update_n(c, begin, end, spikes, 9, 0);
     }
 }
 

@@ -36,15 +36,34 @@
  * synaptic pull lags the true e^{-y} (accuracy, not stability, degrades), where lif_cond's
  * single-compartment exponential integrator is exact for frozen conductances. Everything is
  * per neuron, branch-free and in a fixed order, so it vectorises and gives the same bits for
- * any thread count. */
+ * any thread count.
+ *
+ * spiking = "escape": the soma has no threshold; it fires stochastically with the rate of
+ * Urbanczik & Senn (2014) as NEST's pp_cond_exp_mc_urbanczik has it,
+ *   phi(u) = phi_max / (1 + k exp(beta (theta - u)))   (1/ms; k = rate_slope),
+ * u being the soma's potential at the end of the step (where the threshold is tested). A soma
+ * that is not refractory in this step spikes with probability p = 1 - exp(-phi(u) dt), from
+ * one uniform of core/rng keyed by (seed, the population's stream, neuron, step): at most one
+ * spike per step, the same bits for any thread count. After a spike the soma is refractory
+ * for t_ref (no draws), and with escape_reset = "clamp" clamped at v_reset as a threshold
+ * spike leaves it; with "none" (NEST's model) its potential is left alone. The escape update
+ * is the threshold update with its last pass replaced, in functions of their own, so the
+ * threshold path compiles as before. */
 #ifndef APICAL_MC_LIF_H
 #define APICAL_MC_LIF_H
 
 #include "core/neuron.h"
 
 enum { MC_V, MC_I_EX, MC_I_IN, MC_NSTATE };
-enum { MC_V_TH, MC_V_RESET, MC_T_REF, MC_SYNAPSE, MC_NPARAMS };
+/* MC_PHI_MAX .. MC_ESC_RESET are the escape-noise settings, together (mc_prepare's check) */
+enum {
+    MC_V_TH, MC_V_RESET, MC_T_REF, MC_SYNAPSE,
+    MC_SPIKING, MC_PHI_MAX, MC_RATE_SLOPE, MC_BETA_ESC, MC_THETA_ESC, MC_ESC_RESET,
+    MC_NPARAMS
+};
 enum { MC_SYN_CURRENT, MC_SYN_CONDUCTANCE };
+enum { MC_SPIKE_THRESHOLD, MC_SPIKE_ESCAPE };
+enum { MC_ESC_CLAMP, MC_ESC_NONE };
 enum {
     MC_C_M, MC_G_L, MC_E_L, MC_G_C, MC_TAU_SYN_EX, MC_TAU_SYN_IN, MC_I_E, MC_E_EX, MC_E_IN,
     MC_NCPARAMS
