@@ -1,6 +1,6 @@
 /* bench/neuron_cost: per-neuron, per-step update cost of each neuron model, measured in the
  * same process on the same machine: lif, lif_cond and mc_lif with 1 to 4 compartments (and 3
- * with conductance synapses).
+ * with conductance synapses, and 3 with escape-noise spiking).
  * Prints one JSON line per model with the median ns per neuron-step over alternating
  * repetitions, and the ratio to lif. Without arguments it measures 10 000 neurons (state in
  * cache) and 100 000 (state streamed from memory). Usage: neuron_cost [neurons [steps [repeats]]] */
@@ -20,6 +20,7 @@ struct model_run {
     const struct nrn_ops *m;
     int ncomp;
     const char *synapse; /* a value of the model's "synapse" choice, or NULL for its default */
+    const char *spiking; /* the same for "spiking" */
     double params[NRN_MAX_PARAMS];
     struct nrn_shape shape;
     void *derived;
@@ -37,13 +38,19 @@ static double now(void)
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
+static void set_choice(struct model_run *r, const char *name, const char *value)
+{
+    int k = value ? nrn_param_index(r->m, name) : -1;
+    for (int c = 0; k >= 0 && r->m->params[k].choices[c]; c++)
+        if (!strcmp(r->m->params[k].choices[c], value)) r->params[k] = c;
+}
+
 static void setup(struct model_run *r, uint32_t n)
 {
     const struct nrn_ops *m = r->m;
     for (int i = 0; i < m->nparams; i++) r->params[i] = m->params[i].def;
-    int syn = r->synapse ? nrn_param_index(m, "synapse") : -1;
-    for (int k = 0; syn >= 0 && m->params[syn].choices[k]; k++)
-        if (!strcmp(m->params[syn].choices[k], r->synapse)) r->params[syn] = k;
+    set_choice(r, "synapse", r->synapse);
+    set_choice(r, "spiking", r->spiking);
     nrn_shape_point(&r->shape);
     if (m->max_comps) {
         r->shape.ncomp = r->ncomp;
@@ -80,7 +87,7 @@ static double run_once(struct model_run *r, uint32_t n, int steps)
 {
     uint32_t bad = UINT32_MAX;
     struct nrn_ctx c = {.derived = r->derived, .state = r->state, .refr = r->refr,
-                        .input = r->input, .i_ext = 0, .nonfinite = &bad};
+                        .input = r->input, .i_ext = 0, .nonfinite = &bad, .seed = 1};
     uint64_t x = 12345;
     double t0 = now();
     for (int s = 0; s < steps; s++) {
@@ -88,6 +95,7 @@ static double run_once(struct model_run *r, uint32_t n, int steps)
             x = x * 6364136223846793005ULL + 1442695040888963407ULL;
             r->input[(x >> 60) % r->nports][(x >> 20) % n] += 50.0;
         }
+        c.step = s; /* escape noise draws per step */
         r->m->update(&c, 0, n, r->spikes);
     }
     return (now() - t0) / ((double)n * steps) * 1e9;
@@ -126,6 +134,7 @@ static void measure(uint32_t n, int steps, int reps)
         {.label = "mc_lif_3", .m = &mc_lif_ops, .ncomp = 3},
         {.label = "mc_lif_4", .m = &mc_lif_ops, .ncomp = 4},
         {.label = "mc_lif_3_cond", .m = &mc_lif_ops, .ncomp = 3, .synapse = "conductance"},
+        {.label = "mc_lif_3_escape", .m = &mc_lif_ops, .ncomp = 3, .spiking = "escape"},
     };
     const int nr = sizeof runs / sizeof runs[0];
     runs[1].m = nrn_find("lif_cond");
