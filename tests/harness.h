@@ -57,6 +57,10 @@ int harness_apicalf(char *out, size_t outn, const char *fmt, ...) __attribute__(
 struct rusage;
 int harness_apical_usage(double seconds, unsigned long long max_file_bytes, const char *args,
                          char *out, size_t outn, struct rusage *ru);
+/* Starts argv (argv[0] a path; its stderr to /dev/null) in the background, waits (at most 60 s)
+ * for the file `watch` to appear, then settle_s more, and sends it sig. Returns its exit status
+ * (143 when SIGTERM stopped it as apical does), or minus the signal that ended it. */
+int harness_signal_when(const char *const *argv, const char *watch, int sig, double settle_s);
 /* Whether a program's output holds a report of AddressSanitizer, LeakSanitizer or UBSan. */
 int harness_sanitizer_text(const char *out);
 

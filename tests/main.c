@@ -234,6 +234,28 @@ int harness_apical_within(double seconds, unsigned long long max_file_bytes, con
     return harness_apical_usage(seconds, max_file_bytes, args, out, outn, NULL);
 }
 
+int harness_signal_when(const char *const *argv, const char *watch, int sig, double settle_s)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    struct stat st;
+    for (int i = 0; i < 6000 && stat(watch, &st) != 0; i++) { /* at most 60 s */
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec ts = {(time_t)settle_s, (long)((settle_s - (time_t)settle_s) * 1e9)};
+    nanosleep(&ts, NULL);
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+}
+
 int harness_apicalf(char *out, size_t outn, const char *fmt, ...)
 {
     char args[8192];

@@ -301,27 +301,6 @@ static int same_file(const char *dir_a, const char *dir_b, const char *name)
     return same;
 }
 
-/* Starts argv in the background and sends sig as soon as the file `watch` appears; its exit
- * status (143 when stopped by SIGTERM), or minus the signal that ended it. */
-static int run_and_stop(const char *const *argv, const char *watch, int sig)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 6000 && stat(watch, &st) != 0; i++) { /* at most 60 s */
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    kill(pid, sig);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
-}
 
 static const char term_record[] =
     "record = {\n"
@@ -344,7 +323,7 @@ static void stop_and_resume(const char *cfg, const char *whole, const char *name
         bin, "run",     cfg,  "--set", "simulation.duration=60000",         "--threads",
         "1", "--quiet", "-o", dir,     every ? "--checkpoint-every" : NULL, every,
         NULL};
-    int rc = run_and_stop(argv, watch, sig);
+    int rc = harness_signal_when(argv, watch, sig, 0);
     int stopped = sig == SIGTERM ? rc == 143 : rc == -sig;
     /* 0 or the signal itself after the run: it was over before the signal (a machine far
      * faster than this one); nothing to resume then */

@@ -92,29 +92,6 @@ static void test_every(void)
     check_same(whole_dir(), dir);
 }
 
-/* Starts apical run in the background and sends SIGTERM 0.2 s after its file `watch` appears
- * (the run is then well under way and far from its end). */
-static int run_and_term(const char *const *argv, const char *watch)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 6000 && stat(watch, &st) != 0; i++) { /* at most 60 s */
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    struct timespec ts = {0, 200000000};
-    nanosleep(&ts, NULL);
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static void test_sigterm_resume(void)
 {
@@ -126,7 +103,7 @@ static void test_sigterm_resume(void)
     snprintf(set, sizeof set, "%s", dur);
     const char *argv[] = {bin && *bin ? bin : "./apical", "run", cfg, "--set", set, "--threads",
                           "1", "--quiet", "-o", dir, NULL};
-    CU_ASSERT_EQUAL(run_and_term(argv, watch), 143);
+    CU_ASSERT_EQUAL(harness_signal_when(argv, watch, SIGTERM, 0.2), 143);
     char ck[1200];
     snprintf(ck, sizeof ck, "%s/run.tmp/checkpoint.bin", dir);
     struct stat st;
@@ -143,7 +120,7 @@ static void test_sigterm_resume(void)
     /* stopped again while resumed on 2 threads, then finished on 3 */
     snprintf(watch, sizeof watch, "%s/run.tmp/spikes.csv.tmp", dir);
     const char *argv2[] = {argv[0], "run", "--resume", dir, "--threads", "2", "--quiet", NULL};
-    int rc = run_and_term(argv2, watch);
+    int rc = harness_signal_when(argv2, watch, SIGTERM, 0.2);
     CU_ASSERT(rc == 143 || rc == 0);
     snprintf(args, sizeof args, "run --resume '%s' --threads 3 --quiet", dir);
     if (rc == 143) CU_ASSERT_EQUAL(harness_apical(args, out, sizeof out), 0);
@@ -167,7 +144,7 @@ static void test_bad_resume(void)
     snprintf(watch, sizeof watch, "%s/run.tmp/spikes.csv.tmp", dir);
     const char *argv[] = {bin && *bin ? bin : "./apical", "run", cfg, "--set", set, "--quiet",
                           "-o", dir, NULL};
-    CU_ASSERT_EQUAL_FATAL(run_and_term(argv, watch), 143);
+    CU_ASSERT_EQUAL_FATAL(harness_signal_when(argv, watch, SIGTERM, 0.2), 143);
     snprintf(ck, sizeof ck, "%s/run.tmp/checkpoint.bin", dir);
     struct stat st;
     CU_ASSERT_EQUAL_FATAL(stat(ck, &st), 0);

@@ -213,24 +213,7 @@ static void test_static_resume(void)
                           "--weights",
                           file,
                           NULL};
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 6000 && stat(watch, &st) != 0; i++) { /* at most 60 s */
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    struct timespec ts = {0, 200000000};
-    nanosleep(&ts, NULL);
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const int code = harness_signal_when(argv, watch, SIGTERM, 0.2);
     EXPECT(code == 143 || code == 0, "stopped by SIGTERM (or done before it)", NULL);
     if (code == 0) fprintf(stderr, "  (the run ended before SIGTERM: no resume to check)\n");
     if (code == 143) EXPECT(apical("run --resume %s --threads 3 --quiet", dir) == 0, "resume", out);

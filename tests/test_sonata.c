@@ -444,24 +444,7 @@ static void test_sigterm_publishes(void)
     const char *argv[] = {harness_bin(), "run", cfg, "--set", "simulation.duration=100000",
                           "--set", "record.spikes.format=[\"csv\",\"sonata\"]", "--threads", "1",
                           "--quiet", "-o", dir, NULL};
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 6000 && stat(watch, &st) != 0; i++) {
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    struct timespec ts = {0, 200000000};
-    nanosleep(&ts, NULL);
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 143);
+    CU_ASSERT_EQUAL(harness_signal_when(argv, watch, SIGTERM, 0.2), 143);
     snprintf(path, sizeof path, "%s/summary.json", dir);
     cJSON *sum = harness_read_json(path);
     CU_ASSERT_FATAL(sum != NULL);
