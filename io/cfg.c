@@ -605,7 +605,6 @@ static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const
         free(file);
         return rc;
     }
-    free(file);
     /* the rows of this population, or all rows if the file names only one population */
     int want = -1;
     for (int k = 0; k < t.npops; k++)
@@ -613,12 +612,13 @@ static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const
     if (want < 0 && t.npops == 1) want = 0;
     int rc = 0;
     if (want < 0 && t.npops > 1)
-        rc = fail(c, sf, p, "the file has several populations and none named \"%s\"", ps->name);
+        rc = fail(c, sf, p, "%s has several populations and none named \"%s\"", file, ps->name);
     size_t m = 0;
     for (size_t j = 0; !rc && j < t.n; j++) {
         if ((int)t.pop[j] != want) continue;
         if (t.id[j] >= ps->size)
-            rc = fail(c, sf, p, "node id %u is not below the population size %u", t.id[j], ps->size);
+            rc = fail(c, sf, p, "%s: node id %u is not below the population size %u", file,
+                      t.id[j], ps->size);
         else
             ps->src_offset[t.id[j] + 1]++, m++;
     }
@@ -636,6 +636,7 @@ static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const
         free(cur);
     }
     spk_table_free(&t);
+    free(file);
     return rc;
 }
 

@@ -370,8 +370,7 @@ static void test_bad_files(void)
             }
             EXPECT(!harness_sanitizer_text(out), cases[c].kind, out);
             rc = harness_apicalf(out, sizeof out, "check '%s'", source_cfg(cfg, name));
-            EXPECT(rc == 2 && (cases[c].plot_reads || strstr(out, file)) &&
-                       strstr(out, cases[c].says) &&
+            EXPECT(rc == 2 && strstr(out, file) && strstr(out, cases[c].says) &&
                        strstr(out, "populations.cue.spike_file") && !harness_sanitizer_text(out),
                    cases[c].kind, out);
         }
