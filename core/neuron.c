@@ -34,6 +34,13 @@ int nrn_cparam_index(const struct nrn_ops *m, const char *name)
     return -1;
 }
 
+int nrn_quantity_index(const struct nrn_ops *m, const char *name)
+{
+    for (int i = 0; i < m->nquantities; i++)
+        if (!strcmp(m->quantities[i].name, name)) return i;
+    return -1;
+}
+
 static int ncomp_of(const struct nrn_ops *m, const struct nrn_shape *s)
 {
     return m->max_comps && s->ncomp > 0 ? s->ncomp : 1;

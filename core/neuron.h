@@ -68,6 +68,15 @@ struct nrn_linear {
     double q[NRN_LIN_MAX];               /* P's column D-1 */
     int spiking;                         /* 0: never spikes (a readout) */
     double theta, reset; /* spiking models: threshold and reset, mV above the soma's rest */
+    double rest;         /* the soma's potential at rest (mV) */
+};
+
+/* A quantity of a neuron that plasticity rules may read at every step besides the state
+ * variables (nrn_state_lookup): what the model declares, so that a rule never guesses it. */
+struct nrn_quantity {
+    const char *name;
+    const char *unit;
+    const char *doc;
 };
 
 struct nrn_ops {
@@ -110,12 +119,19 @@ struct nrn_ops {
      * receptor cannot carry a learned weight (one that changes sign). */
     int (*linear)(const double *params, const struct nrn_shape *shape, int port, double dt_ms,
                   struct nrn_linear *out, struct err *e);
+    /* What rules may read besides the state (NULL/0: nothing): quantity qi of neurons
+     * [begin, end) into out[i - begin], from the state as update() left it. */
+    const struct nrn_quantity *quantities;
+    int nquantities;
+    void (*quantity)(const void *derived, double *const *state, int qi, uint32_t begin,
+                     uint32_t end, double *out);
 };
 
 int nrn_param_index(const struct nrn_ops *m, const char *name);
 int nrn_state_index(const struct nrn_ops *m, const char *name);
 int nrn_port_index(const struct nrn_ops *m, const char *name);
 int nrn_cparam_index(const struct nrn_ops *m, const char *name);
+int nrn_quantity_index(const struct nrn_ops *m, const char *name);
 
 /* Variables and ports of a whole neuron of this shape. */
 int nrn_nstate(const struct nrn_ops *m, const struct nrn_shape *s);

@@ -19,11 +19,12 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/neuron.h"
 #include "core/param.h"
 
 #define PL_MAX_PARAMS 24
 #define PL_MAX_TRACES 4 /* postsynaptic traces one rule reads */
-#define PL_MAX_PRE 8    /* doubles per presynaptic neuron (and part) */
+#define PL_MAX_PRE 8    /* doubles per presynaptic neuron (and part), for rules without on_step */
 #define PL_MAX_SYN 4    /* floats per synapse besides the weight */
 #define PL_MAX_RULES 2  /* rules on one projection (e.g. stp under stdp) */
 #define PL_NEVER INT64_MIN /* the stamp of a spike that has not happened */
@@ -44,6 +45,47 @@ struct pl_needs {
     int nsyn;  /* floats per synapse besides the weight, set by init_syn */
     int changes_weight; /* 0: the rule scales what is delivered only (stp) */
     int flushes;        /* on_pre handles pl_row.flush (see there) */
+    /* rules with on_step, filled by bind() (prepare leaves them 0); npre may then be larger */
+    int nsynd; /* doubles per synapse, zero at the start */
+    int npost; /* doubles per postsynaptic neuron, zero at the start */
+};
+
+/* Where a rule with on_step acts: the projection's target population and port, as bind()
+ * sees them. Such a rule reads its postsynaptic neurons at every step (dendritic rules: the
+ * potentials of compartments, what the model declares in nrn_ops.quantities). */
+struct pl_target {
+    const struct nrn_ops *model;
+    const double *params; /* the population's model parameters */
+    const struct nrn_shape *shape;
+    int port;             /* the projection's input port (nrn_port_index numbering) */
+    double dt_ms;
+    uint32_t delay;       /* every synapse's delay, in steps (on_step rules need one delay) */
+};
+
+/* One step of a rule with on_step, on the synapses of one part: every source's row onto the
+ * part's targets (cell s * nparts + part, as pl_row's), after the target population's update
+ * of `step` (its state is the state at stamp step + 1) and before that step's spikes are
+ * delivered. The same thread delivers to these rows, so the hook may change their weights. */
+struct pl_step {
+    const void *derived;
+    double dt_ms;
+    int64_t step;
+    int part, nparts;
+    uint32_t nsrc;
+    const uint64_t *row; /* synapses of cell c are [row[c], row[c + 1]) */
+    const uint32_t *tgt;
+    float *w;
+    double *synd;  /* needs.nsynd per synapse: [q * nsynd + j] */
+    double *pre;   /* needs.npre per cell: [c * npre + j] */
+    double *post;  /* needs.npost per target neuron: [i * npost + j] */
+    uint32_t begin, end; /* the part's target neurons */
+    /* the target population: its model, constants and state after the update */
+    const struct nrn_ops *model;
+    const void *model_derived;
+    double *const *state;
+    const uint32_t *spikes; /* the part's targets that spiked in this update, ascending */
+    uint32_t nspikes;
+    double *scratch; /* end - begin doubles the rule may use during the call */
 };
 
 /* One postsynaptic neuron's recent spikes, oldest first, in a ring of cap (a power of two)
@@ -116,6 +158,7 @@ struct pl_row {
     const struct pl_hist *hist; /* the target population's histories, by neuron */
     int ntraces;                /* traces per history entry in that population */
     const int *trace;           /* where the rule's trace t is in an entry: trace[t] */
+    double amp;                 /* the spike's amplitude (1 but for graded feeds, net_feed) */
 };
 
 struct pl_rule {
@@ -135,6 +178,14 @@ struct pl_rule {
     /* A spike reaches the row: update weights and state; returns the factor every synapse of
      * the row delivers its weight with (1 for rules that change weights only). */
     double (*on_pre)(const struct pl_row *r);
+    /* Rules that act at every step (NULL for the rest): bind() sees the target (ERR_INPUT
+     * with e->path a parameter's name, or the target's, when it cannot serve) and sets
+     * needs' nsynd, npost and npre; init_synd gives a synapse's doubles from its weight;
+     * on_step runs once per step and part. Their on_pre sees every spike of a source, in
+     * every part, so per-cell state is the same in every part. */
+    int (*bind)(void *derived, const struct pl_target *t, struct pl_needs *needs, struct err *e);
+    void (*init_synd)(const void *derived, float w, double *synd);
+    void (*on_step)(const struct pl_step *s);
 };
 
 #endif

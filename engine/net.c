@@ -310,6 +310,34 @@ static int build_plast(struct net *n, int j, struct err *e)
                 return err_set(e, ERR_INPUT, NULL, 0, path,
                                "population %s would need more than %d postsynaptic traces",
                                tgt->name, NET_MAX_TRACES);
+        if (rule->bind) {
+            const struct pop_spec *tps = &n->spec->pops[pr->tgt_pop];
+            const struct pl_target t = {.model = tgt->ops,
+                                        .params = tps->params,
+                                        .shape = tgt->shape,
+                                        .port = pr->port,
+                                        .dt_ms = n->dt_ms,
+                                        .delay = pr->delay_steps};
+            if (pr->delay) /* io/cfg refuses it first */
+                return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity rule %s needs one delay "
+                               "for every synapse", rule->name);
+            if (rule->bind(pl->derived[r], &t, nd, &pe))
+                return err_set(e, ERR_INPUT, NULL, 0, path, "plasticity.%s: %s", pe.path, pe.msg);
+            pl->steps = 1;
+            if (nd->nsynd) {
+                pl->synd[r] = malloc((pr->nsyn ? pr->nsyn : 1) * (size_t)nd->nsynd * sizeof(double));
+                if (!pl->synd[r]) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
+                for (uint64_t q = 0; q < pr->nsyn; q++)
+                    rule->init_synd(pl->derived[r], pr->w[q], pl->synd[r] + q * nd->nsynd);
+            }
+            if (!tgt->rule_scratch &&
+                !(tgt->rule_scratch = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->rule_scratch)))
+                return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
+            if (nd->npost) {
+                pl->post[r] = calloc((size_t)(tgt->n ? tgt->n : 1) * (size_t)nd->npost, sizeof(double));
+                if (!pl->post[r]) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
+            }
+        }
         pl->pre[r] = calloc((cells ? cells : 1) * (size_t)(nd->npre ? nd->npre : 1), sizeof(double));
         if (!pl->pre[r]) return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
         if (nd->nsyn) {
@@ -572,7 +600,7 @@ static int hist_append(struct pop *p, uint32_t i, int64_t stamp, double dt, int6
 
 /* Projection j's rules on the synapses of one (source, part) cell: a spike stamped `stamp`, or
  * a flush up to it (core/plast.h); the product of their factors. */
-static double plast_rules(struct net *n, int j, size_t cell, int64_t stamp, int flush)
+static double plast_rules(struct net *n, int j, size_t cell, int64_t stamp, int flush, double amp)
 {
     struct net_plast *pl = n->plast[j];
     struct proj *pr = &n->projs[j];
@@ -589,7 +617,8 @@ static double plast_rules(struct net *n, int j, size_t cell, int64_t stamp, int 
                        .delay = pr->delay,
                        .delay_const = pr->delay_steps,
                        .hist = tgt->hist,
-                       .ntraces = tgt->ntraces};
+                       .ntraces = tgt->ntraces,
+                       .amp = amp};
     double f = 1.0;
     for (int i = 0; i < pl->nrules; i++) {
         r.derived = pl->derived[i];
@@ -618,7 +647,7 @@ static void plast_flush(struct net *n, int pi, int k, int64_t step)
         for (uint32_t s = 0; s < pr->nsrc; s++) {
             const size_t cell = (size_t)s * T + (size_t)k;
             if (pl->last[cell] == PL_NEVER || pl->seen[cell] >= step - FLUSH_AGE) continue;
-            if (pr->row[cell] < pr->row[cell + 1]) plast_rules(n, j, cell, step, 1);
+            if (pr->row[cell] < pr->row[cell + 1]) plast_rules(n, j, cell, step, 1, 1.0);
             pl->seen[cell] = step;
         }
     }
@@ -638,6 +667,57 @@ static void reset_part(struct net *n, int pi, int k, uint32_t b, uint32_t e)
         memset(p->ring + q * p->stride + b, 0, (size_t)(e - b) * sizeof *p->ring);
     if (p->touch) memset(p->tcount + (size_t)k * p->tcount_stride, 0,
                          (size_t)p->nports * p->nslots * sizeof *p->tcount);
+    /* rules that follow the targets step by step (traces of their PSPs, arrivals on the way,
+     * their own past) start again with them; weights and sums stay */
+    for (int j = 0; j < n->nprojs; j++) {
+        struct net_plast *pl = n->plast[j];
+        const struct proj *pr = &n->projs[j];
+        if (!pl || !pl->steps || pr->tgt_pop != pi) continue;
+        for (int r = 0; r < pl->nrules; r++) {
+            if (!pl->rule[r]->on_step) continue;
+            const size_t np = (size_t)pl->needs[r].npre, npost = (size_t)pl->needs[r].npost;
+            for (uint32_t s = 0; s < pr->nsrc; s++)
+                memset(pl->pre[r] + ((size_t)s * n->nthreads + k) * np, 0, np * sizeof(double));
+            if (npost) memset(pl->post[r] + b * npost, 0, (size_t)(e - b) * npost * sizeof(double));
+        }
+    }
+}
+
+/* The rules with on_step of every plastic projection into population pi, on part k's
+ * synapses, after the population's update of `step` (spikes: the part's, ascending). */
+static void plast_steps(struct net *n, int pi, int k, int64_t step, uint32_t b, uint32_t en,
+                        const uint32_t *spikes, uint32_t m)
+{
+    struct pop *p = &n->pops[pi];
+    for (int j = 0; j < n->nprojs; j++) {
+        struct net_plast *pl = n->plast[j];
+        struct proj *pr = &n->projs[j];
+        if (!pl || !pl->steps || pr->tgt_pop != pi) continue;
+        for (int r = 0; r < pl->nrules; r++) {
+            if (!pl->rule[r]->on_step) continue;
+            const struct pl_step st = {.derived = pl->derived[r],
+                                       .dt_ms = n->dt_ms,
+                                       .step = step,
+                                       .part = k,
+                                       .nparts = n->nthreads,
+                                       .nsrc = pr->nsrc,
+                                       .row = pr->row,
+                                       .tgt = pr->tgt,
+                                       .w = pr->w,
+                                       .synd = pl->synd[r],
+                                       .pre = pl->pre[r],
+                                       .post = pl->post[r],
+                                       .begin = b,
+                                       .end = en,
+                                       .model = p->ops,
+                                       .model_derived = p->derived,
+                                       .state = p->state,
+                                       .spikes = spikes,
+                                       .nspikes = m,
+                                       .scratch = p->rule_scratch + b};
+            pl->rule[r]->on_step(&st);
+        }
+    }
 }
 
 static void update_part(struct net *n, int k, int64_t step)
@@ -697,6 +777,7 @@ static void update_part(struct net *n, int k, int64_t step)
         } else {
             m = play_schedule(p, k, step + 1, out);
         }
+        if (p->rule_scratch) plast_steps(n, pi, k, step, b, en, out, m);
         nspk[pi] = m;
         n->pop_spikes[k * n->pop_stride + pi] += m;
         n->ctr[k].spikes += m;
@@ -733,12 +814,12 @@ static void update_part(struct net *n, int k, int64_t step)
 /* A spike of source s (stamp) reaches part k's synapses [lo, hi) of plastic projection j:
  * the rules update them; returns the factor their weights are delivered with. */
 static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, uint64_t hi,
-                        int64_t stamp)
+                        int64_t stamp, double amp)
 {
     struct net_plast *pl = n->plast[j];
     struct proj *pr = &n->projs[j];
     const size_t cell = (size_t)s * (size_t)n->nthreads + (size_t)k;
-    const double f = plast_rules(n, j, cell, stamp, 0);
+    const double f = plast_rules(n, j, cell, stamp, 0, amp);
     pl->last[cell] = pl->seen[cell] = stamp;
     int bad = !isfinite(f);
     for (uint64_t q = lo; q < hi && pl->changes_weight && !bad; q++) bad = !isfinite(pr->w[q]);
@@ -797,7 +878,8 @@ static void deliver_part(struct net *n, int k, int64_t step)
                 }
                 if (pl || amp) {
                     /* weights scaled: by the rules (short-term plasticity) and the amplitude */
-                    double f = pl ? plast_row(n, j, k, ids[a], lo, hi, step + 1) : 1.0;
+                    double f =
+                        pl ? plast_row(n, j, k, ids[a], lo, hi, step + 1, amp ? amp[a] : 1.0) : 1.0;
                     if (amp) f = pl ? f * amp[a] : amp[a];
                     if (f != 1.0 || amp) {
                         for (uint64_t q = lo; q < hi; q++) {
@@ -1208,6 +1290,7 @@ void net_free(struct net *n)
         }
         free(p->hist);
         free(p->hist_horizon);
+        free(p->rule_scratch);
         free(p->src_begin);
         free(p->src_cursor);
         free(p->src_stamp);
@@ -1221,6 +1304,8 @@ void net_free(struct net *n)
             free(pl->derived[r]);
             free(pl->pre[r]);
             free(pl->syn[r]);
+            free(pl->synd[r]);
+            free(pl->post[r]);
         }
         free(pl->last);
         free(pl->seen);

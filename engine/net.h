@@ -26,6 +26,9 @@ struct net_plast {
     int trace[PL_MAX_RULES][PL_MAX_TRACES]; /* rule r's trace t in the target's entries */
     double *pre[PL_MAX_RULES];  /* needs.npre per (source, part): [(s * nparts + k) * npre] */
     float *syn[PL_MAX_RULES];   /* needs.nsyn per synapse, or NULL */
+    double *synd[PL_MAX_RULES]; /* needs.nsynd per synapse (rules with on_step), or NULL */
+    double *post[PL_MAX_RULES]; /* needs.npost per target neuron, or NULL */
+    int steps;                  /* some rule has on_step */
     int64_t *last;              /* per (source, part): stamp of its last spike, or PL_NEVER */
     int64_t *seen;              /* per (source, part): postsynaptic spikes paired up to here */
     int flushes;                /* every rule can flush (core/plast.h: pl_row.flush) */
@@ -83,6 +86,7 @@ struct pop {
     int ntraces;
     struct pl_trace traces[NET_MAX_TRACES];
     int64_t *hist_horizon; /* per part */
+    double *rule_scratch;  /* per neuron, for rules with on_step (pl_step.scratch), or NULL */
     /* Spike sources: per part, events sorted by stamp then id, and a cursor. */
     size_t *src_begin, *src_cursor; /* nparts + 1 / nparts */
     int64_t *src_stamp;

@@ -1359,6 +1359,43 @@ static int weight_in_bounds(const struct cfg_ctx *c, const config_setting_t *g, 
     return 0;
 }
 
+/* Rules that read their target at every step (pl_rule.bind) check it here, where file and
+ * line are known: its model, compartments and port, and one delay for every synapse. */
+static int bind_check(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                      const struct pop_spec *tgt, const struct proj_spec *pj)
+{
+    for (int r = 0; r < pj->nplast; r++) {
+        const struct pl_rule *rule = pj->plast[r].rule;
+        if (!rule->bind) continue;
+        char p[PATH_LEN];
+        if (pj->rule == CONN_LIST ? pj->list_d != NULL : pj->delay.kind != DIST_CONST) {
+            join(p, path, pj->rule == CONN_LIST ? "delays" : "delay");
+            return fail(c, config_setting_get_member(g, pj->rule == CONN_LIST ? "delays" : "delay"),
+                        p, "plasticity rule \"%s\" needs one delay for every synapse", rule->name);
+        }
+        void *d = calloc(1, rule->derived_size ? rule->derived_size : 1);
+        if (!d) return fail(c, g, path, "out of memory");
+        struct pl_needs needs = {0};
+        struct err pe = {0};
+        const struct pl_target t = {.model = tgt->model,
+                                    .params = tgt->params,
+                                    .shape = &tgt->shape,
+                                    .port = pj->port,
+                                    .dt_ms = c->dt,
+                                    .delay = (uint32_t)floor(pj->delay.a / c->dt + 0.5)};
+        int rc = rule->prepare(pj->plast[r].params, c->dt, d, &needs, &pe) ||
+                 rule->bind(d, &t, &needs, &pe);
+        free(d);
+        if (rc) {
+            const config_setting_t *pl = config_setting_get_member(g, "plasticity");
+            join(p, path, "plasticity");
+            return fail(c, pl ? pl : g, p, "rule \"%s\": %s%s%s", rule->name,
+                        pe.path[0] ? pe.path : "", pe.path[0] ? ": " : "", pe.msg);
+        }
+    }
+    return 0;
+}
+
 /* weights_from = "FILE": a list projection's synapses and weights are the projection of the
  * same name in a weights file (io/weights: weights.bin, or a folder holding one), whose
  * populations must be this projection's by name and size. */
@@ -1535,7 +1572,8 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
                         tgt->model->port_names[pj->port % tgt->model->nports], tgt->model->name);
         }
     if ((c->scale_n != 1 || c->scale_k != 1) && (rc = scale_proj(c, g, path, sp, pj))) return rc;
-    if ((rc = load_plasticity(c, g, path, pj)) || (rc = weight_in_bounds(c, g, path, pj)))
+    if ((rc = load_plasticity(c, g, path, pj)) || (rc = weight_in_bounds(c, g, path, pj)) ||
+        (rc = bind_check(c, g, path, tgt, pj)))
         return rc;
     return check_pool(c, g, path, sp, pj);
 }

@@ -88,6 +88,14 @@ static int put_plastic(struct crc_wr *w, const struct net *n, const char *path, 
                 for (uint64_t c = 0; c < pr->nsyn; c++) buf[c] = pl->syn[r][order[c] * ns + v];
                 crc_put_array(w, buf, pr->nsyn, sizeof *buf);
             }
+        for (int r = 0; !rc && r < pl->nrules; r++) /* rules with on_step: doubles */
+            for (uint64_t c = 0; c < pr->nsyn && pl->needs[r].nsynd; c++)
+                crc_put(w, pl->synd[r] + order[c] * pl->needs[r].nsynd,
+                        (size_t)pl->needs[r].nsynd * sizeof(double));
+        for (int r = 0; !rc && r < pl->nrules; r++)
+            if (pl->post[r])
+                crc_put(w, pl->post[r], (size_t)n->pops[pr->tgt_pop].n * pl->needs[r].npost *
+                                            sizeof(double));
         free(order);
         free(buf);
         if (rc) return rc;
@@ -186,7 +194,9 @@ static uint64_t body_bytes(const struct net *n, uint64_t extra_len)
         b += 4 * n->projs[j].nsyn + 16 * (uint64_t)n->projs[j].nsrc;
         for (int r = 0; r < pl->nrules; r++)
             b += 4 * n->projs[j].nsyn * (uint64_t)pl->needs[r].nsyn +
-                 8 * (uint64_t)n->projs[j].nsrc * (uint64_t)pl->needs[r].npre;
+                 8 * (uint64_t)n->projs[j].nsrc * (uint64_t)pl->needs[r].npre +
+                 8 * n->projs[j].nsyn * (uint64_t)pl->needs[r].nsynd +
+                 8 * (uint64_t)n->pops[n->projs[j].tgt_pop].n * (uint64_t)pl->needs[r].npost;
     }
     for (int i = 0; i < n->npops; i++)
         if (n->pops[i].hist) b += 4 * (uint64_t)n->pops[i].n; /* histories: at least lengths */
@@ -266,6 +276,20 @@ static int load_plastic(struct crc_rd *r, struct net *n, int64_t step, uint64_t 
                 rc = crc_get_array(r, buf, pr->nsyn, sizeof *buf, e);
                 for (uint64_t c = 0; !rc && c < pr->nsyn; c++) pl->syn[q][order[c] * ns + v] = buf[c];
             }
+        for (int q = 0; !rc && q < pl->nrules; q++) {
+            const int nd = pl->needs[q].nsynd;
+            for (uint64_t c = 0; !rc && c < pr->nsyn && nd; c++) {
+                double *y = pl->synd[q] + order[c] * nd;
+                rc = crc_get(r, y, (size_t)nd * sizeof(double), e);
+                for (int v = 0; !rc && v < nd; v++)
+                    if (!isfinite(y[v]))
+                        rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
+                                     "checkpoint: corrupt (a synapse's state is not finite)");
+            }
+            if (!rc && pl->post[q])
+                rc = crc_get(r, pl->post[q], (size_t)n->pops[pr->tgt_pop].n *
+                                                 pl->needs[q].npost * sizeof(double), e);
+        }
         free(order);
         free(buf);
         for (int q = 0; !rc && q < pl->nrules; q++) {

@@ -10,7 +10,7 @@
 #include "io/cfg.h"
 #include "learning/data.h"
 #include "learning/data_encode.h"
-#include "learning/surrogate.h"
+#include "core/surrogate.h"
 
 /* ---- names (lcfg.h) ---- */
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "learning/surrogate.h"
+#include "core/surrogate.h"
 
 #define MLP_MAX_LAYERS 8
 /* Philox stream of the initial weights (+ layer). */

@@ -57,7 +57,7 @@
 #include "core/err.h"
 #include "core/neuron.h"
 #include "core/spec.h"
-#include "learning/surrogate.h"
+#include "core/surrogate.h"
 
 #define SNN_MAX_LAYERS 8
 #define SNN_MAX_D NRN_LIN_MAX /* core/neuron.h: 9 compartments + 1 current */

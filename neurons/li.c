@@ -96,6 +96,7 @@ static int li_linear(const double *p, const struct nrn_shape *shape, int port, d
     li_prepare(p, shape, h, &d, e);
     lif_prop_linear(&d.k, out);
     out->spiking = 0;
+    out->rest = p[LI_E_L] + p[LI_TAU_M] * p[LI_I_E] / p[LI_C_M];
     return 0;
 }
 

@@ -151,6 +151,7 @@ static int lif_linear(const double *p, const struct nrn_shape *shape, int port, 
     out->spiking = 1;
     out->theta = p[LIF_V_TH] - rest;
     out->reset = p[LIF_V_RESET] - rest;
+    out->rest = rest;
     return 0;
 }
 

@@ -342,6 +342,7 @@ static int mc_linear(const double *p, const struct nrn_shape *s, int port, doubl
     out->spiking = 1;
     out->theta = p[MC_V_TH] - rest[MC_V];
     out->reset = p[MC_V_RESET] - rest[MC_V];
+    out->rest = rest[MC_V];
     return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "synapses/apical.h"
 #include "synapses/istdp.h"
 #include "synapses/stdp.h"
 #include "synapses/stdp_triplet.h"
@@ -13,6 +14,7 @@ static const struct pl_rule *const rules[] = {
     &stdp_triplet_rule,
     &istdp_rule,
     &stp_rule,
+    &apical_rule,
 };
 
 const struct pl_rule *pl_rule_at(int i)

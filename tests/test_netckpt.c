@@ -73,7 +73,10 @@ static uint64_t state_hash(const struct net *n)
 static int load(const char *cfg, int threads, struct net_spec *s, struct net *n, const char *set)
 {
     char path[1200], tset[64];
-    snprintf(path, sizeof path, "%s/configs/%s", harness_root(), cfg);
+    if (cfg[0] == '/')
+        snprintf(path, sizeof path, "%s", cfg);
+    else
+        snprintf(path, sizeof path, "%s/configs/%s", harness_root(), cfg);
     snprintf(tset, sizeof tset, "simulation.threads=%d", threads);
     const char *sets[] = {tset, set};
     char *resolved = NULL;
@@ -101,7 +104,7 @@ static void check_resume_set(const char *cfg, const char *set, int reads_state, 
     spec_free(&s);
 
     char ck[1200];
-    snprintf(ck, sizeof ck, "%s/ck-%s.bin", harness_tmpdir(), cfg);
+    snprintf(ck, sizeof ck, "%s/ck-%s.bin", harness_tmpdir(), strrchr(cfg, '/') ? strrchr(cfg, '/') + 1 : cfg);
     struct hasher part = {0, cut, 0xcbf29ce484222325ULL, 0};
     CU_ASSERT_EQUAL_FATAL(load(cfg, t1, &s, &n, set), 0);
     struct recorder r2 = {hash_step, &part, reads_state};
@@ -167,6 +170,34 @@ static void test_resume_plastic(void)
                      "projections.ee.plasticity = { rule = \"stdp\"; w_max = 3.0; lambda = 0.05; "
                      "pairing = \"nearest_presynaptic\"; }",
                      0, 9001, 3, 1);
+}
+
+/* A rule with on_step (synapses/apical): the synapses' doubles, the per-neuron past of psi
+ * and the traces on their way go through the checkpoint too. */
+static void test_resume_apical(void)
+{
+    const char *cfg = harness_write(
+        "ck_apical.cfg",
+        "simulation = { dt = 0.1; duration = 200.0; seed = 11; };\n"
+        "populations = (\n"
+        "  { name = \"in\"; size = 30; model = \"poisson_source\"; rate = 40.0; },\n"
+        "  { name = \"top\"; size = 10; model = \"poisson_source\"; rate = 80.0; },\n"
+        "  { name = \"pyr\"; size = 23; model = \"mc_lif\"; v_th = -55.0; v_reset = -65.0;\n"
+        "    t_ref = 0.0;\n"
+        "    compartments = (\n"
+        "      { name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 3.0; },\n"
+        "      { name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0;\n"
+        "        parent = \"soma\"; tau_syn_ex = 5.0; } ); } );\n"
+        "projections = (\n"
+        "  { name = \"ff\"; from = \"in\"; to = \"pyr\"; rule = \"fixed_indegree\"; k = 12;\n"
+        "    weight = { dist = \"uniform\"; low = 0.0; high = 120.0; }; delay = 0.5;\n"
+        "    plasticity = { rule = \"apical\"; eta = 2.0; window = 10.0; lag = 0.3;\n"
+        "                   w_min = -200.0; w_max = 200.0; }; },\n"
+        "  { name = \"fb\"; from = \"top\"; to = \"pyr\"; compartment = \"apical\";\n"
+        "    rule = \"fixed_indegree\"; k = 4;\n"
+        "    weight = { dist = \"uniform\"; low = 0.0; high = 60.0; }; delay = 1.0; } );\n");
+    check_resume_set(cfg, NULL, 1, 1234, 2, 3); /* mid-window, mid-lag */
+    check_resume_set(cfg, NULL, 0, 99, 1, 2);   /* just before a window closes */
 }
 
 /* A plastic checkpoint cut anywhere is refused, never read past its end. */
@@ -278,6 +309,7 @@ static int suite_netckpt(void)
     CU_add_test(s, "other networks, truncated and corrupt files refused", test_refused);
     CU_add_test(s, "stdp (3 pairings) resumed on other thread counts = uninterrupted weights",
                 test_resume_plastic);
+    CU_add_test(s, "apical rule: resumed = uninterrupted", test_resume_apical);
     CU_add_test(s, "a plastic checkpoint cut anywhere is refused", test_refused_plastic);
     return 0;
 }

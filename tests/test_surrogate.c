@@ -1,15 +1,24 @@
-/* tests/test_surrogate: learning/surrogate against the closed forms of learning.md §1 written out
+/* tests/test_surrogate: core/surrogate against the closed forms of learning.md §1 written out
  * again here, against central finite differences of the smooth steps (psi is their derivative),
  * and against Simpson quadrature of psi (the steps are its integrals). */
 #include <math.h>
 #include <string.h>
 
-#include "learning/surrogate.h"
+#include "core/surrogate.h"
 #include "tests/harness.h"
 
 static double rel(double a, double b) { return fabs(a - b) / fmax(fmax(fabs(a), fabs(b)), 1e-300); }
 
 /* Truth: the published formulas, in the published parameters (x = u - theta in mV). */
+/* The names a rule's parameter offers are the table's, in its order. */
+static void test_names(void)
+{
+    int n = 0;
+    const struct surr_shape *t = surr_shapes(&n);
+    for (int k = 0; k < n; k++) CU_ASSERT_STRING_EQUAL(surr_names[k], t[k].name);
+    CU_ASSERT_PTR_NULL(surr_names[n]);
+}
+
 static void test_closed_forms(void)
 {
     struct surr s;
@@ -153,6 +162,7 @@ static int suite_surrogate(void)
     CU_pSuite s = CU_add_suite("surrogate", NULL, NULL);
     if (!s) return -1;
     CU_add_test(s, "closed forms", test_closed_forms);
+    CU_add_test(s, "surr_names is the table's names", test_names);
     CU_add_test(s, "psi is the derivative of step", test_step_derivative);
     CU_add_test(s, "step is the integral of psi", test_step_integral);
     CU_add_test(s, "population loops", test_arrays);

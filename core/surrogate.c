@@ -1,6 +1,6 @@
-/* learning/surrogate: the shapes (Zenke & Ganguli 2018 SuperSpike; Bellec et al. 2020 e-prop;
+/* core/surrogate: the shapes (Zenke & Ganguli 2018 SuperSpike; Bellec et al. 2020 e-prop;
  * Fang et al. 2021 arctan; the logistic's derivative) and their primitives. */
-#include "learning/surrogate.h"
+#include "core/surrogate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +18,9 @@ static const struct surr_shape shapes[SURR_NKINDS] = {
     {SURR_LOGISTIC, "logistic", "4 sigma(z) (1 - sigma(z)), sigma(z) = 1 / (1 + exp(-z))",
      "4 sigma(z)", "derivative of a logistic (e.g. Neftci et al. 2019)", 4.0, 1.0, 1.0},
 };
+
+const char *const surr_names[SURR_NKINDS + 1] = {"fast_sigmoid", "piecewise_linear", "arctan",
+                                                  "logistic", NULL};
 
 const struct surr_shape *surr_shapes(int *n) {
     if (n) *n = SURR_NKINDS;

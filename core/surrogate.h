@@ -1,4 +1,4 @@
-/* learning/surrogate: pseudo-derivatives of the spike nonlinearity s = H(u - theta), and the smooth
+/* core/surrogate: pseudo-derivatives of the spike nonlinearity s = H(u - theta), and the smooth
  * steps they are the exact derivatives of. Owns the immutable table of shapes; knows nothing of
  * neurons or of how a rule uses psi.
  *
@@ -36,6 +36,9 @@ struct surr_shape {
     double beta_default; /* 1/mV */
     double gamma_default;
 };
+
+/* The shapes' names in enum order, NULL-terminated (a parameter's choices, core/param.h). */
+extern const char *const surr_names[SURR_NKINDS + 1];
 
 /* The table, in enum order; *n gets its length. */
 const struct surr_shape *surr_shapes(int *n);
