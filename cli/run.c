@@ -326,6 +326,7 @@ int cli_run(int argc, char **argv)
     int rc = cli_parse_args(argc, argv, &a, 1);
     if (rc || a.help) return rc;
     double t_start = mono_s();
+    double si_learn_acc = NAN; /* an online config's accuracy over its last window */
     struct err e = {0};
     struct net_spec spec;
     struct net net = {0};
@@ -376,14 +377,17 @@ int cli_run(int argc, char **argv)
             return cli_report(&e);
         }
     if (training) {
+        /* a training config: the trainer's network and data; an online one (2): the data */
         struct train_opts to = {.threads = 1, .quiet = 1};
-        if ((rc = train_open(&tr, config, a.sets, a.nsets, &to, &e))) {
+        if ((rc = training == 1 ? train_open(&tr, config, a.sets, a.nsets, &to, &e) : 0) ||
+            (rc = tr ? present_train(&pr, tr, &e) : present_online(&pr, &ls, &spec, config, &e))) {
+            present_close(pr);
             train_close(tr);
             spec_free(&spec);
             free(resolved);
             return cli_report(&e);
         }
-        spec.duration_ms = (double)present_steps(tr) * spec.dt_ms;
+        spec.duration_ms = (double)present_steps(pr) * spec.dt_ms;
     }
     if (a.resume)
         ;
@@ -519,8 +523,8 @@ int cli_run(int argc, char **argv)
             goto fail_rec;
         nrecs++;
     }
-    if (tr) {
-        if (present_open(&pr, tr, &net, &recs[nrecs], &e)) goto fail_rec;
+    if (pr) {
+        if (present_start(pr, &net, &recs[nrecs], &e)) goto fail_rec;
         nrecs++;
     }
     struct run_ckpt_timer timer;
@@ -587,6 +591,12 @@ int cli_run(int argc, char **argv)
     char p_pred[1100];
     afile_stage_path(&stage, "predictions.csv", p_pred, sizeof p_pred);
     if (pr && present_write_csv(pr, p_pred, &e)) goto fail_net;
+    char p_learn[1100];
+    afile_stage_path(&stage, "learning.csv", p_learn, sizeof p_learn);
+    int64_t learned = 0;
+    if (pr && present_learning(pr, &learned, &si_learn_acc) &&
+        present_write_learning(pr, p_learn, &e))
+        goto fail_net;
     char p_spikes[1100];
     if (spec.raster && raster_from && any_spikes &&
         (afile_stage_path(&stage, raster_from->file, p_spikes, sizeof p_spikes) ||
@@ -605,11 +615,13 @@ int cli_run(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
     if (pr) si.samples = present_done(pr, &si.correct), si.split = present_split(pr, &(uint32_t){0});
+    si.learned = learned;
+    si.learn_acc = si_learn_acc;
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     /* the spike files of every format first, then the rest, summary.json last */
     static const char *const rest[] = {"traces.csv", "weights.csv", "raster.svg", "traces.svg",
                                        "weights.svg", "weights.bin", "predictions.csv",
-                                       "config.cfg", "summary.json", NULL};
+                                       "learning.csv", "config.cfg", "summary.json", NULL};
     const char *outputs[SINK_MAX + sizeof rest / sizeof rest[0]];
     int nout = 0;
     for (int i = 0; sink_at(i); i++) outputs[nout++] = sink_at(i)->file;
@@ -626,6 +638,9 @@ int cli_run(int argc, char **argv)
                     net.pops[i].name, net.pops[i].n, (unsigned long long)st.spikes, st.rate_hz,
                     cv);
         }
+        if (learned)
+            fprintf(stderr, "[apical] learned from %lld samples: %.2f %% right over the last "
+                            "%u\n", (long long)learned, si_learn_acc, ls.acc_window);
         if (pr)
             fprintf(stderr, "[apical] classified %u %s samples: %u right (%.2f %%)\n",
                     si.samples, si.split, si.correct,

@@ -12,6 +12,7 @@ enum {
     RNG_STREAM_STIM = 0x10000,     /* stimuli: + stimulus index */
     RNG_STREAM_NEURON = 0x20000,   /* a model's own draws (nrn_ctx): + population index */
     RNG_STREAM_RECORD = 0x30000,   /* recorders' samples (record.weights): id = entry index */
+    RNG_STREAM_PRESENT = 0x40000,  /* the order of presented samples: id = epoch */
 };
 
 /* One keyed counter; draws advance only the index word. */

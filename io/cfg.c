@@ -1304,8 +1304,9 @@ static int load_plasticity(const struct cfg_ctx *c, const config_setting_t *g, c
     if (!pl) return 0;
     char p[PATH_LEN];
     join(p, path, "plasticity");
-    if (c->ext) return fail(c, pl, p, "plasticity belongs to apical run configs; apical train "
-                                      "learns with the rule in learning");
+    if (c->ext && !c->ext->plastic)
+        return fail(c, pl, p, "plasticity belongs to apical run configs; apical train learns "
+                              "with the rule in learning");
     if (config_setting_type(pl) == CONFIG_TYPE_GROUP) {
         pj->nplast = 1;
         return load_rule(c, pl, p, &pj->plast[0]);
@@ -2157,7 +2158,14 @@ static int validate(const struct cfg_ctx *c, config_t *cfg, struct net_spec *sp)
 {
     const char *top[16] = {"simulation", "scale", "populations", "projections", "stimuli",
                            "record"};
-    for (int k = 0, t = 6; c->ext && c->ext->blocks[k] && t < 15; k++) top[t++] = c->ext->blocks[k];
+    int t = 6;
+    for (int k = 0; c->ext && c->ext->blocks[k] && t < 15; k++) top[t++] = c->ext->blocks[k];
+    /* the other kind's blocks are known too: its reader says what the config is not */
+    for (int k = 0; c->ext && c->ext->alt && c->ext->alt->blocks[k] && t < 15; k++) {
+        int dup = 0;
+        for (int i = 6; i < t; i++) dup |= !strcmp(top[i], c->ext->alt->blocks[k]);
+        if (!dup) top[t++] = c->ext->alt->blocks[k];
+    }
     const config_setting_t *root = config_root_setting(cfg);
     int rc;
     if ((rc = only_keys(c, root, "", top)) || (rc = load_simulation(c, root, sp)) ||
@@ -2380,8 +2388,16 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
     for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], &log, e);
     const struct cfg_ext *absent = NULL;
     if (!rc && ext && ext->present) {
-        *ext->present = config_setting_get_member(config_root_setting(&cfg), ext->blocks[0]) != 0;
+        const config_setting_t *root = config_root_setting(&cfg);
+        const struct cfg_ext *x = ext;
+        *ext->present = 0;
+        for (int k = 1; x && k <= 2; x = x->alt, k++)
+            if (config_setting_get_member(root, x->blocks[0])) {
+                *ext->present = k;
+                break;
+            }
         if (!*ext->present) absent = ext, ext = NULL; /* a plain config */
+        else ext = x;
     }
     struct cfg_ctx c = {.file = path, .base = base, .dir = dir, .sets = &log, .e = e, .dt = 0.1,
                         .ext = ext, .absent = absent};

@@ -40,6 +40,11 @@ struct cfg_ext {
      * the extension decides its weights. Messages about unknown settings of a projection list
      * them only for configs that have the blocks. */
     const char *const *proj_keys;
+    /* 1: projections may be plastic (configs that run, not train) */
+    int plastic;
+    /* Another extension tried when this one's blocks[0] is absent (with present: *present is
+     * then 2 when alt's blocks[0] is there, its read() is called; 0 for neither). */
+    const struct cfg_ext *alt;
 };
 int cfg_load_ext(const char *path, const char *const *sets, int nsets, const struct cfg_ext *ext,
                  struct net_spec *spec, char **resolved, struct err *e);

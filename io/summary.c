@@ -112,7 +112,13 @@ int summary_write(const char *path, const struct net *n, const struct summary_in
         cJSON_AddNumberToObject(c, "samples", si->samples);
         cJSON_AddNumberToObject(c, "correct", si->correct);
         add_num_or_null(c, "accuracy", si->samples ? 100.0 * si->correct / si->samples : NAN);
-        add_num_or_null(c, "samples_per_s", n->sim_s > 0 ? si->samples / n->sim_s : NAN);
+        add_num_or_null(c, "samples_per_s",
+                        n->sim_s > 0 ? ((double)si->samples + (double)si->learned) / n->sim_s : NAN);
+        if (si->learned) { /* an online config: what it learned from, as it went */
+            cJSON *o = cJSON_AddObjectToObject(c, "online");
+            cJSON_AddNumberToObject(o, "samples_learned", (double)si->learned);
+            add_num_or_null(o, "accuracy_last_window", si->learn_acc);
+        }
     }
     int prc = add_plasticity(root, n, si, e);
     if (prc) {

@@ -18,6 +18,10 @@ struct summary_info {
      * samples classified and how many rightly */
     const char *split;
     uint32_t samples, correct;
+    /* an online config: the training samples it learned from, and the accuracy (%) over the
+     * last teacher.window of them */
+    int64_t learned;
+    double learn_acc;
 };
 
 int summary_write(const char *path, const struct net *n, const struct summary_info *si,

@@ -235,6 +235,10 @@ struct reader {
     struct learn_spec *ls;
 };
 
+static int present_checks(const struct cfg_ctx *c, const config_setting_t *root,
+                          const config_setting_t *d, const config_setting_t *en,
+                          const struct net_spec *s, const struct learn_spec *ls);
+
 static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting_t *root,
                        const struct net_spec *s) {
     struct learn_spec *ls = ((struct reader *)self)->ls;
@@ -245,12 +249,23 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
         return cfg_rd_fail(c, root, "learning",
                            "missing: not a training config (a network to "
                            "simulate runs with apical run)");
+    if (config_setting_get_member(root, "teacher"))
+        return cfg_rd_fail(c, config_setting_get_member(root, "teacher"), "teacher",
+                           "belongs to online configs (no learning block: the circuit learns by "
+                           "its plastic projections in apical run)");
     if (!d) return cfg_rd_fail(c, root, "data", "missing: which data set to train on");
     if (!en) return cfg_rd_fail(c, root, "encoder", "missing: how samples become input");
     int rc;
     if ((rc = lcfg_read_feedback(c, root, s, ls->feedback)) || (rc = learning(c, l, ls)) ||
         (rc = data(c, d, ls)) || (rc = encoder(c, en, ls)))
         return rc;
+    return present_checks(c, root, d, en, s, ls);
+}
+
+/* What a presentation needs of any config: whole steps, a Poisson rate the steps can hold. */
+static int present_checks(const struct cfg_ctx *c, const config_setting_t *root,
+                          const config_setting_t *d, const config_setting_t *en,
+                          const struct net_spec *s, const struct learn_spec *ls) {
     double steps = s->duration_ms / s->dt_ms;
     if (steps < 1 || fabs(steps - nearbyint(steps)) > 1e-9 * steps)
         return cfg_rd_fail(c, config_setting_get_member(root, "simulation"), "simulation.duration",
@@ -267,9 +282,87 @@ static int read_blocks(void *self, const struct cfg_ctx *c, const config_setting
     return 0;
 }
 
+/* A population of the network named by teacher.KEY: its index in *out. A fed one (input,
+ * error) must be a spike source with no spike times of its own. */
+static int teacher_pop(const struct cfg_ctx *c, const config_setting_t *g, const struct net_spec *s,
+                       const char *key, int fed, int *out) {
+    char path[64];
+    snprintf(path, sizeof path, "teacher.%s", key);
+    const char *name = NULL;
+    int rc = cfg_rd_str(c, g, "teacher", key, 1, &name);
+    if (rc) return rc;
+    const config_setting_t *m = config_setting_get_member(g, key);
+    for (int i = 0; i < s->npops; i++) {
+        if (strcmp(s->pops[i].name, name)) continue;
+        const struct pop_spec *ps = &s->pops[i];
+        if (fed && (ps->model->update || ps->src_offset))
+            return cfg_rd_fail(c, m, path, "population %s must be a spike_source without "
+                               "spike_times or spike_file: the presentation feeds it", name);
+        if (!fed && !ps->model->update)
+            return cfg_rd_fail(c, m, path, "population %s is a source; the readout must be "
+                               "neurons", name);
+        *out = i;
+        return 0;
+    }
+    return cfg_rd_fail(c, m, path, "no population named \"%s\"", name);
+}
+
+/* teacher = { input; readout; error; loss; mse_target; gain; epochs; window; } */
+static int teacher(const struct cfg_ctx *c, const config_setting_t *g, const struct net_spec *s,
+                   struct learn_spec *ls) {
+    static const char *const keys[] = {"input", "readout", "error", "loss", "mse_target",
+                                       "gain", "epochs", "window", NULL};
+    const char *p = "teacher";
+    long long epochs = 1, window = 500;
+    int rc;
+    ls->teacher_gain = 1.0;
+    if ((rc = cfg_rd_keys(c, g, p, keys)) || (rc = teacher_pop(c, g, s, "input", 1, &ls->in_pop)) ||
+        (rc = teacher_pop(c, g, s, "readout", 0, &ls->out_pop)) ||
+        (rc = teacher_pop(c, g, s, "error", 1, &ls->err_pop)) ||
+        (rc = cfg_rd_choice(c, g, p, "loss", snn_loss_names, &ls->loss)) ||
+        (rc = cfg_rd_num(c, g, p, "mse_target", 0, -1e4, 1e4, &ls->mse_target)) ||
+        (rc = cfg_rd_num(c, g, p, "gain", 0, -1e9, 1e9, &ls->teacher_gain)) ||
+        (rc = cfg_rd_int(c, g, p, "epochs", 0, 0, 1 << 20, &epochs)) ||
+        (rc = cfg_rd_int(c, g, p, "window", 0, 1, 1 << 30, &window)))
+        return rc;
+    if (ls->loss == SNN_LOSS_CE_MEAN)
+        return cfg_rd_fail(c, config_setting_get_member(g, "loss"), "teacher.loss",
+                           "\"softmax_ce_mean\" needs the whole presentation before its error; "
+                           "online, the error of each step is its own (\"softmax_ce\" or \"mse\")");
+    if (ls->in_pop == ls->err_pop)
+        return cfg_rd_fail(c, config_setting_get_member(g, "error"), "teacher.error",
+                           "the error population cannot be the input too");
+    ls->epochs = (uint32_t)epochs;
+    ls->acc_window = (uint32_t)window;
+    return 0;
+}
+
+/* A network config with a teacher block: the data set presented while the circuit learns by
+ * its own plastic projections (apical run). */
+static int read_online(void *self, const struct cfg_ctx *c, const config_setting_t *root,
+                       const struct net_spec *s) {
+    struct learn_spec *ls = ((struct reader *)self)->ls;
+    const config_setting_t *d = config_setting_get_member(root, "data");
+    const config_setting_t *en = config_setting_get_member(root, "encoder");
+    if (!d) return cfg_rd_fail(c, root, "data", "missing: which data set to present");
+    if (!en) return cfg_rd_fail(c, root, "encoder", "missing: how samples become input");
+    int rc;
+    ls->online = 1;
+    ls->present_train = 1;
+    if ((rc = data(c, d, ls)) || (rc = encoder(c, en, ls)) ||
+        (rc = teacher(c, config_setting_get_member(root, "teacher"), s, ls)))
+        return rc;
+    if (config_setting_get_member(d, "split"))
+        return cfg_rd_fail(c, config_setting_get_member(d, "split"), "data.split",
+                           "an online config presents teacher.epochs passes of the training "
+                           "split, then the test split");
+    return present_checks(c, root, d, en, s, ls);
+}
+
 static int load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
                 struct learn_spec *ls, char **resolved, int *training, struct err *e) {
     static const char *const blocks[] = {"learning", "data", "encoder", NULL};
+    static const char *const oblocks[] = {"teacher", "data", "encoder", NULL};
     memset(ls, 0, sizeof *ls);
     ls->surr_beta = NAN;
     ls->surr_gamma = NAN;
@@ -282,8 +375,10 @@ static int load(const char *path, const char *const *sets, int nsets, struct net
     /* settings that change no weight: a run may resume with other values */
     static const char *const unhashed[] = {"learning.epochs", "learning.align",
                                            "learning.align_batches", NULL};
+    const struct cfg_ext online = {.blocks = oblocks, .read = read_online, .self = &r,
+                                   .plastic = 1};
     struct cfg_ext x = {.blocks = blocks, .read = read_blocks, .self = &r, .unhashed = unhashed,
-                        .present = training, .proj_keys = lcfg_proj_keys};
+                        .present = training, .proj_keys = lcfg_proj_keys, .alt = &online};
     return cfg_load_ext(path, sets, nsets, &x, spec, resolved, e);
 }
 

@@ -14,8 +14,10 @@
  * ("not a training config"). */
 int lcfg_load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
               struct learn_spec *ls, char **resolved, struct err *e);
-/* Either kind: *training = 1 and as lcfg_load for a config with a learning block, else
- * *training = 0 and as cfg_load (ls untouched but for defaults). */
+/* Any kind: *training = 1 and as lcfg_load for a config with a learning block; 2 for an
+ * online config (a network with plastic projections and a teacher block, its data and
+ * encoder blocks: ls->online, docs/dendritic.md); else *training = 0 and as cfg_load (ls
+ * untouched but for defaults). */
 int lcfg_load_any(const char *path, const char *const *sets, int nsets, struct net_spec *spec,
                   struct learn_spec *ls, char **resolved, int *training, struct err *e);
 

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "core/err.h"
+#include "learning/data.h"
 #include "learning/optim.h"
 #include "learning/snn.h"
 
@@ -44,6 +46,26 @@ struct learn_spec {
     double tau, thr;         /* latency */
     double rate_max;         /* poisson, Hz */
     double gain, offset;     /* current, pA per unit weight */
+    /* an online config (a network config with a teacher block, learning/present): the
+     * populations fed with the samples and with the error, the one read out; an error's
+     * amplitude per unit (teacher.gain); the moving accuracy's width in samples */
+    int online;
+    int in_pop, out_pop, err_pop;
+    double teacher_gain;
+    uint32_t acc_window;
 };
+
+/* The config's data sets (learning/data; the settings' sizes applied). */
+int lspec_load_data(const struct learn_spec *ls, struct data_set **train, struct data_set **test,
+                    struct err *e);
+
+/* Sample x's input events for nin inputs over T steps of dt, as training and presentation
+ * give it to the network (currents as events of every step; the Poisson encoder's draws a
+ * function of seed and key): in must have room for nin x T events and es be initialised for
+ * nin inputs and T steps (enc_spikes_init). ERR_INPUT for a feature outside [0, 1]. */
+struct enc_spikes;
+int lspec_encode(const struct learn_spec *ls, uint32_t nin, uint32_t T, double dt, uint64_t seed,
+                 const float *x, uint32_t key, struct snn_input *in, struct enc_spikes *es,
+                 struct err *e);
 
 #endif

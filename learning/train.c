@@ -19,7 +19,6 @@
 #include "io/afile.h"
 #include "learning/lcfg.h"
 #include "learning/data_encode.h"
-#include "learning/data_yinyang.h"
 #include "learning/snn_weights.h"
 #include "learning/train_out.h"
 
@@ -85,46 +84,8 @@ static double now_s(void) {
 
 /* ---- data ---- */
 
-/* XOR on (x1, x2, 1 - x1, 1 - x2): label x1 xor x2; train cycles the four points. */
-static int xor_set(uint32_t n, struct data_set **out, struct err *e) {
-    struct data_set *d = data_create(n, 4, 2);
-    if (!d) return err_set(e, ERR_NOMEM, "", 0, "", "out of memory");
-    for (uint32_t i = 0; i < n; i++) {
-        int a = i & 1, b = (i >> 1) & 1;
-        float *x = d->x + (size_t)i * 4;
-        x[0] = (float)a, x[1] = (float)b, x[2] = (float)(1 - a), x[3] = (float)(1 - b);
-        d->y[i] = (uint8_t)(a ^ b);
-    }
-    snprintf(d->name, sizeof d->name, "xor");
-    *out = d;
-    return 0;
-}
-
-static int truncate_set(struct data_set *d, uint32_t n) {
-    if (n && n < d->n) d->n = n;
-    return 0;
-}
-
 static int load_data(struct train *t, struct err *e) {
-    const struct learn_spec *ls = &t->ls;
-    int rc = 0;
-    switch (ls->set) {
-    case LSPEC_FMNIST:
-        rc = data_fmnist_load(ls->dir, DATA_TRAIN, &t->train, e);
-        if (!rc) rc = data_fmnist_load(ls->dir, DATA_TEST, &t->test, e);
-        if (!rc) truncate_set(t->train, ls->n_train), truncate_set(t->test, ls->n_test);
-        break;
-    case LSPEC_YINYANG:
-        rc =
-            yy_generate(ls->data_seed, DATA_TRAIN, ls->n_train, YY_R_SMALL, YY_R_BIG, &t->train, e);
-        if (!rc)
-            rc = yy_generate(ls->data_seed, DATA_TEST, ls->n_test, YY_R_SMALL, YY_R_BIG, &t->test,
-                             e);
-        break;
-    default:
-        rc = xor_set(ls->n_train ? ls->n_train : 64, &t->train, e);
-        if (!rc) rc = xor_set(4, &t->test, e);
-    }
+    int rc = lspec_load_data(&t->ls, &t->train, &t->test, e);
     if (rc) return rc;
     if (t->train->nin != t->net->nin)
         return err_set(e, ERR_INPUT, t->config, 0, "populations",
@@ -142,32 +103,8 @@ static int load_data(struct train *t, struct err *e) {
 
 int train_encode(const struct train *t, const float *x, uint32_t key, struct snn_input *in,
                  struct enc_spikes *es, struct err *e) {
-    const struct learn_spec *ls = &t->ls;
-    const uint32_t nin = t->net->nin, T = t->net->T;
-    in->n = 0;
-    if (ls->enc == LSPEC_CURRENT) {
-        for (uint32_t s = 0; s < T; s++)
-            for (uint32_t j = 0; j < nin; j++) {
-                double v = ls->offset + ls->gain * x[j];
-                if (v == 0) continue;
-                in->t[in->n] = s, in->j[in->n] = j, in->v[in->n++] = v;
-            }
-        return 0;
-    }
-    int rc;
-    if (ls->enc == LSPEC_LATENCY) {
-        struct enc_latency p = {
-            .mode = ls->lat_mode, .tau = ls->tau, .thr = ls->thr, .dt = t->net->dt};
-        rc = enc_latency(&p, x, es, e);
-    } else {
-        struct enc_poisson p = {.rate_max = ls->rate_max, .dt = t->net->dt, .seed = t->spec.seed};
-        rc = enc_poisson(&p, key, x, es, e);
-    }
-    if (rc) return rc;
-    for (uint32_t s = 0; s < T; s++)
-        for (uint32_t k = es->off[s]; k < es->off[s + 1]; k++)
-            in->t[in->n] = s, in->j[in->n] = es->unit[k], in->v[in->n++] = 1.0;
-    return 0;
+    return lspec_encode(&t->ls, t->net->nin, t->net->T, t->net->dt, t->spec.seed, x, key, in, es,
+                        e);
 }
 
 /* ---- opening ---- */

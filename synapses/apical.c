@@ -12,7 +12,10 @@
 
 #include "core/surrogate.h"
 
-enum { P_ETA, P_A_REST, P_SURROGATE, P_BETA, P_GAMMA, P_WINDOW, P_LAG, P_W_MIN, P_W_MAX };
+enum { P_ETA, P_A_REST, P_PSI, P_SURROGATE, P_BETA, P_GAMMA, P_WINDOW, P_LAG, P_W_MIN, P_W_MAX };
+
+enum { PSI_SURROGATE, PSI_ONE };
+static const char *const psi_choices[] = {"surrogate", "one", NULL};
 
 #define APICAL_MAX_DELAY 4096 /* steps: the arrivals' ring is per source */
 #define APICAL_MAX_LAG 65536  /* steps */
@@ -22,6 +25,9 @@ static const struct param params[] = {
      "learning rate: dw/dt = eta (a - a_rest) psi e, w in the projection's unit, t in ms"},
     {"a_rest", "mV", NAN, -1e4, 1e4, 0, 0, NULL,
      "the apical potential that means no error (default: the compartment's resting potential)"},
+    {"psi", "", PSI_SURROGATE, 0, 0, 0, 0, psi_choices,
+     "\"surrogate\": psi(u - v_th); \"one\": psi = 1, for a readout whose soma never spikes "
+     "(the trainer's readout rule)"},
     {"surrogate", "", SURR_FAST_SIGMOID, 0, 0, 0, 0, surr_names,
      "shape of psi, the surrogate derivative of the soma's spike (learning.md)"},
     {"beta", "/mV", NAN, 0, 1e9, 1, 0, NULL, "width of psi (default: the shape's)"},
@@ -36,6 +42,7 @@ static const struct param params[] = {
 
 struct apical {
     double eta, a_rest, w_min, w_max;
+    int psi_one;
     struct surr surr;
     int64_t window, lag; /* steps */
     /* from bind */
@@ -54,6 +61,7 @@ static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs
     memset(s, 0, sizeof *s);
     s->eta = p[P_ETA];
     s->a_rest = p[P_A_REST];
+    s->psi_one = p[P_PSI] == PSI_ONE;
     s->w_min = p[P_W_MIN];
     s->w_max = p[P_W_MAX];
     if (s->w_min > s->w_max)
@@ -89,9 +97,9 @@ static int bind(void *derived, const struct pl_target *t, struct pl_needs *needs
     if (!lin.reaches_soma)
         return err_set(e, ERR_INPUT, NULL, 0, "receptor", "the synapses' compartment is not "
                        "coupled to the soma (g_c = 0 on its way): they cannot move it");
-    if (!lin.spiking)
+    if (!lin.spiking && !s->psi_one)
         return err_set(e, ERR_INPUT, NULL, 0, "model", "%s does not spike: psi needs a "
-                       "threshold", m->name);
+                       "threshold (psi = \"one\" for a readout)", m->name);
     const int c = nrn_comp_index(t->shape, "apical");
     if (m->max_comps == 0 || c <= 0)
         return err_set(e, ERR_INPUT, NULL, 0, "compartments", "the target needs a compartment "
@@ -155,7 +163,7 @@ static void on_step(const struct pl_step *st)
     double *g = st->scratch;
     for (uint32_t i = st->begin; i < st->end; i++) {
         double *ring = st->post + (size_t)i * L;
-        ring[now] = surr_psi(&s->surr, u[i] - s->v_th);
+        ring[now] = s->psi_one ? 1.0 : surr_psi(&s->surr, u[i] - s->v_th);
         g[i - st->begin] = (a[i] - s->a_rest) * ring[then] * st->dt_ms;
     }
     const int in = (int)((t + W - 1) % W); /* what arrived in update t - 1 */
