@@ -12,7 +12,6 @@
  * libhdf5 prints its error stack by default: every call here runs inside H5E_BEGIN_TRY. */
 #include "io/sonata.h"
 
-#include <hdf5.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,15 +20,13 @@
 #include <sys/stat.h>
 
 #include "io/afile.h"
+#include "io/hdf.h"
 #include "io/sink.h"
 #include "io/timefmt.h"
 
-#define SONATA_MAGIC 0x0A7Au
-#define CHUNK 8192              /* elements per HDF5 chunk: 64 KiB of float64 */
 #define STAGE 8192              /* spikes staged before they are appended: 256 KiB */
 #define MAX_POPS 4096           /* population groups a file may hold */
 #define MAX_SPIKES (1ull << 30) /* spikes a file may hold: 16 GiB in a spk_table */
-#define DEFLATE_RATIO 1032      /* the most bytes deflate makes of one stored byte */
 
 enum sorting { SORT_NONE = 0, SORT_BY_ID = 1, SORT_BY_TIME = 2 };
 
@@ -101,28 +98,6 @@ static void writer_free(struct sonata_writer *w)
     free(w);
 }
 
-/* A scalar attribute of type type (in memory as in the file) holding *value. */
-static int put_attr(hid_t obj, const char *name, hid_t type, hid_t space, const void *value)
-{
-    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0) return -1;
-    int bad = H5Awrite(a, type, value) < 0;
-    return (H5Aclose(a) < 0 || bad) ? -1 : 0;
-}
-
-/* The root's magic and version (as bmtk writes them). */
-static int put_root_attrs(hid_t file)
-{
-    uint32_t magic = SONATA_MAGIC, version[2] = {0, 1};
-    hsize_t two = 2;
-    hid_t scalar = H5Screate(H5S_SCALAR), pair = H5Screate_simple(1, &two, NULL);
-    int rc = scalar < 0 || pair < 0 || put_attr(file, "magic", H5T_STD_U32LE, scalar, &magic) ||
-             put_attr(file, "version", H5T_STD_U32LE, pair, version);
-    if (scalar >= 0) H5Sclose(scalar);
-    if (pair >= 0) H5Sclose(pair);
-    return rc ? -1 : 0;
-}
-
 /* sorting = by_time, as the enum libsonata reads: int8 {none, by_id, by_time}. */
 static int put_sorting(hid_t grp)
 {
@@ -130,64 +105,27 @@ static int put_sorting(hid_t grp)
     int8_t v[3] = {SORT_NONE, SORT_BY_ID, SORT_BY_TIME};
     int rc = t < 0 || scalar < 0 || H5Tenum_insert(t, "none", &v[0]) < 0 ||
              H5Tenum_insert(t, "by_id", &v[1]) < 0 || H5Tenum_insert(t, "by_time", &v[2]) < 0 ||
-             put_attr(grp, "sorting", t, scalar, &v[2]);
+             hdf_attr(grp, "sorting", t, scalar, &v[2]);
     if (t >= 0) H5Tclose(t);
     if (scalar >= 0) H5Sclose(scalar);
     return rc ? -1 : 0;
-}
-
-/* units = "ms", a variable-length UTF-8 string (what h5py writes, what bmtk compares). */
-static int put_units(hid_t ds)
-{
-    hid_t t = H5Tcopy(H5T_C_S1), scalar = H5Screate(H5S_SCALAR);
-    const char *ms = "ms";
-    int rc = t < 0 || scalar < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 ||
-             H5Tset_cset(t, H5T_CSET_UTF8) < 0 || put_attr(ds, "units", t, scalar, &ms);
-    if (t >= 0) H5Tclose(t);
-    if (scalar >= 0) H5Sclose(scalar);
-    return rc ? -1 : 0;
-}
-
-/* An empty, chunked, unlimited 1-D dataset of file type type. Appends go straight to the
- * file: no chunk cache (it would hold a chunk buffer per dataset, first-touched page by page
- * during the run, which costs more here than the writes) and no fill values (every element
- * is written once, in order), so HDF5 writes each append's bytes where they belong. */
-static hid_t make_dataset(hid_t grp, const char *name, hid_t type)
-{
-    hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = CHUNK;
-    hid_t space = H5Screate_simple(1, &zero, &unlimited);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    hid_t ds = -1;
-    if (space >= 0 && dcpl >= 0 && dapl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
-        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0 &&
-        H5Pset_chunk_cache(dapl, 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT) >= 0)
-        ds = H5Dcreate2(grp, name, type, space, H5P_DEFAULT, dcpl, dapl);
-    if (space >= 0) H5Sclose(space);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    if (dapl >= 0) H5Pclose(dapl);
-    return ds;
 }
 
 static int writer_open(struct sonata_writer *w, const char *const *names, struct err *e)
 {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        if (fapl >= 0) H5Pclose(fapl);
-        return h5_fail(w, "start", e);
-    }
-    w->file = H5Fcreate(w->f.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
+    w->file = hdf_create(w->f.tmp);
     if (w->file < 0) return h5_fail(w, "create the file", e);
-    if (put_root_attrs(w->file)) return h5_fail(w, "write the root's attributes", e);
-    hid_t spikes = H5Gcreate2(w->file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (hdf_root_attrs(w->file)) return h5_fail(w, "write the root's attributes", e);
+    hid_t spikes = hdf_group(w->file, "spikes");
     if (spikes < 0) return h5_fail(w, "create /spikes", e);
     int bad = 0;
     for (int i = 0; i < w->nrec && !bad; i++) {
         struct out_pop *r = &w->rec[i];
-        r->grp = H5Gcreate2(spikes, names[r->pop], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        r->grp = hdf_group(spikes, names[r->pop]);
         bad = r->grp < 0 || put_sorting(r->grp) ||
-              (r->ts = make_dataset(r->grp, "timestamps", H5T_IEEE_F64LE)) < 0 ||
-              put_units(r->ts) || (r->ids = make_dataset(r->grp, "node_ids", H5T_STD_U64LE)) < 0;
+              (r->ts = hdf_dataset(r->grp, "timestamps", H5T_IEEE_F64LE)) < 0 ||
+              hdf_attr_str(r->ts, "units", "ms") ||
+              (r->ids = hdf_dataset(r->grp, "node_ids", H5T_STD_U64LE)) < 0;
     }
     H5Gclose(spikes);
     return bad ? h5_fail(w, "create the population groups", e) : 0;
@@ -230,7 +168,7 @@ static int sonata_open(void **self, const struct sink_args *a, const struct spk_
         names[i] = s;
         w->size[i] = a->pops[i].size;
         w->slot[i] = -1;
-        if (!s || !*s || strchr(s, '/') || !strcmp(s, ".") || strlen(s) > 4096) {
+        if (!hdf_name_ok(s)) {
             rc = err_set(e, ERR_INPUT, "", 0, "", "population %d: name '%s' cannot name an "
                          "HDF5 group", i, s ? s : "");
             goto done;
@@ -258,20 +196,6 @@ done:
     return 0;
 }
 
-/* Appends src[0..k) to the 1-D dataset ds, which holds n elements. */
-static int append(hid_t ds, uint64_t n, hid_t memtype, const void *src, size_t k)
-{
-    hsize_t size = n + k, start = n, count = k;
-    if (H5Dset_extent(ds, &size) < 0) return -1;
-    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, &count, NULL);
-    int bad = fs < 0 || ms < 0 ||
-              H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
-              H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, src) < 0;
-    if (fs >= 0) H5Sclose(fs);
-    if (ms >= 0) H5Sclose(ms);
-    return bad ? -1 : 0;
-}
-
 /* The staged spikes, split by population (a counting sort keeps each one's time order), each
  * part appended to its population's datasets. */
 static int flush(struct sonata_writer *w, struct err *e)
@@ -296,8 +220,8 @@ static int flush(struct sonata_writer *w, struct err *e)
         for (int i = 0; i < w->nrec && !bad; i++) {
             struct out_pop *r = &w->rec[i];
             if (!r->k) continue;
-            bad = append(r->ts, r->n, H5T_NATIVE_DOUBLE, w->t_ms + r->at, r->k) ||
-                  append(r->ids, r->n, H5T_NATIVE_UINT64, w->node + r->at, r->k);
+            bad = hdf_append(r->ts, r->n, H5T_NATIVE_DOUBLE, w->t_ms + r->at, r->k) ||
+                  hdf_append(r->ids, r->n, H5T_NATIVE_UINT64, w->node + r->at, r->k);
             r->n += r->k;
         }
     } H5E_END_TRY;
@@ -419,117 +343,6 @@ static int bad(const struct reader *r, struct err *e, const char *fmt, ...)
     return err_set(e, ERR_INPUT, r->path, 0, "", "%s", msg);
 }
 
-/* "float64", "uint32", "string": an element type as numpy names it, for messages. */
-static void type_name(hid_t ty, char *buf, size_t n)
-{
-    H5T_class_t c = H5Tget_class(ty);
-    size_t bits = H5Tget_size(ty) * 8;
-    if (c == H5T_INTEGER)
-        snprintf(buf, n, "%sint%zu", H5Tget_sign(ty) == H5T_SGN_NONE ? "u" : "", bits);
-    else if (c == H5T_FLOAT)
-        snprintf(buf, n, "float%zu", bits);
-    else if (c == H5T_STRING)
-        snprintf(buf, n, "string");
-    else if (c == H5T_ENUM)
-        snprintf(buf, n, "enum");
-    else if (c == H5T_COMPOUND)
-        snprintf(buf, n, "compound");
-    else
-        snprintf(buf, n, "an HDF5 type of class %d", (int)c);
-}
-
-/* name under grp (at where/name in messages) must be a hard link to an object of kind want. */
-static hid_t open_member(const struct reader *r, hid_t grp, const char *where, const char *name,
-                         H5I_type_t want, struct err *e, int *rc)
-{
-    const char *kind = want == H5I_GROUP ? "a group" : "a dataset";
-    H5L_info_t li;
-    htri_t has = H5Lexists(grp, name, H5P_DEFAULT);
-    if (has <= 0) {
-        *rc = bad(r, e, "%s/%s: missing (expected %s)", where, name, kind);
-        return -1;
-    }
-    if (H5Lget_info(grp, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_HARD) {
-        *rc = bad(r, e, "%s/%s: a soft or external link; apical reads only objects stored in "
-                  "the file", where, name);
-        return -1;
-    }
-    hid_t o = H5Oopen(grp, name, H5P_DEFAULT);
-    if (o < 0 || H5Iget_type(o) != want) {
-        if (o >= 0) H5Oclose(o);
-        *rc = bad(r, e, "%s/%s: not %s%s", where, name, kind, o < 0 ? " (cannot be opened)" : "");
-        return -1;
-    }
-    return o;
-}
-
-/* A 1-D dataset of floats (float32/64) or integers (8 to 64 bits), stored in the file, whose
- * bytes are there (or could be, compressed): its length into *n. */
-static int check_dataset(const struct reader *r, hid_t ds, const char *where, int want_float,
-                         uint64_t *n, int *is_signed, struct err *e)
-{
-    hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds), dcpl = H5Dget_create_plist(ds);
-    int rc = 0;
-    char tn[64] = "?";
-    if (sp < 0 || ty < 0 || dcpl < 0) {
-        rc = bad(r, e, "%s: cannot read its shape or element type", where);
-        goto done;
-    }
-    type_name(ty, tn, sizeof tn);
-    H5S_class_t sc = H5Sget_simple_extent_type(sp);
-    int rank = sc == H5S_SIMPLE ? H5Sget_simple_extent_ndims(sp) : 0;
-    hsize_t dim = 0;
-    if (sc != H5S_SIMPLE || rank != 1 || H5Sget_simple_extent_dims(sp, &dim, NULL) != 1) {
-        rc = bad(r, e, "%s: %s of rank %d; expected a 1-D array", where,
-                 sc == H5S_NULL ? "an empty (null) dataspace" : "an array", rank);
-        goto done;
-    }
-    H5T_class_t c = H5Tget_class(ty);
-    size_t size = H5Tget_size(ty);
-    if (want_float ? c != H5T_FLOAT || (size != 4 && size != 8)
-                   : c != H5T_INTEGER || (size != 1 && size != 2 && size != 4 && size != 8)) {
-        rc = bad(r, e, "%s: element type %s; expected %s", where, tn,
-                 want_float ? "float64 (or float32), times in ms" : "integers (uint64)");
-        goto done;
-    }
-    *is_signed = c == H5T_INTEGER && H5Tget_sign(ty) != H5T_SGN_NONE;
-    H5D_layout_t lay = H5Pget_layout(dcpl);
-    if ((lay != H5D_COMPACT && lay != H5D_CONTIGUOUS && lay != H5D_CHUNKED) ||
-        H5Pget_external_count(dcpl) != 0) {
-        rc = bad(r, e, "%s: its data lies outside the file (virtual or external storage), "
-                 "which apical does not read", where);
-        goto done;
-    }
-    /* no more elements than the stored bytes can hold (deflate at its best): a header cannot
-     * claim a length that the file does not back */
-    uint64_t stored = H5Dget_storage_size(ds);
-    if (dim > MAX_SPIKES || (dim && (stored == 0 || dim * size / stored > DEFLATE_RATIO))) {
-        rc = bad(r, e, "%s: %llu elements%s, but %llu bytes of data stored", where,
-                 (unsigned long long)dim, dim > MAX_SPIKES ? " (more than 2^30)" : "",
-                 (unsigned long long)stored);
-        goto done;
-    }
-    *n = dim;
-done:
-    if (sp >= 0) H5Sclose(sp);
-    if (ty >= 0) H5Tclose(ty);
-    if (dcpl >= 0) H5Pclose(dcpl);
-    return rc;
-}
-
-/* Elements [at, at + k) of the 1-D dataset ds as memtype into buf. */
-static int read_part(hid_t ds, hid_t memtype, uint64_t at, size_t k, void *buf)
-{
-    hsize_t start = at, count = k;
-    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, &count, NULL);
-    int fail = fs < 0 || ms < 0 ||
-               H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
-               H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf) < 0;
-    if (fs >= 0) H5Sclose(fs);
-    if (ms >= 0) H5Sclose(ms);
-    return fail ? -1 : 0;
-}
-
 /* Population pi's spikes into t from index *at on. */
 static int read_pop(const struct reader *r, int pi, struct spk_table *t, size_t *at,
                     double *tbuf, uint64_t *ibuf, struct err *e)
@@ -539,11 +352,11 @@ static int read_pop(const struct reader *r, int pi, struct spk_table *t, size_t 
     uint64_t largest = 0;
     for (uint64_t done = 0; done < p->n;) {
         size_t k = p->n - done < READ_CHUNK ? (size_t)(p->n - done) : READ_CHUNK;
-        if (read_part(p->ts, H5T_NATIVE_DOUBLE, done, k, tbuf))
+        if (hdf_read(p->ts, H5T_NATIVE_DOUBLE, done, k, tbuf))
             return bad(r, e, "/spikes/%s/timestamps: cannot read elements %llu to %llu "
                        "(damaged or truncated file)", name, (unsigned long long)done,
                        (unsigned long long)(done + k));
-        if (read_part(p->ids, p->ids_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64, done, k,
+        if (hdf_read(p->ids, p->ids_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64, done, k,
                       ibuf))
             return bad(r, e, "/spikes/%s/node_ids: cannot read elements %llu to %llu "
                        "(damaged or truncated file)", name, (unsigned long long)done,
@@ -598,17 +411,19 @@ static int open_pop(struct reader *r, hsize_t i, struct spk_table *t, struct err
         return bad(r, e, "%s: a dataset directly under /spikes (SONATA's layout before "
                    "populations); apical reads /spikes/<population>/timestamps and node_ids",
                    where);
-    if ((p->grp = open_member(r, r->spikes, "/spikes", name, H5I_GROUP, e, &rc)) < 0) return rc;
+    if ((p->grp = hdf_member(r->path, r->spikes, "/spikes", name, H5I_GROUP, e, &rc)) < 0) return rc;
     char ts_at[4220], ids_at[4220];
     snprintf(ts_at, sizeof ts_at, "%s/timestamps", where);
     snprintf(ids_at, sizeof ids_at, "%s/node_ids", where);
     uint64_t nts = 0, nids = 0;
     int sgn = 0;
-    if ((p->ts = open_member(r, p->grp, where, "timestamps", H5I_DATASET, e, &rc)) < 0 ||
-        (p->ids = open_member(r, p->grp, where, "node_ids", H5I_DATASET, e, &rc)) < 0)
+    if ((p->ts = hdf_member(r->path, p->grp, where, "timestamps", H5I_DATASET, e, &rc)) < 0 ||
+        (p->ids = hdf_member(r->path, p->grp, where, "node_ids", H5I_DATASET, e, &rc)) < 0)
         return rc;
-    if ((rc = check_dataset(r, p->ts, ts_at, 1, &nts, &sgn, e)) ||
-        (rc = check_dataset(r, p->ids, ids_at, 0, &nids, &p->ids_signed, e)))
+    if ((rc = hdf_check_1d(r->path, p->ts, ts_at, 1, "float64 (or float32), times in ms",
+                           MAX_SPIKES, &nts, &sgn, e)) ||
+        (rc = hdf_check_1d(r->path, p->ids, ids_at, 0, "integers (uint64)", MAX_SPIKES, &nids,
+                           &p->ids_signed, e)))
         return rc;
     if (nts != nids)
         return bad(r, e, "%s: %llu timestamps but %llu node_ids; the two must be as long",
@@ -626,7 +441,7 @@ static int read_file(struct reader *r, struct spk_table *t, struct err *e)
     if (r->file < 0)
         return bad(r, e, "not a readable HDF5 file (truncated, damaged, or another format)");
     int rc = 0;
-    if ((r->spikes = open_member(r, r->file, "", "spikes", H5I_GROUP, e, &rc)) < 0) {
+    if ((r->spikes = hdf_member(r->path, r->file, "", "spikes", H5I_GROUP, e, &rc)) < 0) {
         size_t m = strlen(e->msg);
         snprintf(e->msg + m, sizeof e->msg - m, ": not a SONATA spike file");
         return rc;

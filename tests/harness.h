@@ -28,6 +28,8 @@ const char *harness_folder(const char *name);
 int harness_exists(const char *path);
 /* The entries of folder dir whose name ends in suffix (0 if dir cannot be read). */
 int harness_count_files(const char *dir, const char *suffix);
+/* Whether files a and b can both be read and hold the same bytes. */
+int harness_same_file(const char *a, const char *b);
 /* Reads a whole file; caller frees. NULL if it cannot. */
 char *harness_slurp(const char *path, size_t *len);
 /* The occurrences of what in s, not overlapping, that start before end (NULL: the whole of s). */
@@ -71,6 +73,13 @@ void harness_expect(int ok, const char *cond, const char *file, unsigned line, c
                     const char *out);
 #define HARNESS_EXPECT(cond, ctx, out)                                                             \
     harness_expect(!!(cond), #cond, __FILE__, __LINE__, (ctx), (out))
+
+/* h5py, the independent reader and writer of the HDF5 tests: a python3 that imports h5py and
+ * numpy (Debian's /usr/bin/python3 first), or NULL, having said once that the checks against
+ * h5py are skipped. */
+const char *harness_python(void);
+/* python3 tests/sonata_h5.py ARGS (formatted from fmt): its exit status, its output into out. */
+int harness_py(char *out, size_t outn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A JSON file parsed (cJSON_Delete it), or NULL; a number member of an object, or NaN. */
 struct cJSON;

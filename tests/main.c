@@ -150,6 +150,16 @@ char *harness_slurp(const char *path, size_t *len)
     return buf;
 }
 
+int harness_same_file(const char *a, const char *b)
+{
+    size_t na = 0, nb = 0;
+    char *x = harness_slurp(a, &na), *y = harness_slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
+    free(x);
+    free(y);
+    return same;
+}
+
 const char *harness_bin(void)
 {
     const char *b = getenv("APICAL_BIN");
@@ -269,6 +279,41 @@ int harness_apicalf(char *out, size_t outn, const char *fmt, ...)
 int harness_apical(const char *args, char *out, size_t outn)
 {
     return harness_apical_within(0, HARNESS_ANY_SIZE, args, out, outn);
+}
+
+const char *harness_python(void)
+{
+    static const char *found;
+    static int looked;
+    if (looked) return found;
+    looked = 1;
+    /* Debian's /usr/bin/python3 has Debian's h5py; a python3 first on PATH may be another one */
+    static const char *const tries[] = {"/usr/bin/python3", "python3"};
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "%s -c 'import h5py, numpy' >/dev/null 2>&1", tries[i]);
+        if (system(cmd) == 0) return found = tries[i];
+    }
+    printf("\n  skipped: h5py is missing (Debian: apt-get install python3-h5py); the checks "
+           "against h5py did not run\n");
+    return NULL;
+}
+
+int harness_py(char *out, size_t outn, const char *fmt, ...)
+{
+    char args[3000], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s '%s/tests/sonata_h5.py' %s 2>&1", harness_python(),
+             harness_root(), args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(out, 1, outn - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int harness_sanitizer_text(const char *out)

@@ -28,16 +28,6 @@ static int run(const char *fmt, const char *a, const char *b)
     return harness_apical_within(120, HARNESS_ANY_SIZE, args, out, sizeof out);
 }
 
-static int same_bytes(const char *x, const char *y)
-{
-    size_t nx = 0, ny = 0;
-    char *a = harness_slurp(x, &nx), *b = harness_slurp(y, &ny);
-    int same = a && b && nx == ny && !memcmp(a, b, nx);
-    free(a);
-    free(b);
-    return same;
-}
-
 /* The final weights' mean and std in summary.json against those of weights.bin. */
 static void test_out(void)
 {
@@ -50,7 +40,7 @@ static void test_out(void)
     EXPECT(rc == 0, "plastic run, 3 threads", out);
     snprintf(f1, sizeof f1, "%s/weights.bin", d1);
     snprintf(f3, sizeof f3, "%s/weights.bin", d3);
-    EXPECT(same_bytes(f1, f3), "weights.bin of 1 and 3 threads", NULL);
+    EXPECT(harness_same_file(f1, f3), "weights.bin of 1 and 3 threads", NULL);
 
     struct wt_file f = {0};
     struct err e = {0};
@@ -90,16 +80,16 @@ static void test_in(void)
     snprintf(f2, sizeof f2, "%s/weights.bin", d2);
     int rc = run("run %s/configs/cuba.cfg " STDP("0.0") " --threads 2 -o %s --weights %s", d2, d1);
     EXPECT(rc == 0, "--weights DIR", out);
-    EXPECT(same_bytes(f1, f2), "lambda = 0 from a file writes that file", NULL);
+    EXPECT(harness_same_file(f1, f2), "lambda = 0 from a file writes that file", NULL);
     rc = run("run %s/configs/cuba.cfg " STDP("0.0") " --threads 1 -o %s --weights %s", d2, f1);
     EXPECT(rc == 0, "--weights FILE", out);
-    EXPECT(same_bytes(f1, f2), "the same from the file's path", NULL);
+    EXPECT(harness_same_file(f1, f2), "the same from the file's path", NULL);
     /* a static run of the same network takes them too, and writes them again (a static
      * projection keeps the file's weights); one without --weights leaves no weights.bin */
     rc = run("run %s/configs/cuba.cfg --set simulation.duration=50.0 --quiet -o %s --weights %s",
              d2, f1);
     EXPECT(rc == 0, "static run from a file", out);
-    EXPECT(same_bytes(f1, f2), "a static run from a file writes the file again", NULL);
+    EXPECT(harness_same_file(f1, f2), "a static run from a file writes the file again", NULL);
     rc = run("run %s/configs/cuba.cfg --set simulation.duration=50.0 --quiet -o %s%s", d2, "");
     EXPECT(rc == 0, "static run", out);
     EXPECT(!harness_exists(f2), "an earlier run's weights.bin is not left in a static run's folder",

@@ -26,16 +26,6 @@ static char out[16384];
 /* apical with the arguments formatted; output into out. */
 #define apical(...) harness_apicalf(out, sizeof out, __VA_ARGS__)
 
-static int same_bytes(const char *x, const char *y)
-{
-    size_t nx = 0, ny = 0;
-    char *a = harness_slurp(x, &nx), *b = harness_slurp(y, &ny);
-    int same = a && b && nx == ny && !memcmp(a, b, nx);
-    free(a);
-    free(b);
-    return same;
-}
-
 /* ---- static projections: --weights against the `list` rule ---- */
 
 enum { NS = 6, NT = 5 };
@@ -148,14 +138,14 @@ static void test_static(void)
     EXPECT(!harness_exists(w1), "no file yet", NULL);
     EXPECT(apical("run %s --quiet -o %s --weights %s", a2a, d1, file) == 0, "--weights", out);
     EXPECT(apical("run %s --quiet -o %s", list, dl) == 0, "list", out);
-    EXPECT(same_bytes(s1, sl), "all_to_all + weights.bin spikes as the list", NULL);
-    EXPECT(!same_bytes(s0, sl), "the file's weights change the spikes", NULL);
-    EXPECT(same_bytes(file, w1), "a static run from a file writes it again", NULL);
+    EXPECT(harness_same_file(s1, sl), "all_to_all + weights.bin spikes as the list", NULL);
+    EXPECT(!harness_same_file(s0, sl), "the file's weights change the spikes", NULL);
+    EXPECT(harness_same_file(file, w1), "a static run from a file writes it again", NULL);
     char s2[1100];
     snprintf(s2, sizeof s2, "%s/spikes.csv", harness_path("rs_list_w"));
     EXPECT(apical("run %s --quiet -o %s --weights %s", list, harness_path("rs_list_w"), file) == 0,
            "the list takes the file too", out);
-    EXPECT(same_bytes(s2, sl), "the same weights again", NULL);
+    EXPECT(harness_same_file(s2, sl), "the same weights again", NULL);
     const char *cond = static_cfg("rs_cond.cfg", "model = \"lif_cond\"; g_l = 12.5;", 0);
     int rc = apical("run %s --quiet -o %s --weights %s", cond, harness_path("rs_cond"), file);
     EXPECT(rc == 2 && strstr(out, "rs_ff.bin") && strstr(out, "negative"),
@@ -220,10 +210,10 @@ static void test_static_resume(void)
     char a[1200], b[1200];
     snprintf(a, sizeof a, "%s/spikes.csv", whole);
     snprintf(b, sizeof b, "%s/spikes.csv", dir);
-    EXPECT(same_bytes(a, b), "stopped and resumed = uninterrupted", NULL);
+    EXPECT(harness_same_file(a, b), "stopped and resumed = uninterrupted", NULL);
     snprintf(a, sizeof a, "%s/weights.bin", whole);
     snprintf(b, sizeof b, "%s/weights.bin", dir);
-    EXPECT(same_bytes(a, b) && same_bytes(a, file), "both write the file again", NULL);
+    EXPECT(harness_same_file(a, b) && harness_same_file(a, file), "both write the file again", NULL);
 }
 
 static int suite_run_weights_static(void)

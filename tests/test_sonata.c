@@ -27,43 +27,6 @@
  * h5py through tests/sonata_h5.py.
  */
 
-/* Debian's /usr/bin/python3 has Debian's h5py; a python3 first on PATH may be another one. */
-static const char *python(void)
-{
-    static const char *found;
-    static int looked;
-    if (looked) return found;
-    looked = 1;
-    static const char *const tries[] = {"/usr/bin/python3", "python3"};
-    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-        char cmd[256];
-        snprintf(cmd, sizeof cmd, "%s -c 'import h5py, numpy' >/dev/null 2>&1", tries[i]);
-        if (system(cmd) == 0) return found = tries[i];
-    }
-    printf("\n  skipped: h5py is missing (Debian: apt-get install python3-h5py); the SONATA "
-           "checks against h5py did not run\n");
-    return NULL;
-}
-
-/* python3 tests/sonata_h5.py ARGS; its exit status, its output into out. */
-static int py(char *out, size_t outn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int py(char *out, size_t outn, const char *fmt, ...)
-{
-    char args[3000], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "%s '%s/tests/sonata_h5.py' %s 2>&1", python(), harness_root(),
-             args);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(out, 1, outn - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int read_ok(const char *path, struct spk_table *t)
 {
     struct err e = {0};
@@ -124,8 +87,8 @@ static void test_written_equals_csv(void)
     CU_ASSERT(same_spikes(&bin, &h5));
     spk_table_free(&h5);
     spk_table_free(&bin);
-    if (python()) {
-        rc = py(out, sizeof out, "check '%s' exc inh", dir);
+    if (harness_python()) {
+        rc = harness_py(out, sizeof out, "check '%s' exc inh", dir);
         EXPECT(rc == 0, "h5py check of cuba's spikes.h5", out);
     }
 
@@ -139,8 +102,8 @@ static void test_written_equals_csv(void)
     EXPECT(rc == 0, "cuba, inh only", out);
     snprintf(path, sizeof path, "%s/spikes.bin", dir);
     CU_ASSERT(!harness_exists(path));
-    if (python()) {
-        rc = py(out, sizeof out, "check '%s' inh", dir);
+    if (harness_python()) {
+        rc = harness_py(out, sizeof out, "check '%s' inh", dir);
         EXPECT(rc == 0, "h5py check, inh only", out);
     }
     snprintf(dir, sizeof dir, "%s/cuba_h5", harness_tmpdir());
@@ -243,8 +206,8 @@ static void test_written_empty(void)
     CU_ASSERT_FATAL(read_ok(path, &t) == 0);
     CU_ASSERT(t.n == 0 && t.npops == 2);
     spk_table_free(&t);
-    if (python()) {
-        rc = py(out, sizeof out, "check '%s' exc inh", dir);
+    if (harness_python()) {
+        rc = harness_py(out, sizeof out, "check '%s' exc inh", dir);
         EXPECT(rc == 0, "h5py check, no spikes", out);
     }
 }
@@ -285,7 +248,7 @@ static char *run_spikes(const char *config, const char *name)
  * and a spike_source driven by it gives, byte for byte, the spikes it gives from the CSV. */
 static void test_bmtk_file_read(void)
 {
-    if (!python()) return;
+    if (!harness_python()) return;
     char out[8192];
     static const char *const sortings[] = {"by_time", "absent"};
     char *from_csv = NULL;
@@ -293,7 +256,7 @@ static void test_bmtk_file_read(void)
         char h5[64], csv[64];
         snprintf(h5, sizeof h5, "bmtk_%s.h5", sortings[k]);
         snprintf(csv, sizeof csv, "bmtk_%s.csv", sortings[k]);
-        int rc = py(out, sizeof out, "bmtk '%s' '%s' lgn %s", harness_path(h5), harness_path(csv),
+        int rc = harness_py(out, sizeof out, "bmtk '%s' '%s' lgn %s", harness_path(h5), harness_path(csv),
                     sortings[k]);
         EXPECT(rc == 0, "h5py writes a bmtk file", out);
         if (rc) return;
@@ -316,7 +279,7 @@ static void test_bmtk_file_read(void)
         free(s_h5);
     }
     /* with several populations, the one named as the spike_source */
-    int rc = py(out, sizeof out, "two '%s'", harness_path("two.h5"));
+    int rc = harness_py(out, sizeof out, "two '%s'", harness_path("two.h5"));
     EXPECT(rc == 0, "h5py writes two populations", out);
     char *s_two = run_spikes(source_cfg("src_two.cfg", "two.h5"), "src_two");
     CU_ASSERT(s_two && from_csv && strcmp(s_two, from_csv) == 0);
@@ -352,13 +315,13 @@ static void test_bad_files(void)
         {"out_of_range", "node id 50 is not below the population size 20", 1},
     };
     char out[8192], name[64], svg[64], cfg[64];
-    if (python()) {
+    if (harness_python()) {
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             snprintf(name, sizeof name, "bad_%s.h5", cases[c].kind);
             snprintf(svg, sizeof svg, "bad_%s.svg", cases[c].kind);
             snprintf(cfg, sizeof cfg, "bad_%s.cfg", cases[c].kind);
             const char *file = harness_path(name);
-            int rc = py(out, sizeof out, "bad %s '%s'", cases[c].kind, file);
+            int rc = harness_py(out, sizeof out, "bad %s '%s'", cases[c].kind, file);
             EXPECT(rc == 0, cases[c].kind, out);
             rc = harness_apicalf(out, sizeof out, "plot '%s' -o '%s'", file, harness_path(svg));
             if (cases[c].plot_reads) {
@@ -457,8 +420,8 @@ static void test_sigterm_publishes(void)
     CU_ASSERT(a.n > 0 && same_spikes(&b, &a));
     spk_table_free(&a);
     spk_table_free(&b);
-    if (python()) {
-        int rc = py(out, sizeof out, "check '%s' exc inh", dir);
+    if (harness_python()) {
+        int rc = harness_py(out, sizeof out, "check '%s' exc inh", dir);
         EXPECT(rc == 0, "h5py check after SIGTERM", out);
     }
 }

@@ -77,16 +77,6 @@ static char *slurp0(const char *path)
     return t ? t : calloc(1, 1);
 }
 
-static int same_file(const char *a, const char *b)
-{
-    size_t na = 0, nb = 0;
-    char *x = harness_slurp(a, &na), *y = harness_slurp(b, &nb);
-    int same = x && y && na == nb && !memcmp(x, y, na);
-    free(x);
-    free(y);
-    return same;
-}
-
 /* The "spikes" numbers of a summary.json, in order, as text. */
 static void spike_counts(const char *summary, char *buf, size_t n)
 {
@@ -239,7 +229,7 @@ static void test_stop_and_resume(void)
         snprintf(ri, sizeof ri, "%s/points/%05d", ref, i);
         for (int k = 0; outputs[k]; k++) {
             const char *x = path_of("%s/%s", ri, outputs[k]), *y = path_of("%s/%s", pi, outputs[k]);
-            EXPECT(same_file(x, y), "the uninterrupted sweep's bytes", y);
+            EXPECT(harness_same_file(x, y), "the uninterrupted sweep's bytes", y);
         }
         char ca[256], cb[256];
         spike_counts(path_of("%s/summary.json", ri), ca, sizeof ca);

@@ -31,16 +31,6 @@ static const char *xor_cfg(void)
     return p;
 }
 
-static int same_bytes(const char *x, const char *y)
-{
-    size_t nx = 0, ny = 0;
-    char *a = harness_slurp(x, &nx), *b = harness_slurp(y, &ny);
-    int same = a && b && nx == ny && !memcmp(a, b, nx);
-    free(a);
-    free(b);
-    return same;
-}
-
 static struct train *open_xor(const char *const *sets, int nsets, const volatile sig_atomic_t *stop)
 {
     struct train_opts o = {.threads = 2, .quiet = 1, .stop = stop};
@@ -117,7 +107,7 @@ static void test_layout(void)
         check_record(&f.projs[2], "fb", "out", "hid", 2, 16, n->params, v ? H->b_off : O->w_off, 1);
         snprintf(again, sizeof again, "%s/again.bin", dir);
         EXPECT(wt_save(again, f.projs, f.nproj, &e) == 0, "re-save", e.msg);
-        EXPECT(same_bytes(path, again), "wt_load + wt_save = the same bytes", NULL);
+        EXPECT(harness_same_file(path, again), "wt_load + wt_save = the same bytes", NULL);
         wt_free(&f);
         train_close(t);
     }
@@ -201,7 +191,7 @@ static void test_engine(void)
     snprintf(b, sizeof b, "%s/weights.bin", run);
     int rc = apical("run %s --weights %s --quiet -o %s", cfg, dir, run);
     EXPECT(rc == 0, "apical run --weights of the trainer's folder", out);
-    EXPECT(same_bytes(a, b), "train -> weights.bin -> apical run -> weights.bin: the same bytes",
+    EXPECT(harness_same_file(a, b), "train -> weights.bin -> apical run -> weights.bin: the same bytes",
            NULL);
     /* and back: the run's file evaluates as the trainer's */
     rc = apical("eval %s --weights %s", xor_cfg(), b);
