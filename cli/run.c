@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "engine/net.h"
 #include "cli/run_ckpt.h"
+#include "cli/run_edges.h"
 #include "cli/run_weights.h"
 #include "io/afile.h"
 #include "io/cfg.h"
@@ -611,6 +612,12 @@ int cli_run(int argc, char **argv)
         char old[1100];
         if (!path_in(old, sizeof old, out, "weights.bin")) unlink(old);
     }
+    char p_nodes[1100], p_edges[1100];
+    if (spec.record_connectivity &&
+        (afile_stage_path(&stage, "nodes.h5", p_nodes, sizeof p_nodes) ||
+         afile_stage_path(&stage, "edges.h5", p_edges, sizeof p_edges) ||
+         run_edges_save(&net, p_nodes, p_edges, &e)))
+        goto fail_net;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     struct summary_info si = {.config_path = config, .peak_rss_kb = ru.ru_maxrss, .w0 = w0};
@@ -620,8 +627,9 @@ int cli_run(int argc, char **argv)
     if (summary_write(p_sum, &net, &si, &e)) goto fail_net;
     /* the spike files of every format first, then the rest, summary.json last */
     static const char *const rest[] = {"traces.csv", "weights.csv", "raster.svg", "traces.svg",
-                                       "weights.svg", "weights.bin", "predictions.csv",
-                                       "learning.csv", "config.cfg", "summary.json", NULL};
+                                       "weights.svg", "weights.bin", "nodes.h5", "edges.h5",
+                                       "predictions.csv", "learning.csv", "config.cfg",
+                                       "summary.json", NULL};
     const char *outputs[SINK_MAX + sizeof rest / sizeof rest[0]];
     int nout = 0;
     for (int i = 0; sink_at(i); i++) outputs[nout++] = sink_at(i)->file;

@@ -117,6 +117,7 @@ struct net_spec {
     const struct sink_ops *sinks[8];
     int raster;               /* draw raster.svg */
     uint32_t raster_per_pop;  /* neurons per population in the raster */
+    int record_connectivity;  /* write nodes.h5 and edges.h5 of the built network */
 };
 
 void spec_free(struct net_spec *s);

@@ -1398,13 +1398,19 @@ static int cmp_order(const void *a, const void *b)
     return (x->q > y->q) - (x->q < y->q);
 }
 
-int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint32_t *tgt,
-                   struct err *e)
+uint64_t net_proj_span(const struct net *n, int j, uint32_t s0, uint32_t s1)
+{
+    const struct proj *pr = &n->projs[j];
+    return pr->row[(uint64_t)s1 * pr->nparts] - pr->row[(uint64_t)s0 * pr->nparts];
+}
+
+int net_proj_order_range(const struct net *n, int j, uint32_t s0, uint32_t s1, uint64_t *q,
+                         uint32_t *src, uint32_t *tgt, struct err *e)
 {
     const struct proj *pr = &n->projs[j];
     const int T = pr->nparts;
     uint64_t most = 0;
-    for (uint32_t s = 0; s < pr->nsrc; s++) {
+    for (uint32_t s = s0; s < s1; s++) {
         uint64_t c = pr->row[(uint64_t)(s + 1) * T] - pr->row[(uint64_t)s * T];
         if (c > most) most = c;
     }
@@ -1412,7 +1418,7 @@ int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint3
     if (!key) return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory");
     uint64_t c = 0;
     /* a target's synapses all live in its part, in the order they were made */
-    for (uint32_t s = 0; s < pr->nsrc; s++) {
+    for (uint32_t s = s0; s < s1; s++) {
         uint64_t m = 0;
         for (uint64_t x = pr->row[(uint64_t)s * T]; x < pr->row[(uint64_t)(s + 1) * T]; x++)
             key[m++] = (struct order_key){pr->tgt[x], x};
@@ -1425,6 +1431,12 @@ int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint3
     }
     free(key);
     return 0;
+}
+
+int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint32_t *tgt,
+                   struct err *e)
+{
+    return net_proj_order_range(n, j, 0, n->projs[j].nsrc, q, src, tgt, e);
 }
 
 int net_weight_stats(const struct net *n, int j, struct net_wstats *st, struct err *e)

@@ -241,6 +241,12 @@ static inline float net_probe_value(const struct net *n, int64_t s, uint32_t i)
  * NULL. Arrays of proj.nsyn. */
 int net_proj_order(const struct net *n, int j, uint64_t *q, uint32_t *src, uint32_t *tgt,
                    struct err *e);
+/* The same for the sources [s0, s1) alone: their net_proj_span(n, j, s0, s1) synapses, in the
+ * order they have in net_proj_order, so a caller can go through a projection a few sources at
+ * a time. */
+int net_proj_order_range(const struct net *n, int j, uint32_t s0, uint32_t s1, uint64_t *q,
+                         uint32_t *src, uint32_t *tgt, struct err *e);
+uint64_t net_proj_span(const struct net *n, int j, uint32_t s0, uint32_t s1);
 
 /* Projection j's weights: mean and standard deviation, and (plastic ones) the fractions within
  * 1e-6 of the bounds' span of the lower and upper bound (NaN bounds for static ones). */

@@ -19,6 +19,7 @@
 #include "io/sink.h"
 #include "io/spikes.h"
 #include "io/suggest.h"
+#include "io/edges.h"
 #include "io/weights.h"
 #include "core/dist.h"
 #include "neurons/registry.h"
@@ -1400,19 +1401,29 @@ static int bind_check(const struct cfg_ctx *c, const config_setting_t *g, const 
 /* weights_from = "FILE": a list projection's synapses and weights are the projection of the
  * same name in a weights file (io/weights: weights.bin, or a folder holding one), whose
  * populations must be this projection's by name and size. */
+/* The file that setting `key` of g names (relative to the config's folder), into *file (the
+ * caller frees it); what says what it should be, for the message if it names none. */
+static int data_file(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                     const char *key, const char *what, char *p, char **file)
+{
+    const config_setting_t *at = config_setting_get_member(g, key);
+    join(p, path, key);
+    const char *f = config_setting_get_string(at);
+    if (!f || !f[0]) return fail(c, at, p, "must be a file name (%s)", what);
+    if (!(*file = resolve_data_path(c, f))) return fail(c, at, p, "out of memory");
+    return 0;
+}
+
 static int list_from_file(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
                           const struct net_spec *sp, struct proj_spec *pj)
 {
     const config_setting_t *at = config_setting_get_member(g, "weights_from");
-    char p[PATH_LEN];
-    join(p, path, "weights_from");
-    const char *f = config_setting_get_string(at);
-    if (!f || !f[0]) return fail(c, at, p, "must be a file name (a weights.bin or its folder)");
-    char *file = resolve_data_path(c, f);
-    if (!file) return fail(c, at, p, "out of memory");
+    char p[PATH_LEN], *file;
+    int rc = data_file(c, g, path, "weights_from", "a weights.bin or its folder", p, &file);
+    if (rc) return rc;
     struct wt_file wf;
     struct err le = {0};
-    int rc = wt_load(file, &wf, &le);
+    rc = wt_load(file, &wf, &le);
     free(file);
     if (rc) return fail(c, at, p, "%s", le.msg);
     const struct wt_proj *w = NULL;
@@ -1444,6 +1455,38 @@ static int list_from_file(const struct cfg_ctx *c, const config_setting_t *g, co
     return rc;
 }
 
+/* edges_from = "FILE": a list projection's pairs, and its weights and delays where the file
+ * has them, are edge population edge_population (default: the projection's name) of a SONATA
+ * edges file (io/edges: edges.h5 of record.connectivity, or bmtk's), read and checked a chunk
+ * at a time against the projection's populations and dt. */
+static int list_from_edges(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                           const struct net_spec *sp, struct proj_spec *pj)
+{
+    const config_setting_t *at = config_setting_get_member(g, "edges_from");
+    const char *pop = pj->name;
+    char p[PATH_LEN], *file = NULL;
+    int rc;
+    if ((rc = get_str(c, g, path, "edge_population", 0, &pop)) ||
+        (rc = data_file(c, g, path, "edges_from", "a SONATA edges file", p, &file)))
+        return rc;
+    const struct pop_spec *ps = &sp->pops[pj->from], *pt = &sp->pops[pj->to];
+    struct edges_want w = {.pop = pop, .src_pop = ps->name, .tgt_pop = pt->name,
+                           .nsrc = ps->size, .ntgt = pt->size, .dt_ms = c->dt,
+                           .max_delay_steps = PROJ_MAX_DELAY_STEPS};
+    struct edges_list l;
+    struct err le = {0};
+    rc = edges_read(file, &w, &l, &le);
+    free(file);
+    if (rc == ERR_NOMEM) return err_set(c->e, rc, c->file, 0, p, "%s: %s", le.file, le.msg);
+    if (rc) return fail(c, at, p, "%s: %s", le.file, le.msg);
+    pj->nlist = l.n;
+    pj->list_src = l.src;
+    pj->list_tgt = l.tgt;
+    pj->list_w = l.w;
+    pj->list_d = l.delay_ms;
+    return 0;
+}
+
 /* The settings a projection may carry: io/cfg's own, then the extension's (cfg_ext.proj_keys).
  * A key of an extension whose blocks this config lacks (cfg_ext.present) says so, rather than
  * being just unknown. */
@@ -1454,7 +1497,8 @@ static int proj_keys(const struct cfg_ctx *c, const config_setting_t *g, const c
                                       "rule", "p", "k", "n",
                                       "allow_autapses", "allow_multapses", "weight", "delay",
                                       "sources", "targets", "weights", "delays",
-                                      "weights_from", "plasticity", NULL};
+                                      "weights_from", "edges_from", "edge_population",
+                                      "plasticity", NULL};
     enum { NOWN = sizeof own / sizeof *own - 1 };
     const char *keys[NOWN + PROJ_EXT_KEYS + 1];
     int n = 0;
@@ -1519,18 +1563,32 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
         return rc;
     uint32_t nsrc = sp->pops[pj->from].size, ntgt = sp->pops[pj->to].size;
     static const char *const list_only[] = {"sources", "targets", "weights", "delays",
-                                            "weights_from", NULL};
-    if (pj->rule == CONN_LIST && config_setting_get_member(g, "weights_from")) {
-        static const char *const from_file[] = {"sources", "targets", "weights", NULL};
+                                            "weights_from", "edges_from", "edge_population",
+                                            NULL};
+    /* a file gives the synapses: weights_from (io/weights), edges_from (SONATA, io/edges) */
+    const char *from = config_setting_get_member(g, "weights_from")  ? "weights_from"
+                       : config_setting_get_member(g, "edges_from") ? "edges_from"
+                                                                     : NULL;
+    int edges = from && !strcmp(from, "edges_from");
+    const config_setting_t *epop = config_setting_get_member(g, "edge_population");
+    if (pj->rule == CONN_LIST && epop && !edges) {
+        join(p, path, "edge_population");
+        return fail(c, epop, p, "only with edges_from");
+    }
+    if (pj->rule == CONN_LIST && from) {
+        /* edges_from: the file's delays, or `delay` where it has none */
+        static const char *const from_file[] = {"sources", "targets", "weights", "weights_from",
+                                                "edges_from", "delays", NULL};
         for (const char *const *k = from_file; *k; k++)
-            if (config_setting_get_member(g, *k)) {
+            if (config_setting_get_member(g, *k) && strcmp(*k, from) &&
+                (edges || strcmp(*k, "delays"))) {
                 join(p, path, *k);
                 return fail(c, config_setting_get_member(g, *k), p,
-                            "not with weights_from (the file gives the synapses)");
+                            "not with %s (the file gives the synapses)", from);
             }
-        if ((rc = list_from_file(c, g, path, sp, pj)) ||
-            (rc = load_num_array(c, g, path, "delays", pj->nlist, c->dt * (1 - 1e-9),
-                                 &pj->list_d)) ||
+        if ((rc = edges ? list_from_edges(c, g, path, sp, pj) : list_from_file(c, g, path, sp, pj)) ||
+            (!pj->list_d && (rc = load_num_array(c, g, path, "delays", pj->nlist,
+                                                 c->dt * (1 - 1e-9), &pj->list_d))) ||
             (rc = list_delays(c, g, path, pj)) || (rc = list_flags(c, g, path, pj)))
             return rc;
     } else if (pj->rule == CONN_LIST) {
@@ -1566,8 +1624,9 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
     if (need_w && (rc = nonneg_weight(c, g, path, tgt, pj->port, &pj->weight))) return rc;
     for (size_t j = 0; pj->list_w && j < pj->nlist && cfg_feeds_conductance(tgt, pj->port); j++)
         if (pj->list_w[j] < 0) {
-            join(p, path, "weights");
-            return fail(c, config_setting_get_member(g, "weights"), p, "entry %zu (%g nS) is "
+            const char *wk = from ? from : "weights";
+            join(p, path, wk);
+            return fail(c, config_setting_get_member(g, wk), p, "entry %zu (%g nS) is "
                         "negative: receptor \"%s\" of %s is a conductance, its weights must be "
                         ">= 0", j, pj->list_w[j],
                         tgt->model->port_names[pj->port % tgt->model->nports], tgt->model->name);
@@ -1897,7 +1956,8 @@ _Static_assert(sizeof ((struct net_spec *)0)->sinks / sizeof(void *) >= SINK_MAX
  * both, record.spikes.format counts (a --set of it then works on any config). */
 static int load_record(const struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
-    static const char *const keys[] = {"spikes", "formats", "raster", "traces", "weights", NULL};
+    static const char *const keys[] = {"spikes", "formats", "raster", "traces", "weights",
+                                       "connectivity", NULL};
     static const char *const spike_keys[] = {"populations", "format", NULL};
     for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
     sp->nsinks = 0;
@@ -1905,6 +1965,7 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
     sp->sinks[sp->nsinks++] = sink_find("bin");
     sp->raster = 1;
     sp->raster_per_pop = 100;
+    sp->record_connectivity = 0;
     const config_setting_t *g = config_setting_get_member(root, "record");
     if (!g) return 0;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -1939,6 +2000,7 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
             return fail(c, r, "record.raster", "must be true, false or a group");
         }
     }
+    if ((rc = get_bool(c, g, "record", "connectivity", &sp->record_connectivity))) return rc;
     const config_setting_t *t = config_setting_get_member(g, "traces");
     if (t && (rc = load_traces(c, t, sp))) return rc;
     const config_setting_t *w = config_setting_get_member(g, "weights");

@@ -41,6 +41,12 @@ static inline float proj_weight(const struct proj *p, uint64_t q)
     return p->w ? p->w[q] : p->w_const;
 }
 
+/* The delay of synapse q, in steps. */
+static inline uint32_t proj_delay(const struct proj *p, uint64_t q)
+{
+    return p->delay ? p->delay[q] : p->delay_steps;
+}
+
 /* Converts a delay in ms to whole steps (rounded, at least 1). */
 uint32_t proj_delay_steps(double delay_ms, double dt_ms);
 

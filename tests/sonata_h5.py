@@ -10,6 +10,11 @@ with a message if not, 3 if h5py is missing).
                             uint64), and the same spikes as a bmtk CSV
   two FILE                  two populations, "cue" and "other", each with its own spikes
   bad KIND FILE             a broken file of one KIND (below)
+  edges DIR DT NAME=N...    DIR/edges.h5 and DIR/nodes.h5 as docs/formats.md specifies them:
+                            edge population NAME with N edges, delays whole steps of DT ms, in
+                            order of (source, target); where DIR/weights.bin has a projection,
+                            the same synapses and weights
+  edges_bad KIND FILE       an edge population "ab" (10 -> 10 neurons, dt 0.1) of one KIND
 """
 import sys
 
@@ -192,6 +197,158 @@ def bad(kind, path):
         grp.create_dataset("node_ids", data=ids_data)
 
 
+def read_weights_bin(path):
+    """docs/formats.md, weights.bin: {name: (src, tgt, w)}."""
+    data = open(path, "rb").read()
+    if data[:16].rstrip(b"\0") != b"APICAL-WEIGHTS":
+        fail("%s: not a weights.bin" % path)
+    nproj = int(np.frombuffer(data, np.uint32, 1, 20)[0])
+    at, out = 24, {}
+    for _ in range(nproj):
+        name = data[at:at + 64].split(b"\0")[0].decode()
+        at += 3 * 64 + 8
+        n = int(np.frombuffer(data, np.uint64, 1, at)[0])
+        at += 8
+        src = np.frombuffer(data, np.uint32, n, at)
+        tgt = np.frombuffer(data, np.uint32, n, at + 4 * n)
+        w = np.frombuffer(data, np.float32, n, at + 8 * n)
+        at += 12 * n
+        out[name] = (src, tgt, w)
+    return out
+
+
+def check_nodes(path):
+    sizes = {}
+    with h5py.File(path, "r") as h5:
+        add_root_check(path, h5)
+        for i, (pop, grp) in enumerate(sorted(h5["nodes"].items(), key=lambda kv: kv[0])):
+            n = len(grp["node_id"])
+            for name, dtype in (("node_id", np.uint64), ("node_group_index", np.uint64),
+                                ("node_type_id", np.uint32), ("node_group_id", np.uint32)):
+                if grp[name].dtype != dtype or grp[name].shape != (n,):
+                    fail("nodes %s/%s: %s %s" % (pop, name, grp[name].dtype, grp[name].shape))
+            if not np.array_equal(grp["node_id"][:], np.arange(n)) or \
+                    not np.array_equal(grp["node_group_index"][:], np.arange(n)) or \
+                    np.any(grp["node_group_id"][:] != 0):
+                fail("nodes %s: ids or group indices are not 0 ... n - 1 in group 0" % pop)
+            if len(set(grp["node_type_id"][:])) > 1 or "0" not in grp:
+                fail("nodes %s: more than one node type, or no group 0" % pop)
+            if grp.attrs.get("model_type") not in ("point_neuron", "virtual") or \
+                    not str(grp.attrs.get("model_template", "")).startswith("apical:"):
+                fail("nodes %s: model_type %r, model_template %r" %
+                     (pop, grp.attrs.get("model_type"), grp.attrs.get("model_template")))
+            sizes[pop] = n
+    return sizes
+
+
+def add_root_check(path, h5):
+    if h5.attrs.get("magic") != 0x0A7A or list(h5.attrs.get("version", [])) != [0, 1]:
+        fail("%s: root attributes magic and version are not SONATA's" % path)
+
+
+def check_edges(folder, dt, want):
+    sizes = check_nodes(folder + "/nodes.h5")
+    wbin = {}
+    try:
+        wbin = read_weights_bin(folder + "/weights.bin")
+    except FileNotFoundError:
+        pass
+    with h5py.File(folder + "/edges.h5", "r") as h5:
+        add_root_check(folder + "/edges.h5", h5)
+        names = sorted(h5["edges"].keys())
+        if names != sorted(want):
+            fail("edge populations %s, expected %s" % (names, sorted(want)))
+        for name, grp in h5["edges"].items():
+            s, t = grp["source_node_id"], grp["target_node_id"]
+            n = len(s)
+            if n != want[name]:
+                fail("%s: %d edges, expected %d" % (name, n, want[name]))
+            for ds, dtype in ((s, np.uint64), (t, np.uint64), (grp["edge_type_id"], np.uint32),
+                              (grp["edge_group_id"], np.uint32),
+                              (grp["edge_group_index"], np.uint64),
+                              (grp["0/syn_weight"], np.float32), (grp["0/delay"], np.float64)):
+                if ds.dtype != dtype or ds.shape != (n,):
+                    fail("%s: %s %s %s" % (name, ds.name, ds.dtype, ds.shape))
+            sp, tp = s.attrs.get("source_population"), t.attrs.get("target_population")
+            if sp not in sizes or tp not in sizes:
+                fail("%s: populations %r -> %r are not in nodes.h5" % (name, sp, tp))
+            src, tgt = s[:], t[:]
+            if n and (src.max() >= sizes[sp] or tgt.max() >= sizes[tp]):
+                fail("%s: a node id beyond its population" % name)
+            key = src * (1 << 32) + tgt
+            if np.any(np.diff(key.astype(np.int64)) < 0):
+                fail("%s: edges not in order of (source, target)" % name)
+            if not np.array_equal(grp["edge_group_index"][:], np.arange(n)) or \
+                    np.any(grp["edge_group_id"][:] != 0) or len(set(grp["edge_type_id"][:])) > 1:
+                fail("%s: group ids, group indices or type ids are not SONATA's single group" % name)
+            d = grp["0/delay"][:]
+            steps = np.round(d / dt)
+            if grp["0/delay"].attrs.get("units") != "ms" or np.any(steps < 1) or \
+                    not np.array_equal(d, steps * dt):
+                fail("%s: delays not whole steps of %g ms" % (name, dt))
+            w = grp["0/syn_weight"][:]
+            if name in wbin:
+                ws, wt, ww = wbin[name]
+                if not (np.array_equal(ws, src) and np.array_equal(wt, tgt)
+                        and np.array_equal(ww, w)):
+                    fail("%s: synapses or weights differ from weights.bin's" % name)
+            print("%s %d edges, weights %g ... %g, delays %g ... %g ms" %
+                  (name, n, w.min() if n else 0, w.max() if n else 0, d.min() if n else 0,
+                   d.max() if n else 0))
+
+
+def edges_bad(kind, path):
+    if kind == "not_hdf5":
+        open(path, "w").write("source_node_id,target_node_id\n1,2\n")
+        return
+    rng = np.random.default_rng(5)
+    n = 40
+    cols = {"source_node_id": rng.integers(0, 10, n).astype(np.uint64),
+            "target_node_id": rng.integers(0, 10, n).astype(np.uint64),
+            "edge_group_id": np.zeros(n, np.uint16),
+            "edge_group_index": np.arange(n, dtype=np.uint64),
+            "0/syn_weight": rng.uniform(0, 2, n), "0/delay": np.full(n, 1.5)}
+    if kind == "missing_dataset":
+        del cols["target_node_id"]
+    elif kind == "wrong_dtype":
+        cols["source_node_id"] = cols["source_node_id"].astype(np.float64)
+    elif kind == "out_of_range":
+        cols["target_node_id"][7] = 10
+    elif kind == "negative_id":
+        cols["source_node_id"] = cols["source_node_id"].astype(np.int64)
+        cols["source_node_id"][3] = -1
+    elif kind == "nan_weight":
+        cols["0/syn_weight"][9] = np.nan
+    elif kind == "short_delay":
+        cols["0/delay"][11] = 0.01
+    elif kind == "long_delay":
+        cols["0/delay"][12] = 1e5
+    elif kind == "other_group":
+        cols["edge_group_id"][4] = 1
+    elif kind == "ragged":
+        cols["0/delay"] = cols["0/delay"][:-1]
+    elif kind == "rank2":
+        cols["0/syn_weight"] = np.stack([cols["0/syn_weight"]] * 2)
+    elif kind == "unbacked":
+        cols["source_node_id"] = None
+    elif kind not in ("good", "no_attributes", "truncated"):
+        fail("unknown kind %s" % kind)
+    with h5py.File(path, "w") as h5:
+        add_root(h5)
+        grp = h5.create_group("edges/ab")
+        for name, data in cols.items():
+            if data is None:
+                grp.create_dataset(name, shape=(1 << 30,), dtype=np.uint64, chunks=(1024,))
+            else:
+                grp.create_dataset(name, data=data)
+        if kind != "no_attributes" and "target_node_id" in grp:
+            grp["source_node_id"].attrs["source_population"] = "a"
+            grp["target_node_id"].attrs["target_population"] = "b"
+    if kind == "truncated":
+        data = open(path, "rb").read()
+        open(path, "wb").write(data[: len(data) // 2])
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "check":
         check(argv[2], argv[3:])
@@ -201,6 +358,14 @@ def main(argv):
         two(argv[2])
     elif len(argv) == 4 and argv[1] == "bad":
         bad(argv[2], argv[3])
+    elif len(argv) >= 4 and argv[1] == "edges":
+        want = {}
+        for arg in argv[4:]:
+            name, n = arg.split("=")
+            want[name] = int(n)
+        check_edges(argv[2], float(argv[3]), want)
+    elif len(argv) == 4 and argv[1] == "edges_bad":
+        edges_bad(argv[2], argv[3])
     else:
         fail("usage: see the top of tests/sonata_h5.py")
 
