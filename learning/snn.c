@@ -872,6 +872,33 @@ static void layer_backward(const struct snn *n, const struct snn_layer *L, struc
     }
 }
 
+/* Layer l's forward weights: row j of its block of grad += scale v G[t + D] for each input
+ * event (t, j, v); events are sorted, and those stamped `until` or later, arriving at T or
+ * later, are the tail. */
+static void layer_weights(const struct snn *n, struct snn_work *w, const struct snn_input *in,
+                          int l, double scale, double *grad) {
+    const struct snn_layer *L = &n->L[l];
+    const struct snn_lwork *lw = &w->L[l];
+    const struct snn_input *ev = l ? &w->L[l - 1].ev : in;
+    double *gw = grad + L->w_off;
+    const uint32_t m = L->n, dl = L->delay, until = dl < n->T ? n->T - dl : 0;
+    for (uint32_t k = 0; k < ev->n && ev->t[k] < until;) {
+        uint32_t k1 = k;
+        while (k1 < ev->n && ev->t[k1] == ev->t[k])
+            k1++;
+        scatter_step(m, scale, lw->G + (size_t)(ev->t[k] + dl) * m, ev, k, k1, gw);
+        k = k1;
+    }
+}
+
+void snn_layer_apical(const struct snn *n, struct snn_work *w, const struct snn_input *in, int l,
+                      const double *x, double scale, double *grad) {
+    struct snn_lwork *lw = &w->L[l];
+    memcpy(lw->X, x, sizeof(double) * n->T * n->L[l].n);
+    layer_backward(n, &n->L[l], lw, SNN_APICAL, w->tmp);
+    layer_weights(n, w, in, l, scale, grad);
+}
+
 void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
                   int rule, double scale, double *grad) {
     (void)label; /* the readout's dLoss/dy was left in its X by snn_forward */
@@ -894,18 +921,8 @@ void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_inpu
                              w->L[L->fb_src].Dl + (size_t)S * A->n, lw->X, w->nz);
         }
         layer_backward(n, L, lw, rule, w->tmp);
-        /* weights: sum over input events (t, j, v) of v G[t + D] into row j; events are sorted,
-         * and those stamped `until` or later, arriving at T or later, are the tail */
-        const struct snn_input *ev = l ? &w->L[l - 1].ev : in;
-        double *gw = grad + L->w_off;
-        const uint32_t m = L->n, dl = L->delay, until = dl < n->T ? n->T - dl : 0;
-        for (uint32_t k = 0; k < ev->n && ev->t[k] < until;) {
-            uint32_t k1 = k;
-            while (k1 < ev->n && ev->t[k1] == ev->t[k])
-                k1++;
-            scatter_step(m, scale, lw->G + (size_t)(ev->t[k] + dl) * m, ev, k, k1, gw);
-            k = k1;
-        }
+        layer_weights(n, w, in, l, scale, grad);
+        const uint32_t m = L->n, dl = L->delay;
         /* dLoss/ds of the layer below at t: W G[t + D] (nothing for t + D >= T) */
         if (rule == SNN_BPTT && l > 0 && dl < n->T)
             back_project(n->T - dl, w->wt, n->params + L->w_off, L->n_in, m, 1.0,

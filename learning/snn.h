@@ -179,5 +179,16 @@ const double *snn_work_s(const struct snn_work *w, int l);
  * forward weights' layout). */
 void snn_backward(const struct snn *n, struct snn_work *w, const struct snn_input *in, int label,
                   int rule, double scale, double *grad);
+/* After snn_forward: adds scale x the apical-rule gradient of layer l's forward weights to
+ * grad (nforward values, the forward weights' layout; only layer l's block changes) for the
+ * error signal x (T x n_l, row-major) in place of the one snn_backward would give it:
+ * grad_ji += scale sum_t (x_i(t) + reg_i) psi(u_i(t)) e_j(t), with u_i, e_j and the regulariser's
+ * reg_i (0 without rate_strength) of this forward pass and psi = 1 for the readout. The same
+ * adjoint as snn_backward's apical rule; it replaces layer l's error (for the readout, the
+ * dLoss/dy snn_forward left), so run snn_forward again before snn_backward. This is what
+ * the online rule (synapses/apical) sums in the engine with x = a - a_rest, the simulated
+ * apical potential (tests/test_online_trainer). */
+void snn_layer_apical(const struct snn *n, struct snn_work *w, const struct snn_input *in, int l,
+                      const double *x, double scale, double *grad);
 
 #endif
