@@ -4,7 +4,10 @@
  * delay + 2 slots: a spike delivered at step s arrives in update s + d and moves the soma
  * from update s + d + 1) and, with a lag, the trace's last lag + 1 values. Per target neuron:
  * psi's last lag + 1 values. Per synapse: the weight in double and the sum since the window
- * began. Cost per step: D^2 per source and one multiply-add per synapse. */
+ * began. Cost per step: D^2 per source and one multiply-add per synapse. psi reads the soma as
+ * the update left it, after a spike's reset: the trainer's psi of that step is of the potential
+ * that crossed, which the model's update does not keep; that is the one difference between
+ * the two rules' sums (tests/test_online_trainer, docs/dendritic.md). */
 #include "synapses/apical.h"
 
 #include <math.h>
