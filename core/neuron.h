@@ -49,6 +49,9 @@ struct nrn_ctx {
     uint64_t seed;
     uint32_t stream;
     int64_t step;
+    /* when not NULL (plasticity rules read it): v_spike[i] is set, for every neuron i that
+     * spikes in this update, to its somatic potential before the reset */
+    double *v_spike;
 };
 
 /* A trainable model's dynamics between spikes, linear, as learning/ compiles a layer from it.

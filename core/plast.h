@@ -85,6 +85,7 @@ struct pl_step {
     double *const *state;
     const uint32_t *spikes; /* the part's targets that spiked in this update, ascending */
     uint32_t nspikes;
+    const double *v_spike;  /* v_spike[i]: the soma of spiking target i before its reset */
     double *scratch; /* end - begin doubles the rule may use during the call */
 };
 

@@ -331,7 +331,8 @@ static int build_plast(struct net *n, int j, struct err *e)
                     rule->init_synd(pl->derived[r], pr->w[q], pl->synd[r] + q * nd->nsynd);
             }
             if (!tgt->rule_scratch &&
-                !(tgt->rule_scratch = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->rule_scratch)))
+                (!(tgt->rule_scratch = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->rule_scratch)) ||
+                 !(tgt->v_spike = calloc(tgt->n ? tgt->n : 1, sizeof *tgt->v_spike))))
                 return err_set(e, ERR_NOMEM, NULL, 0, path, "out of memory");
             if (nd->npost) {
                 pl->post[r] = calloc((size_t)(tgt->n ? tgt->n : 1) * (size_t)nd->npost, sizeof(double));
@@ -714,6 +715,7 @@ static void plast_steps(struct net *n, int pi, int k, int64_t step, uint32_t b, 
                                        .state = p->state,
                                        .spikes = spikes,
                                        .nspikes = m,
+                                       .v_spike = p->v_spike,
                                        .scratch = p->rule_scratch + b};
             pl->rule[r]->on_step(&st);
         }
@@ -755,7 +757,8 @@ static void update_part(struct net *n, int k, int64_t step)
                 .nonfinite = &bad,
                 .seed = n->seed,
                 .stream = RNG_STREAM_NEURON + (uint32_t)pi,
-                .step = step};
+                .step = step,
+                .v_spike = p->v_spike};
             m = p->ops->update(&c, b, en, out);
             if (p->touch) add_listed(p, k, step, slot, in, sparse);
             n->ctr[k].sparse_updates += (uint64_t)sparse;
@@ -1291,6 +1294,7 @@ void net_free(struct net *n)
         free(p->hist);
         free(p->hist_horizon);
         free(p->rule_scratch);
+        free(p->v_spike);
         free(p->src_begin);
         free(p->src_cursor);
         free(p->src_stamp);

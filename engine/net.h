@@ -87,6 +87,7 @@ struct pop {
     struct pl_trace traces[NET_MAX_TRACES];
     int64_t *hist_horizon; /* per part */
     double *rule_scratch;  /* per neuron, for rules with on_step (pl_step.scratch), or NULL */
+    double *v_spike;       /* per neuron, with rule_scratch: nrn_ctx.v_spike */
     /* Spike sources: per part, events sorted by stamp then id, and a cursor. */
     size_t *src_begin, *src_cursor; /* nparts + 1 / nparts */
     int64_t *src_stamp;

@@ -102,7 +102,7 @@ lif_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spik
     const double drive = d->k.p20 * (d->i_e + c->i_ext);
     const double e_l = d->e_l, p22 = d->k.p22, p21_ex = d->k.p21_ex, p21_in = d->k.p21_in;
     const double p11_ex = d->k.p11_ex, p11_in = d->k.p11_in;
-    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
+    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps, c->v_spike};
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIF_BLOCK) {
         const uint32_t b1 = end - b0 < LIF_BLOCK ? end : b0 + LIF_BLOCK;

@@ -84,7 +84,7 @@ lifc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spi
     const double k = -d->h / d->c_m, g_l = d->g_l, e_ex = d->e_ex, e_in = d->e_in;
     const double mean_ex = d->mean_ex, mean_in = d->mean_in;
     const double decay_ex = d->decay_ex, decay_in = d->decay_in;
-    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
+    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps, c->v_spike};
     uint32_t n = 0;
     for (uint32_t b0 = begin; b0 < end; b0 += LIFC_BLOCK) {
         const uint32_t b1 = end - b0 < LIFC_BLOCK ? end : b0 + LIFC_BLOCK;

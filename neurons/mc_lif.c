@@ -383,7 +383,7 @@ mc_finish_block(const struct nrn_ctx *cx, double *const *x, uint32_t b0, uint32_
         for (int c = 0; c < n; c++) x[c][ref_id[r]] = ref_v[r][c];
         refr[ref_id[r]]--;
     }
-    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps};
+    const struct nrn_reset reset = {d->v_th, d->v_reset, d->ref_steps, cx->v_spike};
     nspk = nrn_threshold(x[0], refr, b0, b1, &reset, spikes, nspk, cx->nonfinite);
     mc_check_dendrites(cx, x, b0, b1, n);
     return nspk;
@@ -420,6 +420,7 @@ mc_escape_draw(const struct nrn_ctx *cx, double *v, int32_t *refr, uint32_t b0, 
         rng_init(&r, cx->seed, cx->stream, i, step);
         if (rng_uniform(&r) < pb[i - b0]) {
             spikes[nspk++] = i;
+            if (cx->v_spike) cx->v_spike[i] = v[i];
             if (d->esc_clamp) v[i] = d->v_reset;
             refr[i] = d->ref_steps;
         }

@@ -12,6 +12,7 @@
 struct nrn_reset {
     double v_th, v_reset;
     int32_t ref_steps;
+    double *v_spike; /* nrn_ctx.v_spike, or NULL */
 };
 
 /* Neurons [b0, b1) of potentials v; appends spiking ids to spikes (n so far) and returns the
@@ -30,6 +31,7 @@ static inline uint32_t nrn_threshold(double *v, int32_t *refr, uint32_t b0, uint
         if (__builtin_expect(!(v[i] < r->v_th && v[i] > -DBL_MAX), 0)) {
             if (isfinite(v[i])) {
                 spikes[n++] = i;
+                if (r->v_spike) r->v_spike[i] = v[i];
                 v[i] = r->v_reset;
                 refr[i] = r->ref_steps;
             } else if (*nonfinite > i) {

@@ -5,9 +5,8 @@
  * from update s + d + 1) and, with a lag, the trace's last lag + 1 values. Per target neuron:
  * psi's last lag + 1 values. Per synapse: the weight in double and the sum since the window
  * began. Cost per step: D^2 per source and one multiply-add per synapse. psi reads the soma as
- * the update left it, after a spike's reset: the trainer's psi of that step is of the potential
- * that crossed, which the model's update does not keep; that is the one difference between
- * the two rules' sums (tests/test_online_trainer, docs/dendritic.md). */
+ * the update left it, but at a spike the potential that crossed (pl_step.v_spike), as the
+ * trainer's psi does: the sums are the trainer's (tests/test_online_trainer). */
 #include "synapses/apical.h"
 
 #include <math.h>
@@ -164,11 +163,16 @@ static void on_step(const struct pl_step *st)
     const int now = (int)(t % L), then = (int)((t + 1) % L); /* then: t - lag */
     const double *u = st->state[0], *a = st->state[s->a_var];
     double *g = st->scratch;
-    for (uint32_t i = st->begin; i < st->end; i++) {
-        double *ring = st->post + (size_t)i * L;
-        ring[now] = s->psi_one ? 1.0 : surr_psi(&s->surr, u[i] - s->v_th);
-        g[i - st->begin] = (a[i] - s->a_rest) * ring[then] * st->dt_ms;
+    for (uint32_t i = st->begin; i < st->end; i++)
+        st->post[(size_t)i * L + now] = s->psi_one ? 1.0 : surr_psi(&s->surr, u[i] - s->v_th);
+    /* a neuron that spiked was reset by its update: psi of the potential that crossed, as the
+     * trainer's (its u before the reset) */
+    for (uint32_t k = 0; k < st->nspikes && !s->psi_one; k++) {
+        const uint32_t i = st->spikes[k];
+        st->post[(size_t)i * L + now] = surr_psi(&s->surr, st->v_spike[i] - s->v_th);
     }
+    for (uint32_t i = st->begin; i < st->end; i++)
+        g[i - st->begin] = (a[i] - s->a_rest) * st->post[(size_t)i * L + then] * st->dt_ms;
     const int in = (int)((t + W - 1) % W); /* what arrived in update t - 1 */
     for (uint32_t src = 0; src < st->nsrc; src++) {
         const size_t cell = (size_t)src * st->nparts + st->part;
