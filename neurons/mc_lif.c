@@ -98,7 +98,10 @@ struct mc_derived {
     /* spiking = "escape": p = 1 - exp(-pdt / (1 + exp(beta (theta - u) + log_k))), pdt =
      * phi_max dt (k = 0 gives log_k = -inf and phi = phi_max) */
     int escape, esc_clamp;
-    double esc_pdt, esc_beta, esc_theta, esc_log_k;
+    double esc_pdt, esc_beta, esc_theta, esc_log_k, esc_phi_max;
+    /* the dendritic prediction V* = (vs_i0 + sum_c vs_g[c] v_c) / vs_den: vs_g[c] the
+     * coupling of the soma's children, 0 for the other compartments (vs_den = 0: V* = e_l) */
+    double vs_i0, vs_den, vs_e_l, vs_g[NC];
 };
 
 /* The continuous-time system: dx/dt = A x + b + bs i_stim, x stacked by kind. */
@@ -245,6 +248,16 @@ static int mc_prepare(const double *p, const struct nrn_shape *s, double h, void
     d->esc_beta = p[MC_BETA_ESC];
     d->esc_theta = p[MC_THETA_ESC];
     d->esc_log_k = log(p[MC_RATE_SLOPE]);
+    d->esc_phi_max = p[MC_PHI_MAX];
+    const double *soma = s->cparams[0];
+    d->vs_i0 = soma[MC_G_L] * soma[MC_E_L];
+    d->vs_den = soma[MC_G_L];
+    d->vs_e_l = soma[MC_E_L];
+    for (int c = 1; c < s->ncomp; c++)
+        if (s->parent[c] == 0) {
+            d->vs_g[c] = s->cparams[c][MC_G_C];
+            d->vs_den += d->vs_g[c];
+        }
     return 0;
 }
 
@@ -696,6 +709,74 @@ mc_update(const struct nrn_ctx *c, uint32_t begin, uint32_t end, uint32_t *spike
     }
 }
 
+/* What rules may read (nrn_ops.quantities). V* is Urbanczik & Senn's dendritic prediction: the
+ * potential the soma would settle at, its leak and its children's couplings alone, with the
+ * children held where they are (the soma's own synapses, bias and stimulus left out, as NEST's
+ * urbanczik_archiving_node has it). The rates are escape noise's phi; a soma spiking at a
+ * threshold has none, so they are NaN there (rules that need them refuse such targets). */
+enum { MC_Q_V_STAR, MC_Q_PHI, MC_Q_PHI_STAR, MC_Q_H_STAR, MC_NQ };
+
+static const struct nrn_quantity quantities[MC_NQ] = {
+    [MC_Q_V_STAR] = {"v_star", "mV",
+                     "dendritic prediction V* = (g_l e_l + sum_d g_c,d v_d) / (g_l + sum_d g_c,d) "
+                     "of the soma (its g_l, e_l) over its child compartments d (e_l when the "
+                     "sums are 0)"},
+    [MC_Q_PHI] = {"phi", "/ms",
+                  "escape rate phi(v) of the soma's potential v (NaN for spiking = "
+                  "\"threshold\")"},
+    [MC_Q_PHI_STAR] = {"phi_star", "/ms",
+                       "escape rate phi(V*) of the dendritic prediction (NaN for spiking = "
+                       "\"threshold\")"},
+    [MC_Q_H_STAR] = {"h_star", "/mV",
+                     "d ln phi / dV at V* = beta_escape / (1 + exp(beta_escape (V* - "
+                     "theta_escape)) / rate_slope) (NaN for spiking = \"threshold\")"},
+};
+
+static double mc_v_star(const struct mc_derived *d, double *const *state, uint32_t i)
+{
+    if (d->vs_den == 0) return d->vs_e_l;
+    double num = d->vs_i0;
+    for (int c = 1; c < d->n; c++) num += d->vs_g[c] * state[c * MC_NSTATE + MC_V][i];
+    return num / d->vs_den;
+}
+
+/* phi(u) = phi_max / (1 + exp(beta (theta - u) + ln k)), the exponent capped as in the draw
+ * (k = 0: ln k = -inf, phi = phi_max); libm's exp: the same bits in every thread */
+static double mc_phi(const struct mc_derived *d, double u)
+{
+    double z = d->esc_beta * (d->esc_theta - u);
+    z = z < 2000.0 ? z : 2000.0;
+    return d->esc_phi_max / (1.0 + exp(z + d->esc_log_k));
+}
+
+/* d ln phi / du = beta k e^{beta (theta - u)} / (1 + k e^{beta (theta - u)})
+ *              = beta / (1 + exp(beta (u - theta) - ln k)) (k = 0: 0) */
+static double mc_h(const struct mc_derived *d, double u)
+{
+    double z = d->esc_beta * (u - d->esc_theta);
+    z = z > -2000.0 ? z : -2000.0; /* so that - ln k = +inf (k = 0) never meets -inf */
+    return d->esc_beta / (1.0 + exp(z - d->esc_log_k));
+}
+
+static void mc_quantity(const void *derived, double *const *state, int qi, uint32_t begin,
+                        uint32_t end, double *out)
+{
+    const struct mc_derived *d = derived;
+    for (uint32_t i = begin; i < end; i++) {
+        double *o = out + (i - begin);
+        if (qi == MC_Q_V_STAR) {
+            *o = mc_v_star(d, state, i);
+        } else if (!d->escape) {
+            *o = NAN;
+        } else if (qi == MC_Q_PHI) {
+            *o = mc_phi(d, state[MC_V][i]);
+        } else {
+            const double vs = mc_v_star(d, state, i);
+            *o = qi == MC_Q_PHI_STAR ? mc_phi(d, vs) : mc_h(d, vs);
+        }
+    }
+}
+
 const struct nrn_ops mc_lif_ops = {
     .name = "mc_lif",
     .doc = "LIF soma plus passive dendritic compartments (tree), exact integration",
@@ -714,4 +795,7 @@ const struct nrn_ops mc_lif_ops = {
     .initial = mc_initial,
     .update = mc_update,
     .linear = mc_linear,
+    .quantities = quantities,
+    .nquantities = MC_NQ,
+    .quantity = mc_quantity,
 };
