@@ -8,6 +8,7 @@
 #include "synapses/stdp.h"
 #include "synapses/stdp_triplet.h"
 #include "synapses/stp.h"
+#include "synapses/urbanczik_senn.h"
 
 static const struct pl_rule *const rules[] = {
     &stdp_rule,
@@ -15,6 +16,7 @@ static const struct pl_rule *const rules[] = {
     &istdp_rule,
     &stp_rule,
     &apical_rule,
+    &urbanczik_senn_rule,
 };
 
 const struct pl_rule *pl_rule_at(int i)
