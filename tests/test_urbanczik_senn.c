@@ -434,6 +434,62 @@ static void test_refusals(void)
     }
 }
 
+/* ---- (6): configs/urbanczik_senn.cfg, scaled down ---- */
+
+/* NEST's escape noise (the config's) */
+static double phi_nest(double u) { return 0.15 / (1.0 + 0.5 * exp((-55.0 - u) / 3.0)); }
+
+enum { US_REPS = 16 };
+
+struct learn {
+    double sq[US_REPS]; /* per repetition with the teacher: sum of (phi(V*) - phi(U_M))^2 */
+    long n[US_REPS];
+};
+
+static int learn_step(void *self, const struct net *n, int64_t step, struct err *e)
+{
+    (void)e;
+    struct learn *l = self;
+    const double t = (double)(step + 1) * 0.1 - 400.0; /* into the teaching */
+    const int p = (int)floor(t / 200.0);
+    if (t < 0 || p >= US_REPS || t - 200.0 * p < 10.0) return 0; /* 10 ms: g_I settles */
+    const struct pop *pyr = &n->pops[4];
+    const double ge = pyr->state[1][0], gi = pyr->state[2][0], vd = pyr->state[3][0];
+    const double um = (ge * 0.0 + gi * -75.0) / (ge + gi), vs = (30.0 * -70.0 + 600.0 * vd) / 630.0;
+    const double d = 1000.0 * (phi_nest(vs) - phi_nest(um));
+    l->sq[p] += d * d;
+    l->n[p]++;
+    return 0;
+}
+
+/* Truth: the paper's claim, on the config's own network: with the teacher on, the dendritic
+ * prediction's rate phi(V*) comes to match the teacher's phi(U_M) (U_M the matching potential
+ * of the soma's conductances). Scaled down: 16 of the 100 repetitions, eta doubled. */
+static void test_config_learns(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/configs/urbanczik_senn.cfg", harness_root());
+    size_t len = 0;
+    char *text = harness_slurp(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    struct learn *l = calloc(1, sizeof *l);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    const char *sets[] = {"simulation.duration = 3600.0", "stimuli.g_i.stop = 3600.0",
+                          "projections.dend.plasticity.eta = 5.6667"};
+    CU_ASSERT_EQUAL_FATAL(harness_run_net("us_learn.cfg", text, sets, 3, learn_step, l), 0);
+    double rms[US_REPS];
+    for (int p = 0; p < US_REPS; p++) {
+        CU_ASSERT_FATAL(l->n[p] > 1000);
+        rms[p] = sqrt(l->sq[p] / (double)l->n[p]);
+    }
+    const double first = rms[0], last = (rms[US_REPS - 1] + rms[US_REPS - 2] + rms[US_REPS - 3]) / 3;
+    CHECKF(first > 40.0 && last < 0.7 * first, NULL,
+           "RMS of phi(V*) - phi(U_M): %.2f Hz in the first repetition, %.2f in the last three",
+           first, last);
+    free(l);
+    free(text);
+}
+
 static int urbanczik_senn_suite(void)
 {
     CU_pSuite s = CU_add_suite("urbanczik_senn", NULL, NULL);
@@ -444,7 +500,9 @@ static int urbanczik_senn_suite(void)
         !CU_add_test(s, "engine: arrivals on the dendrite's current, sum from simulated V*",
                      test_engine) ||
         !CU_add_test(s, "weights bit-identical for 1 to 4 threads", test_threads) ||
-        !CU_add_test(s, "bad settings exit 2 with file, line, setting", test_refusals))
+        !CU_add_test(s, "bad settings exit 2 with file, line, setting", test_refusals) ||
+        !CU_add_test(s, "configs/urbanczik_senn.cfg, scaled down: the mismatch falls",
+                     test_config_learns))
         return -1;
     return 0;
 }
