@@ -15,7 +15,7 @@
 
 static const char *const rule_text[] = {"all_to_all", "one_to_one", "fixed_probability",
                                         "fixed_indegree", "fixed_outdegree", "list",
-                                        "fixed_total_number"};
+                                        "fixed_total_number", "transpose"};
 
 /* " name=value unit" for every parameter of a schema; one a rule leaves unset (NaN: it takes
  * its value from another, e.g. istdp's alpha from target_rate) is left out. */
@@ -82,8 +82,9 @@ int cli_check(int argc, char **argv)
     printf("projections:\n");
     for (int j = 0; j < s.nprojs; j++) {
         const struct proj_spec *p = &s.projs[j];
-        double n = proj_expected_count(p, s.pops[p->from].size, s.pops[p->to].size,
-                                       p->from == p->to);
+        const struct proj_spec *cp = p->rule == CONN_TRANSPOSE ? &s.projs[p->of] : p;
+        double n = proj_expected_count(cp, s.pops[cp->from].size, s.pops[cp->to].size,
+                                       cp->from == cp->to);
         const struct pop_spec *tp = &s.pops[p->to];
         int np = tp->model->nports;
         printf("  %-12s %s -> %s.%s%s%s  %s", p->name, s.pops[p->from].name, tp->name,
@@ -93,6 +94,7 @@ int cli_check(int argc, char **argv)
         if (p->rule == CONN_FIXED_PROBABILITY) printf(" p=%g", p->p);
         if (p->rule == CONN_FIXED_INDEGREE || p->rule == CONN_FIXED_OUTDEGREE) printf(" k=%u", p->k);
         if (p->rule == CONN_FIXED_TOTAL_NUMBER) printf(" n=%llu", (unsigned long long)p->n);
+        if (p->rule == CONN_TRANSPOSE) printf(" of %s (its weights, live)", s.projs[p->of].name);
         printf("  ~%.0f synapses\n", n);
         if (training && ls.feedback[j] != SNN_FB_NONE)
             printf("    feedback %s: apical train's error path; in apical run a plain "

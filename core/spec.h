@@ -43,7 +43,8 @@ struct pop_spec {
 
 enum conn_rule {
     CONN_ALL_TO_ALL, CONN_ONE_TO_ONE, CONN_FIXED_PROBABILITY, CONN_FIXED_INDEGREE,
-    CONN_FIXED_OUTDEGREE, CONN_LIST, CONN_FIXED_TOTAL_NUMBER
+    CONN_FIXED_OUTDEGREE, CONN_LIST, CONN_FIXED_TOTAL_NUMBER,
+    CONN_TRANSPOSE /* the synapses of an earlier projection, reversed, with its live weights */
 };
 
 struct proj_spec {
@@ -53,6 +54,7 @@ struct proj_spec {
     double p;   /* fixed_probability */
     uint32_t k; /* fixed_indegree / fixed_outdegree */
     uint64_t n; /* fixed_total_number: synapses in all */
+    int of;     /* transpose: the projection (earlier in the list) it reverses */
     int autapses, multapses;
     struct dist weight, delay; /* delay in ms */
     size_t nlist;              /* explicit list: sources, targets, optional weights and delays */

@@ -90,8 +90,9 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
     }
     for (int j = 0; j < s->nprojs; j++) {
         const struct proj_spec *p = &s->projs[j];
-        double c =
-            proj_expected_count(p, s->pops[p->from].size, s->pops[p->to].size, p->from == p->to);
+        const struct proj_spec *cp = p->rule == CONN_TRANSPOSE ? &s->projs[p->of] : p;
+        double c = proj_expected_count(cp, s->pops[cp->from].size, s->pops[cp->to].size,
+                                       cp->from == cp->to);
         syn += c;
         /* target; weight and delay only when they vary (synapses/proj); row offsets */
         int list = p->rule == CONN_LIST;
@@ -420,12 +421,21 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     }
     for (int j = 0; j < s->nprojs; j++) {
         const struct proj_spec *ps = &s->projs[j];
-        rc = proj_build(&n->projs[j], ps, j, s->pops[ps->from].size, s->pops[ps->to].size,
-                        ps->from == ps->to, s->dt_ms, s->seed, T, e);
+        rc = ps->rule == CONN_TRANSPOSE
+                 ? proj_transpose(&n->projs[j], ps, &n->projs[ps->of], s->dt_ms, T, e)
+                 : proj_build(&n->projs[j], ps, j, s->pops[ps->from].size, s->pops[ps->to].size,
+                              ps->from == ps->to, s->dt_ms, s->seed, T, e);
         if (rc) return rc;
     }
     for (int j = 0; j < s->nprojs; j++)
         if (s->projs[j].nplast && (rc = build_plast(n, j, e))) return rc;
+    /* transposes read the weights they reverse where they now live (plastic ones per synapse) */
+    for (int j = 0; j < s->nprojs; j++)
+        if (s->projs[j].rule == CONN_TRANSPOSE) {
+            const struct proj *q = &n->projs[s->projs[j].of];
+            n->projs[j].tie_w = q->w;
+            n->projs[j].tie_const = q->w_const;
+        }
     for (int i = 0; i < s->npops; i++) {
         struct pop *p = &n->pops[i];
         uint32_t dmax = 0;
@@ -879,12 +889,13 @@ static void deliver_part(struct net *n, int k, int64_t step)
                         if (pr->delay) __builtin_prefetch(pr->delay + q);
                     }
                 }
-                if (pl || amp) {
-                    /* weights scaled: by the rules (short-term plasticity) and the amplitude */
+                if (pl || amp || pr->tie) {
+                    /* weights scaled: by the rules (short-term plasticity) and the amplitude;
+                     * or read through a transpose */
                     double f =
                         pl ? plast_row(n, j, k, ids[a], lo, hi, step + 1, amp ? amp[a] : 1.0) : 1.0;
                     if (amp) f = pl ? f * amp[a] : amp[a];
-                    if (f != 1.0 || amp) {
+                    if (f != 1.0 || amp || pr->tie) {
                         for (uint64_t q = lo; q < hi; q++) {
                             uint32_t slot = now + (pr->delay ? pr->delay[q] : pr->delay_steps);
                             if (slot >= ns) slot -= ns;

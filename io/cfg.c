@@ -859,7 +859,7 @@ static int load_list(const struct cfg_ctx *c, const config_setting_t *root, cons
 /* in the order of enum conn_rule */
 static const char *const rule_names[] = {"all_to_all", "one_to_one", "fixed_probability",
                                          "fixed_indegree", "fixed_outdegree", "list",
-                                         "fixed_total_number", NULL};
+                                         "fixed_total_number", "transpose", NULL};
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -1498,7 +1498,7 @@ static int proj_keys(const struct cfg_ctx *c, const config_setting_t *g, const c
                                       "allow_autapses", "allow_multapses", "weight", "delay",
                                       "sources", "targets", "weights", "delays",
                                       "weights_from", "edges_from", "edge_population",
-                                      "plasticity", NULL};
+                                      "plasticity", "of", NULL};
     enum { NOWN = sizeof own / sizeof *own - 1 };
     const char *keys[NOWN + PROJ_EXT_KEYS + 1];
     int n = 0;
@@ -1523,6 +1523,83 @@ static int has_ext_key(const struct cfg_ctx *c, const config_setting_t *g)
 {
     for (int k = 0; k < PROJ_EXT_KEYS && c->ext && c->ext->proj_keys && c->ext->proj_keys[k]; k++)
         if (config_setting_get_member(g, c->ext->proj_keys[k])) return 1;
+    return 0;
+}
+
+/* rule = "transpose"; of = "Q": projection Q (earlier in the list) reversed, synapse by
+ * synapse, delivering Q's weights as they are at each spike (feedback tied to forward
+ * weights). Its own settings: from, to, receptor or compartment, delay (one for all). */
+static int load_transpose(const struct cfg_ctx *c, const config_setting_t *g, const char *path,
+                          int idx, struct net_spec *sp)
+{
+    struct proj_spec *pj = &sp->projs[idx];
+    char p[PATH_LEN];
+    if (c->ext && !c->ext->plastic) {
+        join(p, path, "rule");
+        return fail(c, config_setting_get_member(g, "rule"), p, "transpose belongs to apical "
+                    "run configs; a training config ties feedback with feedback = "
+                    "\"symmetric\"");
+    }
+    static const char *const not_here[] = {"p", "k", "n", "allow_autapses", "allow_multapses",
+                                           "sources", "targets", "weights", "delays",
+                                           "weights_from", "edges_from", "edge_population",
+                                           "plasticity", NULL};
+    for (const char *const *k = not_here; *k; k++)
+        if (config_setting_get_member(g, *k)) {
+            join(p, path, *k);
+            return fail(c, config_setting_get_member(g, *k), p, "not with rule transpose (its "
+                        "synapses and weights are those of the projection named by of)");
+        }
+    const char *of = NULL;
+    int rc = get_str(c, g, path, "of", 1, &of);
+    if (rc) return rc;
+    join(p, path, "of");
+    const config_setting_t *m = config_setting_get_member(g, "of");
+    pj->of = -1;
+    for (int j = 0; j < idx; j++)
+        if (!strcmp(sp->projs[j].name, of)) pj->of = j;
+    if (pj->of < 0)
+        return fail(c, m, p, "no projection \"%s\" before this one (transpose reverses an "
+                    "earlier projection of the list)", of);
+    const struct proj_spec *q = &sp->projs[pj->of];
+    if (q->rule == CONN_TRANSPOSE)
+        return fail(c, m, p, "projection %s is a transpose itself", of);
+    if (sp->pops[pj->from].size != sp->pops[q->to].size ||
+        sp->pops[pj->to].size != sp->pops[q->from].size)
+        return fail(c, m, p, "%s goes from %s (%u) to %s (%u); its transpose needs %u sources "
+                    "and %u targets, this one has %u and %u", of, sp->pops[q->from].name,
+                    sp->pops[q->from].size, sp->pops[q->to].name, sp->pops[q->to].size,
+                    sp->pops[q->to].size, sp->pops[q->from].size, sp->pops[pj->from].size,
+                    sp->pops[pj->to].size);
+    /* a rule that changes weights while spikes are delivered would race with the reading */
+    for (int r = 0; r < q->nplast; r++)
+        if (!q->plast[r].rule->on_step && q->plast[r].rule->bounds)
+            return fail(c, m, p, "%s learns by rule %s, which changes weights as spikes are "
+                        "delivered: a transpose reads them then (rules that change weights "
+                        "each step, as apical, can be tied)", of, q->plast[r].rule->name);
+    if (cfg_feeds_conductance(&sp->pops[pj->to], pj->port)) {
+        join(p, path, "receptor");
+        return fail(c, g, p, "a transpose delivers weights of either sign: not onto a "
+                    "conductance");
+    }
+    pj->weight.kind = DIST_CONST; /* a gain on the reversed weights */
+    pj->weight.a = 1.0;
+    pj->delay.kind = DIST_CONST;
+    pj->delay.a = c->dt;
+    if ((rc = get_dist(c, g, path, "weight", 0, -1e12, 1e12, &pj->weight)) ||
+        (rc = get_dist(c, g, path, "delay", 0, 0, 1e9, &pj->delay)) ||
+        (rc = check_delay(c, g, path, &pj->delay)))
+        return rc;
+    if (pj->weight.kind != DIST_CONST) {
+        join(p, path, "weight");
+        return fail(c, config_setting_get_member(g, "weight"), p, "with rule transpose, one "
+                    "number: the gain on the reversed weights");
+    }
+    if (pj->delay.kind != DIST_CONST) {
+        join(p, path, "delay");
+        return fail(c, config_setting_get_member(g, "delay"), p, "one delay for every synapse "
+                    "of a transpose");
+    }
     return 0;
 }
 
@@ -1552,11 +1629,16 @@ static int load_proj(const struct cfg_ctx *c, const config_setting_t *g, int idx
         join(p, path, "rule");
         return fail(c, config_setting_get_member(g, "rule"), p,
                     "unknown rule \"%s\"%s (all_to_all, one_to_one, fixed_probability, "
-                    "fixed_indegree, fixed_outdegree, fixed_total_number, list)", rule,
+                    "fixed_indegree, fixed_outdegree, fixed_total_number, list, transpose)", rule,
                     choice_hint(rule, rule_names, hint, sizeof hint));
     }
     pj->autapses = 1;
     pj->multapses = 1;
+    if (pj->rule == CONN_TRANSPOSE) return load_transpose(c, g, path, idx, sp);
+    if (config_setting_get_member(g, "of")) {
+        join(p, path, "of");
+        return fail(c, config_setting_get_member(g, "of"), p, "only for rule transpose");
+    }
     if ((rc = get_bool(c, g, path, "allow_autapses", &pj->autapses)) ||
         (rc = get_bool(c, g, path, "allow_multapses", &pj->multapses)) ||
         (rc = load_count(c, g, path, pj)))

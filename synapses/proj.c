@@ -408,7 +408,59 @@ void proj_free(struct proj *p)
     free(p->tgt);
     free(p->w);
     free(p->delay);
+    free(p->tie);
     memset(p, 0, sizeof *p);
+}
+
+int proj_transpose(struct proj *p, const struct proj_spec *s, const struct proj *q,
+                   double dt_ms, int nparts, struct err *e)
+{
+    memset(p, 0, sizeof *p);
+    p->src_pop = s->from;
+    p->tgt_pop = s->to;
+    p->port = s->port;
+    p->nsrc = q->ntgt;
+    p->ntgt = q->nsrc;
+    p->nparts = nparts;
+    p->nsyn = q->nsyn;
+    const uint64_t ncells = (uint64_t)p->nsrc * nparts;
+    p->row = calloc(ncells + 1, sizeof *p->row);
+    p->tgt = malloc((p->nsyn ? p->nsyn : 1) * sizeof *p->tgt);
+    p->tie = malloc((p->nsyn ? p->nsyn : 1) * sizeof *p->tie);
+    if (!p->row || !p->tgt || !p->tie) {
+        proj_free(p);
+        return err_set(e, ERR_NOMEM, NULL, 0, s->name, "out of memory for synapses");
+    }
+    p->bytes = (ncells + 1) * sizeof *p->row + p->nsyn * (sizeof *p->tgt + sizeof *p->tie);
+    /* q's synapse i -> k is p's k -> i, in cell (k, owner of i); counted, then placed in the
+     * order of i, then of q's storage (which keeps each pair's synapses in drawing order) */
+    const uint64_t qcells = (uint64_t)q->nsrc * q->nparts;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint64_t c = 0; c < qcells; c++) {
+            const uint32_t i = (uint32_t)(c / (uint64_t)q->nparts);
+            const int owner = part_owner(p->ntgt, nparts, i);
+            for (uint64_t x = q->row[c]; x < q->row[c + 1]; x++) {
+                const uint64_t cell = (uint64_t)q->tgt[x] * nparts + (uint64_t)owner;
+                if (pass == 0) {
+                    p->row[cell + 1]++;
+                } else {
+                    const uint64_t at = p->row[cell]++;
+                    p->tgt[at] = i;
+                    p->tie[at] = x;
+                }
+            }
+        }
+        if (pass == 0)
+            for (uint64_t c = 0; c < ncells; c++) p->row[c + 1] += p->row[c];
+        else /* each row's start moved to its end: shift back */
+            for (uint64_t c = ncells; c > 0; c--) p->row[c] = p->row[c - 1];
+        if (pass == 1) p->row[0] = 0;
+    }
+    const uint32_t d = proj_delay_steps(s->delay.a, dt_ms);
+    p->delay_steps = p->min_delay = p->max_delay = (uint16_t)d;
+    p->tie_const = q->w_const;
+    p->tie_gain = (float)s->weight.a;
+    return 0;
 }
 
 double proj_expected_count(const struct proj_spec *s, uint32_t nsrc, uint32_t ntgt, int same_pop)
@@ -421,6 +473,7 @@ double proj_expected_count(const struct proj_spec *s, uint32_t nsrc, uint32_t nt
     case CONN_FIXED_OUTDEGREE: return (double)s->k * nsrc;
     case CONN_FIXED_INDEGREE: return (double)s->k * ntgt;
     case CONN_FIXED_TOTAL_NUMBER: return (double)s->n;
+    case CONN_TRANSPOSE: return 0; /* the reversed projection's count (engine/net) */
     default: return (double)s->nlist;
     }
 }

@@ -26,6 +26,12 @@ struct proj {
     uint16_t delay_steps, min_delay, max_delay;
     uint64_t nsyn;
     size_t bytes;     /* what this projection allocated */
+    /* rule transpose: synapse q delivers the weight of synapse tie[q] of the projection it
+     * reverses (tie_w, or tie_const when that one's weights are all equal); w is NULL */
+    uint64_t *tie;
+    const float *tie_w;
+    float tie_const;
+    float tie_gain; /* the transpose's weight setting, times the reversed weight */
 };
 
 /* Generates the synapses of spec s (projection number index) deterministically: the result is
@@ -35,10 +41,19 @@ int proj_build(struct proj *p, const struct proj_spec *s, int index, uint32_t ns
                struct err *e);
 void proj_free(struct proj *p);
 
+/* Rule transpose: the synapses of q (built for nparts) reversed, source i -> target k of q
+ * becoming k -> i, tied to q's weights times s's weight (proj.tie; the caller points tie_w at
+ * q's weights once they are final), with s's port and one delay. Synapses onto one target keep q's order, so
+ * sums do not depend on nparts. */
+int proj_transpose(struct proj *p, const struct proj_spec *s, const struct proj *q,
+                   double dt_ms, int nparts, struct err *e);
+
 /* The weight of synapse q. */
 static inline float proj_weight(const struct proj *p, uint64_t q)
 {
-    return p->w ? p->w[q] : p->w_const;
+    if (p->w) return p->w[q];
+    if (p->tie) return p->tie_gain * (p->tie_w ? p->tie_w[p->tie[q]] : p->tie_const);
+    return p->w_const;
 }
 
 /* The delay of synapse q, in steps. */

@@ -46,8 +46,15 @@ static void test_learns(void)
                                 "--set projections.w_in.plasticity.eta=0.0 "
                                 "--set projections.w_out.plasticity.eta=0.0",
                                 &last0);
-    fprintf(stderr, "\n  learning: test %.1f %% (last window %.1f %%); frozen: %.1f %% (%.1f %%)\n",
-            acc, last, acc0, last0);
+    double lastt;
+    const double acct = run_acc("online_tied",
+                                "--set 'projections.fb.rule = \"transpose\"' "
+                                "--set 'projections.fb.of = \"w_out\"' "
+                                "--set projections.fb.weight=0.3",
+                                &lastt);
+    fprintf(stderr, "\n  learning: test %.1f %% (last window %.1f %%); tied feedback %.1f %% "
+            "(%.1f %%); frozen: %.1f %% (%.1f %%)\n", acc, last, acct, lastt, acc0, last0);
+    CU_ASSERT(acct > acc0 + 25.0);
     CU_ASSERT(acc > 70.0);
     CU_ASSERT(acc > acc0 + 25.0);
     CU_ASSERT(last > last0 + 20.0);
