@@ -158,6 +158,7 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a, int allow_run)
 struct progress {
     double t0, last;
     int tty;
+    const struct present *pr; /* an online config's: its moving accuracy joins the line */
 };
 
 static double mono_s(void)
@@ -173,8 +174,14 @@ static void progress_line(struct progress *p, const struct net *n, int64_t done,
     double frac = n->nsteps ? (double)done / n->nsteps : 1;
     double eta = frac > 0 ? wall * (1 - frac) / frac : 0;
     double rtf = wall > 0 ? sim * 1e-3 / wall : 0;
-    fprintf(stderr, "%s[apical] t = %.1f / %.1f ms (%3.0f%%)  wall %.1f s  ETA %.1f s  %.3gx real time%s",
-            p->tty ? "\r" : "", sim, n->nsteps * n->dt_ms, 100 * frac, wall, eta, rtf,
+    char learn[96] = "";
+    int64_t learned = 0;
+    double acc = NAN;
+    if (p->pr && present_learning(p->pr, &learned, &acc) && learned > 0)
+        snprintf(learn, sizeof learn, "  learned %lld samples: %.1f %% right lately",
+                 (long long)learned, acc);
+    fprintf(stderr, "%s[apical] t = %.1f / %.1f ms (%3.0f%%)  wall %.1f s  ETA %.1f s  %.3gx real time%s%s",
+            p->tty ? "\r" : "", sim, n->nsteps * n->dt_ms, 100 * frac, wall, eta, rtf, learn,
             p->tty && !final ? "   " : "\n");
     fflush(stderr);
 }
@@ -482,7 +489,7 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "[apical] resumed at t = %g ms from %s\n", net.step * net.dt_ms, p_ck);
     struct recorder recs[6];
     int nrecs = 0;
-    struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2)};
+    struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2), .pr = pr};
     int any_spikes = 0;
     for (int i = 0; i < spec.npops; i++) any_spikes |= spec.record_spikes[i];
     /* the spike files; with none, spikes.bin for the raster. The raster reads the quickest to
