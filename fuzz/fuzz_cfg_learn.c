@@ -1,6 +1,7 @@
-/* fuzz/fuzz_cfg_learn: learning/lcfg's lcfg_load, the loader of `apical train` and `apical eval`
- * (the network through io/cfg plus the learning, data and encoder blocks), with --set overrides
- * as in fuzz_cfg: each input line "#set PATH=VALUE" is also one --set. */
+/* fuzz/fuzz_cfg_learn: learning/lcfg's loaders: lcfg_load_any, `apical run`'s (training
+ * configs, online configs with a teacher block, plain ones), and lcfg_load, `apical train`'s
+ * and `apical eval`'s (the network through io/cfg plus the learning, data and encoder blocks),
+ * with --set overrides as in fuzz_cfg: each input line "#set PATH=VALUE" is also one --set. */
 #include "fuzz/fuzz.h"
 
 #include "core/spec.h"
@@ -28,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *resolved = NULL;
     struct err e = {0};
     if (lcfg_load(cfg_path, sets, nsets, &spec, &ls, &resolved, &e) == 0) spec_free(&spec);
+    free(resolved);
+    resolved = NULL;
+    int kind = 0;
+    if (lcfg_load_any(cfg_path, sets, nsets, &spec, &ls, &resolved, &kind, &e) == 0)
+        spec_free(&spec);
     free(resolved);
     free(buf);
     return 0;

@@ -15,7 +15,8 @@ for d in cfg cfg_learn spikes trace plot idx ckpt netckpt weights sweep sonata; 
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
-for f in xor yinyang_apical fmnist_apical fmnist_bptt; do cp configs/$f.cfg $C/cfg_learn/; done
+for f in xor yinyang_apical fmnist_apical fmnist_bptt yinyang_online; do cp configs/$f.cfg $C/cfg_learn/; done
+cp configs/urbanczik_senn.cfg $C/cfg/
 { cat configs/hello.cfg; printf '#set simulation.duration=50.0\n#set populations.exc.size=20\n'
   printf '#set projections.ee.k=5\n#set simulation.seed=7\n'; } > $C/cfg/hello-sets.cfg
 { cat configs/xor.cfg; printf '#set learning.rule="bptt"\n#set learning.batch=2\n'

@@ -5,6 +5,7 @@
 
 #include "synapses/apical.h"
 #include "synapses/istdp.h"
+#include "synapses/kolen_pollack.h"
 #include "synapses/stdp.h"
 #include "synapses/stdp_triplet.h"
 #include "synapses/stp.h"
@@ -16,6 +17,7 @@ static const struct pl_rule *const rules[] = {
     &istdp_rule,
     &stp_rule,
     &apical_rule,
+    &kolen_pollack_rule,
     &urbanczik_senn_rule,
 };
 
