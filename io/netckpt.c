@@ -286,9 +286,12 @@ static int load_plastic(struct crc_rd *r, struct net *n, int64_t step, uint64_t 
                         rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
                                      "checkpoint: corrupt (a synapse's state is not finite)");
             }
-            if (!rc && pl->post[q])
-                rc = crc_get(r, pl->post[q], (size_t)n->pops[pr->tgt_pop].n *
-                                                 pl->needs[q].npost * sizeof(double), e);
+            const size_t npost = (size_t)n->pops[pr->tgt_pop].n * pl->needs[q].npost;
+            if (!rc && pl->post[q]) rc = crc_get(r, pl->post[q], npost * sizeof(double), e);
+            for (size_t v = 0; !rc && pl->post[q] && v < npost; v++)
+                if (!isfinite(pl->post[q][v]))
+                    rc = err_set(e, ERR_INPUT, r->path, 0, n->spec->projs[j].name,
+                                 "checkpoint: corrupt (a neuron's state for a rule is not finite)");
         }
         free(order);
         free(buf);
