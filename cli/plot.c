@@ -1,8 +1,9 @@
 /* cli/plot: `apical plot FILE -o FILE.svg`. Reads a spike file (CSV, binary or SONATA's HDF5:
  * io/spikes) and draws the raster with population rates, a traces file (its header starts with
  * t_ms; a folder means its traces.csv) and draws voltage traces, or a weights file (its header
- * is io/wtrace's) and draws weight trajectories and histograms, all through io/svg. Owns only
- * the flags.
+ * is io/wtrace's) and draws weight trajectories and histograms, all through io/svg; or an
+ * online run's learning.csv (io/lcurve; a folder that holds one means it) and draws its
+ * learning curve through io/curves. Owns only the flags.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +14,8 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "io/curves.h"
+#include "io/lcurve.h"
 #include "io/spikes.h"
 #include "io/svg.h"
 #include "io/tracefile.h"
@@ -25,15 +28,21 @@ static const char usage[] =
     "       apical plot TRACES -o FILE.svg [--neurons K] [--currents] [--title T] [--tmin MS]\n"
     "                   [--tmax MS]\n"
     "       apical plot WEIGHTS -o FILE.svg [--title T] [--tmin MS] [--tmax MS]\n"
+    "       apical plot LEARNING -o FILE.svg [--title T]\n"
     "Draws a spike raster (top) and population rates in Hz (bottom) as SVG; or, from a traces\n"
     "file, one panel per neuron with the potential of each recorded compartment; or, from a\n"
     "weights file, a line per recorded synapse over time and, per projection, a histogram of\n"
-    "the weights at the first and at the last sample.\n"
+    "the weights at the first and at the last sample; or, from an online run's learning.csv,\n"
+    "the training accuracy over the last teacher.window samples against samples presented\n"
+    "(epochs below), with the final accuracy of summary.json beside it marked.\n"
     "  SPIKES             spike file from apical run: CSV, binary or SONATA (spikes.h5, also\n"
     "                     bmtk's), told apart by content\n"
     "  TRACES             traces.csv from apical run (its header starts with t_ms), or the\n"
     "                     run's folder, meaning its traces.csv\n"
     "  WEIGHTS            weights.csv from apical run (record.weights)\n"
+    "  LEARNING           learning.csv from apical run of an online config (a teacher block),\n"
+    "                     or the run's folder when it holds one (its apical potentials, if\n"
+    "                     recorded: apical plot FOLDER/traces.csv)\n"
     "  -o, --out FILE     the SVG to write (replaced atomically)\n"
     "  --title T          title above the picture\n"
     "  --tmin MS          start of the time axis (default: 0 for spikes, the first sample)\n"
@@ -166,7 +175,8 @@ static int parse_args(int argc, char **argv, struct plot_args *a, struct err *e)
     }
     if (!a->in)
         return err_set(e, ERR_INPUT, "", 0, "",
-                       "plot needs a spike or traces file (see apical plot --help)");
+                       "plot needs a spike, traces, weights or learning file (see apical plot "
+                       "--help)");
     if (!a->out) return err_set(e, ERR_INPUT, "", 0, "", "plot needs -o FILE.svg");
     return 0;
 }
@@ -276,6 +286,65 @@ static int plot_spikes(const struct plot_args *a, struct err *e) {
     return rc;
 }
 
+/* summary.json beside the learning curve: the folder of path's. */
+static int summary_beside(const char *path, char *out, size_t n, struct err *e) {
+    const char *slash = strrchr(path, '/');
+    int len = slash ? (int)(slash - path + 1) : 0;
+    if ((size_t)snprintf(out, n, "%.*ssummary.json", len, path) >= n)
+        return err_set(e, ERR_INPUT, path, 0, "", "path too long");
+    return 0;
+}
+
+static int plot_learning(const struct plot_args *a, const char *path, struct err *e) {
+    const char *flag = a->spikes_flag   ? a->spikes_flag
+                       : a->traces_flag ? a->traces_flag
+                       : a->has_tmin    ? "--tmin"
+                       : a->has_tmax    ? "--tmax"
+                                        : NULL;
+    if (flag)
+        return err_set(e, ERR_INPUT, "", 0, "",
+                       "%s is not for learning curves; %s is one (its axis is samples presented)",
+                       flag, path);
+    struct lcurve c;
+    int rc = lcurve_read(path, &c, e);
+    if (rc) return rc;
+    char sum[4200];
+    struct lcurve_final fin;
+    rc = summary_beside(path, sum, sizeof sum, e);
+    if (!rc) rc = lcurve_final_read(sum, &fin, e);
+    if (rc) {
+        lcurve_free(&c);
+        return rc;
+    }
+    char name[64], mark[80], title[4200];
+    /* the first row is the first full window (or the end, before one) */
+    if (c.n > 1)
+        snprintf(name, sizeof name, "last %.0f samples", c.samples[0]);
+    else
+        snprintf(name, sizeof name, "training");
+    struct curves_panel p = {.title = "accuracy while learning",
+                             .ylabel = "%",
+                             .nseries = 1,
+                             .s = {{name, c.acc}},
+                             .ymin = 0,
+                             .ymax = 100};
+    if (fin.have && isfinite(fin.accuracy)) {
+        snprintf(mark, sizeof mark, "%s accuracy at the end: %.2f %%", fin.split, fin.accuracy);
+        p.mark_label = mark, p.mark_y = fin.accuracy;
+    }
+    snprintf(title, sizeof title, "learning: %s", path);
+    struct curves_opts o = {.title = a->title ? a->title : title,
+                            .x = c.samples,
+                            .xlabel = "samples presented",
+                            .x2_per_x = c.epoch[c.n - 1] / c.samples[c.n - 1],
+                            .x2label = "epoch"};
+    rc = curves_write_opts(a->out, &o, (int)(c.n < INT32_MAX ? c.n : INT32_MAX), &p, 1, e);
+    /* io/curves knows no file names: its complaints about the data are about this file */
+    if (rc == ERR_INPUT && !e->file[0]) snprintf(e->file, sizeof e->file, "%s", path);
+    lcurve_free(&c);
+    return rc;
+}
+
 int cli_plot(int argc, char **argv) {
     struct err e = {0};
     struct plot_args a = {.max_per_pop = DEFAULT_MAX_PER_POP};
@@ -286,21 +355,27 @@ int cli_plot(int argc, char **argv) {
     }
     if (rc) return cli_report(&e);
 
-    /* a run's folder stands for its traces.csv */
+    /* a run's folder stands for its learning.csv (an online run), else its traces.csv */
     struct stat st;
-    char inside[4096];
+    char inside[4096], learning[4096];
     if (stat(a.in, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if ((size_t)snprintf(inside, sizeof inside, "%s/traces.csv", a.in) >= sizeof inside)
+        if ((size_t)snprintf(inside, sizeof inside, "%s/traces.csv", a.in) >= sizeof inside ||
+            (size_t)snprintf(learning, sizeof learning, "%s/learning.csv", a.in) >=
+                sizeof learning)
             rc = err_set(&e, ERR_INPUT, a.in, 0, "", "path too long");
+        else if (stat(learning, &st) == 0)
+            rc = plot_learning(&a, learning, &e);
         else if (stat(inside, &st) != 0)
             rc = err_set(&e, ERR_INPUT, a.in, 0, "",
-                         "a folder without traces.csv; for a raster give its spikes.bin");
+                         "a folder without learning.csv or traces.csv; for a raster give its "
+                         "spikes.bin");
         else
             rc = plot_traces(&a, inside, &e);
     } else {
-        rc = wtr_sniff(a.in)      ? plot_weights(&a, &e)
-             : trace_sniff(a.in) ? plot_traces(&a, a.in, &e)
-                                 : plot_spikes(&a, &e);
+        rc = wtr_sniff(a.in)       ? plot_weights(&a, &e)
+             : lcurve_sniff(a.in) ? plot_learning(&a, a.in, &e)
+             : trace_sniff(a.in)  ? plot_traces(&a, a.in, &e)
+                                  : plot_spikes(&a, &e);
     }
     return rc ? cli_report(&e) : 0;
 }

@@ -53,6 +53,7 @@ printf 't_ms,p[0].v,p[1].basal.v\n0.1,-65,-70.5\n0.2,-64.9,-70.25\n' > $C/trace/
 cp $C/spikes/* $C/trace/* $C/plot/   # apical plot draws either
 # a weights file: a pair recorded twice (a multapse), two projections
 printf 't_ms,projection,source,target,weight\n0.0,ee,1,2,0\n0.0,ee,1,2,0\n0.0,ie,0,0,-5\n5.0,ee,1,2,10\n5.0,ee,1,2,9.75\n5.0,ie,0,0,-7.5\n' > $C/plot/weights.csv
+printf 'samples,epoch,accuracy\n200,0.2,48.5\n400,0.4,57.5\n600,0.6,61.5\n700,0.7,60\n' > $C/plot/learning.csv
 
 # IDX: plain and gzip, one to four dimensions
 python3 - $C/idx <<'PY'

@@ -21,6 +21,7 @@
 #define PH 200  /* plot area of a panel */
 #define GAP 18
 #define BOTTOM 50 /* x tick labels and "epoch" */
+#define BOTTOM2 34 /* the second row of x tick labels and its name */
 #define MAX_TICKS AXIS_MAX_TICKS
 
 static const char *const palette[CURVES_MAX_SERIES] = {
@@ -69,6 +70,8 @@ static int check(const double *x, int n, const struct curves_panel *p, int np, s
                            p[k].nseries, CURVES_MAX_SERIES);
         if (!isfinite(p[k].ymin) || !isfinite(p[k].ymax))
             return err_set(e, ERR_INPUT, "", 0, "", "panel %d: y range is not finite", k);
+        if (p[k].mark_label && !isfinite(p[k].mark_y))
+            return err_set(e, ERR_INPUT, "", 0, "", "panel %d: the mark's y is not finite", k);
         for (int j = 0; j < p[k].nseries; j++)
             if (!p[k].s[j].y)
                 return err_set(e, ERR_INPUT, "", 0, "", "panel %d: series %d has no values", k, j);
@@ -93,6 +96,7 @@ static int y_range(const struct curves_panel *P, int k, int n, struct axes *A, s
     for (int j = 0; j < P->nseries; j++)
         for (int i = 0; i < n; i++)
             if (isfinite(P->s[j].y[i])) lo = fmin(lo, P->s[j].y[i]), hi = fmax(hi, P->s[j].y[i]);
+    if (P->mark_label) lo = fmin(lo, P->mark_y), hi = fmax(hi, P->mark_y);
     if (!(lo <= hi)) lo = 0, hi = 1;
     if (hi == lo) {
         double d = lo ? fabs(lo) * 0.1 : 1;
@@ -220,6 +224,16 @@ static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes
         for (int i = 0; i < n; i++)
             outside += P->s[j].y[i] < A->y0 || P->s[j].y[i] > A->y1;
     }
+    if (P->mark_label) {
+        double y = ypx(A, P->mark_y);
+        fprintf(fp,
+                "<g class=\"mark\" data-y=\"%.17g\"><path d=\"M%d %.2fh%d\" stroke=\"#444\" "
+                "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.2f\" font-size=\"10\" "
+                "text-anchor=\"end\" fill=\"#444\">",
+                P->mark_y, ML, y, PW, ML + PW - 4, y > A->top + 14 ? y - 4 : y + 12);
+        svg_xml_text(fp, P->mark_label);
+        fprintf(fp, "</text></g>\n");
+    }
     draw_legend(fp, P, n, top);
     if (!any || outside)
         fprintf(fp,
@@ -235,7 +249,7 @@ static void draw_panel(FILE *fp, const struct curves_panel *P, const struct axes
 }
 
 /* Epochs are whole numbers, labelled in full up to 1e15, as a tick label beyond. */
-static void draw_xaxis(FILE *fp, const struct axes *A, double y) {
+static void draw_xaxis(FILE *fp, const struct axes *A, const struct curves_opts *o, double y) {
     double t[MAX_TICKS], step;
     char label[AXIS_LABEL_LEN];
     int nx = ticks(A->x0, A->x1, 8, 1, t, &step);
@@ -249,22 +263,53 @@ static void draw_xaxis(FILE *fp, const struct axes *A, double y) {
                 "<path d=\"M%.2f %.1fv4\" stroke=\"#000\"/><text x=\"%.2f\" y=\"%.1f\">%s</text>\n",
                 xpx(A, t[k]), y, xpx(A, t[k]), y + 15, label);
     }
-    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">epoch</text>\n</g>\n", ML + PW / 2.0,
-            y + 34);
+    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", ML + PW / 2.0, y + 34);
+    svg_xml_text(fp, o->xlabel ? o->xlabel : "epoch");
+    fprintf(fp, "</text>\n</g>\n");
+    if (!(o->x2_per_x > 0)) return;
+    /* the second scale's ticks, placed back on the first: x = x2 / x2_per_x */
+    double k2 = o->x2_per_x, y2 = y + BOTTOM2;
+    int n2 = ticks(A->x0 * k2, A->x1 * k2, 8, 0, t, &step);
+    fprintf(fp,
+            "<g class=\"xaxis2\" data-per-x=\"%.17g\" font-size=\"10\" text-anchor=\"middle\" "
+            "fill=\"#444\">\n",
+            k2);
+    for (int k = 0; k < n2; k++) {
+        double px = xpx(A, t[k] / k2);
+        if (px < ML - 0.5 || px > ML + PW + 0.5) continue;
+        fprintf(fp, "<text x=\"%.2f\" y=\"%.1f\">%s</text>\n", px, y2 + 15,
+                axis_label(t[k], step, label));
+    }
+    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", ML + PW / 2.0, y2 + 30);
+    svg_xml_text(fp, o->x2label ? o->x2label : "");
+    fprintf(fp, "</text>\n</g>\n");
 }
 
 int curves_write(const char *path, const char *title, const double *x, int n,
                  const struct curves_panel *p, int npanels, struct err *e) {
+    struct curves_opts o = {.title = title, .x = x};
+    return curves_write_opts(path, &o, n, p, npanels, e);
+}
+
+int curves_write_opts(const char *path, const struct curves_opts *o, int n,
+                      const struct curves_panel *p, int npanels, struct err *e) {
+    const double *x = o->x;
     int rc = check(x, n, p, npanels, e);
+    if (!rc && !(o->x2_per_x >= 0 && isfinite(o->x2_per_x)))
+        rc = err_set(e, ERR_INPUT, "", 0, "", "the second x scale is not a finite number >= 0");
     struct axes A = {0};
     if (!rc) rc = x_range(x, n, &A, e);
+    /* the second scale's window must be drawable too */
+    if (!rc && o->x2_per_x > 0 && !axis_usable(A.x0 * o->x2_per_x, A.x1 * o->x2_per_x))
+        rc = err_set(e, ERR_INPUT, "", 0, "", "the second x scale's range is not drawable");
     int shown = 0;
     for (int k = 0; !rc && k < npanels; k++) {
         if (p[k].nseries) rc = y_range(&p[k], k, n, &A, e); /* checked here, drawn below */
         shown += p[k].nseries > 0;
     }
     if (rc) return rc;
-    double height = TOP + shown * (HEAD + PH + GAP) - GAP + BOTTOM;
+    double height =
+        TOP + shown * (HEAD + PH + GAP) - GAP + BOTTOM + (o->x2_per_x > 0 ? BOTTOM2 : 0);
     struct afile f;
     if ((rc = afile_open(&f, path, e))) return rc;
     FILE *fp = f.fp;
@@ -274,7 +319,7 @@ int curves_write(const char *path, const char *title, const double *x, int n,
             "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
             "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">",
             WIDTH, height, WIDTH, height, ML + PW / 2.0);
-    svg_xml_text(fp, title ? title : "training");
+    svg_xml_text(fp, o->title ? o->title : "training");
     fprintf(fp, "</text>\n");
     A.top = TOP + HEAD;
     for (int k = 0; k < npanels; k++) {
@@ -283,7 +328,7 @@ int curves_write(const char *path, const char *title, const double *x, int n,
         draw_panel(fp, &p[k], &A, x, n);
         A.top += PH + GAP + HEAD;
     }
-    draw_xaxis(fp, &A, A.top - GAP - HEAD);
+    draw_xaxis(fp, &A, o, A.top - GAP - HEAD);
     fprintf(fp, "</svg>\n");
     return afile_commit(&f, e);
 }

@@ -24,6 +24,10 @@ struct curves_panel {
     /* ymin >= ymax: the axis runs from the smallest to the largest value drawn. Otherwise it is
      * fixed, and a value outside it is drawn at the nearer edge (the panel says how many). */
     double ymin, ymax;
+    /* mark_label not NULL: a dashed line across the panel at mark_y (finite), labelled (say, a
+     * final test accuracy); a fitted y range holds it, a fixed one draws it at the nearer edge */
+    const char *mark_label;
+    double mark_y;
 };
 
 /* Writes the panels that have series, top to bottom, sharing the x axis (epoch 1..n, or x[i] if
@@ -33,5 +37,21 @@ struct curves_panel {
  * a failed write is ERR_IO naming the file. */
 int curves_write(const char *path, const char *title, const double *x, int n,
                  const struct curves_panel *p, int npanels, struct err *e);
+
+/* The picture around the panels, for curves_write_opts. */
+struct curves_opts {
+    const char *title;  /* NULL: "training" */
+    const double *x;    /* NULL: 1..n */
+    const char *xlabel; /* NULL: "epoch" */
+    /* x2_per_x > 0 (finite): a second row of x tick labels under the first, x * x2_per_x at
+     * 1-2-5 steps (epochs under samples presented, say), named by x2label */
+    double x2_per_x;
+    const char *x2label;
+};
+
+/* curves_write with the x axis's names and a second x scale; a non-finite or negative
+ * x2_per_x, or a mark_label with a non-finite mark_y, is ERR_INPUT as well. */
+int curves_write_opts(const char *path, const struct curves_opts *o, int n,
+                      const struct curves_panel *p, int npanels, struct err *e);
 
 #endif
