@@ -101,13 +101,18 @@ debug:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=1
 
 # JSON lines as they come (also in $(BUILD)/bench.jsonl), then the table of them and, with a
-# plastic network among them, what plasticity costs (bench/plastic_ratio)
+# plastic network among them, what plasticity costs (bench/plastic_ratio); then the online
+# Yin-Yang circuit beside apical train (bench/online, $(BUILD)/online.jsonl) and its table
 bench: $(PROG) $(BENCHBIN)
 	$(Q)(sh bench/run.sh; echo $$? > $(BUILD)/bench.rc) | tee $(BUILD)/bench.jsonl
 	$(Q)test "$$(cat $(BUILD)/bench.rc)" = 0
 	$(Q)python3 bench/benchlib.py table $(BUILD)/bench.jsonl
 	$(Q)if grep -q plastic_synapses $(BUILD)/bench.jsonl; then \
 		echo; python3 bench/plastic_ratio $(BUILD)/bench.jsonl; fi
+	$(Q)(APICAL=$(PROG) python3 bench/online; echo $$? > $(BUILD)/online.rc) \
+		| tee $(BUILD)/online.jsonl
+	$(Q)test "$$(cat $(BUILD)/online.rc)" = 0
+	$(Q)echo; python3 bench/online table $(BUILD)/online.jsonl
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(wildcard */*.h)
