@@ -54,17 +54,8 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
 {
     char q[48];
     const char *f[3];
-    size_t n[3], nf = 0;
-    for (const char *p = s;; p++) {
-        const char *comma = memchr(p, ',', len - (size_t)(p - s));
-        if (nf < 3) {
-            f[nf] = p;
-            n[nf] = comma ? (size_t)(comma - p) : len - (size_t)(p - s);
-        }
-        nf++;
-        if (!comma) break;
-        p = comma;
-    }
+    size_t n[3];
+    const size_t nf = rfile_fields(s, len, 3, f, n);
     if (nf != 3)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
                        "expected 3 fields (" LCURVE_HEADER "), found %zu", nf);

@@ -190,6 +190,21 @@ int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, stru
     return 1;
 }
 
+size_t rfile_fields(const char *s, size_t len, size_t max, const char **f, size_t *n)
+{
+    size_t nf = 0;
+    for (const char *p = s;; p++) {
+        const char *comma = memchr(p, ',', len - (size_t)(p - s));
+        if (nf < max) {
+            f[nf] = p;
+            n[nf] = comma ? (size_t)(comma - p) : len - (size_t)(p - s);
+        }
+        nf++;
+        if (!comma) return nf;
+        p = comma;
+    }
+}
+
 int rfile_number(const char *s, size_t n, double *x)
 {
     if (!n || s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\v' || s[0] == '\f' ||

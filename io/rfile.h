@@ -48,6 +48,10 @@ int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, stru
  * would skip leading blanks and stop early. */
 int rfile_number(const char *s, size_t n, double *x);
 
+/* The comma-separated fields of the line s[0..len): the first max of them in f[k] (start) and
+ * n[k] (length); returns how many there are (more than max for a line too long). */
+size_t rfile_fields(const char *s, size_t len, size_t max, const char **f, size_t *n);
+
 /* Back to the first byte (and line 0). 0, or ERR_INPUT. */
 int rfile_rewind(struct rfile *f, struct err *e);
 

@@ -173,17 +173,8 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
 {
     char q[48];
     const char *f[5];
-    size_t n[5], nf = 0;
-    for (const char *p = s;; p++) {
-        const char *c = memchr(p, ',', len - (size_t)(p - s));
-        if (nf < 5) {
-            f[nf] = p;
-            n[nf] = c ? (size_t)(c - p) : len - (size_t)(p - s);
-        }
-        nf++;
-        if (!c) break;
-        p = c;
-    }
+    size_t n[5];
+    const size_t nf = rfile_fields(s, len, 5, f, n);
     if (nf != 5)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
                        "expected 5 fields (t_ms,projection,source,target,weight), found %zu", nf);

@@ -108,26 +108,13 @@ static void test_sum_by_hand(void)
 }
 
 /* A small circuit with a moving error: Poisson inputs onto the soma (plastic), another onto
- * the apical compartment, escape-free threshold spiking. */
-static const char *const net_cfg =
-    "simulation = { dt = 0.1; duration = 300.0; seed = 11; };\n"
-    "populations = (\n"
-    "  { name = \"in\"; size = 30; model = \"poisson_source\"; rate = 40.0; },\n"
-    "  { name = \"top\"; size = 10; model = \"poisson_source\"; rate = 80.0; },\n"
-    "  { name = \"pyr\"; size = 23; model = \"mc_lif\"; v_th = -55.0; v_reset = -65.0;\n"
-    "    t_ref = 0.0;\n"
-    "    compartments = (\n"
-    "      { name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 3.0; },\n"
-    "      { name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0;\n"
-    "        parent = \"soma\"; tau_syn_ex = 5.0; } ); } );\n"
-    "projections = (\n"
-    "  { name = \"ff\"; from = \"in\"; to = \"pyr\"; rule = \"fixed_indegree\"; k = 12;\n"
-    "    weight = { dist = \"uniform\"; low = 0.0; high = 120.0; }; delay = 0.5;\n"
-    "    plasticity = { rule = \"apical\"; eta = 2.0; window = 10.0; lag = 0.3;\n"
-    "                   w_min = -200.0; w_max = 200.0; }; },\n"
-    "  { name = \"fb\"; from = \"top\"; to = \"pyr\"; compartment = \"apical\";\n"
-    "    rule = \"fixed_indegree\"; k = 4;\n"
-    "    weight = { dist = \"uniform\"; low = 0.0; high = 60.0; }; delay = 1.0; } );\n";
+ * the apical compartment, escape-free threshold spiking (tests/apical_circuit.cfg). */
+static const char *net_cfg(void)
+{
+    static char p[1100];
+    snprintf(p, sizeof p, "%s/tests/apical_circuit.cfg", harness_root());
+    return p;
+}
 
 struct many {
     float w[4][23 * 12];
@@ -153,8 +140,8 @@ static void test_threads(void)
         snprintf(th, sizeof th, "simulation.threads = %d", t);
         char out[256];
         snprintf(out, sizeof out, "%s", harness_folder("apical_threads"));
-        char cfgp[512];
-        snprintf(cfgp, sizeof cfgp, "%s", harness_write("apical_threads.cfg", net_cfg));
+        char cfgp[1200];
+        snprintf(cfgp, sizeof cfgp, "%s", net_cfg());
         int rc = harness_apicalf(NULL, 0, "run %s -o %s/t%d --set '%s' --quiet", cfgp, out, t, th);
         CU_ASSERT_EQUAL_FATAL(rc, 0);
         char wp[600];
@@ -186,12 +173,12 @@ static void test_refusals(void)
         {"populations.pyr.t_ref = 2.0", "t_ref"},
         {"projections.ff.plasticity.w_min = 300.0", "w_min"},
     };
-    const char *cfgp = harness_write("apical_bad.cfg", net_cfg);
+    const char *cfgp = net_cfg();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[8192];
         int rc = harness_apicalf(out, sizeof out, "check %s --set '%s'", cfgp, cases[i].set);
         CHECKF(rc == 2, out, "%s: exit %d", cases[i].set, rc);
-        CHECKF((strstr(out, "apical_bad.cfg") || strstr(out, "--set")) && strstr(out, cases[i].want), out,
+        CHECKF((strstr(out, "apical_circuit.cfg") || strstr(out, "--set")) && strstr(out, cases[i].want), out,
                "%s: message lacks the file or \"%s\"", cases[i].set, cases[i].want);
     }
 }

@@ -16,31 +16,9 @@
 #include "learning/lcfg.h"
 #include "learning/snn.h"
 #include "tests/harness.h"
+#include "tests/trainer_rig.h"
 
 #define NSAMPLES 6
-
-/* input events of every sample, and the engine's view of them */
-struct inputs {
-    uint32_t T;
-    struct snn_input in[NSAMPLES];
-};
-
-static uint32_t feed_fire(void *self, int k, int64_t step, uint32_t begin, uint32_t end,
-                          uint32_t *ids, double *amp)
-{
-    (void)k;
-    const struct inputs *x = self;
-    const int64_t s = step / x->T, t = step % x->T;
-    if (s >= NSAMPLES) return 0;
-    const struct snn_input *in = &x->in[s];
-    uint32_t m = 0;
-    for (uint32_t q = 0; q < in->n; q++)
-        if (in->t[q] == t && in->j[q] >= begin && in->j[q] < end) {
-            amp[m] = in->v[q];
-            ids[m++] = in->j[q];
-        }
-    return m;
-}
 
 /* what the engine did: per layer population, spikes as (step, id) flags; the readout's v */
 struct seen {
@@ -68,42 +46,8 @@ static int seen_step(void *self, const struct net *n, int64_t step, struct err *
     return 0;
 }
 
-/* The projections' feedback modes into self (int[SNN_MAX_PROJS]), as apical train reads them. */
-static int read_fb(void *self, const struct cfg_ctx *c, const config_setting_t *root,
-                   const struct net_spec *s)
-{
-    return lcfg_read_feedback(c, root, s, self);
-}
-
-static int load(const char *text, const char *const *sets, int nsets, struct net_spec *spec,
-                struct snn **sn)
-{
-    const char *path = harness_write("et.cfg", text);
-    static const char *const blocks[] = {"learning", "data", "encoder", NULL};
-    struct snn_opts o = {0};
-    struct cfg_ext ext = {.blocks = blocks, .read = read_fb, .self = o.feedback,
-                          .proj_keys = lcfg_proj_keys};
-    char *resolved = NULL;
-    struct err e = {0};
-    memset(spec, 0, sizeof *spec);
-    int rc = cfg_load_ext(path, sets, nsets, &ext, spec, &resolved, &e);
-    free(resolved);
-    if (!rc) {
-        o.T = (uint32_t)lround(spec->duration_ms / spec->dt_ms);
-        surr_init(&o.surr, "fast_sigmoid", 0.5, NAN, "", NULL);
-        o.file = path;
-        rc = snn_create(sn, spec, &o, &e);
-    }
-    if (rc) {
-        char buf[1024];
-        err_format(&e, buf, sizeof buf);
-        fprintf(stderr, "et: %s\n", buf);
-    }
-    return rc;
-}
-
 /* Random input: Poisson-like spikes (rate p per step) or graded currents in every step. */
-static void make_inputs(struct inputs *x, uint32_t nin, int current, double p, uint64_t seed)
+static void make_inputs(struct rig_inputs *x, uint32_t nin, int current, double p, uint64_t seed)
 {
     for (int s = 0; s < NSAMPLES; s++) {
         struct snn_input *in = &x->in[s];
@@ -124,49 +68,25 @@ static void make_inputs(struct inputs *x, uint32_t nin, int current, double p, u
     }
 }
 
-/* Rounds the trainer's weights to binary32 and puts them into the engine's projections. */
-static void share_weights(struct snn *sn, const struct net_spec *spec, struct net *n)
-{
-    for (int l = 0; l < sn->nlayers; l++) {
-        struct snn_layer *L = &sn->L[l];
-        double *W = sn->params + L->w_off;
-        const size_t cnt = (size_t)L->n_in * L->n;
-        uint64_t *q = malloc(cnt * sizeof *q);
-        uint32_t *src = malloc(cnt * sizeof *src), *tgt = malloc(cnt * sizeof *tgt);
-        struct err e = {0};
-        CU_ASSERT_EQUAL_FATAL(net_proj_order(n, L->proj, q, src, tgt, &e), 0);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(n->projs[L->proj].w);
-        for (size_t c = 0; c < cnt; c++) {
-            CU_ASSERT_FATAL(src[c] * L->n + tgt[c] == c); /* canonical = the trainer's rows */
-            float w = (float)W[c];
-            W[c] = w;
-            n->projs[L->proj].w[q[c]] = w;
-        }
-        free(q);
-        free(src);
-        free(tgt);
-    }
-    (void)spec;
-}
-
 static void check(const char *text, const char *const *sets, int nsets, int current, double p)
 {
     struct net_spec spec;
     struct snn *sn = NULL;
-    CU_ASSERT_EQUAL_FATAL(load(text, sets, nsets, &spec, &sn), 0);
-    static struct inputs x;
+    CU_ASSERT_EQUAL_FATAL(rig_load("et.cfg", text, sets, nsets, &spec, &sn), 0);
+    static struct rig_inputs x;
     x.T = sn->T;
+    x.nsamples = NSAMPLES;
     make_inputs(&x, sn->nin, current, p, 11);
     /* the engine: NSAMPLES presentations of T steps, from rest each */
     spec.duration_ms = (double)NSAMPLES * x.T * spec.dt_ms;
     struct net n;
     struct err e = {0};
     CU_ASSERT_EQUAL_FATAL(net_build(&n, &spec, &e), 0);
-    share_weights(sn, &spec, &n);
+    rig_share_weights(sn, &n);
     int in_pop = -1;
     for (int i = 0; i < n.npops; i++)
         if (!n.pops[i].ops->update) in_pop = i;
-    struct net_feed f = {.fire = feed_fire, .self = &x, .graded = 1};
+    struct net_feed f = {.fire = rig_feed, .self = &x, .graded = 1};
     CU_ASSERT_EQUAL_FATAL(net_set_feed(&n, in_pop, &f, &e), 0);
     net_set_reset(&n, x.T);
     struct seen s = {.sn = sn, .T = x.T};
@@ -220,7 +140,7 @@ static void check(const char *text, const char *const *sets, int nsets, int curr
     snn_work_destroy(w);
     for (int l = 0; l < sn->nlayers; l++) free(s.spk[l]);
     free(s.v);
-    for (int i = 0; i < NSAMPLES; i++) snn_input_free(&x.in[i]);
+    rig_inputs_free(&x);
     net_free(&n);
     snn_destroy(sn);
     spec_free(&spec);

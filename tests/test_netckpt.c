@@ -176,26 +176,8 @@ static void test_resume_plastic(void)
  * and the traces on their way go through the checkpoint too. */
 static void test_resume_apical(void)
 {
-    const char *cfg = harness_write(
-        "ck_apical.cfg",
-        "simulation = { dt = 0.1; duration = 200.0; seed = 11; };\n"
-        "populations = (\n"
-        "  { name = \"in\"; size = 30; model = \"poisson_source\"; rate = 40.0; },\n"
-        "  { name = \"top\"; size = 10; model = \"poisson_source\"; rate = 80.0; },\n"
-        "  { name = \"pyr\"; size = 23; model = \"mc_lif\"; v_th = -55.0; v_reset = -65.0;\n"
-        "    t_ref = 0.0;\n"
-        "    compartments = (\n"
-        "      { name = \"soma\"; c_m = 200.0; g_l = 10.0; e_l = -70.0; tau_syn_ex = 3.0; },\n"
-        "      { name = \"apical\"; c_m = 100.0; g_l = 5.0; e_l = -70.0; g_c = 0.0;\n"
-        "        parent = \"soma\"; tau_syn_ex = 5.0; } ); } );\n"
-        "projections = (\n"
-        "  { name = \"ff\"; from = \"in\"; to = \"pyr\"; rule = \"fixed_indegree\"; k = 12;\n"
-        "    weight = { dist = \"uniform\"; low = 0.0; high = 120.0; }; delay = 0.5;\n"
-        "    plasticity = { rule = \"apical\"; eta = 2.0; window = 10.0; lag = 0.3;\n"
-        "                   w_min = -200.0; w_max = 200.0; }; },\n"
-        "  { name = \"fb\"; from = \"top\"; to = \"pyr\"; compartment = \"apical\";\n"
-        "    rule = \"fixed_indegree\"; k = 4;\n"
-        "    weight = { dist = \"uniform\"; low = 0.0; high = 60.0; }; delay = 1.0; } );\n");
+    char cfg[1100];
+    snprintf(cfg, sizeof cfg, "%s/tests/apical_circuit.cfg", harness_root());
     check_resume_set(cfg, NULL, 1, 1234, 2, 3); /* mid-window, mid-lag */
     check_resume_set(cfg, NULL, 0, 99, 1, 2);   /* just before a window closes */
 }

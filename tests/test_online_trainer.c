@@ -20,6 +20,7 @@
 #include "learning/lcfg.h"
 #include "learning/snn.h"
 #include "tests/harness.h"
+#include "tests/trainer_rig.h"
 
 #define NSAMPLES 5
 #define ETA 0.5
@@ -69,64 +70,7 @@ static char *config(int engine)
     return buf;
 }
 
-static int read_fb(void *self, const struct cfg_ctx *c, const config_setting_t *root,
-                   const struct net_spec *s)
-{
-    return lcfg_read_feedback(c, root, s, self);
-}
-
-/* The config as apical train (sn set: the trainer's network too) or apical run reads it. */
-static int load(const char *name, const char *text, const char *const *sets, int nsets,
-                struct net_spec *spec, struct snn **sn)
-{
-    const char *path = harness_write(name, text);
-    static const char *const blocks[] = {"learning", NULL};
-    struct snn_opts o = {0};
-    struct cfg_ext ext = {.blocks = blocks, .read = read_fb, .self = o.feedback,
-                          .proj_keys = lcfg_proj_keys};
-    char *resolved = NULL;
-    struct err e = {0};
-    memset(spec, 0, sizeof *spec);
-    int rc = sn ? cfg_load_ext(path, sets, nsets, &ext, spec, &resolved, &e)
-                : cfg_load(path, sets, nsets, spec, &resolved, &e);
-    free(resolved);
-    if (!rc && sn) {
-        o.T = (uint32_t)lround(spec->duration_ms / spec->dt_ms);
-        surr_init(&o.surr, "fast_sigmoid", 0.5, NAN, "", NULL);
-        o.file = path;
-        rc = snn_create(sn, spec, &o, &e);
-    }
-    if (rc) {
-        char buf[1024];
-        err_format(&e, buf, sizeof buf);
-        fprintf(stderr, "online_trainer: %s\n", buf);
-    }
-    return rc;
-}
-
-struct inputs {
-    uint32_t T;
-    struct snn_input in[NSAMPLES];
-};
-
-static uint32_t feed_fire(void *self, int k, int64_t step, uint32_t begin, uint32_t end,
-                          uint32_t *ids, double *amp)
-{
-    (void)k;
-    const struct inputs *x = self;
-    const int64_t s = step / x->T, t = step % x->T;
-    if (s >= NSAMPLES) return 0;
-    const struct snn_input *in = &x->in[s];
-    uint32_t m = 0;
-    for (uint32_t q = 0; q < in->n; q++)
-        if (in->t[q] == t && in->j[q] >= begin && in->j[q] < end) {
-            amp[m] = in->v[q];
-            ids[m++] = in->j[q];
-        }
-    return m;
-}
-
-static void make_inputs(struct inputs *x, uint32_t nin, double p, uint64_t seed)
+static void make_inputs(struct rig_inputs *x, uint32_t nin, double p, uint64_t seed)
 {
     for (int s = 0; s < NSAMPLES; s++) {
         struct snn_input *in = &x->in[s];
@@ -168,32 +112,6 @@ static int seen_step(void *self, const struct net *n, int64_t step, struct err *
     return 0;
 }
 
-/* Puts the trainer's weights, rounded to binary32, into the engine (the plastic projection's
- * doubles too: net_build took them from the weights it drew). */
-static void share_weights(struct snn *sn, struct net *n)
-{
-    for (int l = 0; l < sn->nlayers; l++) {
-        struct snn_layer *L = &sn->L[l];
-        double *W = sn->params + L->w_off;
-        const size_t cnt = (size_t)L->n_in * L->n;
-        uint64_t *q = malloc(cnt * sizeof *q);
-        uint32_t *src = malloc(cnt * sizeof *src), *tgt = malloc(cnt * sizeof *tgt);
-        CU_ASSERT_FATAL(q && src && tgt);
-        struct err e = {0};
-        CU_ASSERT_EQUAL_FATAL(net_proj_order(n, L->proj, q, src, tgt, &e), 0);
-        for (size_t c = 0; c < cnt; c++) {
-            CU_ASSERT_FATAL(src[c] * L->n + tgt[c] == c); /* canonical = the trainer's rows */
-            float w = (float)W[c];
-            W[c] = w;
-            n->projs[L->proj].w[q[c]] = w;
-            if (n->plast[L->proj]) n->plast[L->proj]->synd[0][2 * q[c]] = w;
-        }
-        free(q);
-        free(src);
-        free(tgt);
-    }
-}
-
 struct outcome {
     double worst;   /* largest |engine - trainer| over the largest |trainer|, any sample */
     double biggest; /* the smallest, over samples, of the largest |trainer| */
@@ -209,10 +127,11 @@ static void compare(int shift, const char *const *sets, int nsets, struct outcom
     memset(out, 0, sizeof *out);
     struct net_spec ts, es;
     struct snn *sn = NULL;
-    CU_ASSERT_EQUAL_FATAL(load("ot_train.cfg", config(0), NULL, 0, &ts, &sn), 0);
-    CU_ASSERT_EQUAL_FATAL(load("ot_run.cfg", config(1), sets, nsets, &es, NULL), 0);
-    static struct inputs x;
+    CU_ASSERT_EQUAL_FATAL(rig_load("ot_train.cfg", config(0), NULL, 0, &ts, &sn), 0);
+    CU_ASSERT_EQUAL_FATAL(rig_load("ot_run.cfg", config(1), sets, nsets, &es, NULL), 0);
+    static struct rig_inputs x;
     x.T = sn->T;
+    x.nsamples = NSAMPLES;
     make_inputs(&x, sn->nin, 0.04, 17);
     es.duration_ms = (double)NSAMPLES * x.T * es.dt_ms;
     struct net n;
@@ -220,11 +139,11 @@ static void compare(int shift, const char *const *sets, int nsets, struct outcom
     CU_ASSERT_EQUAL_FATAL(net_build(&n, &es, &e), 0);
     const struct snn_layer *H = &sn->L[0];
     CU_ASSERT_PTR_NOT_NULL_FATAL(n.plast[H->proj]);
-    share_weights(sn, &n);
+    rig_share_weights(sn, &n);
     int in_pop = -1;
     for (int i = 0; i < n.npops; i++)
         if (!strcmp(es.pops[i].name, "in")) in_pop = i;
-    struct net_feed f = {.fire = feed_fire, .self = &x, .graded = 1};
+    struct net_feed f = {.fire = rig_feed, .self = &x, .graded = 1};
     CU_ASSERT_EQUAL_FATAL(net_set_feed(&n, in_pop, &f, &e), 0);
     net_set_reset(&n, x.T);
     const int64_t steps = (int64_t)NSAMPLES * x.T;
@@ -286,7 +205,7 @@ static void compare(int shift, const char *const *sets, int nsets, struct outcom
     snn_work_destroy(w);
     free(q), free(src), free(tgt), free(xa), free(grad);
     free(s.a), free(s.spk), free(s.w);
-    for (int i = 0; i < NSAMPLES; i++) snn_input_free(&x.in[i]);
+    rig_inputs_free(&x);
     net_free(&n);
     snn_destroy(sn);
     spec_free(&ts);
