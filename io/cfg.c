@@ -19,6 +19,7 @@
 #include "io/sink.h"
 #include "io/spikes.h"
 #include "io/suggest.h"
+#include "io/circuit.h"
 #include "io/edges.h"
 #include "io/weights.h"
 #include "core/dist.h"
@@ -2298,16 +2299,44 @@ static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct
 
 /* ---- the whole file ---- */
 
+/* network = { sonata = "circuit_config.json"; }: the populations and projections are a SONATA
+ * circuit's (io/circuit), read against the config's dt; populations, projections and scale
+ * are then not the config's to give. */
+static int load_network(const struct cfg_ctx *c, const config_setting_t *root,
+                        struct net_spec *sp)
+{
+    static const char *const keys[] = {"sonata", NULL};
+    static const char *const not_with[] = {"populations", "projections", "scale", NULL};
+    const config_setting_t *g = config_setting_get_member(root, "network");
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(c, g, "network", "must be a group { sonata = \"circuit_config.json\"; }, "
+                    "not %s", type_name(g));
+    int rc = only_keys(c, g, "network", keys);
+    if (rc) return rc;
+    if (!config_setting_get_member(g, "sonata"))
+        return fail(c, g, "network.sonata", "missing (a SONATA circuit config, JSON)");
+    for (const char *const *k = not_with; *k; k++)
+        if (config_setting_get_member(root, *k))
+            return fail(c, config_setting_get_member(root, *k), *k, "not with network.sonata: "
+                        "the SONATA circuit gives the populations and projections");
+    char p[PATH_LEN], *file = NULL;
+    if ((rc = data_file(c, g, "network", "sonata", "a SONATA circuit config, JSON", p, &file)))
+        return rc;
+    rc = circuit_load(file, c->dt, sp, c->e);
+    free(file);
+    return rc;
+}
+
 static int validate(const struct cfg_ctx *c, config_t *cfg, struct net_spec *sp)
 {
     const char *top[16] = {"simulation", "scale", "populations", "projections", "stimuli",
-                           "record"};
-    int t = 6;
+                           "record", "network"};
+    int t = 7;
     for (int k = 0; c->ext && c->ext->blocks[k] && t < 15; k++) top[t++] = c->ext->blocks[k];
     /* the other kind's blocks are known too: its reader says what the config is not */
     for (int k = 0; c->ext && c->ext->alt && c->ext->alt->blocks[k] && t < 15; k++) {
         int dup = 0;
-        for (int i = 6; i < t; i++) dup |= !strcmp(top[i], c->ext->alt->blocks[k]);
+        for (int i = 7; i < t; i++) dup |= !strcmp(top[i], c->ext->alt->blocks[k]);
         if (!dup) top[t++] = c->ext->alt->blocks[k];
     }
     const config_setting_t *root = config_root_setting(cfg);
@@ -2316,22 +2345,29 @@ static int validate(const struct cfg_ctx *c, config_t *cfg, struct net_spec *sp)
         (rc = load_scale((struct cfg_ctx *)c, root, sp)))
         return rc;
     ((struct cfg_ctx *)c)->dt = sp->dt_ms;
-    const config_setting_t *pl, *jl, *sl;
-    int np, nj, ns;
-    if ((rc = load_list(c, root, "populations", 1, &pl, &np)) ||
-        (rc = load_list(c, root, "projections", 0, &jl, &nj)) ||
-        (rc = load_list(c, root, "stimuli", 0, &sl, &ns)))
+    const config_setting_t *pl = NULL, *jl = NULL, *sl;
+    int np = 0, nj = 0, ns;
+    const int sonata = config_setting_get_member(root, "network") != NULL;
+    if (sonata) {
+        if ((rc = load_network(c, root, sp))) return rc;
+        np = sp->npops;
+    } else if ((rc = load_list(c, root, "populations", 1, &pl, &np)) ||
+               (rc = load_list(c, root, "projections", 0, &jl, &nj))) {
         return rc;
+    }
+    if ((rc = load_list(c, root, "stimuli", 0, &sl, &ns))) return rc;
     if (np > 256) return fail(c, pl, "populations", "at most 256 populations");
-    sp->pops = calloc((size_t)np, sizeof *sp->pops);
-    sp->projs = calloc((size_t)nj + 1, sizeof *sp->projs);
+    if (!sonata) {
+        sp->pops = calloc((size_t)np, sizeof *sp->pops);
+        sp->projs = calloc((size_t)nj + 1, sizeof *sp->projs);
+    }
     /* room for one compensating dc per population after the stimuli (scale.indegree) */
     sp->stims = calloc((size_t)ns + np + 1, sizeof *sp->stims);
     ((struct cfg_ctx *)c)->comp_pa = calloc((size_t)np + 1, sizeof *c->comp_pa);
     ((struct cfg_ctx *)c)->size0 = calloc((size_t)np + 1, sizeof *c->size0);
     if (!sp->pops || !sp->projs || !sp->stims || !c->comp_pa || !c->size0)
         return err_set(c->e, ERR_NOMEM, c->file, 0, "", "out of memory");
-    for (int i = 0; i < np; i++) {
+    for (int i = 0; i < np && !sonata; i++) {
         rc = load_pop(c, config_setting_get_elem(pl, (unsigned)i), i, sp);
         sp->npops = i + 1; /* spec_free releases what this population allocated */
         if (rc) return rc;

@@ -144,8 +144,10 @@ enum { C_SRC, C_TGT, C_TYPE, C_GID, C_GIDX, C_W, C_D, NCOL };
 static int edge_columns(hid_t g, hid_t g0, const struct edges_pop *p, hid_t *c)
 {
     return (c[C_SRC] = hdf_dataset(g, "source_node_id", H5T_STD_U64LE)) < 0 ||
+           hdf_attr_str(c[C_SRC], "node_population", p->src) ||
            hdf_attr_str(c[C_SRC], "source_population", p->src) ||
            (c[C_TGT] = hdf_dataset(g, "target_node_id", H5T_STD_U64LE)) < 0 ||
+           hdf_attr_str(c[C_TGT], "node_population", p->tgt) ||
            hdf_attr_str(c[C_TGT], "target_population", p->tgt) ||
            (c[C_TYPE] = hdf_dataset(g, "edge_type_id", H5T_STD_U32LE)) < 0 ||
            (c[C_GID] = hdf_dataset(g, "edge_group_id", H5T_STD_U32LE)) < 0 ||
@@ -230,9 +232,10 @@ int edges_write(const char *path, const struct edges_pop *p, int np, edges_next_
  */
 
 /* The datasets read, by their place in the file (0/ is the edge group). */
-enum { R_SRC, R_TGT, R_GID, R_GIDX, R_W, R_D, NREAD };
+enum { R_SRC, R_TGT, R_GID, R_GIDX, R_W, R_D, R_TYPE, NREAD };
 static const char *const read_name[NREAD] = {"source_node_id", "target_node_id", "edge_group_id",
-                                             "edge_group_index", "0/syn_weight", "0/delay"};
+                                             "edge_group_index", "0/syn_weight", "0/delay",
+                                             "edge_type_id"};
 
 struct reader {
     const char *path;
@@ -250,33 +253,12 @@ struct reader {
 static int check_population(struct reader *r, hid_t ds, int col, const char *name,
                             const char *want, struct err *e)
 {
-    if (!want || H5Aexists(ds, name) <= 0) return 0;
-    char got[256] = "";
-    hid_t a = H5Aopen(ds, name, H5P_DEFAULT), ty = a >= 0 ? H5Aget_type(a) : -1;
-    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
-    int ok = ty >= 0 && sp >= 0 && H5Tget_class(ty) == H5T_STRING &&
-             H5Sget_simple_extent_npoints(sp) == 1;
-    if (ok && H5Tis_variable_str(ty) > 0) {
-        char *s = NULL;
-        hid_t mt = H5Tcopy(ty);
-        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0 && s;
-        if (ok) snprintf(got, sizeof got, "%s", s);
-        if (s) H5free_memory(s);
-        if (mt >= 0) H5Tclose(mt);
-    } else if (ok) {
-        size_t len = H5Tget_size(ty);
-        char *s = len < 4096 ? calloc(len + 1, 1) : NULL;
-        ok = s && H5Aread(a, ty, s) >= 0;
-        if (ok) snprintf(got, sizeof got, "%s", s);
-        free(s);
-    }
-    if (sp >= 0) H5Sclose(sp);
-    if (ty >= 0) H5Tclose(ty);
-    if (a >= 0) H5Aclose(a);
-    if (!ok)
+    char got[256];
+    int has = want ? hdf_attr_text(ds, name, got, sizeof got) : 0;
+    if (has < 0)
         return err_set(e, ERR_INPUT, r->path, 0, "", "%s/%s: attribute %s is not one readable "
                        "string", r->where, read_name[col], name);
-    if (strcmp(got, want))
+    if (has && strcmp(got, want))
         return err_set(e, ERR_INPUT, r->path, 0, "", "%s/%s: %s is \"%s\", but this "
                        "projection's population is \"%s\"", r->where, read_name[col], name, got,
                        want);
@@ -335,9 +317,12 @@ static int open_pop(struct reader *r, struct err *e)
         return rc;
     if ((rc = open_col(r, R_SRC, 0, e)) || (rc = open_col(r, R_TGT, 0, e)) ||
         (rc = open_col(r, R_GID, 1, e)) || (rc = open_col(r, R_GIDX, 1, e)) ||
-        (rc = open_col(r, R_W, 1, e)) || (rc = open_col(r, R_D, 1, e)))
+        (rc = open_col(r, R_W, 1, e)) || (rc = open_col(r, R_D, 1, e)) ||
+        (w->types && (rc = open_col(r, R_TYPE, 0, e))))
         return rc;
-    if ((rc = check_population(r, r->ds[R_SRC], R_SRC, "source_population", w->src_pop, e)) ||
+    if ((rc = check_population(r, r->ds[R_SRC], R_SRC, "node_population", w->src_pop, e)) ||
+        (rc = check_population(r, r->ds[R_TGT], R_TGT, "node_population", w->tgt_pop, e)) ||
+        (rc = check_population(r, r->ds[R_SRC], R_SRC, "source_population", w->src_pop, e)) ||
         (rc = check_population(r, r->ds[R_TGT], R_TGT, "target_population", w->tgt_pop, e)))
         return rc;
     if (r->n > SIZE_MAX / 32)
@@ -368,6 +353,10 @@ static int read_ids(struct reader *r, int col, uint64_t at, size_t k, uint32_t s
 {
     int rc = read_ints(r, col, at, k, e);
     for (size_t j = 0; !rc && j < k; j++) {
+        if (r->u[j] >= size && col == R_TYPE)
+            return err_set(e, ERR_INPUT, r->path, 0, "", "%s/%s[%llu]: %llu is not a 32-bit type "
+                           "id", r->where, read_name[col], (unsigned long long)(at + j),
+                           (unsigned long long)r->u[j]);
         if (r->u[j] >= size)
             return err_set(e, ERR_INPUT, r->path, 0, "", "%s/%s[%llu]: node id %llu out of range "
                            "for population %s of %u neurons", r->where, read_name[col],
@@ -413,9 +402,10 @@ static int read_all(struct reader *r, struct edges_list *l, struct err *e)
     l->tgt = malloc(m * sizeof *l->tgt);
     if (r->ds[R_W] >= 0) l->w = malloc(m * sizeof *l->w);
     if (r->ds[R_D] >= 0) l->delay_ms = malloc(m * sizeof *l->delay_ms);
+    if (r->ds[R_TYPE] >= 0) l->type_id = malloc(m * sizeof *l->type_id);
     r->u = malloc(READ_CHUNK * sizeof *r->u);
     if (!l->src || !l->tgt || (r->ds[R_W] >= 0 && !l->w) || (r->ds[R_D] >= 0 && !l->delay_ms) ||
-        !r->u)
+        (r->ds[R_TYPE] >= 0 && !l->type_id) || !r->u)
         return err_set(e, ERR_NOMEM, r->path, 0, "", "out of memory for %zu edges", n);
     int rc = 0;
     for (uint64_t at = 0; !rc && at < n;) {
@@ -436,6 +426,8 @@ static int read_all(struct reader *r, struct edges_list *l, struct err *e)
                                  "apical reads group 0 in the edges' order (index i for edge i)",
                                  r->where, (unsigned long long)(at + j),
                                  (unsigned long long)r->u[j]);
+        if (!rc && l->type_id)
+            rc = read_ids(r, R_TYPE, at, k, UINT32_MAX, "", l->type_id + at, e);
         if (!rc && l->w) rc = read_floats(r, R_W, at, k, l->w + at, e);
         if (!rc && l->delay_ms) rc = read_floats(r, R_D, at, k, l->delay_ms + at, e);
         at += k;
@@ -472,5 +464,6 @@ void edges_list_free(struct edges_list *l)
     free(l->tgt);
     free(l->w);
     free(l->delay_ms);
+    free(l->type_id);
     memset(l, 0, sizeof *l);
 }

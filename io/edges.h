@@ -68,6 +68,7 @@ struct edges_want { /* what an edge population read back must fit */
     uint32_t nsrc, ntgt;           /* every node id below these */
     double dt_ms;                  /* every delay at least dt and at most max_delay_steps */
     uint32_t max_delay_steps;      /* steps when rounded, round(d / dt) */
+    int types;                     /* 1: edge_type_id is needed, and read into type_id */
 };
 
 struct edges_list {
@@ -75,6 +76,7 @@ struct edges_list {
     uint32_t *src, *tgt;
     double *w;        /* NULL where the file has no 0/syn_weight */
     double *delay_ms; /* NULL where the file has no 0/delay */
+    uint32_t *type_id; /* edge_type_id where want->types, else NULL */
 };
 
 /* Reads edge population want->pop of the SONATA edges file path into l, in the file's order,

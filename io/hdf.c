@@ -2,6 +2,7 @@
 #include "io/hdf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SONATA_MAGIC 0x0A7Au
@@ -215,4 +216,32 @@ done:
 int hdf_read(hid_t ds, hid_t memtype, uint64_t at, size_t k, void *buf)
 {
     return transfer(ds, memtype, at, k, buf, 0);
+}
+
+int hdf_attr_text(hid_t obj, const char *name, char *buf, size_t n)
+{
+    if (n) buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0) return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), ty = a >= 0 ? H5Aget_type(a) : -1;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    int ok = ty >= 0 && sp >= 0 && H5Tget_class(ty) == H5T_STRING &&
+             H5Sget_simple_extent_npoints(sp) == 1;
+    if (ok && H5Tis_variable_str(ty) > 0) {
+        char *s = NULL;
+        hid_t mt = H5Tcopy(ty);
+        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0 && s;
+        if (ok) snprintf(buf, n, "%s", s);
+        if (s) H5free_memory(s);
+        if (mt >= 0) H5Tclose(mt);
+    } else if (ok) {
+        size_t len = H5Tget_size(ty);
+        char *s = len < 4096 ? calloc(len + 1, 1) : NULL;
+        ok = s && H5Aread(a, ty, s) >= 0;
+        if (ok) snprintf(buf, n, "%s", s);
+        free(s);
+    }
+    if (sp >= 0) H5Sclose(sp);
+    if (ty >= 0) H5Tclose(ty);
+    if (a >= 0) H5Aclose(a);
+    return ok ? 1 : -1;
 }

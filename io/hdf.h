@@ -48,6 +48,10 @@ hid_t hdf_member(const char *file, hid_t grp, const char *where, const char *nam
  * signed into *is_signed. expect says in messages what was wanted ("integers (uint64)"). */
 int hdf_check_1d(const char *file, hid_t ds, const char *where, int want_float,
                  const char *expect, uint64_t max, uint64_t *n, int *is_signed, struct err *e);
+/* The string attribute name of obj (fixed or variable length, one element) into buf (n bytes,
+ * cut short if longer): 1, 0 if obj has no such attribute, -1 if it is not one readable
+ * string. */
+int hdf_attr_text(hid_t obj, const char *name, char *buf, size_t n);
 /* Elements [at, at + k) of the 1-D dataset ds as memtype into buf; -1 on failure. */
 int hdf_read(hid_t ds, hid_t memtype, uint64_t at, size_t k, void *buf);
 

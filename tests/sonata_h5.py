@@ -15,7 +15,14 @@ with a message if not, 3 if h5py is missing).
                             order of (source, target); where DIR/weights.bin has a projection,
                             the same synapses and weights
   edges_bad KIND FILE       an edge population "ab" (10 -> 10 neurons, dt 0.1) of one KIND
+  circuit DIR NE NI SEED    a SONATA circuit under DIR as bmtk lays one out
+                            (tools/make_sonata_example.py: CUBA's E/I network as
+                            nest:iaf_psc_exp, per-edge and per-type weights and delays) and
+                            DIR/net.cfg, the same populations and projections in libconfig
+                            (lif with NEST's parameters translated, list projections)
+  circuit_bad KIND DIR      that circuit (40 + 10 neurons) broken in one way, KIND (below)
 """
+import os
 import sys
 
 try:
@@ -349,6 +356,89 @@ def edges_bad(kind, path):
         open(path, "wb").write(data[: len(data) // 2])
 
 
+def example():
+    """tools/make_sonata_example.py, the circuit writer these tests share with the example."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    import make_sonata_example
+    return make_sonata_example
+
+
+def circuit(folder, n_exc, n_inh, seed):
+    ex = example()
+    net = ex.make_network(n_exc, n_inh, seed)
+    ex.write_circuit(folder, net)
+    # the same network in libconfig: NEST's names lower-cased are apical's lif parameters
+    text = "populations = (\n"
+    for name, n, _, p in net["pops"]:
+        text += ('  { name = "%s"; size = %d; model = "lif"; c_m = %r; tau_m = %r; e_l = %r; '
+                 "v_th = %r; v_reset = %r; t_ref = %r; tau_syn_ex = %r; tau_syn_in = %r; "
+                 "i_e = %r; init = { v = %r; }; },\n"
+                 % (name, n, p["C_m"], p["tau_m"], p["E_L"], p["V_th"], p["V_reset"],
+                    p["t_ref"], p["tau_syn_ex"], p["tau_syn_in"], p["I_e"], p["V_m"]))
+    text = text[:-2] + "\n);\nprojections = (\n"
+    types = {t: (w, d) for t, w, d in net["edge_types"]}
+    for name, src, tgt, s, t, type_id, w, d in net["edges"]:
+        w = [types[type_id][0]] * len(s) if w is None else list(w)
+        d = [types[type_id][1]] * len(s) if d is None else list(d)
+        text += ('  { name = "%s"; from = "%s"; to = "%s"; receptor = "%s"; rule = "list";\n'
+                 "    sources = [%s];\n    targets = [%s];\n    weights = [%s];\n"
+                 "    delays = [%s]; },\n"
+                 % (name, src, tgt, "in" if w and w[0] < 0 else "ex",
+                    ", ".join(str(int(x)) for x in s), ", ".join(str(int(x)) for x in t),
+                    ", ".join(repr(float(x)) for x in w), ", ".join(repr(float(x)) for x in d)))
+    with open(os.path.join(folder, "net.cfg"), "w") as f:
+        f.write(text[:-2] + "\n);\n")
+
+
+def circuit_bad(kind, folder):
+    """KIND: missing_nodes (no nodes.h5), json_syntax, template (nest:iaf_psc_alpha), param
+    (a NEST parameter apical does not map), unknown_pop (edges naming node population
+    "ghost"), id_range (a target id beyond its population), truncated (edges.h5 cut in half),
+    node_type (a node of a type node_types.csv lacks), mixed (two node types of different
+    parameters in one node population), no_weight (per-type weights with no edge type
+    giving one)."""
+    ex = example()
+    net = ex.make_network(40, 10, 5, 0.2)
+    pops, edges = net["pops"], net["edges"]
+    if kind == "unknown_pop":
+        e = list(edges[0])
+        e[1] = "ghost"
+        edges[0] = tuple(e)
+    if kind == "id_range":
+        e = list(edges[1])
+        e[4] = e[4].copy()
+        e[4][3] = 10  # exc_to_inh: inh has 10 neurons
+        edges[1] = tuple(e)
+    if kind == "no_weight":
+        net["edge_types"][1] = (101, None, 0.8)
+    ex.write_circuit(folder, net)
+    net_dir = os.path.join(folder, "network")
+    if kind == "missing_nodes":
+        os.remove(os.path.join(net_dir, "nodes.h5"))
+    if kind == "json_syntax":
+        with open(os.path.join(folder, "circuit_config.json"), "a") as f:
+            f.write("{ oops\n")
+    if kind in ("template", "node_type", "mixed"):
+        with open(os.path.join(net_dir, "node_types.csv"), "w") as f:
+            f.write("node_type_id model_type model_template dynamics_params pop_name\n")
+            f.write("0 point_neuron %s exc.json exc\n"
+                    % ("nest:iaf_psc_alpha" if kind == "template" else "nest:iaf_psc_exp"))
+            if kind != "node_type":
+                f.write("1 point_neuron nest:iaf_psc_exp inh.json inh\n")
+    if kind == "mixed":
+        with h5py.File(os.path.join(net_dir, "nodes.h5"), "r+") as h5:
+            ids = h5["nodes/exc/node_type_id"][:]
+            ids[7] = 1
+            h5["nodes/exc/node_type_id"][:] = ids
+    if kind == "param":
+        with open(os.path.join(folder, "components/point_neuron_models/inh.json"), "w") as f:
+            f.write('{"C_m": 250.0, "tau_ref": 2.0}\n')
+    if kind == "truncated":
+        path = os.path.join(net_dir, "edges.h5")
+        data = open(path, "rb").read()
+        open(path, "wb").write(data[: len(data) // 2])
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "check":
         check(argv[2], argv[3:])
@@ -366,6 +456,10 @@ def main(argv):
         check_edges(argv[2], float(argv[3]), want)
     elif len(argv) == 4 and argv[1] == "edges_bad":
         edges_bad(argv[2], argv[3])
+    elif len(argv) == 6 and argv[1] == "circuit":
+        circuit(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    elif len(argv) == 4 and argv[1] == "circuit_bad":
+        circuit_bad(argv[2], argv[3])
     else:
         fail("usage: see the top of tests/sonata_h5.py")
 
