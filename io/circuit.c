@@ -625,18 +625,29 @@ done:
     return rc;
 }
 
+/* networks.<list>[i]: an object with the data file file_key (required) and the type table
+ * types_key (required if types_required), their paths into file and types (empty if absent). */
+static int entry_files(const struct ctx *c, const cJSON *o, const char *list, int i,
+                       const char *file_key, const char *types_key, int types_required,
+                       char *file, char *types)
+{
+    char field[96];
+    snprintf(field, sizeof field, "networks.%s", list);
+    if (!cJSON_IsObject(o))
+        return err_set(c->e, ERR_INPUT, c->path, 0, field, "entry %d is not an object", i);
+    snprintf(field, sizeof field, "networks.%s[%d].%s", list, i, file_key);
+    int rc = json_path(c, o, file_key, 1, field, file, CIRCUIT_PATH);
+    snprintf(field, sizeof field, "networks.%s[%d].%s", list, i, types_key);
+    return rc ? rc : json_path(c, o, types_key, types_required, field, types, CIRCUIT_PATH);
+}
+
 /* networks.nodes[i]: every node population of its nodes file. */
 static int nodes_entry(struct ctx *c, const cJSON *o, int i)
 {
-    char field[96], file[CIRCUIT_PATH], types_file[CIRCUIT_PATH];
+    char file[CIRCUIT_PATH], types_file[CIRCUIT_PATH];
     struct err *e = c->e;
-    if (!cJSON_IsObject(o))
-        return err_set(e, ERR_INPUT, c->path, 0, "networks.nodes", "entry %d is not an object", i);
-    snprintf(field, sizeof field, "networks.nodes[%d].nodes_file", i);
-    int rc = json_path(c, o, "nodes_file", 1, field, file, sizeof file);
-    snprintf(field, sizeof field, "networks.nodes[%d].node_types_file", i);
-    if (rc || (rc = json_path(c, o, "node_types_file", 1, field, types_file, sizeof types_file)))
-        return rc;
+    int rc = entry_files(c, o, "nodes", i, "nodes_file", "node_types_file", 1, file, types_file);
+    if (rc) return rc;
     struct typetab tt;
     if ((rc = typetab_load(types_file, "node_type_id", &tt, e))) return rc;
     struct ntype *types = calloc(tt.nrow + 1, sizeof *types);
@@ -929,15 +940,10 @@ static int edge_pop(struct ctx *c, const char *file, hid_t top, const char *name
 /* networks.edges[i]: every edge population of its edges file. */
 static int edges_entry(struct ctx *c, const cJSON *o, int i)
 {
-    char field[96], file[CIRCUIT_PATH], types_file[CIRCUIT_PATH];
+    char file[CIRCUIT_PATH], types_file[CIRCUIT_PATH];
     struct err *e = c->e;
-    if (!cJSON_IsObject(o))
-        return err_set(e, ERR_INPUT, c->path, 0, "networks.edges", "entry %d is not an object", i);
-    snprintf(field, sizeof field, "networks.edges[%d].edges_file", i);
-    int rc = json_path(c, o, "edges_file", 1, field, file, sizeof file);
-    snprintf(field, sizeof field, "networks.edges[%d].edge_types_file", i);
-    if (rc || (rc = json_path(c, o, "edge_types_file", 0, field, types_file, sizeof types_file)))
-        return rc;
+    int rc = entry_files(c, o, "edges", i, "edges_file", "edge_types_file", 0, file, types_file);
+    if (rc) return rc;
     struct typetab tt;
     memset(&tt, 0, sizeof tt);
     if (types_file[0] && (rc = typetab_load(types_file, "edge_type_id", &tt, e))) return rc;

@@ -48,6 +48,18 @@ static const char *run_into(const char *cfg, const char *dir, const char *what)
     return d;
 }
 
+/* spikes.csv of runs a and b hold the same bytes, and at least min_bytes of them. */
+static void same_spikes(const char *a, const char *b, size_t min_bytes, const char *what)
+{
+    char x[1200], y[1200];
+    snprintf(x, sizeof x, "%s/spikes.csv", a);
+    snprintf(y, sizeof y, "%s/spikes.csv", b);
+    size_t n = 0;
+    free(harness_slurp(x, &n));
+    CU_ASSERT(n > min_bytes); /* activity, not silence */
+    EXPECT(harness_same_file(x, y), what, out);
+}
+
 /* Truth: the same network as a libconfig config (lif with NEST's parameters translated by
  * hand, list projections with the per-type weights and delays written out per edge). */
 static void test_equivalent_config(void)
@@ -64,17 +76,12 @@ static void test_equivalent_config(void)
     const char *b = harness_write("circ_libconfig.cfg", text);
     const char *da = run_into(a, "circ_out_sonata", "the circuit as network.sonata");
     const char *db = run_into(b, "circ_out_libconfig", "the same network in libconfig");
-    char x[1200], y[1200];
-    snprintf(x, sizeof x, "%s/spikes.csv", da);
-    snprintf(y, sizeof y, "%s/spikes.csv", db);
-    size_t n = 0;
-    free(harness_slurp(x, &n));
-    CU_ASSERT(n > 2000); /* activity, not silence */
-    EXPECT(harness_same_file(x, y), "spikes of the circuit and of its libconfig twin", out);
+    same_spikes(da, db, 2000, "spikes of the circuit and of its libconfig twin");
     double sa = synapses_of(da), sb = synapses_of(db);
     CU_ASSERT(sa > 100 && sa == sb);
 
     /* apical check of the circuit config directly: populations, models, edge counts */
+    char x[1200];
     snprintf(x, sizeof x, "%s/circuit_config.json", dir);
     rc = harness_apicalf(out, sizeof out, "check '%s'", x);
     EXPECT(rc == 0 && strstr(out, "a valid SONATA circuit") && strstr(out, "exc") &&
@@ -115,13 +122,7 @@ static void test_round_trip(void)
                                     "network = { sonata = \"cuba_circuit.json\"; };\n"
                                     "record = { formats = [\"csv\"]; raster = false; };\n");
     const char *back = run_into(cfg, "circ_cuba_back", "CUBA's own files as a circuit");
-    char x[1200], y[1200];
-    snprintf(x, sizeof x, "%s/spikes.csv", orig);
-    snprintf(y, sizeof y, "%s/spikes.csv", back);
-    size_t n = 0;
-    free(harness_slurp(x, &n));
-    CU_ASSERT(n > 10000);
-    EXPECT(harness_same_file(x, y), "CUBA's spikes and those of its circuit read back", out);
+    same_spikes(orig, back, 10000, "CUBA's spikes and those of its circuit read back");
     CU_ASSERT(synapses_of(orig) == synapses_of(back));
 
     /* --set reaches a SONATA network's run as any other: a shorter run, fewer spikes */
