@@ -23,6 +23,7 @@
 #include "io/summary.h"
 #include "io/svg.h"
 #include "learning/present.h"
+#include "io/rates.h"
 #include "learning/snn_weights.h"
 #include "learning/train.h"
 
@@ -341,6 +342,7 @@ int cli_run(int argc, char **argv)
     struct rec_spikes rs = {0};
     struct rec_traces *rt = NULL;
     struct rec_weights *rw = NULL;
+    struct rates *rates = NULL; /* record.rates */
     struct afile_stage stage = {0};
     char *resolved = NULL;
     struct net_wstats *w0 = NULL;
@@ -370,6 +372,14 @@ int cli_run(int argc, char **argv)
     if (training && (a.resume || a.ckpt_every_ms > 0)) {
         err_set(&e, ERR_INPUT, config, 0, a.resume ? "--resume" : "--checkpoint-every",
                 "a training config's presentation is not checkpointed; run it again");
+        spec_free(&spec);
+        free(resolved);
+        return cli_report(&e);
+    }
+    if (spec.rates_bin_ms > 0 && (a.resume || a.ckpt_every_ms > 0)) {
+        err_set(&e, ERR_INPUT, config, 0, a.resume ? "--resume" : "--checkpoint-every",
+                "record.rates counts spikes in memory until the end, which a stop would lose: "
+                "run without checkpoints, or without record.rates");
         spec_free(&spec);
         free(resolved);
         return cli_report(&e);
@@ -487,7 +497,7 @@ int cli_run(int argc, char **argv)
     if (a.resume && run_ckpt_load(&net, p_ck, &pos, &e)) goto fail_net;
     if (a.resume && !a.quiet)
         fprintf(stderr, "[apical] resumed at t = %g ms from %s\n", net.step * net.dt_ms, p_ck);
-    struct recorder recs[6];
+    struct recorder recs[8]; /* spikes, traces, weights, presentation, rates, checkpoints, progress */
     int nrecs = 0;
     struct progress prog = {.t0 = mono_s(), .last = mono_s(), .tty = isatty(2), .pr = pr};
     int any_spikes = 0;
@@ -533,6 +543,12 @@ int cli_run(int argc, char **argv)
     }
     if (pr) {
         if (present_start(pr, &net, &recs[nrecs], &e)) goto fail_rec;
+        nrecs++;
+    }
+    if (spec.rates_bin_ms > 0) {
+        if (rates_open(&rates, &recs[nrecs], &net,
+                       (int64_t)floor(spec.rates_bin_ms / net.dt_ms + 0.5), &e))
+            goto fail_rec;
         nrecs++;
     }
     struct run_ckpt_timer timer;
@@ -619,6 +635,10 @@ int cli_run(int argc, char **argv)
         char old[1100];
         if (!path_in(old, sizeof old, out, "weights.bin")) unlink(old);
     }
+    char p_rates[1100];
+    if (rates && (afile_stage_path(&stage, "rates.csv", p_rates, sizeof p_rates) ||
+                  rates_write(rates, p_rates, &e)))
+        goto fail_net;
     char p_nodes[1100], p_edges[1100];
     if (spec.record_connectivity &&
         (afile_stage_path(&stage, "nodes.h5", p_nodes, sizeof p_nodes) ||
@@ -635,8 +655,8 @@ int cli_run(int argc, char **argv)
     /* the spike files of every format first, then the rest, summary.json last */
     static const char *const rest[] = {"traces.csv", "weights.csv", "raster.svg", "traces.svg",
                                        "weights.svg", "weights.bin", "nodes.h5", "edges.h5",
-                                       "predictions.csv", "learning.csv", "config.cfg",
-                                       "summary.json", NULL};
+                                       "predictions.csv", "learning.csv", "rates.csv",
+                                       "config.cfg", "summary.json", NULL};
     const char *outputs[SINK_MAX + sizeof rest / sizeof rest[0]];
     int nout = 0;
     for (int i = 0; sink_at(i); i++) outputs[nout++] = sink_at(i)->file;
@@ -671,6 +691,7 @@ int cli_run(int argc, char **argv)
     free(w0);
     free(loaded);
     present_close(pr);
+    rates_close(rates);
     train_close(tr);
     if (run_rc == ERR_INTERRUPTED) {
         fprintf(stderr, "apical: interrupted by signal %d; partial results in %s/\n",
@@ -709,6 +730,7 @@ fail_spec:
     free(w0);
     free(loaded);
     present_close(pr);
+    rates_close(rates);
     train_close(tr);
     return cli_report(&e);
 }

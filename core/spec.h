@@ -120,6 +120,7 @@ struct net_spec {
     int raster;               /* draw raster.svg */
     uint32_t raster_per_pop;  /* neurons per population in the raster */
     int record_connectivity;  /* write nodes.h5 and edges.h5 of the built network */
+    double rates_bin_ms;      /* record.rates: population rates in bins of this (0: none) */
 };
 
 void spec_free(struct net_spec *s);

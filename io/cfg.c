@@ -21,6 +21,7 @@
 #include "io/suggest.h"
 #include "io/circuit.h"
 #include "io/edges.h"
+#include "io/rates.h"
 #include "io/weights.h"
 #include "core/dist.h"
 #include "neurons/registry.h"
@@ -2034,13 +2035,41 @@ static int load_spike_formats(const struct cfg_ctx *c, const config_setting_t *f
 _Static_assert(sizeof ((struct net_spec *)0)->sinks / sizeof(void *) >= SINK_MAX,
                "net_spec.sinks holds every format");
 
+/* record.rates = { bin = MS; }: every population's rate in bins of a whole number of steps
+ * (io/rates), at most RATES_MAX_CELLS bins x populations. */
+static int load_rates(const struct cfg_ctx *c, const config_setting_t *g, struct net_spec *sp)
+{
+    sp->rates_bin_ms = 0;
+    const config_setting_t *r = config_setting_get_member(g, "rates");
+    if (!r) return 0;
+    if (config_setting_type(r) != CONFIG_TYPE_GROUP)
+        return fail(c, r, "record.rates", "must be a group { bin = 1.0; }, not %s", type_name(r));
+    static const char *const rk[] = {"bin", NULL};
+    double bin = 1.0;
+    int rc;
+    if ((rc = only_keys(c, r, "record.rates", rk)) ||
+        (rc = get_num(c, r, "record.rates", "bin", 0, c->dt * (1 - 1e-9), 1e9, &bin)))
+        return rc;
+    const double steps = floor(bin / c->dt + 0.5);
+    const config_setting_t *b = config_setting_get_member(r, "bin");
+    if (fabs(steps * c->dt - bin) > 1e-9 * bin)
+        return fail(c, b ? b : r, "record.rates.bin", "%g ms is not a whole number of steps "
+                    "(dt = %g ms)", bin, c->dt);
+    const double cells = ceil(sp->duration_ms / bin) * sp->npops;
+    if (cells > (double)RATES_MAX_CELLS)
+        return fail(c, b ? b : r, "record.rates.bin", "%g ms makes %.0f bins x populations over "
+                    "the run; at most %llu (a wider bin)", bin, cells, RATES_MAX_CELLS);
+    sp->rates_bin_ms = steps * c->dt;
+    return 0;
+}
+
 /* record.spikes is a population choice ("all", "none", names) or a group { populations;
  * format; }. record.formats is the older spelling of record.spikes.format; when a config has
  * both, record.spikes.format counts (a --set of it then works on any config). */
 static int load_record(const struct cfg_ctx *c, const config_setting_t *root, struct net_spec *sp)
 {
     static const char *const keys[] = {"spikes", "formats", "raster", "traces", "weights",
-                                       "connectivity", NULL};
+                                       "connectivity", "rates", NULL};
     static const char *const spike_keys[] = {"populations", "format", NULL};
     for (int i = 0; i < sp->npops; i++) sp->record_spikes[i] = 1;
     sp->nsinks = 0;
@@ -2083,7 +2112,9 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
             return fail(c, r, "record.raster", "must be true, false or a group");
         }
     }
-    if ((rc = get_bool(c, g, "record", "connectivity", &sp->record_connectivity))) return rc;
+    if ((rc = get_bool(c, g, "record", "connectivity", &sp->record_connectivity)) ||
+        (rc = load_rates(c, g, sp)))
+        return rc;
     const config_setting_t *t = config_setting_get_member(g, "traces");
     if (t && (rc = load_traces(c, t, sp))) return rc;
     const config_setting_t *w = config_setting_get_member(g, "weights");
