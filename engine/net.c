@@ -63,6 +63,33 @@ static double delay_upper(const struct proj_spec *p, double dt_ms)
     return isfinite(u) && u < cap ? u : cap;
 }
 
+/* What rule r of projection p keeps when it reads its target every step (pl_rule.bind): per
+ * source and thread, per synapse, per target neuron (and the target's scratch); 0 for others
+ * or a rule the target refuses (net_build says why). */
+static double step_rule_bytes(const struct net_spec *s, const struct proj_spec *p, int r,
+                              double nsyn, int T)
+{
+    const struct pl_rule *rule = p->plast[r].rule;
+    if (!rule->bind) return 0;
+    void *d = calloc(1, rule->derived_size ? rule->derived_size : 1);
+    if (!d) return 0;
+    const struct pop_spec *tgt = &s->pops[p->to];
+    const struct pl_target t = {.model = tgt->model,
+                                .params = tgt->params,
+                                .shape = &tgt->shape,
+                                .port = p->port,
+                                .dt_ms = s->dt_ms,
+                                .delay = proj_delay_steps(p->delay.a, s->dt_ms)};
+    struct pl_needs nd = {0};
+    struct err e = {0};
+    double b = 0;
+    if (!rule->prepare(p->plast[r].params, s->dt_ms, d, &nd, &e) && !rule->bind(d, &t, &nd, &e))
+        b = 8.0 * T * s->pops[p->from].size * nd.npre + 8.0 * nsyn * nd.nsynd +
+            8.0 * tgt->size * (nd.npost + 2);
+    free(d);
+    return b;
+}
+
 void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses, double *bytes)
 {
     uint64_t nn = 0;
@@ -103,8 +130,12 @@ void net_estimate(const struct net_spec *s, uint64_t *neurons, double *synapses,
             int T = s->threads > 0 ? s->threads : 1;
             b += c * (list ? (p->list_w ? 0 : 4) : (p->weight.kind == DIST_CONST ? 4 : 0));
             b += 8.0 * s->pops[p->from].size * T;
-            for (int r = 0; r < p->nplast; r++) b += c * 4 + 16.0 * s->pops[p->from].size * T;
+            for (int r = 0; r < p->nplast; r++) {
+                b += c * 4 + 16.0 * s->pops[p->from].size * T;
+                b += step_rule_bytes(s, p, r, c, T);
+            }
         }
+        if (p->rule == CONN_TRANSPOSE) b += 8.0 * c; /* the index into the reversed weights */
     }
     *neurons = nn;
     *synapses = syn;
@@ -435,6 +466,9 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
             const struct proj *q = &n->projs[s->projs[j].of];
             n->projs[j].tie_w = q->w;
             n->projs[j].tie_const = q->w_const;
+            /* q's rule writes those weights in the update phase, another thread may still be
+             * delivering through the transpose then: a barrier after delivery (net_run) */
+            if (n->plast[s->projs[j].of] && n->plast[s->projs[j].of]->steps) n->tied_steps = 1;
         }
     for (int i = 0; i < s->npops; i++) {
         struct pop *p = &n->pops[i];
@@ -1056,6 +1090,7 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     int64_t done = n->step;
     struct err rec_err = {0};
     for (int r = 0; r < nrecs; r++) state_rec |= recs[r].reads_state;
+    state_rec |= n->tied_steps; /* the second barrier (net_build: transposes) */
     memset(n->post, 0, 2 * (size_t)n->nthreads * n->post_bytes);
     for (int kk = 0; kk < n->nthreads; kk++)
         atomic_store_explicit(&net_lane(n, kk)->handoff, n->step, memory_order_relaxed);

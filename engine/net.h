@@ -146,6 +146,8 @@ struct net {
     struct pop *pops;
     struct proj *projs;
     struct net_plast **plast; /* per projection, NULL when static */
+    int tied_steps; /* a transpose reads weights a rule with on_step writes: a barrier after
+                       delivery, so no update starts while a delivery reads them */
     const struct net_spec *spec;
     struct net_counters *ctr; /* per thread */
     uint64_t *pop_spikes;     /* nthreads rows of pop_stride: [k * pop_stride + pop] */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "io/cfg_int.h"
+#include "io/cfg_set.h"
 #include "io/sink.h"
 #include "io/spikes.h"
 #include "io/suggest.h"
@@ -29,17 +30,6 @@
 #include "synapses/proj.h"
 
 #define PATH_LEN 256
-
-/* Settings that a --set created or changed, each with its command-line argument. An error about
- * one of them, or about anything inside it, names that --set instead of a file and line. */
-struct set_origin {
-    const config_setting_t *s;
-    const char *arg; /* "PATH=VALUE" as given */
-};
-struct set_log {
-    struct set_origin *v;
-    int n, cap;
-};
 
 /* Validation context: the top-level file name, for settings that carry none. */
 struct cfg_ctx {
@@ -153,33 +143,6 @@ static void pathf(char *out, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *type_name(const config_setting_t *s)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64: return "an integer";
-    case CONFIG_TYPE_FLOAT: return "a number";
-    case CONFIG_TYPE_STRING: return "a string";
-    case CONFIG_TYPE_BOOL: return "a boolean";
-    case CONFIG_TYPE_ARRAY: return "an array";
-    case CONFIG_TYPE_LIST: return "a list";
-    case CONFIG_TYPE_GROUP: return "a group";
-    default: return "something else";
-    }
-}
-
-static int is_integer(const config_setting_t *s)
-{
-    int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-}
-
-static int is_number(const config_setting_t *s)
-{
-    int t = config_setting_type(s);
-    return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT;
-}
-
 /* The error for member m of the group at path, which is none of allowed (NULL-terminated):
  * "WHAT: did you mean PATH.NEAREST? (allowed here: ...)", the nearest by io/suggest. */
 static int unknown_key(const struct cfg_ctx *c, const config_setting_t *m, const char *path,
@@ -230,7 +193,7 @@ static int get_num(const struct cfg_ctx *c, const config_setting_t *g, const cha
     join(p, path, key);
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) return required ? fail(c, g, p, "missing (a number is required)") : 0;
-    if (!is_number(s)) return fail(c, s, p, "must be a number, not %s", type_name(s));
+    if (!cfg_is_number(s)) return fail(c, s, p, "must be a number, not %s", cfg_type_name(s));
     double v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
                                                           : (double)config_setting_get_int64(s);
     if (!isfinite(v)) return fail(c, s, p, "must be finite");
@@ -257,7 +220,7 @@ static int get_int(const struct cfg_ctx *c, const config_setting_t *g, const cha
         return fail(c, s, p, "must be an integer, not %g", d);
     }
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-        return fail(c, s, p, "must be an integer, not %s", type_name(s));
+        return fail(c, s, p, "must be an integer, not %s", cfg_type_name(s));
     /* 64-bit whatever the literal (io/cfg_int widened what libconfig 1.5 wrapped) */
     long long v = config_setting_get_int64(s);
     if (v < lo || v > hi) return fail(c, s, p, "%lld is out of range [%lld, %lld]", v, lo, hi);
@@ -273,7 +236,7 @@ static int get_str(const struct cfg_ctx *c, const config_setting_t *g, const cha
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) return required ? fail(c, g, p, "missing (a string is required)") : 0;
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
-        return fail(c, s, p, "must be a string, not %s", type_name(s));
+        return fail(c, s, p, "must be a string, not %s", cfg_type_name(s));
     *out = config_setting_get_string(s);
     return 0;
 }
@@ -286,7 +249,7 @@ static int get_bool(const struct cfg_ctx *c, const config_setting_t *g, const ch
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s) return 0;
     if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-        return fail(c, s, p, "must be true or false, not %s", type_name(s));
+        return fail(c, s, p, "must be true or false, not %s", cfg_type_name(s));
     *out = config_setting_get_bool(s);
     return 0;
 }
@@ -315,12 +278,12 @@ static int get_dist(const struct cfg_ctx *c, const config_setting_t *g, const ch
     d->hi = INFINITY;
     d->redraw = 0;
     if (!s) return required ? fail(c, g, p, "missing (a number or a distribution)") : 0;
-    if (is_number(s)) {
+    if (cfg_is_number(s)) {
         d->kind = DIST_CONST;
         return get_num(c, g, path, key, 1, lo, hi, &d->a);
     }
     if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return fail(c, s, p, "must be a number or a distribution group, not %s", type_name(s));
+        return fail(c, s, p, "must be a number or a distribution group, not %s", cfg_type_name(s));
     const char *kind = NULL;
     int rc = get_str(c, s, p, "dist", 1, &kind);
     if (rc) return rc;
@@ -377,7 +340,7 @@ static int load_simulation(const struct cfg_ctx *c, const config_setting_t *root
     sp->threads = 0;
     if (!g) return 0;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return fail(c, g, "simulation", "must be a group { ... }, not %s", type_name(g));
+        return fail(c, g, "simulation", "must be a group { ... }, not %s", cfg_type_name(g));
     long long seed = 1, threads = 0;
     int rc;
     if ((rc = only_keys(c, g, "simulation", keys)) ||
@@ -415,7 +378,7 @@ static int load_scale(struct cfg_ctx *c, const config_setting_t *root, struct ne
     if (g) {
         if (config_setting_type(g) != CONFIG_TYPE_GROUP)
             return fail(c, g, "scale", "must be a group { neurons = ...; indegree = ...; }, not %s",
-                        type_name(g));
+                        cfg_type_name(g));
         int rc;
         if ((rc = only_keys(c, g, "scale", keys)) ||
             (rc = get_num(c, g, "scale", "neurons", 0, 0, 1000, &c->scale_n)) ||
@@ -431,7 +394,7 @@ static int load_scale(struct cfg_ctx *c, const config_setting_t *root, struct ne
         const config_setting_t *mr = config_setting_get_member(g, "mean_rates");
         if (mr && config_setting_type(mr) != CONFIG_TYPE_GROUP)
             return fail(c, mr, "scale.mean_rates", "must be a group { POPULATION = Hz; ... }, "
-                        "not %s", type_name(mr));
+                        "not %s", cfg_type_name(mr));
     }
     sp->scale_neurons = c->scale_n;
     sp->scale_indegree = c->scale_k;
@@ -488,7 +451,7 @@ static int load_param(const struct cfg_ctx *c, const config_setting_t *m, const 
 {
     if (np->choices) {
         if (config_setting_type(m) != CONFIG_TYPE_STRING)
-            return fail(c, m, p, "must be a string, not %s", type_name(m));
+            return fail(c, m, p, "must be a string, not %s", cfg_type_name(m));
         const char *v = config_setting_get_string(m);
         for (int k = 0; np->choices[k]; k++)
             if (!strcmp(np->choices[k], v)) {
@@ -503,7 +466,7 @@ static int load_param(const struct cfg_ctx *c, const config_setting_t *m, const 
         return fail(c, m, p, "unknown choice \"%s\"%s (%s)", v,
                     choice_hint(v, np->choices, hint, sizeof hint), known);
     }
-    if (!is_number(m)) return fail(c, m, p, "must be a number (%s), not %s", np->unit, type_name(m));
+    if (!cfg_is_number(m)) return fail(c, m, p, "must be a number (%s), not %s", np->unit, cfg_type_name(m));
     double v = config_setting_type(m) == CONFIG_TYPE_FLOAT ? config_setting_get_float(m)
                                                           : (double)config_setting_get_int64(m);
     if (!isfinite(v) || v < np->min || v > np->max || (np->min_open && v == np->min) ||
@@ -519,7 +482,7 @@ static int load_init(const struct cfg_ctx *c, const config_setting_t *g, const c
                      struct pop_spec *ps, int comp)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return fail(c, g, path, "must be a group of state variables, not %s", type_name(g));
+        return fail(c, g, path, "must be a group of state variables, not %s", cfg_type_name(g));
     for (int i = 0; i < config_setting_length(g); i++) {
         const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_name(m);
@@ -568,7 +531,7 @@ static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const
             const config_setting_t *a = config_setting_get_elem(st, i);
             if (config_setting_type(a) != CONFIG_TYPE_ARRAY)
                 return fail(c, a, p, "element %u must be an array of times in ms, not %s", i,
-                            type_name(a));
+                            cfg_type_name(a));
             total += (size_t)config_setting_length(a);
         }
         ps->src_times_ms = malloc((total ? total : 1) * sizeof(double));
@@ -579,7 +542,7 @@ static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const
             ps->src_offset[i] = w;
             for (int j = 0; j < config_setting_length(a); j++) {
                 const config_setting_t *x = config_setting_get_elem(a, (unsigned)j);
-                double t = is_number(x) ? (config_setting_type(x) == CONFIG_TYPE_FLOAT
+                double t = cfg_is_number(x) ? (config_setting_type(x) == CONFIG_TYPE_FLOAT
                                                ? config_setting_get_float(x)
                                                : (double)config_setting_get_int64(x))
                                         : NAN;
@@ -593,7 +556,7 @@ static int load_source(const struct cfg_ctx *c, const config_setting_t *g, const
     }
     join(p, path, "spike_file");
     if (config_setting_type(sf) != CONFIG_TYPE_STRING)
-        return fail(c, sf, p, "must be a string (a spike file path), not %s", type_name(sf));
+        return fail(c, sf, p, "must be a string (a spike file path), not %s", cfg_type_name(sf));
     char *file = resolve_data_path(c, config_setting_get_string(sf));
     if (!file) return err_set(c->e, ERR_NOMEM, c->file, 0, path, "out of memory");
     struct spk_table t = {0};
@@ -850,7 +813,7 @@ static int load_list(const struct cfg_ctx *c, const config_setting_t *root, cons
     *n = 0;
     if (!l) return required ? fail(c, root, key, "missing (a list ( { ... }, ... ))") : 0;
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
-        return fail(c, l, key, "must be a list ( { ... }, ... ), not %s", type_name(l));
+        return fail(c, l, key, "must be a list ( { ... }, ... ), not %s", cfg_type_name(l));
     *n = config_setting_length(l);
     if (required && *n == 0) return fail(c, l, key, "must not be empty");
     return 0;
@@ -943,7 +906,7 @@ static int load_index_array(const struct cfg_ctx *c, const config_setting_t *g, 
     const config_setting_t *a = config_setting_get_member(g, key);
     if (!a) return fail(c, g, p, "missing (an array of neuron indices)");
     if (config_setting_type(a) != CONFIG_TYPE_ARRAY)
-        return fail(c, a, p, "must be an array [ ... ], not %s", type_name(a));
+        return fail(c, a, p, "must be an array [ ... ], not %s", cfg_type_name(a));
     if ((size_t)config_setting_length(a) != n)
         return fail(c, a, p, "has %d entries, expected %zu", config_setting_length(a), n);
     *out = malloc((n ? n : 1) * sizeof **out);
@@ -953,7 +916,7 @@ static int load_index_array(const struct cfg_ctx *c, const config_setting_t *g, 
         int t = config_setting_type(x);
         if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
             return fail(c, x, p, "entry %zu must be an index in [0, %u), not %s", i, bound,
-                        type_name(x));
+                        cfg_type_name(x));
         long long v = config_setting_get_int64(x);
         if (v < 0 || v >= bound)
             return fail(c, x, p, "entry %zu (%lld) must be an index in [0, %u)", i, v, bound);
@@ -970,14 +933,14 @@ static int load_num_array(const struct cfg_ctx *c, const config_setting_t *g, co
     const config_setting_t *a = config_setting_get_member(g, key);
     if (!a) return 0;
     if (config_setting_type(a) != CONFIG_TYPE_ARRAY)
-        return fail(c, a, p, "must be an array [ ... ], not %s", type_name(a));
+        return fail(c, a, p, "must be an array [ ... ], not %s", cfg_type_name(a));
     if ((size_t)config_setting_length(a) != n)
         return fail(c, a, p, "has %d entries, expected %zu", config_setting_length(a), n);
     *out = malloc((n ? n : 1) * sizeof **out);
     if (!*out) return err_set(c->e, ERR_NOMEM, c->file, 0, p, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const config_setting_t *x = config_setting_get_elem(a, (unsigned)i);
-        double v = !is_number(x) ? NAN
+        double v = !cfg_is_number(x) ? NAN
                    : config_setting_type(x) == CONFIG_TYPE_FLOAT
                        ? config_setting_get_float(x)
                        : (double)config_setting_get_int64(x);
@@ -1069,7 +1032,7 @@ static int mean_rate(const struct cfg_ctx *c, const config_setting_t *g, const c
     if (!r)
         return fail(c, g, path, "scale.indegree = %g: the compensating dc needs the full-scale "
                     "mean rate of population \"%s\" in scale.mean_rates", c->scale_k, ps->name);
-    *hz = is_number(r) ? (config_setting_type(r) == CONFIG_TYPE_FLOAT
+    *hz = cfg_is_number(r) ? (config_setting_type(r) == CONFIG_TYPE_FLOAT
                               ? config_setting_get_float(r)
                               : (double)config_setting_get_int64(r))
                        : NAN;
@@ -1251,7 +1214,7 @@ static int load_rule(const struct cfg_ctx *c, const config_setting_t *g, const c
                      struct plast_spec *ps)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return fail(c, g, path, "must be a group { rule = \"stdp\"; ... }, not %s", type_name(g));
+        return fail(c, g, path, "must be a group { rule = \"stdp\"; ... }, not %s", cfg_type_name(g));
     const char *name = NULL;
     int rc;
     if ((rc = get_str(c, g, path, "rule", 1, &name))) return rc;
@@ -1316,7 +1279,7 @@ static int load_plasticity(const struct cfg_ctx *c, const config_setting_t *g, c
     }
     if (config_setting_type(pl) != CONFIG_TYPE_LIST)
         return fail(c, pl, p, "must be a group { rule = \"stdp\"; ... } or a list of groups, "
-                              "not %s", type_name(pl));
+                              "not %s", cfg_type_name(pl));
     int n = config_setting_length(pl);
     if (n < 1 || n > PL_MAX_RULES)
         return fail(c, pl, p, "holds %d rules; 1 to %d are allowed", n, PL_MAX_RULES);
@@ -1372,6 +1335,12 @@ static int bind_check(const struct cfg_ctx *c, const config_setting_t *g, const 
         const struct pl_rule *rule = pj->plast[r].rule;
         if (!rule->bind) continue;
         char p[PATH_LEN];
+        if (pj->nplast > 1) {
+            join(p, path, "plasticity");
+            return fail(c, config_setting_get_member(g, "plasticity"), p, "rule \"%s\" must be "
+                        "the projection's only rule: it keeps the weight itself (another rule's "
+                        "changes would be lost) and its trace is the unscaled PSP", rule->name);
+        }
         if (pj->rule == CONN_LIST ? pj->list_d != NULL : pj->delay.kind != DIST_CONST) {
             join(p, path, pj->rule == CONN_LIST ? "delays" : "delay");
             return fail(c, config_setting_get_member(g, pj->rule == CONN_LIST ? "delays" : "delay"),
@@ -1810,7 +1779,7 @@ static int load_traces(const struct cfg_ctx *c, const config_setting_t *l, struc
 {
     static const char *const keys[] = {"population", "neurons", "variables", "interval", NULL};
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
-        return fail(c, l, "record.traces", "must be a list ( { ... }, ... ), not %s", type_name(l));
+        return fail(c, l, "record.traces", "must be a list ( { ... }, ... ), not %s", cfg_type_name(l));
     sp->ntraces = config_setting_length(l);
     sp->traces = calloc((size_t)sp->ntraces + 1, sizeof *sp->traces);
     if (!sp->traces) return err_set(c->e, ERR_NOMEM, c->file, 0, "record.traces", "out of memory");
@@ -1894,12 +1863,12 @@ static int load_pairs(const struct cfg_ctx *c, const config_setting_t *a, const 
         const config_setting_t *x = config_setting_get_elem(a, (unsigned)k);
         if (config_setting_type(x) != CONFIG_TYPE_ARRAY || config_setting_length(x) != 2)
             return fail(c, x, p, "entry %zu must be a pair [source, target], not %s", k,
-                        type_name(x));
+                        cfg_type_name(x));
         uint32_t v[2];
         for (int j = 0; j < 2; j++) {
             const config_setting_t *y = config_setting_get_elem(x, (unsigned)j);
-            long long i = is_integer(y) ? config_setting_get_int64(y) : -1;
-            if (!is_integer(y) || i < 0 || i >= bound[j])
+            long long i = cfg_is_integer(y) ? config_setting_get_int64(y) : -1;
+            if (!cfg_is_integer(y) || i < 0 || i >= bound[j])
                 return fail(c, x, p, "entry %zu: the %s must be a neuron index in [0, %u) of "
                             "population \"%s\"", k, side[j], bound[j],
                             sp->pops[j ? pj->to : pj->from].name);
@@ -1920,7 +1889,7 @@ static int load_wrecs(const struct cfg_ctx *c, const config_setting_t *l, struct
     static const char *const keys[] = {"projection", "synapses", "pairs", "interval", NULL};
     if (config_setting_type(l) != CONFIG_TYPE_LIST)
         return fail(c, l, "record.weights", "must be a list ( { projection = ...; ... }, ... ), "
-                    "not %s", type_name(l));
+                    "not %s", cfg_type_name(l));
     int n = config_setting_length(l);
     sp->wrecs = calloc((size_t)n + 1, sizeof *sp->wrecs);
     if (!sp->wrecs) return err_set(c->e, ERR_NOMEM, c->file, 0, "record.weights", "out of memory");
@@ -2043,7 +2012,7 @@ static int load_rates(const struct cfg_ctx *c, const config_setting_t *g, struct
     const config_setting_t *r = config_setting_get_member(g, "rates");
     if (!r) return 0;
     if (config_setting_type(r) != CONFIG_TYPE_GROUP)
-        return fail(c, r, "record.rates", "must be a group { bin = 1.0; }, not %s", type_name(r));
+        return fail(c, r, "record.rates", "must be a group { bin = 1.0; }, not %s", cfg_type_name(r));
     static const char *const rk[] = {"bin", NULL};
     double bin = 1.0;
     int rc;
@@ -2081,7 +2050,7 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
     const config_setting_t *g = config_setting_get_member(root, "record");
     if (!g) return 0;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return fail(c, g, "record", "must be a group { ... }, not %s", type_name(g));
+        return fail(c, g, "record", "must be a group { ... }, not %s", cfg_type_name(g));
     int rc = only_keys(c, g, "record", keys);
     if (rc) return rc;
     const config_setting_t *s = config_setting_get_member(g, "spikes");
@@ -2121,213 +2090,6 @@ static int load_record(const struct cfg_ctx *c, const config_setting_t *root, st
     return w ? load_wrecs(c, w, sp) : 0;
 }
 
-/* ---- --set overrides ---- */
-
-/* libconfig numbers its types GROUP < INT ... BOOL < ARRAY < LIST: a group is not a scalar. */
-static int is_scalar_type(int type)
-{
-    return type >= CONFIG_TYPE_INT && type <= CONFIG_TYPE_BOOL;
-}
-
-static void copy_setting(config_setting_t *dst, const config_setting_t *src)
-{
-    switch (config_setting_type(src)) {
-    case CONFIG_TYPE_INT: config_setting_set_int(dst, config_setting_get_int(src)); break;
-    case CONFIG_TYPE_INT64: config_setting_set_int64(dst, config_setting_get_int64(src)); break;
-    case CONFIG_TYPE_FLOAT: config_setting_set_float(dst, config_setting_get_float(src)); break;
-    case CONFIG_TYPE_BOOL: config_setting_set_bool(dst, config_setting_get_bool(src)); break;
-    case CONFIG_TYPE_STRING: config_setting_set_string(dst, config_setting_get_string(src)); break;
-    default:
-        for (int i = 0; i < config_setting_length(src); i++) {
-            const config_setting_t *m = config_setting_get_elem(src, (unsigned)i);
-            config_setting_t *d = config_setting_add(dst, config_setting_name(m),
-                                                     config_setting_type(m));
-            if (d) copy_setting(d, m);
-        }
-    }
-}
-
-/* Finds the parent of the last component of path and that component. Components are group
- * keys, list indices ("[2]" or "2") or, in a list of groups, the value of their name key. */
-/* An index component ("3" or "[3]") within [0, len); -1 if tok is not one. */
-static long index_of(const char *tok, int len)
-{
-    char *end;
-    const char *num = tok[0] == '[' ? tok + 1 : tok;
-    errno = 0;
-    long idx = strtol(num, &end, 10);
-    if (end == num || errno || !(*end == '\0' || (*end == ']' && end[1] == '\0'))) return -1;
-    return idx >= 0 && idx < len ? idx : -2;
-}
-
-static int log_add(struct set_log *log, const config_setting_t *s, const char *arg)
-{
-    if (log->n == log->cap) {
-        int cap = log->cap ? 2 * log->cap : 16;
-        struct set_origin *v = realloc(log->v, (size_t)cap * sizeof *v);
-        if (!v) return -1;
-        log->v = v;
-        log->cap = cap;
-    }
-    log->v[log->n++] = (struct set_origin){s, arg};
-    return 0;
-}
-
-/* Drops the entries for gone and everything inside it, before gone is removed. */
-static void log_forget(struct set_log *log, const config_setting_t *gone)
-{
-    int w = 0;
-    for (int i = 0; i < log->n; i++) {
-        const config_setting_t *x = log->v[i].s;
-        while (x && x != gone) x = config_setting_parent(x);
-        if (!x) log->v[w++] = log->v[i];
-    }
-    log->n = w;
-}
-
-/* Groups it has to create on the way are logged as made by arg. */
-static config_setting_t *walk(config_setting_t *root, char *path, char **last,
-                              struct set_log *log, const char *arg)
-{
-    config_setting_t *cur = root;
-    char *save = NULL, *tok = strtok_r(path, ".", &save), *next;
-    while (tok && (next = strtok_r(NULL, ".", &save))) {
-        config_setting_t *child = NULL;
-        int t = config_setting_type(cur);
-        if (t == CONFIG_TYPE_GROUP) {
-            child = config_setting_get_member(cur, tok);
-            /* an optional group (e.g. simulation) may be absent: create it; whatever does not
-             * belong there is then caught by validation as an unknown setting */
-            if (!child && (child = config_setting_add(cur, tok, CONFIG_TYPE_GROUP)) &&
-                log_add(log, child, arg))
-                return NULL;
-        } else if (t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) {
-            long idx = index_of(tok, config_setting_length(cur));
-            if (idx == -2) return NULL;
-            if (idx >= 0) child = config_setting_get_elem(cur, (unsigned)idx);
-            for (int i = 0; !child && i < config_setting_length(cur); i++) {
-                config_setting_t *el = config_setting_get_elem(cur, (unsigned)i);
-                const char *name;
-                if (config_setting_type(el) == CONFIG_TYPE_GROUP &&
-                    config_setting_lookup_string(el, "name", &name) && !strcmp(name, tok))
-                    child = el;
-            }
-        }
-        if (!child) return NULL;
-        cur = child;
-        tok = next;
-    }
-    *last = tok;
-    return cur;
-}
-
-static int apply_set(config_t *cfg, const char *set, struct set_log *log, struct err *e)
-{
-    const char *eq = strchr(set, '=');
-    char from[PATH_LEN + 16];
-    snprintf(from, sizeof from, "--set %s", set);
-    if (!eq || eq == set)
-        return err_set(e, ERR_INPUT, "--set", 0, set, "expected PATH=VALUE");
-    char path[PATH_LEN], shown[PATH_LEN];
-    size_t plen = (size_t)(eq - set);
-    if (plen >= sizeof path) return err_set(e, ERR_INPUT, "--set", 0, set, "path too long");
-    /* "PATH = VALUE" as well as "PATH=VALUE" */
-    while (plen && isspace((unsigned char)set[plen - 1])) plen--;
-    while (plen && isspace((unsigned char)*set)) set++, plen--;
-    memcpy(path, set, plen);
-    path[plen] = '\0';
-    snprintf(shown, sizeof shown, "%s", path);
-    /* The value is parsed as libconfig text; a bare word becomes a string. */
-    config_t tmp;
-    config_init(&tmp);
-    size_t vlen = strlen(eq + 1) + 32;
-    char *text = malloc(vlen);
-    if (!text) return err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
-    if (strstr(eq + 1, "@include")) {
-        free(text);
-        config_destroy(&tmp);
-        return err_set(e, ERR_INPUT, from, 0, shown, "@include is not allowed in --set");
-    }
-    snprintf(text, vlen, "v = %s;", eq + 1);
-    int ok = config_read_string(&tmp, text) == CONFIG_TRUE;
-    if (!ok && !strpbrk(eq + 1, "\"\\;{}()[]")) {
-        snprintf(text, vlen, "v = \"%s\";", eq + 1);
-        config_destroy(&tmp);
-        config_init(&tmp);
-        ok = config_read_string(&tmp, text) == CONFIG_TRUE;
-    }
-    if (!ok || !eq[1]) {
-        free(text);
-        config_destroy(&tmp);
-        return err_set(e, ERR_INPUT, from, 0, shown, "cannot parse the value \"%s\"", eq + 1);
-    }
-    struct cfg_int_bad bad = {0};
-    int wide = cfg_int_widen(config_root_setting(&tmp), text, &bad);
-    free(text);
-    if (wide) {
-        config_destroy(&tmp);
-        if (wide < 0) return err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
-        return err_set(e, ERR_INPUT, from, 0, shown, "%s does not fit in a 64-bit integer",
-                       bad.text);
-    }
-    const config_setting_t *val = config_lookup(&tmp, "v");
-    char *last = NULL;
-    config_setting_t *parent = walk(config_root_setting(cfg), path, &last, log, set);
-    int rc = 0;
-    if (!parent || !last) {
-        rc = err_set(e, ERR_INPUT, from, 0, shown, "no such setting in the config");
-    } else if (config_setting_type(parent) == CONFIG_TYPE_GROUP) {
-        config_setting_t *old = config_setting_get_member(parent, last);
-        int type = config_setting_type(val);
-        /* an integer given for a number keeps the number's type */
-        if (old && config_setting_type(old) == CONFIG_TYPE_FLOAT &&
-            (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64))
-            type = CONFIG_TYPE_FLOAT;
-        /* a scalar of the same type is changed in place, so the key keeps its position (and
-         * the config hash does not depend on how a value was set) */
-        config_setting_t *fresh = NULL;
-        if (old && config_setting_type(old) == type && is_scalar_type(type)) {
-            fresh = old;
-        } else {
-            if (old) {
-                log_forget(log, old);
-                config_setting_remove(parent, last);
-            }
-            fresh = config_setting_add(parent, last, type);
-        }
-        if (!fresh)
-            rc = err_set(e, ERR_INPUT, from, 0, shown, "cannot set this setting");
-        else if (log_add(log, fresh, set))
-            rc = err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
-        else if (type == CONFIG_TYPE_FLOAT && config_setting_type(val) != CONFIG_TYPE_FLOAT)
-            config_setting_set_float(fresh, (double)config_setting_get_int64(val));
-        else
-            copy_setting(fresh, val);
-    } else {
-        long idx = index_of(last, config_setting_length(parent));
-        config_setting_t *el = idx >= 0 ? config_setting_get_elem(parent, (unsigned)idx) : NULL;
-        if (!el || !is_scalar_type(config_setting_type(el)) ||
-            !is_scalar_type(config_setting_type(val)))
-            rc = err_set(e, ERR_INPUT, from, 0, shown,
-                         "only a scalar element of an array or list can be set");
-        else if (log_add(log, el, set))
-            rc = err_set(e, ERR_NOMEM, from, 0, shown, "out of memory");
-        else if (config_setting_type(el) == CONFIG_TYPE_FLOAT && is_number(val))
-            config_setting_set_float(el, config_setting_type(val) == CONFIG_TYPE_FLOAT
-                                             ? config_setting_get_float(val)
-                                             : (double)config_setting_get_int64(val));
-        else if (is_integer(el) && is_integer(val))
-            cfg_int_set(el, config_setting_get_int64(val));
-        else if (config_setting_type(el) == config_setting_type(val))
-            copy_setting(el, val);
-        else
-            rc = err_set(e, ERR_INPUT, from, 0, shown, "must be %s like the other elements",
-                         type_name(el));
-    }
-    config_destroy(&tmp);
-    return rc;
-}
-
 /* ---- the whole file ---- */
 
 /* network = { sonata = "circuit_config.json"; }: the populations and projections are a SONATA
@@ -2341,7 +2103,7 @@ static int load_network(const struct cfg_ctx *c, const config_setting_t *root,
     const config_setting_t *g = config_setting_get_member(root, "network");
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
         return fail(c, g, "network", "must be a group { sonata = \"circuit_config.json\"; }, "
-                    "not %s", type_name(g));
+                    "not %s", cfg_type_name(g));
     int rc = only_keys(c, g, "network", keys);
     if (rc) return rc;
     if (!config_setting_get_member(g, "sonata"))
@@ -2596,7 +2358,7 @@ int cfg_load_ext(const char *path, const char *const *sets, int nsets, const str
      * validates it); one run ignores it, and it is not part of the resolved config or its hash */
     config_setting_remove(config_root_setting(&cfg), "sweep");
     struct set_log log = {0};
-    for (int i = 0; i < nsets && !rc; i++) rc = apply_set(&cfg, sets[i], &log, e);
+    for (int i = 0; i < nsets && !rc; i++) rc = cfg_set_apply(&cfg, sets[i], &log, e);
     const struct cfg_ext *absent = NULL;
     if (!rc && ext && ext->present) {
         const config_setting_t *root = config_root_setting(&cfg);
@@ -2655,7 +2417,7 @@ int cfg_rd_keys(const struct cfg_ctx *c, const config_setting_t *g, const char *
                 const char *const *allowed)
 {
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return fail(c, g, path, "must be a group { ... }, not %s", type_name(g));
+        return fail(c, g, path, "must be a group { ... }, not %s", cfg_type_name(g));
     return only_keys(c, g, path, allowed);
 }
 

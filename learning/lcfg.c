@@ -356,7 +356,12 @@ static int read_online(void *self, const struct cfg_ctx *c, const config_setting
         return cfg_rd_fail(c, config_setting_get_member(d, "split"), "data.split",
                            "an online config presents teacher.epochs passes of the training "
                            "split, then the test split");
-    return present_checks(c, root, d, en, s, ls);
+    if ((rc = present_checks(c, root, d, en, s, ls))) return rc;
+    /* the presentation's buffers hold a sample's events, up to inputs x steps */
+    if (s->duration_ms / s->dt_ms > 1e8)
+        return cfg_rd_fail(c, config_setting_get_member(root, "simulation"), "simulation.duration",
+                           "a presentation of %.0f steps; at most 1e8", s->duration_ms / s->dt_ms);
+    return 0;
 }
 
 static int load(const char *path, const char *const *sets, int nsets, struct net_spec *spec,

@@ -203,6 +203,11 @@ static int plan(struct present *p, struct err *e)
     p->period = (int64_t)p->T + (int64_t)nearbyint(p->ls->present_gap_ms / p->dt);
     p->nlearn = p->online ? (int64_t)p->epochs * p->train->n : 0;
     p->nsamples = p->nlearn + nclassified(p);
+    /* the engine's step counts: at most 4e9 steps in a run */
+    if ((double)p->nsamples * (double)p->period > 4e9)
+        return err_set(e, ERR_INPUT, NULL, 0, "simulation.duration", "the presentation of %lld "
+                       "samples of %lld steps is more than 4e9 steps", (long long)p->nsamples,
+                       (long long)p->period);
     if (!p->online) return 0;
     p->order = malloc((size_t)(p->nlearn ? p->nlearn : 1) * sizeof *p->order);
     p->hit = calloc((size_t)(p->nlearn ? p->nlearn : 1), 1);
@@ -260,7 +265,8 @@ int present_online(struct present **out, const struct learn_spec *ls, const stru
             rc = err_set(e, ERR_INPUT, config, 0, "teacher.error", "population %s has %u "
                          "neurons, one per class is needed (%u)", er->name, er->size, d->nclass);
     }
-    if (!rc) rc = plan(p, e);
+    if (!rc && (rc = plan(p, e)) == ERR_INPUT && !e->file[0])
+        snprintf(e->file, sizeof e->file, "%s", config);
     if (rc) {
         present_close(p);
         return rc;

@@ -75,8 +75,8 @@ static int prepare(const double *p, double dt_ms, void *derived, struct pl_needs
         return err_set(e, ERR_INPUT, NULL, 0, "window", "%g ms is not a whole number of steps "
                        "(dt = %g ms)", p[P_WINDOW], dt_ms);
     if (fabs(l * dt_ms - p[P_LAG]) > 1e-9 * p[P_LAG] || l > APICAL_MAX_LAG)
-        return err_set(e, ERR_INPUT, NULL, 0, "lag", "%g ms is not a whole number of steps "
-                       "(dt = %g ms) up to %d", p[P_LAG], dt_ms, APICAL_MAX_LAG);
+        return err_set(e, ERR_INPUT, NULL, 0, "lag", "%g ms must be a whole number of steps "
+                       "(dt = %g ms), at most %d of them", p[P_LAG], dt_ms, APICAL_MAX_LAG);
     s->window = w < 1 ? 1 : (int64_t)w;
     s->lag = (int64_t)l;
     needs->changes_weight = 1;

@@ -172,8 +172,16 @@ static void test_refusals(void)
         {"populations.pyr.compartments.[1].name = \"tuft\"", "named \"apical\""},
         {"populations.pyr.t_ref = 2.0", "t_ref"},
         {"projections.ff.plasticity.w_min = 300.0", "w_min"},
+        {"projections.ff.plasticity = ( { rule = \"stp\"; }, { rule = \"apical\"; } )",
+         "only rule"},
     };
     const char *cfgp = net_cfg();
+    /* the rule's state counts in the memory estimate: a long lag per source (found by review:
+     * it was left out, and the run met out-of-memory with exit 1) */
+    char out0[8192];
+    int rc0 = harness_apicalf(out0, sizeof out0, "check %s --set populations.in.size=200000 "
+                              "--set projections.ff.plasticity.lag=6553.6", cfgp);
+    CHECKF(rc0 == 2 && strstr(out0, "needs about"), out0, "a lag of 65536 steps per source");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[8192];
         int rc = harness_apicalf(out, sizeof out, "check %s --set '%s'", cfgp, cases[i].set);

@@ -108,6 +108,8 @@ static void test_refusals(void)
         {"data.split = \"train\"", "data.split"},
         {"populations.err.size = 2", "teacher.error"},
         {"populations.in.size = 5", "teacher.input"},
+        {"teacher.epochs = 100000", "more than 4e9 steps"},
+        {"simulation.duration = 1e9", "at most 1e8"},
     };
     char cfg[1024];
     snprintf(cfg, sizeof cfg, "%s/configs/yinyang_online.cfg", harness_root());
