@@ -121,9 +121,13 @@ static void test_sigterm_resume(void)
     snprintf(watch, sizeof watch, "%s/run.tmp/spikes.csv.tmp", dir);
     const char *argv2[] = {argv[0], "run", "--resume", dir, "--threads", "2", "--quiet", NULL};
     int rc = harness_signal_when(argv2, watch, SIGTERM, 0.2);
-    CU_ASSERT(rc == 143 || rc == 0);
+    /* the watched file is the stopped run's, there from the start: on a loaded machine (the
+     * sanitizer build starts slowly) the signal can come before apical handles it, and the
+     * default action ends it (-SIGTERM) with the checkpoint untouched; that resumes too */
+    if (rc != 143 && rc != 0 && rc != -SIGTERM) fprintf(stderr, "\n  resumed run: %d\n", rc);
+    CU_ASSERT(rc == 143 || rc == 0 || rc == -SIGTERM);
     snprintf(args, sizeof args, "run --resume '%s' --threads 3 --quiet", dir);
-    if (rc == 143) CU_ASSERT_EQUAL(harness_apical(args, out, sizeof out), 0);
+    if (rc != 0) CU_ASSERT_EQUAL(harness_apical(args, out, sizeof out), 0);
     check_same(whole_dir(), dir);
 }
 
