@@ -8,7 +8,10 @@
  *      next step (a second barrier only for recorders that read state).
  * Sums into a target happen in an order fixed by (step, projection, source id, synapse), never
  * by thread count, so results are bit-identical for any number of threads. Where few inputs
- * arrive, the update reads only the listed ones (step 2), to the same bits. */
+ * arrive, the update reads only the listed ones (step 2), to the same bits. With several MPI
+ * ranks (engine/xchg) the parts are every rank's threads': after the barrier of step 2 thread
+ * 0 exchanges the step's spikes with the other ranks while its own threads wait, then every
+ * rank delivers to its own parts' targets from the same lists in the same order. */
 #include "engine/net.h"
 
 #include <limits.h>
@@ -31,6 +34,7 @@
 #include "core/soa.h"
 #include "core/team.h"
 #include "core/dist.h"
+#include "engine/xchg.h"
 
 static double now_s(void)
 {
@@ -301,7 +305,7 @@ static int build_plast(struct net *n, int j, struct err *e)
     const struct proj_spec *ps = &n->spec->projs[j];
     struct proj *pr = &n->projs[j];
     struct pop *tgt = &n->pops[pr->tgt_pop];
-    const size_t T = (size_t)n->nthreads, cells = (size_t)pr->nsrc * T;
+    const size_t T = (size_t)n->nparts, cells = (size_t)pr->nsrc * T;
     char path[SPEC_NAME + 32];
     snprintf(path, sizeof path, "projections.%s", ps->name);
     struct net_plast *pl = n->plast[j] = calloc(1, sizeof *pl);
@@ -411,10 +415,16 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     n->nsteps = (int64_t)floor(s->duration_ms / s->dt_ms + 0.5);
     n->seed = s->seed;
     n->nthreads = s->threads > 0 ? s->threads : cpus_default_threads();
+    n->nranks = xchg_world(&n->rank);
+    /* every rank must split alike: threads = 0 (all CPUs) may differ between machines */
+    if (n->nranks > 1) n->nthreads = xchg_min(n->nthreads);
+    n->nparts = n->nranks * n->nthreads;
+    n->part0 = n->rank * n->nthreads;
     n->npops = s->npops;
     n->nprojs = s->nprojs;
     n->fault_pop = -1;
-    int T = n->nthreads;
+    /* T: the parts, of every rank; the threads (zeros, lanes) are this rank's nthreads */
+    int T = n->nparts;
     n->pops = calloc((size_t)s->npops, sizeof *n->pops);
     n->projs = calloc((size_t)(s->nprojs ? s->nprojs : 1), sizeof *n->projs);
     /* per-thread rows, each on cache lines of its own */
@@ -428,12 +438,13 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
     n->plast = calloc((size_t)(s->nprojs ? s->nprojs : 1), sizeof *n->plast);
     n->wfault = calloc((size_t)T, sizeof *n->wfault);
     n->wfault_proj = -1;
-    n->zeros = aligned_alloc(64, (size_t)T * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
-    if (n->zeros) memset(n->zeros, 0, (size_t)T * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
+    const size_t TL = (size_t)n->nthreads;
+    n->zeros = aligned_alloc(64, TL * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
+    if (n->zeros) memset(n->zeros, 0, TL * NRN_MAX_PORTS * NRN_ZERO_BLOCK * sizeof(double));
     n->post_bytes = (sizeof(struct net_post) + 4 * (size_t)s->npops + 63) / 64 * 64;
     n->post = aligned_alloc(64, 2 * (size_t)T * n->post_bytes);
-    n->lanes = aligned_alloc(64, (size_t)T * sizeof *n->lanes);
-    if (n->lanes) memset(n->lanes, 0, (size_t)T * sizeof *n->lanes);
+    n->lanes = aligned_alloc(64, TL * sizeof *n->lanes);
+    if (n->lanes) memset(n->lanes, 0, TL * sizeof *n->lanes);
     n->adapt = 1;
     if (n->post) memset(n->post, 0, 2 * (size_t)T * n->post_bytes);
     for (int j = 0; n->pois && j < s->nstims; j++)
@@ -488,6 +499,7 @@ int net_build(struct net *n, const struct net_spec *s, struct err *e)
             if (n->projs[j].tgt_pop == i && n->projs[j].delay) one_delay = 0;
         if (p->ops->port_state && one_delay && (rc = alloc_touch(p, T, e))) return rc;
     }
+    if (n->nranks > 1 && (rc = xchg_open(n, e))) return rc;
     n->build_s = now_s() - t0;
     return 0;
 }
@@ -499,7 +511,7 @@ static void stimulate(struct net *n, int pi, int k, int64_t step, double *i_ext)
     const struct net_spec *s = n->spec;
     struct pop *p = &n->pops[pi];
     double t = step * n->dt_ms; /* the step covers [t, t + dt) */
-    uint32_t b = part_begin(p->n, n->nthreads, k), en = part_begin(p->n, n->nthreads, k + 1);
+    uint32_t b = part_begin(p->n, n->nparts, k), en = part_begin(p->n, n->nparts, k + 1);
     size_t slot = (size_t)(step % p->nslots);
     *i_ext = 0;
     for (int j = 0; j < s->nstims; j++) {
@@ -576,7 +588,7 @@ enum { HIST_EVERY = 128 };
 
 static void hist_horizon(struct net *n, int pi, int k, int64_t step)
 {
-    const int T = n->nthreads;
+    const int T = n->nparts;
     int64_t h = INT64_MAX;
     for (int j = 0; j < n->nprojs; j++) {
         const struct net_plast *pl = n->plast[j];
@@ -684,7 +696,7 @@ enum { FLUSH_AGE = 64 * HIST_EVERY }; /* 8192 steps: rarely a spiking source, so
 
 static void plast_flush(struct net *n, int pi, int k, int64_t step)
 {
-    const size_t T = (size_t)n->nthreads;
+    const size_t T = (size_t)n->nparts;
     for (int j = 0; j < n->nprojs; j++) {
         struct net_plast *pl = n->plast[j];
         struct proj *pr = &n->projs[j];
@@ -722,7 +734,7 @@ static void reset_part(struct net *n, int pi, int k, uint32_t b, uint32_t e)
             if (!pl->rule[r]->on_step) continue;
             const size_t np = (size_t)pl->needs[r].npre, npost = (size_t)pl->needs[r].npost;
             for (uint32_t s = 0; s < pr->nsrc; s++)
-                memset(pl->pre[r] + ((size_t)s * n->nthreads + k) * np, 0, np * sizeof(double));
+                memset(pl->pre[r] + ((size_t)s * n->nparts + k) * np, 0, np * sizeof(double));
             if (npost) memset(pl->post[r] + b * npost, 0, (size_t)(e - b) * npost * sizeof(double));
         }
     }
@@ -744,7 +756,7 @@ static void plast_steps(struct net *n, int pi, int k, int64_t step, uint32_t b, 
                                        .dt_ms = n->dt_ms,
                                        .step = step,
                                        .part = k,
-                                       .nparts = n->nthreads,
+                                       .nparts = n->nparts,
                                        .nsrc = pr->nsrc,
                                        .row = pr->row,
                                        .tgt = pr->tgt,
@@ -766,6 +778,29 @@ static void plast_steps(struct net *n, int pi, int k, int64_t step, uint32_t b, 
     }
 }
 
+static inline void count_spikes(struct net *n, int pi, int k, int64_t stamp, const uint32_t *ids,
+                                uint32_t m)
+{
+    struct pop *p = &n->pops[pi];
+    n->pop_spikes[k * n->pop_stride + pi] += m;
+    n->ctr[k].spikes += m;
+    for (uint32_t j = 0; j < m; j++) {
+        uint32_t i = ids[j];
+        if (p->last_stamp[i] >= 0) {
+            double isi = (double)(stamp - p->last_stamp[i]) * n->dt_ms;
+            p->isi_n[i]++;
+            p->isi_sum[i] += isi;
+            p->isi_sq[i] += isi * isi;
+        }
+        p->last_stamp[i] = stamp;
+    }
+}
+
+void net_count_spikes(struct net *n, int pi, int k, int64_t stamp, const uint32_t *ids, uint32_t m)
+{
+    count_spikes(n, pi, k, stamp, ids, m);
+}
+
 static void update_part(struct net *n, int k, int64_t step)
 {
     /* counts and the fault flag go to the post once, at the end: other threads spin on its
@@ -773,7 +808,7 @@ static void update_part(struct net *n, int k, int64_t step)
     uint32_t *nspk = n->part_nspk + (size_t)k * 2 * n->pop_stride, fault = 0;
     for (int pi = 0; pi < n->npops; pi++) {
         struct pop *p = &n->pops[pi];
-        uint32_t b = part_begin(p->n, n->nthreads, k), en = part_begin(p->n, n->nthreads, k + 1);
+        uint32_t b = part_begin(p->n, n->nparts, k), en = part_begin(p->n, n->nparts, k + 1);
         uint32_t *out = p->spk_buf[step & 1] + b;
         uint32_t m;
         double i_ext = 0;
@@ -796,7 +831,8 @@ static void update_part(struct net *n, int k, int64_t step)
                 .state = p->state,
                 .refr = p->refr,
                 .input = in,
-                .zeros = sparse ? n->zeros + (size_t)k * NRN_MAX_PORTS * NRN_ZERO_BLOCK : NULL,
+                .zeros = sparse ? n->zeros + (size_t)(k - n->part0) * NRN_MAX_PORTS * NRN_ZERO_BLOCK
+                         : NULL,
                 .i_ext = i_ext,
                 .nonfinite = &bad,
                 .seed = n->seed,
@@ -826,19 +862,8 @@ static void update_part(struct net *n, int k, int64_t step)
         }
         if (p->rule_scratch) plast_steps(n, pi, k, step, b, en, out, m);
         nspk[pi] = m;
-        n->pop_spikes[k * n->pop_stride + pi] += m;
-        n->ctr[k].spikes += m;
         int64_t stamp = step + 1;
-        for (uint32_t j = 0; j < m; j++) {
-            uint32_t i = out[j];
-            if (p->last_stamp[i] >= 0) {
-                double isi = (double)(stamp - p->last_stamp[i]) * n->dt_ms;
-                p->isi_n[i]++;
-                p->isi_sum[i] += isi;
-                p->isi_sq[i] += isi * isi;
-            }
-            p->last_stamp[i] = stamp;
-        }
+        count_spikes(n, pi, k, stamp, out, m);
         if (p->hist) {
             if (step % HIST_EVERY == 0) {
                 plast_flush(n, pi, k, step);
@@ -865,7 +890,7 @@ static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, ui
 {
     struct net_plast *pl = n->plast[j];
     struct proj *pr = &n->projs[j];
-    const size_t cell = (size_t)s * (size_t)n->nthreads + (size_t)k;
+    const size_t cell = (size_t)s * (size_t)n->nparts + (size_t)k;
     const double f = plast_rules(n, j, cell, stamp, 0, amp);
     pl->last[cell] = pl->seen[cell] = stamp;
     int bad = !isfinite(f);
@@ -890,7 +915,7 @@ static double plast_row(struct net *n, int j, int k, uint32_t s, uint64_t lo, ui
 
 static void deliver_part(struct net *n, int k, int64_t step)
 {
-    const int T = n->nthreads;
+    const int T = n->nparts;
     uint64_t events = 0;
     for (int j = 0; j < n->nprojs; j++) {
         const struct proj *pr = &n->projs[j];
@@ -995,7 +1020,7 @@ static void sync_wait(const struct net *n, int k, int m, int64_t step, int secon
 {
     for (int kk = 0; kk < n->nthreads; kk++) {
         if (kk % m == k) continue;
-        struct net_post *p = net_post(n, step, kk);
+        struct net_post *p = net_post(n, step, n->part0 + kk);
         _Atomic int64_t *seq = second ? &p->seq2 : &p->seq;
         for (unsigned spin = 0; atomic_load_explicit(seq, memory_order_acquire) < step + 1;
              spin++) {
@@ -1004,6 +1029,18 @@ static void sync_wait(const struct net *n, int k, int m, int64_t step, int secon
             else
                 sched_yield();
         }
+    }
+}
+
+/* Threads 1..: spins, then yields, until thread 0 has the other ranks' spikes of `step`. */
+static void wait_exchange(const struct net *n, int64_t step)
+{
+    _Atomic int64_t *x = &net_lane(n, 0)->exchanged;
+    for (unsigned spin = 0; atomic_load_explicit(x, memory_order_acquire) < step + 1; spin++) {
+        if (spin < 256)
+            cpu_relax();
+        else
+            sched_yield();
     }
 }
 
@@ -1091,9 +1128,11 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     struct err rec_err = {0};
     for (int r = 0; r < nrecs; r++) state_rec |= recs[r].reads_state;
     state_rec |= n->tied_steps; /* the second barrier (net_build: transposes) */
-    memset(n->post, 0, 2 * (size_t)n->nthreads * n->post_bytes);
-    for (int kk = 0; kk < n->nthreads; kk++)
+    memset(n->post, 0, 2 * (size_t)n->nparts * n->post_bytes);
+    for (int kk = 0; kk < n->nthreads; kk++) {
         atomic_store_explicit(&net_lane(n, kk)->handoff, n->step, memory_order_relaxed);
+        atomic_store_explicit(&net_lane(n, kk)->exchanged, n->step, memory_order_relaxed);
+    }
     atomic_store_explicit(&n->ctl, 0, memory_order_relaxed);
 #pragma omp parallel num_threads(n->nthreads)
     {
@@ -1103,7 +1142,8 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
          * are copied out at the end. */
         struct net *const nn = n;
         struct recorder *const rr = recs;
-        const int nrec = nrecs, k = omp_get_thread_num(), T = nn->nthreads;
+        const int nrec = nrecs, k = omp_get_thread_num(), T = nn->nthreads, P = nn->nparts;
+        const int p0 = nn->part0, ranks = nn->nranks > 1;
         const volatile sig_atomic_t *const sig = stop;
         int my_rc = 0, m = T, adapt = nn->adapt && T > 1 && !nn->adapt_test;
         int64_t my_done = nn->step;
@@ -1122,29 +1162,40 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
         const int two = state_rec;
         int64_t step = nn->step;
         while (step < nn->nsteps && run) {
-            struct net_post *first = net_post(nn, step, 0);
+            struct net_post *first = net_post(nn, step, p0);
             if (adapt && step % TEAM_BLOCK == 0)
                 atomic_store_explicit(&net_lane(nn, k)->switches, team_switches(),
                                       memory_order_relaxed);
-            for (int kk = k; kk < T; kk += m) update_part(nn, kk, step);
+            for (int kk = k; kk < T; kk += m) update_part(nn, p0 + kk, step);
             if (k == 0) {
                 first->halt = my_rc ? 2 : (sig && *sig) ? 1 : 0;
                 first->next_m = (uint32_t)(adapt || nn->adapt_test ? team_next(&team, nn, step) : T);
             }
-            for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, kk), step, 0);
+            for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, p0 + kk), step, 0);
             sync_wait(nn, k, m, step, 0);
+            if (ranks) {
+                /* the other ranks' spikes, faults and stops of this step (first->halt becomes
+                 * the greatest of every rank's) */
+                if (k == 0) {
+                    xchg_step(nn, step);
+                    atomic_store_explicit(&net_lane(nn, 0)->exchanged, step + 1,
+                                          memory_order_release);
+                } else {
+                    wait_exchange(nn, step);
+                }
+            }
             int fault = 0;
-            for (int kk = 0; kk < T; kk++) fault |= net_post(nn, step, kk)->fault;
+            for (int kk = 0; kk < P; kk++) fault |= net_post(nn, step, kk)->fault;
             if (fault || first->halt == 2) break;
             const int next_m = (int)first->next_m;
-            for (int kk = k; kk < T; kk += m) deliver_part(nn, kk, step);
+            for (int kk = k; kk < T; kk += m) deliver_part(nn, p0 + kk, step);
             if (k == 0) {
                 for (int r = 0; r < nrec && !my_rc; r++)
                     my_rc = rr[r].on_step(rr[r].self, nn, step, &my_err);
                 my_done = step + 1;
             }
             if (two) {
-                for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, kk), step, 1);
+                for (int kk = k; kk < T; kk += m) sync_post(net_post(nn, step, p0 + kk), step, 1);
                 sync_wait(nn, k, m, step, 1);
             }
             if (first->halt) break;
@@ -1174,11 +1225,15 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
     if (short_team)
         return err_set(e, ERR_INPUT, NULL, 0, "simulation.threads",
                        "OpenMP gave fewer than %d threads", n->nthreads);
-    for (int k = 0; k < n->nthreads; k++)
-        if (n->wfault[k] == 2) {
-            n->failed = 1;
-            return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory for spike histories");
-        }
+    int oom = 0, failed_rank = -1;
+    for (int k = 0; k < n->nparts; k++) oom |= n->wfault[k] == 2;
+    /* every rank ended at the same step: what went wrong where, and the events, made known to
+     * all, so that every rank reports the same fault as one process would */
+    if (n->nranks > 1) failed_rank = xchg_finish(n, rc != 0, &oom);
+    if (oom) {
+        n->failed = 1;
+        return err_set(e, ERR_NOMEM, NULL, 0, NULL, "out of memory for spike histories");
+    }
     if (n->wfault_proj >= 0) {
         const struct proj *pr = &n->projs[n->wfault_proj];
         n->failed = 1;
@@ -1203,6 +1258,11 @@ int net_run(struct net *n, struct recorder *recs, int nrecs, const volatile sig_
         *e = rec_err;
         return rc;
     }
+    if (failed_rank >= 0) {
+        n->failed = 1;
+        return err_set(e, ERR_IO, NULL, 0, NULL, "stopped at t = %g ms: a recorder of rank %d "
+                       "failed", n->step * n->dt_ms, failed_rank);
+    }
     n->interrupted = n->step < n->nsteps;
     if (n->step < n->nsteps) {
         return err_set(e, ERR_INTERRUPTED, NULL, 0, NULL, "interrupted at t = %g ms",
@@ -1217,7 +1277,7 @@ int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint6
     if (step < 0 || step > n->nsteps)
         return err_set(e, ERR_INPUT, NULL, 0, "step", "step %lld is outside the run (0 to %lld)",
                        (long long)step, (long long)n->nsteps);
-    const int T = n->nthreads;
+    const int T = n->nparts;
     n->step = step;
     n->interrupted = n->failed = 0;
     n->fault_pop = -1;
@@ -1250,6 +1310,9 @@ int net_resume_at(struct net *n, int64_t step, const uint64_t *pop_spikes, uint6
 int net_set_feed(struct net *n, int pi, const struct net_feed *f, struct err *e)
 {
     struct pop *p = &n->pops[pi];
+    if (n->nranks > 1) /* feeds and their amplitudes are not exchanged yet */
+        return err_set(e, ERR_INPUT, NULL, 0, p->name,
+                       "%s: a fed population cannot run on several MPI ranks yet", p->name);
     if (p->ops->update)
         return err_set(e, ERR_INPUT, NULL, 0, p->name,
                        "%s is a %s population: only spike sources can be fed", p->name,
@@ -1272,7 +1335,7 @@ void net_pop_stats(const struct net *n, int pi, struct pop_stats *st)
 {
     const struct pop *p = &n->pops[pi];
     memset(st, 0, sizeof *st);
-    for (int k = 0; k < n->nthreads; k++) st->spikes += n->pop_spikes[k * n->pop_stride + pi];
+    for (int k = 0; k < n->nparts; k++) st->spikes += n->pop_spikes[k * n->pop_stride + pi];
     double t_s = n->step * n->dt_ms * 1e-3;
     st->rate_hz = p->n && t_s > 0 ? st->spikes / (p->n * t_s) : 0;
     double cv = 0;
@@ -1310,8 +1373,8 @@ size_t net_bytes(const struct net *n)
 
 uint64_t net_events(const struct net *n)
 {
-    uint64_t s = 0;
-    for (int k = 0; k < n->nthreads; k++) s += n->ctr[k].events;
+    uint64_t s = n->events_other;
+    for (int k = 0; k < n->nparts; k++) s += n->ctr[k].events;
     return s;
 }
 
@@ -1377,13 +1440,14 @@ void net_free(struct net *n)
     free(n->lanes);
     free(n->part_nspk);
     free(n->zeros);
+    xchg_free(n->xchg);
     memset(n, 0, sizeof *n);
 }
 
 int net_probe_weights(struct net *n, uint32_t nprobe, const int *proj, const uint64_t *q,
                       int64_t every, struct err *e)
 {
-    const int T = n->nthreads;
+    const int T = n->nparts;
     free(n->probe_begin);
     free(n->probe_slot);
     free(n->probe_proj);

@@ -1,7 +1,9 @@
 /* engine/net: a network built from a spec, and the time loop. Owns populations (struct of
  * arrays per population), projections, stimuli and the delay ring buffers; calls recorders
  * once per step. One OpenMP region spans the run: thread k updates and receives for the
- * neurons in its part of every population (core/part.h). */
+ * neurons in its part of every population (core/part.h). Under MPI (engine/xchg) the parts
+ * are those of every rank's threads, nranks x nthreads, and this rank runs its own nthreads
+ * of them from part0; every other array indexed by part covers all of them. */
 #ifndef APICAL_NET_H
 #define APICAL_NET_H
 
@@ -41,7 +43,7 @@ struct net_feed {
     /* The ids in part k's range [begin, end) that fire in update `step` (stamped step + 1),
      * ascending, into ids, and (graded feeds) amp[j] the amplitude of ids[j]; returns how
      * many. Called by the thread that runs the part, concurrently for other parts (k <
-     * nthreads, so a feed may keep a cache per part). */
+     * nparts, so a feed may keep a cache per part). */
     uint32_t (*fire)(void *self, int k, int64_t step, uint32_t begin, uint32_t end,
                      uint32_t *ids, double *amp);
     void *self;
@@ -123,11 +125,12 @@ struct net_post {
     uint32_t nspk[]; /* per population */
 };
 
-/* A line per part k and per thread k (net_run's team). */
+/* A line per local part k (part part0 + k) and per thread k (net_run's team). */
 struct net_lane {
     _Atomic int64_t handoff; /* part k: s + 1 once its step s is delivered (written at changes) */
     _Atomic long switches;   /* thread k: involuntary context switches, read every block */
-    char pad[48];
+    _Atomic int64_t exchanged; /* thread 0 (MPI): s + 1 once other ranks' step s is in */
+    char pad[40];
 };
 
 struct net_counters {
@@ -141,7 +144,11 @@ struct net {
     double dt_ms;
     int64_t nsteps, step; /* step: the next step to run */
     uint64_t seed;
-    int nthreads;
+    int nthreads; /* this process's */
+    /* the parts: nranks x nthreads, this rank's are [part0, part0 + nthreads) (1 rank: all) */
+    int nparts, part0, rank, nranks;
+    struct xchg *xchg;     /* the exchange between ranks, or NULL (one rank) */
+    uint64_t events_other; /* synaptic events delivered by the other ranks (net_events) */
     int npops, nprojs;
     struct pop *pops;
     struct proj *projs;
@@ -149,14 +156,14 @@ struct net {
     int tied_steps; /* a transpose reads weights a rule with on_step writes: a barrier after
                        delivery, so no update starts while a delivery reads them */
     const struct net_spec *spec;
-    struct net_counters *ctr; /* per thread */
-    uint64_t *pop_spikes;     /* nthreads rows of pop_stride: [k * pop_stride + pop] */
+    struct net_counters *ctr; /* per part */
+    uint64_t *pop_spikes;     /* nparts rows of pop_stride: [k * pop_stride + pop] */
     size_t pop_stride;
-    uint32_t *part_nspk; /* nthreads rows of 2 pop_stride: this step's counts, before posting */
-    double *zeros;       /* per thread, NRN_MAX_PORTS x NRN_ZERO_BLOCK: nrn_ctx.zeros */
-    char *post;          /* 2 x nthreads posts of post_bytes: [(s & 1) * nthreads + k] */
+    uint32_t *part_nspk; /* nparts rows of 2 pop_stride: this step's counts, before posting */
+    double *zeros;       /* per local part, NRN_MAX_PORTS x NRN_ZERO_BLOCK: nrn_ctx.zeros */
+    char *post;          /* 2 x nparts posts of post_bytes: [(s & 1) * nparts + k] */
     size_t post_bytes;
-    /* The team: the parts are always nthreads, but when threads wait for a late one (its core
+    /* The team: the local parts are always nthreads, but when threads wait for a late one (its core
      * shared with other work) fewer may run them (net_run). Never changes a result. */
     int adapt;           /* 1 (net_build's default): thread 0 chooses how many run; 0: all */
     uint64_t adapt_test; /* non-zero (tests): the count changes at random, seeded by this */
@@ -262,7 +269,7 @@ int net_weight_stats(const struct net *n, int j, struct net_wstats *st, struct e
  * recorder's on_step for that step. */
 static inline struct net_post *net_post(const struct net *n, int64_t step, int k)
 {
-    return (struct net_post *)(n->post + ((size_t)(step & 1) * (size_t)n->nthreads + (size_t)k) *
+    return (struct net_post *)(n->post + ((size_t)(step & 1) * (size_t)n->nparts + (size_t)k) *
                                              n->post_bytes);
 }
 
@@ -275,10 +282,15 @@ static inline uint32_t net_part_spikes(const struct net *n, int pop, int k, int6
                                        const uint32_t **ids)
 {
     const struct pop *p = &n->pops[pop];
-    *ids = p->spk_buf[step & 1] + (uint32_t)((uint64_t)p->n * (uint64_t)k / (uint64_t)n->nthreads);
+    *ids = p->spk_buf[step & 1] + (uint32_t)((uint64_t)p->n * (uint64_t)k / (uint64_t)n->nparts);
     return net_post(n, step, k)->nspk[pop];
 }
 
 static inline double net_time_ms(const struct net *n, int64_t stamp) { return stamp * n->dt_ms; }
+
+/* For engine/xchg: part k's m spikes of population pop stamped `stamp` (ids ascending) enter
+ * the counts and the ISI statistics, as the part's own update enters them. */
+void net_count_spikes(struct net *n, int pop, int k, int64_t stamp, const uint32_t *ids,
+                      uint32_t m);
 
 #endif

@@ -43,7 +43,7 @@ static void header_of(const struct net *n, struct nck_head *h, size_t extra_len)
     h->nsteps = n->nsteps;
     h->step = n->step;
     h->extra_len = extra_len;
-    for (int k = 0; k < n->nthreads; k++) {
+    for (int k = 0; k < n->nparts; k++) {
         h->spikes += n->ctr[k].spikes;
         h->events += n->ctr[k].events;
     }
@@ -62,7 +62,7 @@ static void pop_of(const struct pop *p, struct nck_pop *q)
 static uint64_t pop_total(const struct net *n, int i)
 {
     uint64_t s = 0;
-    for (int k = 0; k < n->nthreads; k++) s += n->pop_spikes[k * n->pop_stride + i];
+    for (int k = 0; k < n->nparts; k++) s += n->pop_spikes[k * n->pop_stride + i];
     return s;
 }
 
@@ -71,7 +71,7 @@ static uint64_t pop_total(const struct net *n, int i)
  * (part 0's copy: every part holds the same), then every history of spikes. */
 static int put_plastic(struct crc_wr *w, const struct net *n, const char *path, struct err *e)
 {
-    const size_t T = (size_t)n->nthreads;
+    const size_t T = (size_t)n->nparts;
     for (int j = 0; j < n->nprojs; j++) {
         const struct net_plast *pl = n->plast[j];
         const struct proj *pr = &n->projs[j];
@@ -253,7 +253,7 @@ static int load_body(struct crc_rd *r, struct net *n, uint64_t *totals, struct e
  * what the file has left before it sizes anything. */
 static int load_plastic(struct crc_rd *r, struct net *n, int64_t step, uint64_t tail, struct err *e)
 {
-    const size_t T = (size_t)n->nthreads;
+    const size_t T = (size_t)n->nparts;
     int rc = 0;
     for (int j = 0; j < n->nprojs && !rc; j++) {
         struct net_plast *pl = n->plast[j];

@@ -16,7 +16,7 @@ static int spikes_step(void *self, const struct net *n, int64_t step, struct err
     struct rec_spikes *r = self;
     for (int pi = 0; pi < n->npops; pi++) {
         if (!n->spec->record_spikes[pi]) continue;
-        for (int k = 0; k < n->nthreads; k++) {
+        for (int k = 0; k < n->nparts; k++) {
             const uint32_t *ids;
             uint32_t m = net_part_spikes(n, pi, k, step, &ids);
             if (!m) continue;

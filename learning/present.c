@@ -320,7 +320,7 @@ int present_start(struct present *p, struct net *n, struct recorder *rec, struct
     const struct pop *op = &n->pops[p->out_pop];
     if (op->ops->initial) op->ops->initial(n->spec->pops[p->out_pop].params, op->shape, s0);
     p->rest = s0[0];
-    p->nparts = n->nthreads;
+    p->nparts = n->nparts;
     const uint32_t ncl = nclassified(p);
     p->c = calloc((size_t)p->nparts, sizeof *p->c);
     p->sum = calloc(p->nout, sizeof *p->sum);
