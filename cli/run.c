@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "engine/net.h"
 #include "cli/run_ckpt.h"
+#include "cli/run_ranks.h"
 #include "cli/run_edges.h"
 #include "cli/run_weights.h"
 #include "io/afile.h"
@@ -329,7 +330,8 @@ int cli_check_memory(const struct net_spec *s, struct err *e)
     return 0;
 }
 
-int cli_run(int argc, char **argv)
+/* The whole command: one process, or rank 0 of several (cli/run_ranks), which alone writes. */
+static int run_main(int argc, char **argv, struct run_ranks *rk)
 {
     struct cli_args a;
     int rc = cli_parse_args(argc, argv, &a, 1);
@@ -363,12 +365,19 @@ int cli_run(int argc, char **argv)
     struct train *tr = NULL;
     struct present *pr = NULL;
     int training = 0;
+    if (run_ranks_refuse_args(rk, &a, &e)) return cli_report(&e);
     if ((rc = lcfg_load_any(config, a.sets, a.nsets, &spec, &ls, &resolved, &training, &e))) {
         if (a.resume && config == config_buf && access(config_buf, F_OK) != 0)
             err_set(&e, ERR_INPUT, out, 0, "--resume",
                     "no stopped run to resume in %s (no %s/config.cfg)", out, AFILE_STAGE);
         return cli_report(&e);
     }
+    if (run_ranks_refuse_spec(rk, &spec, training, config, &e)) {
+        spec_free(&spec);
+        free(resolved);
+        return cli_report(&e);
+    }
+    rk->agreed = 1; /* every rank goes on: a failure from here on ends the others */
     if (training && (a.resume || a.ckpt_every_ms > 0)) {
         err_set(&e, ERR_INPUT, config, 0, a.resume ? "--resume" : "--checkpoint-every",
                 "a training config's presentation is not checkpointed; run it again");
@@ -461,7 +470,11 @@ int cli_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     if (net_build(&net, &spec, &e)) goto fail_net;
-    if (!a.quiet)
+    if (!a.quiet && net.nranks > 1)
+        fprintf(stderr, "[apical] built %llu synapses (%.1f MiB) in %.2f s on %d ranks x %d "
+                "threads\n", (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0,
+                net.build_s, net.nranks, net.nthreads);
+    else if (!a.quiet)
         fprintf(stderr, "[apical] built %llu synapses (%.1f MiB) in %.2f s on %d threads\n",
                 (unsigned long long)net_synapses(&net), net_bytes(&net) / 1048576.0, net.build_s,
                 net.nthreads);
@@ -569,10 +582,11 @@ int cli_run(int argc, char **argv)
     /* a pause of the timer or SIGTERM: a checkpoint between two steps; the timer's goes on */
     for (;;) {
         run_rc = net_run(&net, recs, nrecs, &stop_signal, &run_err);
+        rk->ran = 1;
         int sig = stop_signal;
         /* a run whose spike files cannot be checkpointed ends at SIGTERM as at SIGINT */
         if (run_rc != ERR_INTERRUPTED || (sig != RUN_CKPT_PAUSE && sig != SIGTERM) ||
-            !rec_spikes_can_mark(&rs))
+            !rec_spikes_can_mark(&rs) || rk->size > 1)
             break;
         if (run_ckpt_save(&net, &rs, rt, rw, p_ck, &e)) goto fail_net;
         has_ckpt = 1;
@@ -693,6 +707,10 @@ int cli_run(int argc, char **argv)
     present_close(pr);
     rates_close(rates);
     train_close(tr);
+    if (run_rc == ERR_INTERRUPTED && !stop_signal) { /* another rank's */
+        fprintf(stderr, "apical: interrupted on another rank; partial results in %s/\n", out);
+        return 130;
+    }
     if (run_rc == ERR_INTERRUPTED) {
         fprintf(stderr, "apical: interrupted by signal %d; partial results in %s/\n",
                 (int)stop_signal, out);
@@ -733,4 +751,13 @@ fail_spec:
     rates_close(rates);
     train_close(tr);
     return cli_report(&e);
+}
+
+int cli_run(int argc, char **argv)
+{
+    struct run_ranks rk;
+    int rc = run_ranks_begin(&rk, &argc, &argv);
+    if (rc) return rc;
+    rc = rk.rank == 0 ? run_main(argc, argv, &rk) : run_ranks_worker(argc, argv, &rk);
+    return run_ranks_end(&rk, rc);
 }

@@ -68,6 +68,8 @@ int summary_write(const char *path, const struct net *n, const struct summary_in
     cJSON_AddStringToObject(root, "config_hash", hash);
     cJSON_AddNumberToObject(root, "seed", (double)n->seed);
     cJSON_AddNumberToObject(root, "threads", n->nthreads);
+    if (n->nranks > 1) /* threads is then per rank */
+        cJSON_AddNumberToObject(root, "ranks", n->nranks);
     cJSON_AddNumberToObject(root, "dt_ms", n->dt_ms);
     cJSON_AddNumberToObject(root, "duration_ms", n->nsteps * n->dt_ms);
     cJSON_AddNumberToObject(root, "simulated_ms", n->step * n->dt_ms);

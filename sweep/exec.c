@@ -15,6 +15,7 @@
 #include "core/spec.h"
 #include "io/afile.h"
 #include "io/cfg.h"
+#include "sweep/mpi.h"
 #include "sweep/store.h"
 
 #define TAIL_LINES 20
@@ -123,6 +124,8 @@ static void child(const struct plan *p, const char *out, long point, const struc
         argv[argc++] = every;
     }
     argv[argc] = NULL;
+    /* a point is one process, even when this sweep is a rank of an mpirun */
+    mpi_forget_launch();
     execv(o->bin, argv);
     fprintf(stderr, "apical sweep: cannot run %s: %s\n", o->bin, strerror(errno));
     _exit(127);

@@ -1,6 +1,30 @@
 /* sweep/mpi: see mpi.h. Without APICAL_MPI there is one rank and nothing to share. */
 #include "sweep/mpi.h"
 
+#include <stdlib.h>
+
+/* Open MPI's mpirun; MPICH's hydra and Slurm's PMI-2; Slurm's srun with PMIx. */
+static const char *const launch_vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS",
+                                          NULL};
+
+int mpi_launch_size(void)
+{
+    for (int i = 0; launch_vars[i]; i++) {
+        const char *v = getenv(launch_vars[i]);
+        /* a batch script's own SLURM_NTASKS is not a launch; srun's tasks have PMIX_RANK */
+        if (!v || (i == 2 && !getenv("PMIX_RANK") && !getenv("PMI_RANK"))) continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end != v && !*end && n > 1 && n < 1L << 30) return (int)n;
+    }
+    return 1;
+}
+
+void mpi_forget_launch(void)
+{
+    for (int i = 0; launch_vars[i]; i++) unsetenv(launch_vars[i]);
+}
+
 #ifdef APICAL_MPI
 
 #include <mpi.h>
@@ -48,6 +72,11 @@ void mpi_abort_all(void)
 void mpi_barrier(void)
 {
     if (mpi_size() > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+void mpi_abort_code(int code)
+{
+    if (mpi_size() > 1) MPI_Abort(MPI_COMM_WORLD, code);
 }
 
 /* Rank 0: answers each request ({finished point or -1, its state}) with the next point that
@@ -123,6 +152,7 @@ int mpi_rank(void) { return 0; }
 int mpi_size(void) { return 1; }
 void mpi_abort_all(void) {}
 void mpi_barrier(void) {}
+void mpi_abort_code(int code) { (void)code; }
 int mpi_sweep(const struct plan *p, const char *out, const struct exec_opts *o, int quiet)
 {
     (void)p;

@@ -16,6 +16,14 @@ int mpi_size(void);
 void mpi_abort_all(void);
 /* Waits for every rank (a no-op without MPI). */
 void mpi_barrier(void);
+/* Ends every rank with exit status code (a no-op without MPI). */
+void mpi_abort_code(int code);
+/* How many ranks the launcher (mpirun, srun) started, from its variables: 1 when not
+ * launched as one of several (in any build, so that a plain build can refuse). */
+int mpi_launch_size(void);
+/* In a child process: forgets the variables mpi_launch_size reads, so that a program it
+ * executes (a sweep's point) runs as one process, not as a rank of this job. */
+void mpi_forget_launch(void);
 /* Runs the plan's points over the ranks. Returns the exit status for this rank. */
 int mpi_sweep(const struct plan *p, const char *out, const struct exec_opts *o, int quiet);
 
