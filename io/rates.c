@@ -19,7 +19,7 @@ static int on_step(void *self, const struct net *n, int64_t step, struct err *e)
     const int64_t b = step / r->bin;
     if (b >= r->nbins) return 0;
     for (int p = 0; p < n->npops; p++)
-        for (int k = 0; k < n->nthreads; k++) {
+        for (int k = 0; k < n->nparts; k++) {
             const uint32_t *ids;
             r->count[(size_t)b * n->npops + p] += net_part_spikes(n, p, k, step, &ids);
         }
