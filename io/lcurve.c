@@ -16,19 +16,6 @@
 #define SUMMARY_MAX_BYTES ((uint64_t)64 << 20) /* a summary is a few kB */
 #define EPOCH_REL_TOL 1e-5 /* learning/present writes the epoch with 6 digits */
 
-/* Up to 40 characters of s[0..n) for a message, anything unprintable shown as '?'. */
-static const char *quote(const char *s, size_t n, char out[48])
-{
-    size_t k = 0;
-    for (; k < n && k < 40; k++) out[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
-}
-
 struct reader {
     const char *path;
     struct lcurve *c;
@@ -64,14 +51,14 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
     if (rfile_number(f[0], n[0], &smp) || smp != floor(smp) || smp < 1 ||
         smp > LCURVE_MAX_SAMPLES)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
-                       "samples: '%s' is not a whole number from 1 to 2^53", quote(f[0], n[0], q));
+                       "samples: '%s' is not a whole number from 1 to 2^53", rfile_quote(f[0], n[0], q));
     if (c->n && smp <= c->samples[c->n - 1])
         return err_set(e, ERR_INPUT, r->path, lineno, "",
                        "samples: %.17g is not above the previous row's %.17g", smp,
                        c->samples[c->n - 1]);
     if (rfile_number(f[1], n[1], &ep) || !(ep > 0))
         return err_set(e, ERR_INPUT, r->path, lineno, "",
-                       "epoch: '%s' is not a number above 0", quote(f[1], n[1], q));
+                       "epoch: '%s' is not a number above 0", rfile_quote(f[1], n[1], q));
     if (c->n && ep < c->epoch[c->n - 1])
         return err_set(e, ERR_INPUT, r->path, lineno, "",
                        "epoch: %.17g is below the previous row's %.17g", ep, c->epoch[c->n - 1]);
@@ -86,7 +73,7 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
     }
     if (rfile_number(f[2], n[2], &acc) || acc < 0 || acc > 100)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
-                       "accuracy: '%s' is not a number from 0 to 100 (%%)", quote(f[2], n[2], q));
+                       "accuracy: '%s' is not a number from 0 to 100 (%%)", rfile_quote(f[2], n[2], q));
     if (c->n == r->cap && grow(r)) return err_set(e, ERR_NOMEM, r->path, 0, "", "out of memory");
     c->samples[c->n] = smp;
     c->epoch[c->n] = ep;
@@ -113,7 +100,7 @@ int lcurve_read(const char *path, struct lcurve *c, struct err *e)
                 rc = err_set(e, ERR_INPUT, path, 1, "",
                              "not a learning curve: the header must be '" LCURVE_HEADER
                              "', found '%s'",
-                             quote(line, len, q));
+                             rfile_quote(line, len, q));
         } else {
             rc = parse_row(&r, line, len, lineno, e);
         }

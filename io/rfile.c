@@ -190,6 +190,18 @@ int rfile_text_line(struct rfile *f, size_t max_len, char **s, size_t *len, stru
     return 1;
 }
 
+const char *rfile_quote(const char *s, size_t n, char out[48])
+{
+    size_t k = 0;
+    for (; k < n && k < 40; k++) out[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
+    if (n > 40) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 size_t rfile_fields(const char *s, size_t len, size_t max, const char **f, size_t *n)
 {
     size_t nf = 0;

@@ -52,6 +52,9 @@ int rfile_number(const char *s, size_t n, double *x);
  * n[k] (length); returns how many there are (more than max for a line too long). */
 size_t rfile_fields(const char *s, size_t len, size_t max, const char **f, size_t *n);
 
+/* Up to 40 characters of s[0..n) for a message, anything unprintable shown as '?', into out. */
+const char *rfile_quote(const char *s, size_t n, char out[48]);
+
 /* Back to the first byte (and line 0). 0, or ERR_INPUT. */
 int rfile_rewind(struct rfile *f, struct err *e);
 

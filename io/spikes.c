@@ -654,19 +654,6 @@ static int name_index_get(struct name_index *x, struct spk_table *t, const char 
     return i;
 }
 
-/* Up to 40 characters of s for an error message, with anything unprintable shown as '?'. */
-static const char *quote(const char *s, size_t n, char out[48]) {
-    size_t k = 0;
-    for (; k < n && k < 40; k++)
-        out[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
-}
-
 /* One data line: exactly three fields separated by spaces or tabs. Returns 0 or fills e. */
 static int parse_csv_line(char *s, size_t len, const char *path, int lineno, struct spk_table *t,
                           struct name_index *x, size_t *pops_cap, size_t *cap, struct err *e) {
@@ -702,21 +689,21 @@ static int parse_csv_line(char *s, size_t len, const char *path, int lineno, str
     double tm = strtod(field[0], &end);
     if (end != field[0] + flen[0] || !isfinite(tm))
         return err_set(e, ERR_INPUT, path, lineno, "", "time '%s' is not a finite number",
-                       quote(field[0], flen[0], q));
+                       rfile_quote(field[0], flen[0], q));
 
     const char *d = field[2];
     if (d[0] == '-')
         return err_set(e, ERR_INPUT, path, lineno, "", "negative node id '%s'",
-                       quote(d, flen[2], q));
+                       rfile_quote(d, flen[2], q));
     uint64_t id = 0;
     for (size_t i = 0; i < flen[2]; i++) {
         if (d[i] < '0' || d[i] > '9')
             return err_set(e, ERR_INPUT, path, lineno, "", "node id '%s' is not a whole number",
-                           quote(d, flen[2], q));
+                           rfile_quote(d, flen[2], q));
         id = id * 10 + (uint64_t)(d[i] - '0');
         if (id >= UINT32_MAX) /* the population size id + 1 must fit in 32 bits */
             return err_set(e, ERR_INPUT, path, lineno, "", "node id '%s' is too large",
-                           quote(d, flen[2], q));
+                           rfile_quote(d, flen[2], q));
     }
 
     int pop = name_index_get(x, t, field[1], flen[1], pops_cap);
@@ -746,7 +733,7 @@ static int read_csv(struct rfile *f, const char *path, struct spk_table *t, stru
                 rc = err_set(e, ERR_INPUT, path, 1, "",
                              "not a spike file: expected the header '" CSV_HEADER
                              "' or the binary magic " BIN_MAGIC ", found '%s'",
-                             quote(line, len, q));
+                             rfile_quote(line, len, q));
                 break;
             }
             continue;

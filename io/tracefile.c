@@ -18,19 +18,6 @@
 #define TIME_COL "t_ms"
 #define FIRST_ROWS 1024 /* rows reserved at the first sample; doubled as needed */
 
-/* Up to 40 characters of s[0..n) for an error message, anything unprintable shown as '?'. */
-static const char *quote(const char *s, size_t n, char out[48]) {
-    size_t k = 0;
-    for (; k < n && k < 40; k++)
-        out[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
-}
-
 static int nomem(const char *path, struct err *e) {
     return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
 }
@@ -107,7 +94,7 @@ static int parse_header(const char *s, size_t len, uint32_t max_neurons, struct 
     if (first != strlen(TIME_COL) || memcmp(s, TIME_COL, first))
         return err_set(e, ERR_INPUT, r->path, 1, "",
                        "not a traces file: the header must start with '" TIME_COL "', found '%s'",
-                       quote(s, len, q));
+                       rfile_quote(s, len, q));
     size_t ncols = count_fields(s, len) - 1;
     if (ncols >= INT_MAX) return err_set(e, ERR_INPUT, r->path, 1, "", "too many columns");
     r->fields = ncols + 1;
@@ -128,7 +115,7 @@ static int parse_header(const char *s, size_t len, uint32_t max_neurons, struct 
         else if (bad)
             rc = err_set(e, ERR_INPUT, r->path, 1, "",
                          "column %zu: '%s' is not of the form POP[ID].VAR (e.g. pyr[0].basal.v)",
-                         k + 2, quote(p, n, q));
+                         k + 2, rfile_quote(p, n, q));
         p += n;
     }
     size_t nn = 0;
@@ -194,7 +181,7 @@ static int parse_row(const char *s, size_t len, int lineno, struct reader *r, st
         double x;
         if (rfile_number(p, n, &x))
             return err_set(e, ERR_INPUT, r->path, lineno, "", "%s: '%s' is not a finite number",
-                           k ? r->all[k - 1].name : TIME_COL, quote(p, n, q));
+                           k ? r->all[k - 1].name : TIME_COL, rfile_quote(p, n, q));
         if (k == 0) {
             if (t->nrows && !(x > t->t_ms[t->nrows - 1]))
                 return err_set(e, ERR_INPUT, r->path, lineno, "",

@@ -23,19 +23,6 @@ static int nomem(const char *path, struct err *e)
     return err_set(e, ERR_NOMEM, path, 0, "", "out of memory");
 }
 
-/* Up to 40 characters of s[0..n) for a message, anything unprintable shown as '?'. */
-static const char *quote(const char *s, size_t n, char out[48])
-{
-    size_t k = 0;
-    for (; k < n && k < 40; k++) out[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
-    if (n > 40) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
-}
-
 static int parse_index(const char *s, size_t n, uint32_t *v)
 {
     uint64_t x = 0;
@@ -182,7 +169,7 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
     uint32_t src, tgt;
     if (rfile_number(f[0], n[0], &tm))
         return err_set(e, ERR_INPUT, r->path, lineno, "", "t_ms: '%s' is not a finite number",
-                       quote(f[0], n[0], q));
+                       rfile_quote(f[0], n[0], q));
     struct wtr_table *t = r->t;
     if (tm < r->last_t)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
@@ -192,15 +179,15 @@ static int parse_row(struct reader *r, const char *s, size_t len, int lineno, st
     if (bad_name)
         return err_set(e, ERR_INPUT, r->path, lineno, "",
                        "projection: '%s' is not a name (1 to %d printable characters, no spaces)",
-                       quote(f[1], n[1], q), MAX_NAME);
+                       rfile_quote(f[1], n[1], q), MAX_NAME);
     for (int j = 2; j <= 3; j++)
         if (parse_index(f[j], n[j], j == 2 ? &src : &tgt))
             return err_set(e, ERR_INPUT, r->path, lineno, "",
                            "%s: '%s' is not a neuron index (a whole number below 2^32)",
-                           j == 2 ? "source" : "target", quote(f[j], n[j], q));
+                           j == 2 ? "source" : "target", rfile_quote(f[j], n[j], q));
     if (rfile_number(f[4], n[4], &w))
         return err_set(e, ERR_INPUT, r->path, lineno, "", "weight: '%s' is not a finite number",
-                       quote(f[4], n[4], q));
+                       rfile_quote(f[4], n[4], q));
     int proj = proj_index(r, f[1], n[1]);
     if (proj == -2)
         return err_set(e, ERR_INPUT, r->path, lineno, "", "more than %d projections", MAX_PROJS);
@@ -238,7 +225,7 @@ int wtr_read(const char *path, struct wtr_table *t, struct err *e)
             if (strcmp(line, WTR_HEADER))
                 rc = err_set(e, ERR_INPUT, path, 1, "",
                              "not a weights file: the header must be '" WTR_HEADER "', found '%s'",
-                             quote(line, len, q));
+                             rfile_quote(line, len, q));
         } else {
             rc = parse_row(&r, line, len, lineno, e);
         }

@@ -63,6 +63,9 @@ int harness_apical_usage(double seconds, unsigned long long max_file_bytes, cons
  * for the file `watch` to appear, then settle_s more, and sends it sig. Returns its exit status
  * (143 when SIGTERM stopped it as apical does), or minus the signal that ended it. */
 int harness_signal_when(const char *const *argv, const char *watch, int sig, double settle_s);
+/* Runs a shell command (printf-style) with stdout and stderr into out (n bytes, the rest
+ * read and dropped); returns its exit status, -1 when it has none. */
+int harness_sh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Whether a program's output holds a report of AddressSanitizer, LeakSanitizer or UBSan. */
 int harness_sanitizer_text(const char *out);
 

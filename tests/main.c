@@ -389,6 +389,26 @@ int main(int argc, char **argv)
     return fails ? 1 : 0;
 }
 
+int harness_sh(char *out, size_t n, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
+    va_end(ap);
+    strcat(cmd, " 2>&1");
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t k = 0, got;
+    while (k + 1 < n && (got = fread(out + k, 1, n - 1 - k, p)) > 0) k += got;
+    out[k] = '\0';
+    char sink[4096];
+    while (fread(sink, 1, sizeof sink, p) > 0) {
+    }
+    int st = pclose(p);
+    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
 int harness_run_net(const char *name, const char *text, const char *const *sets, int nsets,
                     int (*on_step)(void *, const struct net *, int64_t, struct err *),
                     void *self)

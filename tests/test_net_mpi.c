@@ -26,27 +26,6 @@
     "OMPI_MCA_btl_vader_single_copy_mechanism=none timeout -k 5 240 "                            \
     "mpirun --allow-run-as-root --oversubscribe --bind-to none"
 
-/* Runs a shell command with stdout and stderr into out; returns the exit status (-1: none). */
-static int sh_out(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sh_out(char *out, size_t n, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
-    va_end(ap);
-    strcat(cmd, " 2>&1");
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t k = 0, got;
-    while (k + 1 < n && (got = fread(out + k, 1, n - 1 - k, p)) > 0) k += got;
-    out[k] = '\0';
-    char sink[4096];
-    while (fread(sink, 1, sizeof sink, p) > 0) {
-    }
-    int st = pclose(p);
-    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
-}
 
 /* The MPI build's apical, or NULL (said why) when these tests skip. */
 static const char *mpi_bin(void)
@@ -60,7 +39,7 @@ static const char *mpi_bin(void)
     fprintf(stderr, "\n    SKIPPED: a sanitizer build (the MPI tests run in the plain one)");
     return NULL;
 #endif
-    if (sh_out(out, sizeof out, "command -v mpicc && command -v mpirun") != 0) {
+    if (harness_sh(out, sizeof out, "command -v mpicc && command -v mpirun") != 0) {
         fprintf(stderr, "\n    SKIPPED: no Open MPI here (apt-get install openmpi-bin libopenmpi-dev)");
         return NULL;
     }
@@ -71,7 +50,7 @@ static const char *mpi_bin(void)
         /* the build test_sweep_mpi makes, one test process at a time; a make running this test
          * must not pass its flags on (nor BUILD and PROG, which make puts into the environment
          * when they are given on its command line) */
-        int st = sh_out(out, sizeof out,
+        int st = harness_sh(out, sizeof out,
                         "cd %s && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u BUILD "
                         "-u PROG flock /tmp/apical-mpi-build.lock make -s MPI=1 build-mpi/apical",
                         harness_root());
@@ -126,7 +105,7 @@ static void same_as_one_process(const char *config, double ms, const char *files
             char dir[1024], ctx[1200];
             snprintf(dir, sizeof dir, "%s/mpi_%s_%dx%d", harness_tmpdir(), config, ranks, threads);
             snprintf(ctx, sizeof ctx, "%s on %d ranks x %d threads", config, ranks, threads);
-            st = sh_out(out, sizeof out, MPIRUN " -np %d %s run %s/configs/%s.cfg "
+            st = harness_sh(out, sizeof out, MPIRUN " -np %d %s run %s/configs/%s.cfg "
                         "--set simulation.duration=%g -o %s --threads %d --quiet",
                         ranks, bin, root, config, ms, dir, threads);
             EXPECT(st == 0, ctx, out);
@@ -169,7 +148,7 @@ static void test_refusals(void)
     const char *bin = mpi_bin();
     if (!bin) return;
     const char *root = harness_root(), *tmp = harness_tmpdir();
-    int st = sh_out(out, sizeof out, MPIRUN " -np 2 %s run %s/configs/stdp_song2000.cfg -o "
+    int st = harness_sh(out, sizeof out, MPIRUN " -np 2 %s run %s/configs/stdp_song2000.cfg -o "
                     "%s/mpi_refused --quiet", bin, root, tmp);
     EXPECT(st == 2 && strstr(out, "not on several MPI ranks yet") &&
                harness_count(out, NULL, "not on several MPI ranks yet") == 1,
@@ -177,11 +156,11 @@ static void test_refusals(void)
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/mpi_refused/summary.json", tmp);
     EXPECT(!harness_exists(dir), "no summary", dir);
-    st = sh_out(out, sizeof out, MPIRUN " -np 2 %s run %s/configs/cuba.cfg -o %s/mpi_ckpt "
+    st = harness_sh(out, sizeof out, MPIRUN " -np 2 %s run %s/configs/cuba.cfg -o %s/mpi_ckpt "
                 "--checkpoint-every 10 --quiet", bin, root, tmp);
     EXPECT(st == 2 && strstr(out, "--checkpoint-every: not on several MPI ranks yet"),
            "--checkpoint-every", out);
-    st = sh_out(out, sizeof out, MPIRUN " -np 2 %s run %s/configs/cuba.cfg -o %s/mpi_plain "
+    st = harness_sh(out, sizeof out, MPIRUN " -np 2 %s run %s/configs/cuba.cfg -o %s/mpi_plain "
                 "--quiet", harness_bin(), root, tmp);
     EXPECT(st == 2 && strstr(out, "not an MPI build"), "the plain build", out);
 }
@@ -195,7 +174,7 @@ static void test_failed_rank(void)
     if (!bin) return;
     const char *file = harness_write("mpi_not_a_folder", "x\n");
     double t0 = harness_now_s();
-    int st = sh_out(out, sizeof out, MPIRUN " -np 3 %s run %s/configs/cuba.cfg -o %s/sub "
+    int st = harness_sh(out, sizeof out, MPIRUN " -np 3 %s run %s/configs/cuba.cfg -o %s/sub "
                     "--quiet", bin, harness_root(), file);
     EXPECT(st != 0 && st != 124 && st != 137 && strstr(out, "apical: ") &&
                harness_now_s() - t0 < 60,

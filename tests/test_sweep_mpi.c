@@ -20,27 +20,6 @@ static void expect_(int ok, const char *cond, unsigned line, const char *ctx, co
 }
 #define EXPECT(cond, ctx, out) expect_(!!(cond), #cond, __LINE__, (ctx), (out))
 
-/* Runs a shell command with stdout and stderr into out; returns the exit status. */
-static int sh_out(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sh_out(char *out, size_t n, const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
-    va_end(ap);
-    strcat(cmd, " 2>&1");
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t k = 0, got;
-    while (k + 1 < n && (got = fread(out + k, 1, n - 1 - k, p)) > 0) k += got;
-    out[k] = '\0';
-    char sink[4096];
-    while (fread(sink, 1, sizeof sink, p) > 0) {
-    }
-    int st = pclose(p);
-    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
-}
 
 static char *slurp0(const char *path)
 {
@@ -78,13 +57,13 @@ static void test_mpi_ranks(void)
      * rank 0's table equals the serial table. */
     static char out[OUT_CAP];
     const char *root = harness_root();
-    if (sh_out(out, sizeof out, "command -v mpicc && command -v mpirun") != 0) {
+    if (harness_sh(out, sizeof out, "command -v mpicc && command -v mpirun") != 0) {
         fprintf(stderr, "\n    SKIPPED: no Open MPI here (apt-get install openmpi-bin libopenmpi-dev)");
         return;
     }
     /* the MPI build, one test process at a time; a make running this test must not pass its
      * flags (SANITIZE=1, exported by make to its commands) on */
-    int st = sh_out(out, sizeof out,
+    int st = harness_sh(out, sizeof out,
                     "cd %s && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE flock /tmp/apical-mpi-build.lock "
                     "make -s MPI=1 build-mpi/apical",
                     root);
@@ -95,7 +74,7 @@ static void test_mpi_ranks(void)
     snprintf(dir, sizeof dir, "%s/mpi_out", harness_tmpdir());
     snprintf(serial, sizeof serial, "%s/mpi_serial", harness_tmpdir());
     const char *grid = "--grid stimuli.bg.rate=6000:10000:5 --grid projections.ee.weight=10,30";
-    st = sh_out(out, sizeof out,
+    st = harness_sh(out, sizeof out,
                 "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader "
                 "OMPI_MCA_btl_vader_single_copy_mechanism=none "
                 "mpirun --allow-run-as-root --oversubscribe --bind-to none -np 3 "
