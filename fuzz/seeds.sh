@@ -11,7 +11,7 @@ C=fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 rm -rf $C
-for d in cfg cfg_learn spikes trace plot idx ckpt netckpt weights sweep sonata; do mkdir -p $C/$d; done
+for d in cfg cfg_learn spikes trace plot idx ckpt netckpt weights sweep sonata circuit; do mkdir -p $C/$d; done
 
 # configs as they are, and with --set lines (fuzz/fuzz.h: "#set PATH=VALUE")
 for f in cuba coba hello microcircuit pyramidal sweep_brunel; do cp configs/$f.cfg $C/cfg/; done
@@ -115,5 +115,84 @@ pack $T/s4 > $C/sweep/zip.txt
 printf '\001\002\000\001\005\004\005' > $C/sonata/one-pop.bin
 printf '\003\002\000\001\005\000\000\000\000\000\000\360\077\000\000\000\000\000\000\000\100\004\002\001\000\000\000\000\000\000\000\002\000\000\000\000\000\000\000\001\005\001\002\001\002\000\000\200\077\000\000\000\100\005\002\007\000\000\000\011\000\000\000' > $C/sonata/two-pops.bin
 printf '\001\001\003\005\001\003' > $C/sonata/old-layout.bin
+# fuzz_circuit's circuits (fuzz/fuzz_circuit.c: circuit_config.json, then "@@ NAME" parts)
+# around the harness's own HDF5 files: NEST templates with manifest variables, both node and
+# both edge files (per-edge and per-type values, receptors by column and by sign, lif_cond);
+# apical templates with init; nodes only; type tables with quotes, tabs and NULL
+cat > $C/circuit/nest-full.txt <<'EOF'
+{
+  "manifest": { "$BASE_DIR": "${configdir}", "$NETWORK_DIR": "$BASE_DIR/network",
+                "$COMPONENTS_DIR": "$BASE_DIR/components" },
+  "components": { "point_neuron_models_dir": "$COMPONENTS_DIR" },
+  "networks": {
+    "nodes": [ { "nodes_file": "$NETWORK_DIR/nodes.h5", "node_types_file": "$NETWORK_DIR/node_types.csv" },
+               { "nodes_file": "$NETWORK_DIR/nodes_cond.h5", "node_types_file": "$NETWORK_DIR/node_types.csv" } ],
+    "edges": [ { "edges_file": "$NETWORK_DIR/edges.h5", "edge_types_file": "$NETWORK_DIR/edge_types.csv" },
+               { "edges_file": "$NETWORK_DIR/edges_cond.h5", "edge_types_file": "$NETWORK_DIR/edge_types.csv" } ]
+  }
+}
+@@ node_types.csv
+node_type_id model_type model_template dynamics_params pop_name
+0 point_neuron nest:iaf_psc_exp exc.json exc
+1 point_neuron nest:iaf_psc_exp inh.json inh
+2 point_neuron nest:iaf_cond_exp cond.json cnd
+@@ edge_types.csv
+edge_type_id model_template syn_weight delay receptor
+100 static_synapse NULL 0.5 NULL
+101 static_synapse -50.0 0.8 NULL
+102 nest:static_synapse NULL 1.0 ex
+103 static_synapse NULL 0.2 NULL
+104 static_synapse 3.0 1.0 in
+@@ exc.json
+{ "C_m": 250.0, "tau_m": 20.0, "E_L": -49.0, "V_th": -50.0, "V_reset": -60.0, "t_ref": 5.0,
+  "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "I_e": 0.0, "V_m": -55.0 }
+@@ inh.json
+{ "C_m": 250.0, "tau_m": 20.0, "V_m": -57.0 }
+@@ cond.json
+{ "C_m": 200.0, "g_L": 10.0, "E_ex": 0.0, "E_in": -80.0, "V_th": -50.0, "V_reset": -60.0,
+  "t_ref": 2.0, "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "I_e": 0.0, "V_m": -65.0 }
+EOF
+cat > $C/circuit/apical-init.txt <<'EOF'
+{ "networks": {
+    "nodes": [ { "nodes_file": "network/nodes.h5", "node_types_file": "network/node_types.csv" } ],
+    "edges": [ { "edges_file": "network/edges.h5", "edge_types_file": "network/edge_types.csv" } ] },
+  "components": { "point_neuron_models_dir": "components" } }
+@@ node_types.csv
+node_type_id	model_type	model_template	dynamics_params
+0	point_neuron	apical:lif	"exc.json"
+1	point_process	lif	inh.json
+@@ edge_types.csv
+edge_type_id syn_weight delay
+100 NULL 0.5
+101 -20 0.3
+102 5 0.1
+@@ exc.json
+{ "synapse": "voltage", "tau_m": 20.0, "e_l": -49.0, "v_th": -50.0, "v_reset": -60.0,
+  "t_ref": 5.0, "init": { "v": { "dist": "uniform", "low": -60.0, "high": -50.0 } } }
+@@ inh.json
+{ "tau_m": 10.0, "init": { "v": { "dist": "normal", "mean": -55.0, "std": 2.0 } } }
+EOF
+cat > $C/circuit/nodes-only.txt <<'EOF'
+{ "manifest": { "$N": "network" },
+  "networks": { "nodes": [ { "nodes_file": "$N/nodes_cond.h5", "node_types_file": "$N/node_types.csv" } ] } }
+@@ node_types.csv
+node_type_id model_template
+2 nest:iaf_cond_exp
+EOF
+cat > $C/circuit/quoted-tables.txt <<'EOF'
+{ "networks": {
+    "nodes": [ { "nodes_file": "network/nodes.h5", "node_types_file": "network/node_types.csv" } ],
+    "edges": [ { "edges_file": "network/edges.h5", "edge_types_file": "network/edge_types.csv" } ] } }
+@@ node_types.csv
+"node_type_id" model_type "model_template" dynamics_params "pop ""name"""
+0 NULL nest:iaf_psc_exp NULL "a b"
+1 point_neuron "nest:iaf_psc_exp" NULL ""
+@@ edge_types.csv
+edge_type_id	syn_weight	delay	receptor
+
+100	NULL	1e0	NULL
+101	-1.5e1	"0.8"	in
+102	+2	1.0	"ex"
+EOF
 ls -l $C/* | awk '$5 > 8192 { print "seeds: large seed " $NF ": " $5 " bytes" }'
 echo "seeds: $(ls $C/*/* | wc -l) files in $C"

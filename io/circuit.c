@@ -27,7 +27,7 @@
 
 #define CIRCUIT_PATH 1024
 #define JSON_MAX_BYTES (64u << 20)
-#define MANIFEST_MAX 64
+#define MANIFEST_MAX 64 /* manifest variables substituted for one path, at most */
 
 /* ---------------------------------------------------------------------------------------------
  * Model templates: NEST's names and defaults (NEST 3 documentation of each model), the same
@@ -130,9 +130,11 @@ static cJSON *read_json(const char *path, const char *what, struct err *e)
 }
 
 /* Expands manifest variables in s ("$NAME" as the manifest names them, the longest that
- * matches; "${configdir}": the config's folder) into out; field names s in messages. */
+ * matches; "${configdir}": the config's folder) into out; field names s in messages. *left
+ * counts down the substitutions one path may take (variables that name others many times
+ * over would otherwise take exponential time even to an empty path). */
 static int expand(const struct ctx *c, const char *s, const char *field, char *out, size_t n,
-                  int depth)
+                  int depth, int *left)
 {
     size_t k = 0;
     if (depth > 8)
@@ -155,20 +157,22 @@ static int expand(const struct ctx *c, const char *s, const char *field, char *o
                                "variable starts %.40s", s, p);
         }
         if (val) {
+            if (--*left < 0)
+                return err_set(c->e, ERR_INPUT, c->path, 0, field, "manifest variables "
+                               "substituted more than %d times for one path", MANIFEST_MAX);
             char sub[CIRCUIT_PATH];
-            int rc = expand(c, val, field, sub, sizeof sub, depth + 1);
+            int rc = expand(c, val, field, sub, sizeof sub, depth + 1, left);
             if (rc) return rc;
             size_t l = strlen(sub);
-            if (k + l >= n) break;
+            if (k + l >= n) return err_set(c->e, ERR_INPUT, c->path, 0, field, "path too long");
             memcpy(out + k, sub, l);
             k += l;
             p += len;
         } else {
-            if (k + 1 >= n) break;
+            if (k + 1 >= n) return err_set(c->e, ERR_INPUT, c->path, 0, field, "path too long");
             out[k++] = *p++;
         }
     }
-    if (k + 1 >= n) return err_set(c->e, ERR_INPUT, c->path, 0, field, "path too long");
     out[k] = '\0';
     return 0;
 }
@@ -179,7 +183,8 @@ static int resolve(const struct ctx *c, const char *s, const char *base, const c
                    char *out, size_t n)
 {
     char x[CIRCUIT_PATH];
-    int rc = expand(c, s, field, x, sizeof x, 0);
+    int left = MANIFEST_MAX;
+    int rc = expand(c, s, field, x, sizeof x, 0, &left);
     if (rc) return rc;
     int len = x[0] == '/' || !base[0] ? snprintf(out, n, "%s", x)
                                       : snprintf(out, n, "%s/%s", base, x);
@@ -341,8 +346,16 @@ static int nest_params(const char *file, const cJSON *j, const struct nest_templ
     return 0;
 }
 
+/* A model a node type can give: a point model (no compartments) that integrates and has
+ * receptors; spike sources (spike_source, poisson_source: no ports) are the config's
+ * stimuli, and an edge population onto one could not be a projection. */
+static int node_model(const struct nrn_ops *m)
+{
+    return m->update && !m->max_comps && m->nports > 0;
+}
+
 /* The template's model: "nest:NAME" from the table, "apical:NAME" or a bare NAME from
- * apical's models (point models that integrate: no compartments, no spike sources). */
+ * apical's models (node_model). */
 static int find_template(const struct typetab *tt, size_t r, const char *tmpl,
                          const struct nest_template **nt, const struct nrn_ops **m,
                          struct err *e)
@@ -353,10 +366,10 @@ static int find_template(const struct typetab *tt, size_t r, const char *tmpl,
         if (!strcmp(p->name, tmpl)) *nt = p, *m = nrn_find(p->model);
     if (!*m && strncmp(tmpl, "nest:", 5))
         *m = nrn_find(!strncmp(tmpl, "apical:", 7) ? tmpl + 7 : tmpl);
-    if (*m && (*m)->update && !(*m)->max_comps) return 0;
+    if (*m && node_model(*m)) return 0;
     char known[512] = "nest:iaf_psc_exp, nest:iaf_cond_exp";
     for (int i = 0; nrn_model(i); i++)
-        if (nrn_model(i)->update && !nrn_model(i)->max_comps)
+        if (node_model(nrn_model(i)))
             snprintf(known + strlen(known), sizeof known - strlen(known), ", apical:%s",
                      nrn_model(i)->name);
     return err_set(e, ERR_INPUT, tt->path, tt->line[r], "model_template", "%s model template "
@@ -839,6 +852,9 @@ static int add_projections(struct ctx *c, const char *file, const char *where, c
     const struct nrn_ops *m = c->sp->pops[to].model;
     size_t count[256] = {0};
     int parts = 0, largest = nrn_port_index(m, "ex"), at[256];
+    if (m->nports < 1) /* node_model refuses such models: a projection needs a receptor */
+        return err_set(c->e, ERR_INPUT, file, 0, where, "%s (%s) has no receptors",
+                       c->sp->pops[to].name, m->name);
     if (largest < 0) largest = 0;
     for (size_t k = 0; k < l->n; k++) count[port[k]]++;
     for (int q = 0; q < m->nports; q++) {

@@ -253,6 +253,68 @@ static void test_typetab(void)
     CU_ASSERT(typetab_load(harness_path("types_none.csv"), "id", &t, &e) == ERR_INPUT);
 }
 
+/* Regressions of fuzz/fuzz_circuit's findings (fuzz/crashes/circuit-*), each refused with exit
+ * 2 naming the file and the field, quickly. */
+static void test_fuzz_findings(void)
+{
+    /* manifest variables naming each other 30 times over, 8 deep, all to an empty path: 30^7
+     * substitutions took hours; now at most 64 for one path */
+    char json[2048] = "{ \"manifest\": { \"$H\": \"\"";
+    for (char v = 'A'; v < 'H'; v++) {
+        snprintf(json + strlen(json), sizeof json - strlen(json), ", \"$%c\": \"", v);
+        for (int k = 0; k < 30; k++)
+            snprintf(json + strlen(json), sizeof json - strlen(json), "$%c", v + 1);
+        snprintf(json + strlen(json), sizeof json - strlen(json), "\"");
+    }
+    snprintf(json + strlen(json), sizeof json - strlen(json),
+             " }, \"networks\": { \"nodes\": [ { \"nodes_file\": \"$A/n.h5\", "
+             "\"node_types_file\": \"t.csv\" } ] } }\n");
+    const char *j = harness_write("circ_laugh.json", json);
+    char args[1200];
+    snprintf(args, sizeof args, "check '%s'", j);
+    int rc = harness_apical_within(20.0, HARNESS_ANY_SIZE, args, out, sizeof out);
+    EXPECT(rc == 2 && strstr(out, "circ_laugh.json") &&
+               strstr(out, "networks.nodes[0].nodes_file: manifest variables substituted more "
+                           "than 64 times for one path"),
+           "manifest variables that multiply", out);
+
+    /* a path that grows past 1023 bytes by its second variable: refused, not cut short */
+    char big[1100];
+    memset(big, 'a', 1000);
+    big[0] = '/';
+    big[1000] = '\0';
+    snprintf(json, sizeof json, "{ \"manifest\": { \"$L\": \"%s\" }, \"networks\": { \"nodes\": "
+             "[ { \"nodes_file\": \"$L$L\", \"node_types_file\": \"t.csv\" } ] } }\n", big);
+    j = harness_write("circ_long.json", json);
+    rc = harness_apicalf(out, sizeof out, "check '%s'", j);
+    EXPECT(rc == 2 && strstr(out, "networks.nodes[0].nodes_file: path too long"),
+           "a path that two variables make too long", out);
+
+    /* a node type of poisson_source (a spike source: no receptors) with an edge population of
+     * no edges onto it: read uninitialised projection indices; now the template is refused */
+    const char *cfg = harness_write("circ_p0.cfg",
+                                    "populations = ( { name = \"a\"; size = 4; model = \"lif\"; },\n"
+                                    "  { name = \"b\"; size = 3; model = \"lif\"; } );\n"
+                                    "projections = ( { name = \"ab\"; from = \"a\"; to = \"b\"; "
+                                    "rule = \"fixed_probability\"; p = 0.0; weight = 1.0; } );\n"
+                                    "simulation = { dt = 0.1; duration = 1.0; };\n"
+                                    "record = { connectivity = true; raster = false; };\n");
+    rc = harness_apicalf(out, sizeof out, "run '%s' --quiet -o '%s'", cfg, harness_path("circ_p0"));
+    EXPECT(rc == 0, "ab of no edges, record.connectivity", out);
+    harness_write("p0_types.csv", "node_type_id model_template\n0 lif\n1 apical:poisson_source\n");
+    j = harness_write("circ_p0.json",
+                      "{ \"networks\": {\n"
+                      "    \"nodes\": [ { \"nodes_file\": \"circ_p0/nodes.h5\", "
+                      "\"node_types_file\": \"p0_types.csv\" } ],\n"
+                      "    \"edges\": [ { \"edges_file\": \"circ_p0/edges.h5\" } ] } }\n");
+    rc = harness_apicalf(out, sizeof out, "check '%s'", j);
+    EXPECT(rc == 2 && strstr(out, "p0_types.csv:3") &&
+               strstr(out, "no SONATA node type can give the model template "
+                           "\"apical:poisson_source\"") &&
+               !harness_sanitizer_text(out),
+           "a poisson_source node type", out);
+}
+
 static int suite_sonata_circuit(void)
 {
     CU_pSuite s = CU_add_suite("sonata_circuit", NULL, NULL);
@@ -263,6 +325,7 @@ static int suite_sonata_circuit(void)
     CU_add_test(s, "CUBA's nodes.h5 and edges.h5 as a circuit spike as the run", test_round_trip);
     CU_add_test(s, "bad circuits exit 2 naming file and field", test_bad_circuits);
     CU_add_test(s, "network.sonata settings and hand-written circuit configs", test_bad_settings);
+    CU_add_test(s, "fuzz_circuit's findings exit 2 naming file and field", test_fuzz_findings);
     return 0;
 }
 TEST_SUITE(suite_sonata_circuit)
