@@ -94,7 +94,8 @@ static void edge_pop(hid_t f, const char *name, const char *from, const char *to
     put(g, "source_node_id", H5T_NATIVE_UINT64, src, n);
     put(g, "target_node_id", H5T_NATIVE_UINT64, tgt, n);
     put(g, "edge_type_id", H5T_NATIVE_UINT32, ty, n);
-    hid_t s = H5Dopen2(g, "source_node_id", H5P_DEFAULT), t = H5Dopen2(g, "target_node_id", H5P_DEFAULT);
+    hid_t s = H5Dopen2(g, "source_node_id", H5P_DEFAULT);
+    hid_t t = H5Dopen2(g, "target_node_id", H5P_DEFAULT);
     put_text_attr(s, "node_population", from);
     put_text_attr(t, "node_population", to);
     H5Dclose(s);

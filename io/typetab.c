@@ -97,10 +97,11 @@ static int by_id(const void *a, const void *b)
 
 static int parse(struct typetab *t, const char *id_col, struct err *e)
 {
-    size_t lines = 1;
-    for (const char *p = t->text; *p; p++) lines += *p == '\n';
+    size_t lines = 1, len = 0;
+    for (const char *p = t->text; *p; p++, len++) lines += *p == '\n';
     char *s = t->text;
     int lineno = 0, header = 0;
+    size_t rows = 0; /* room for rows, once the header is read */
     t->cell = NULL;
     for (char *next; s; s = next) {
         next = strchr(s, '\n');
@@ -116,10 +117,15 @@ static int parse(struct typetab *t, const char *id_col, struct err *e)
             int n = split(s, t->col, most);
             if (n < 0) return err_set(e, ERR_INPUT, t->path, lineno, "", "a quote left open");
             t->ncol = n;
-            t->cell = calloc(lines * (size_t)n + 1, sizeof *t->cell);
-            t->line = calloc(lines, sizeof *t->line);
-            t->id = calloc(lines, sizeof *t->id);
-            t->order = calloc(lines, sizeof *t->order);
+            /* rows: a row of n fields takes 2n bytes at least (a field and a separator or the
+             * line's end each), so the file's length bounds them, not its count of lines
+             * (blank lines times a long header would size terabytes) */
+            rows = len / (2 * (size_t)n) + 1;
+            if (rows > lines) rows = lines;
+            t->cell = calloc(rows * (size_t)n + 1, sizeof *t->cell);
+            t->line = calloc(rows, sizeof *t->line);
+            t->id = calloc(rows, sizeof *t->id);
+            t->order = calloc(rows, sizeof *t->order);
             if (!t->cell || !t->line || !t->id || !t->order)
                 return err_set(e, ERR_NOMEM, t->path, 0, "", "out of memory");
             for (int c = 0; c < n; c++)
@@ -129,6 +135,8 @@ static int parse(struct typetab *t, const char *id_col, struct err *e)
             header = 1;
             continue;
         }
+        if (t->nrow == rows) /* cannot happen: rows bounds what the text can hold */
+            return err_set(e, ERR_INPUT, t->path, lineno, "", "more rows than %zu", rows);
         int n = split(s, t->cell + t->nrow * (size_t)t->ncol, t->ncol);
         if (n < 0) return err_set(e, ERR_INPUT, t->path, lineno, "", "a quote left open or "
                                   "inside a field");

@@ -251,6 +251,23 @@ static void test_typetab(void)
     }
     memset(&e, 0, sizeof e);
     CU_ASSERT(typetab_load(harness_path("types_none.csv"), "id", &t, &e) == ERR_INPUT);
+
+    /* a header of 100 000 columns over 2 million blank lines (2.7 MB): room for rows by the
+     * count of lines sized 1.6 TB of cells (out of memory, or an abort under ASan); by the
+     * file's length, a few rows */
+    enum { COLS = 100000, BLANK = 2000000 };
+    char *text = malloc((size_t)COLS * 8 + BLANK + 16);
+    CU_ASSERT_FATAL(text != NULL);
+    size_t n = (size_t)sprintf(text, "edge_type_id");
+    for (int c = 1; c < COLS; c++) n += (size_t)sprintf(text + n, " c%d", c);
+    memset(text + n, '\n', BLANK);
+    text[n + BLANK] = '\0';
+    p = harness_write("types_wide.csv", text);
+    free(text);
+    memset(&e, 0, sizeof e);
+    int rc = typetab_load(p, "edge_type_id", &t, &e);
+    EXPECT(rc == 0 && t.ncol == COLS && t.nrow == 0, "a wide header over blank lines", e.msg);
+    if (rc == 0) typetab_free(&t);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -296,7 +313,8 @@ static int ab_list(char *text, size_t n, const char *name, const char *receptor,
     }
     snprintf(text + strlen(text), n - strlen(text),
              "  { name = \"%s\"; from = \"a\"; to = \"b\"; receptor = \"%s\"; rule = \"list\";\n"
-             "    sources = [%s];\n    targets = [%s];\n    weights = [%s];\n    delays = [%s]; },\n",
+             "    sources = [%s];\n    targets = [%s];\n"
+             "    weights = [%s];\n    delays = [%s]; },\n",
              name, receptor, s, t, w, d);
     return k;
 }
@@ -534,7 +552,8 @@ static void test_fuzz_findings(void)
     /* a node type of poisson_source (a spike source: no receptors) with an edge population of
      * no edges onto it: read uninitialised projection indices; now the template is refused */
     const char *cfg = harness_write("circ_p0.cfg",
-                                    "populations = ( { name = \"a\"; size = 4; model = \"lif\"; },\n"
+                                    "populations = ( { name = \"a\"; size = 4; "
+                                    "model = \"lif\"; },\n"
                                     "  { name = \"b\"; size = 3; model = \"lif\"; } );\n"
                                     "projections = ( { name = \"ab\"; from = \"a\"; to = \"b\"; "
                                     "rule = \"fixed_probability\"; p = 0.0; weight = 1.0; } );\n"
