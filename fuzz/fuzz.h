@@ -150,6 +150,28 @@ static inline const char *fuzz_memfd(const uint8_t *data, size_t size)
 
 /* The lines "#set PATH=VALUE" of a config input (comments to libconfig, so the file is read
  * as it is): each becomes a --set override, in order. sets point into *buf (free it). */
+/* An input that holds several files: the text before the first line starting "@@ " goes to
+ * first (no file if first is ""), then each such header line names the next file through
+ * name(h, n, path, size): the header h[0..n) into path, or "" to drop what follows. */
+static inline void fuzz_unpack(const uint8_t *data, size_t size, const char *first,
+                               void (*name)(const char *h, size_t n, char *path, size_t size))
+{
+    const char *begin = (const char *)data, *end = begin + size, *s = begin;
+    char path[800];
+    snprintf(path, sizeof path, "%s", first);
+    for (;;) {
+        const char *h = NULL;
+        for (const char *q = s; q + 3 <= end && !h; q++)
+            if ((q == begin || q[-1] == '\n') && !memcmp(q, "@@ ", 3)) h = q;
+        if (path[0]) fuzz_write(path, s, (size_t)((h ? h : end) - s));
+        if (!h) break;
+        const char *nl = memchr(h, '\n', (size_t)(end - h));
+        name(h, (size_t)((nl ? nl : end) - h), path, sizeof path);
+        if (!nl) break;
+        s = nl + 1;
+    }
+}
+
 #define FUZZ_MAX_SETS 16
 static inline int fuzz_sets(const uint8_t *data, size_t size, char **buf, const char **sets)
 {

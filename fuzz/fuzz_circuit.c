@@ -166,14 +166,6 @@ static void part_path(const char *h, size_t n, char *path, size_t size)
             snprintf(path, size, "%s/%s", dir, part_names[k][1]);
 }
 
-/* The first line at or after s that begins "@@ ", or NULL. */
-static const char *next_header(const char *s, const char *begin, const char *end)
-{
-    for (const char *q = s; q + 3 <= end; q++)
-        if ((q == begin || q[-1] == '\n') && !memcmp(q, "@@ ", 3)) return q;
-    return NULL;
-}
-
 /* Splits the input into the circuit's text files; those it does not give are removed. */
 static void unpack(const uint8_t *data, size_t size, char *config, size_t n)
 {
@@ -182,18 +174,8 @@ static void unpack(const uint8_t *data, size_t size, char *config, size_t n)
         snprintf(path, sizeof path, "%s/%s", dir, part_names[k][1]);
         remove(path);
     }
-    const char *begin = (const char *)data, *end = begin + size, *s = begin;
     snprintf(config, n, "%s/circuit_config.json", dir);
-    snprintf(path, sizeof path, "%s", config);
-    for (;;) {
-        const char *h = next_header(s, begin, end);
-        if (path[0]) fuzz_write(path, s, (size_t)((h ? h : end) - s));
-        if (!h) break;
-        const char *nl = memchr(h, '\n', (size_t)(end - h));
-        part_path(h, (size_t)((nl ? nl : end) - h), path, sizeof path);
-        if (!nl) break;
-        s = nl + 1;
-    }
+    fuzz_unpack(data, size, config, part_path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -37,30 +37,13 @@ static void part_path(const char *h, size_t n, char *path, size_t size)
         if (!strcmp(name, names[k])) snprintf(path, size, "%s/points/%05u/%s.json", out, p, name);
 }
 
-/* The first line at or after s that begins "@@ ", or NULL. */
-static const char *next_header(const char *s, const char *begin, const char *end)
-{
-    for (const char *q = s; q + 3 <= end; q++)
-        if ((q == begin || q[-1] == '\n') && !memcmp(q, "@@ ", 3)) return q;
-    return NULL;
-}
-
 /* Splits the input into the folder's files. */
 static void unpack(const uint8_t *data, size_t size)
 {
     nftw(out, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    const char *begin = (const char *)data, *end = begin + size, *s = begin;
     char path[800];
     snprintf(path, sizeof path, "%s/sweep.json", out);
-    for (;;) {
-        const char *h = next_header(s, begin, end);
-        if (path[0]) fuzz_write(path, s, (size_t)((h ? h : end) - s));
-        if (!h) break;
-        const char *nl = memchr(h, '\n', (size_t)(end - h));
-        part_path(h, (size_t)((nl ? nl : end) - h), path, sizeof path);
-        if (!nl) break;
-        s = nl + 1;
-    }
+    fuzz_unpack(data, size, path, part_path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
